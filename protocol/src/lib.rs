@@ -1,0 +1,104 @@
+//! The paywall API's wire types, declared once and used by both the widget and the server.
+//!
+//! Every JSON body that crosses between them is one of these types; field names are the JSON
+//! names (snake_case). Errors travel as [`Problem`] (`application/problem+json`, RFC 9457).
+
+use serde::{Deserialize, Serialize};
+
+/// The media type of every error body.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// What anyone may know about an article: never the body of a locked section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleSummary {
+    /// The publisher's id for the article, as in `data-paywall="..."`.
+    pub id: String,
+    /// The article's headline.
+    pub title: String,
+    /// The subscription tier a reader needs to read the locked sections.
+    pub tier: String,
+    /// The headings of the locked sections, in reading order.
+    pub locked_section_titles: Vec<String>,
+}
+
+/// One locked section, sent only to an entitled reader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockedSection {
+    /// The section's heading, as plain text.
+    pub title: String,
+    /// The section's body: HTML the server sanitized before storing it and again before sending it.
+    pub html: String,
+}
+
+/// The locked part of an article, in reading order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockedSections {
+    /// The article the sections belong to.
+    pub article_id: String,
+    /// The sections, in reading order.
+    pub sections: Vec<LockedSection>,
+}
+
+/// `POST /v1/sessions`: sign in with an email and a password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordSignIn {
+    /// The reader's email address.
+    pub email: String,
+    /// The reader's password.
+    pub password: String,
+}
+
+/// `POST /v1/sessions/refresh`: trade a refresh token for a new pair of tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    /// The refresh token from the last sign-in or refresh; it stops working once used.
+    pub refresh_token: String,
+}
+
+/// The reader a session belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reader {
+    /// The reader's id.
+    pub id: i64,
+    /// The reader's email address.
+    pub email: String,
+}
+
+/// A signed-in session: what `POST /v1/sessions` and `POST /v1/sessions/refresh` return.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTokens {
+    /// A short-lived signed token, sent as `Authorization: Bearer ...`.
+    pub access_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// A long-lived random token that buys a new pair once, at `POST /v1/sessions/refresh`.
+    pub refresh_token: String,
+    /// Who is signed in.
+    pub reader: Reader,
+}
+
+/// Why a signed-in reader may not read the locked sections (a 403's `reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenialReason {
+    /// The reader has no active subscription to the article's tier.
+    NoSubscription,
+}
+
+/// An error body (`application/problem+json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary that is the same for every problem of this kind.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, written for the person reading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Why access was denied, on a 403.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<DenialReason>,
+}

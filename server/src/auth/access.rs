@@ -1,0 +1,145 @@
+//! Short-lived signed access tokens (JWT, HS256) and the key that signs them.
+
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::time::now;
+
+/// How long an access token lives: long enough for a reading session, short enough that a
+/// leaked one is soon worthless.
+pub const ACCESS_TOKEN_SECONDS: u64 = 15 * 60;
+
+const ISSUER: &str = "paywall";
+const AUDIENCE: &str = "paywall-api";
+const KEY_FILE: &str = "signing.key";
+const MIN_KEY_BYTES: usize = 32;
+
+/// What an access token says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The reader's id, as a decimal string (JWT subjects are strings).
+    pub sub: String,
+    /// The session the token was issued for; revoking it revokes the token.
+    pub sid: i64,
+    /// Issued at (Unix seconds).
+    pub iat: u64,
+    /// Expires at (Unix seconds).
+    pub exp: u64,
+    /// Always `paywall`.
+    pub iss: String,
+    /// Always `paywall-api`.
+    pub aud: String,
+}
+
+/// The key that signs and checks access tokens.
+#[derive(Clone)]
+pub struct AccessKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl AccessKeys {
+    /// Keys from a secret; fails if the secret is too short to be safe.
+    pub fn from_secret(secret: &[u8]) -> Result<Self, AppError> {
+        if secret.len() < MIN_KEY_BYTES {
+            return Err(AppError::Internal(format!(
+                "the signing key must be at least {MIN_KEY_BYTES} bytes"
+            )));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // One server (or one cluster sharing a clock) signs and checks, so skew is small.
+        validation.leeway = 5;
+        Ok(AccessKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        })
+    }
+
+    /// The key given in the configuration, else the one in the data directory, else a new
+    /// random key written there (readable by the owner only).
+    pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> Result<Self, AppError> {
+        if let Some(secret) = configured {
+            return Self::from_secret(secret.as_bytes());
+        }
+        let path = data_dir.join(KEY_FILE);
+        let secret = match std::fs::read_to_string(&path) {
+            Ok(text) => URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| {
+                AppError::Internal(format!("{} is not a key this server wrote", path.display()))
+            })?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let secret = crate::random::bytes::<64>().to_vec();
+                write_private(&path, URL_SAFE_NO_PAD.encode(&secret).as_bytes()).map_err(
+                    |error| AppError::Internal(format!("writing {}: {error}", path.display())),
+                )?;
+                tracing::info!(path = %path.display(), "generated a new token-signing key");
+                secret
+            }
+            Err(error) => {
+                return Err(AppError::Internal(format!(
+                    "reading {}: {error}",
+                    path.display()
+                )));
+            }
+        };
+        Self::from_secret(&secret)
+    }
+
+    /// A signed access token for a reader's session.
+    pub fn issue(&self, reader_id: i64, session_id: i64) -> Result<String, AppError> {
+        let iat = now_u64();
+        let claims = AccessClaims {
+            sub: reader_id.to_string(),
+            sid: session_id,
+            iat,
+            exp: iat + ACCESS_TOKEN_SECONDS,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| AppError::Internal(format!("signing an access token: {error}")))
+    }
+
+    /// The claims of a token this server signed and that has not expired. Any other
+    /// algorithm (including `none`), a bad signature or a wrong issuer or audience is refused.
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, AppError> {
+        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    AppError::InvalidToken("The access token has expired.")
+                }
+                _ => AppError::InvalidToken("The access token is not valid."),
+            })
+    }
+}
+
+fn now_u64() -> u64 {
+    u64::try_from(now()).unwrap_or_default()
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

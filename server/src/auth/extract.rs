@@ -1,0 +1,57 @@
+//! The `Reader` extractor: a handler that takes one runs only for a signed-in reader.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::store;
+
+/// A reader whose bearer token was checked in this request: signed by us, unexpired, and
+/// for a session that has not been revoked. A missing, malformed, forged or expired token is
+/// a 401, never an anonymous reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reader {
+    /// The reader's id.
+    pub id: i64,
+    /// The session the token belongs to.
+    pub session_id: i64,
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(AppError::InvalidToken("Sign in to read this."))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or(AppError::InvalidToken(
+                "The Authorization header must be `Bearer <token>`.",
+            ))?;
+        let claims = state.keys.verify(token)?;
+        let reader_id: i64 = claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::InvalidToken("The access token is not valid."))?;
+        if !store::sessions::is_active(&state.db, claims.sid, reader_id).await? {
+            return Err(AppError::InvalidToken(
+                "This session has ended. Sign in again.",
+            ));
+        }
+        Ok(Reader {
+            id: reader_id,
+            session_id: claims.sid,
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! The server's configuration, from command-line flags or environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// How the paywall server runs. With nothing set it serves the demo on 127.0.0.1:8080 from
+/// the current directory and keeps its data in `./data`.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "paywall-server", version, about)]
+pub struct Config {
+    /// The address to listen on; port 0 picks a free port (the chosen address is printed).
+    #[arg(long, env = "PAYWALL_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// The directory for the SQLite database and the generated signing key.
+    #[arg(long, env = "PAYWALL_DATA", default_value = "data")]
+    pub data: PathBuf,
+
+    /// The database to use instead of `<data>/paywall.db` (a `sqlite:` URL).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// The secret that signs access tokens (at least 32 bytes). Without it a random key is
+    /// generated into `<data>/signing.key` at first start. Every server behind one load
+    /// balancer needs the same key.
+    #[arg(long, env = "PAYWALL_SIGNING_KEY", hide_env_values = true)]
+    pub signing_key: Option<String>,
+
+    /// Publisher origins allowed to call the API from the browser, comma-separated
+    /// (e.g. `https://news.example`). The page the server itself serves needs none.
+    #[arg(long, env = "PAYWALL_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// The directory holding `index.html` (served at `/`) and `www/` (the widget's files).
+    #[arg(long, env = "PAYWALL_SITE", default_value = ".")]
+    pub site: PathBuf,
+
+    /// Seed the demo article and demo readers at start (only what is missing is added).
+    #[arg(long, env = "PAYWALL_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
+}
+
+impl Config {
+    /// The configuration with every default, data kept in `data`: what tests start from.
+    pub fn with_data_dir(data: impl Into<PathBuf>) -> Self {
+        let mut config = Config::parse_from(["paywall-server"]);
+        config.data = data.into();
+        config
+    }
+
+    /// The database URL: the one given, or a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data.join("paywall.db").display()),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The database: opening and migrating it, and the SQL for each resource, one module each.
+
+pub mod articles;
+pub mod readers;
+pub mod sessions;
+pub mod subscriptions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+/// The connection pool every handler shares.
+pub type Db = sqlx::SqlitePool;
+
+/// Opens the database at `url` (creating the file if needed) and brings its schema up to date.
+pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .foreign_keys(true)
+        // WAL lets readers go on while a sign-in writes.
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(5));
+    let db = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("./migrations").run(&db).await?;
+    Ok(db)
+}

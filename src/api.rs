@@ -1,0 +1,159 @@
+//! The paywall API client: one method per endpoint, wire types from `paywall-protocol`.
+//!
+//! Built on the browser's `fetch` and `JSON` directly, with `serde-wasm-bindgen` between JS
+//! values and the wire types: a JSON library and an HTTP wrapper would each cost the reader
+//! tens of kilobytes of download.
+
+use paywall_protocol::{
+    ArticleSummary, LockedSections, PasswordSignIn, Problem, RefreshRequest, SessionTokens,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestCredentials, RequestInit, Response};
+
+use crate::dom;
+use crate::error::Error;
+
+/// A client for one paywall server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Api {
+    base: String,
+}
+
+impl Api {
+    /// A client for the API at `base` (absolute, no trailing slash).
+    pub fn new(base: String) -> Self {
+        Api { base }
+    }
+
+    /// The base URL, which also names this API's stored session.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET /v1/articles/{id}`: public metadata, including the locked sections' titles.
+    pub async fn article(&self, id: &str) -> Result<ArticleSummary, Error> {
+        self.send(
+            "GET",
+            &format!("/v1/articles/{}", encode(id)),
+            None::<&()>,
+            None,
+        )
+        .await?
+        .ok_or_else(empty)
+    }
+
+    /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader.
+    pub async fn locked(&self, id: &str, access_token: &str) -> Result<LockedSections, Error> {
+        self.send(
+            "GET",
+            &format!("/v1/articles/{}/locked", encode(id)),
+            None::<&()>,
+            Some(access_token),
+        )
+        .await?
+        .ok_or_else(empty)
+    }
+
+    /// `POST /v1/sessions`: sign in with email and password.
+    pub async fn sign_in(&self, credentials: &PasswordSignIn) -> Result<SessionTokens, Error> {
+        self.send("POST", "/v1/sessions", Some(credentials), None)
+            .await?
+            .ok_or_else(empty)
+    }
+
+    /// `POST /v1/sessions/refresh`: spend a refresh token for a new pair.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, Error> {
+        let body = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        self.send("POST", "/v1/sessions/refresh", Some(&body), None)
+            .await?
+            .ok_or_else(empty)
+    }
+
+    /// `DELETE /v1/sessions`: end the session on the server.
+    pub async fn sign_out(&self, access_token: &str) -> Result<(), Error> {
+        self.send::<(), ()>("DELETE", "/v1/sessions", None, Some(access_token))
+            .await
+            .map(drop)
+    }
+
+    /// Sends one request; `Ok(None)` for a 204. Errors carry the server's problem body.
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+        bearer: Option<&str>,
+    ) -> Result<Option<T>, Error> {
+        let headers =
+            Headers::new().map_err(|_| Error::Browser("cannot create request headers".into()))?;
+        let set = |name: &str, value: &str| {
+            headers
+                .set(name, value)
+                .map_err(|_| Error::Browser(format!("cannot set the {name} header")))
+        };
+        set("Accept", "application/json")?;
+        let init = RequestInit::new();
+        init.set_method(method);
+        // Tokens travel in the Authorization header; no cookie is ever needed or sent.
+        init.set_credentials(RequestCredentials::Omit);
+        if let Some(body) = body {
+            set("Content-Type", "application/json")?;
+            let value = serde_wasm_bindgen::to_value(body)
+                .map_err(|error| Error::Unexpected(error.to_string()))?;
+            let text = js_sys::JSON::stringify(&value)
+                .map_err(|_| Error::Unexpected("unserializable body".into()))?;
+            init.set_body(&text);
+        }
+        if let Some(token) = bearer {
+            set("Authorization", &format!("Bearer {token}"))?;
+        }
+        init.set_headers(&headers);
+        let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
+            .map_err(|_| {
+                Error::Config(format!("{}{path} is not a valid request URL", self.base))
+            })?;
+        let response: Response = JsFuture::from(dom::window()?.fetch_with_request(&request))
+            .await
+            .map_err(|_| Error::Network)?
+            .unchecked_into();
+        if response.status() == 204 {
+            return Ok(None);
+        }
+        let json = match response.json() {
+            Ok(promise) => JsFuture::from(promise).await.ok(),
+            Err(_) => None,
+        };
+        if response.ok() {
+            let json = json.ok_or_else(|| {
+                Error::Unexpected(format!("{method} {path}: the body is not JSON"))
+            })?;
+            return serde_wasm_bindgen::from_value(json)
+                .map(Some)
+                .map_err(|error| Error::Unexpected(format!("{method} {path}: {error}")));
+        }
+        let problem = json
+            .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok())
+            .unwrap_or_else(|| Problem {
+                kind: "about:blank".into(),
+                title: response.status_text(),
+                status: response.status(),
+                detail: None,
+                reason: None,
+            });
+        Err(Error::Problem(problem))
+    }
+}
+
+fn empty() -> Error {
+    Error::Unexpected("the server sent no body".into())
+}
+
+/// An article id as one URL path segment.
+fn encode(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}

@@ -1,0 +1,63 @@
+//! The embed's configuration, read once from the loader's script tag into a typed struct.
+
+use web_sys::{HtmlScriptElement, Url};
+
+use crate::error::Error;
+
+/// Where the subscribe button leads when the embed does not say.
+const DEFAULT_SUBSCRIBE_URL: &str = "/subscribe";
+
+/// How the widget is set up on this page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The paywall API's base URL, absolute, without a trailing slash.
+    pub api: String,
+    /// Where the Subscribe button leads (`data-paywall-subscribe-url`).
+    pub subscribe_url: String,
+}
+
+impl Config {
+    /// A configuration from an API base URL (resolved against `base`) and a subscribe URL.
+    pub fn new(api: &str, base: &str, subscribe_url: Option<&str>) -> Result<Self, Error> {
+        let url = Url::new_with_base(api, base)
+            .map_err(|_| Error::Config(format!("data-paywall-api {api:?} is not a URL")))?;
+        if url.protocol() != "https:" && url.protocol() != "http:" {
+            return Err(Error::Config(format!(
+                "data-paywall-api {api:?} must be an http(s) URL"
+            )));
+        }
+        let api = format!("{}{}", url.origin(), url.pathname().trim_end_matches('/'));
+        Ok(Config {
+            api,
+            subscribe_url: subscribe_url
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .unwrap_or(DEFAULT_SUBSCRIBE_URL)
+                .to_owned(),
+        })
+    }
+
+    /// The configuration a publisher wrote on the loader's script tag:
+    /// `data-paywall-api` (default: the script's own origin) and `data-paywall-subscribe-url`.
+    pub fn from_script(script: &HtmlScriptElement) -> Result<Self, Error> {
+        let src = script.src();
+        if src.is_empty() {
+            return Err(Error::Config("the paywall script tag has no src".into()));
+        }
+        let api = script
+            .get_attribute("data-paywall-api")
+            .unwrap_or_else(|| "/".into());
+        let api = if api.trim().is_empty() {
+            "/".to_owned()
+        } else {
+            api
+        };
+        Self::new(
+            &api,
+            &src,
+            script
+                .get_attribute("data-paywall-subscribe-url")
+                .as_deref(),
+        )
+    }
+}

@@ -1,0 +1,25 @@
+//! Small helpers over the browser's DOM.
+
+use web_sys::{Document, Element, Window};
+
+use crate::error::Error;
+
+/// The page's window.
+pub fn window() -> Result<Window, Error> {
+    web_sys::window()
+        .ok_or_else(|| Error::Browser("no window: the widget runs only in a page".into()))
+}
+
+/// The page's document.
+pub fn document() -> Result<Document, Error> {
+    window()?
+        .document()
+        .ok_or_else(|| Error::Browser("no document: the widget runs only in a page".into()))
+}
+
+/// A new element of the document.
+pub fn create_element(document: &Document, tag: &str) -> Result<Element, Error> {
+    document
+        .create_element(tag)
+        .map_err(|_| Error::Browser(format!("cannot create a <{tag}> element")))
+}

@@ -1,0 +1,49 @@
+//! The widget's one error type.
+
+use paywall_protocol::{DenialReason, Problem};
+
+/// Everything that can go wrong in the widget.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The request got no answer: offline, blocked, or refused by CORS.
+    #[error("the paywall server could not be reached")]
+    Network,
+    /// The server answered with an error (`application/problem+json`).
+    #[error("{} ({})", .0.title, .0.status)]
+    Problem(Problem),
+    /// The server's answer was not what the API promises.
+    #[error("unexpected response from the paywall server: {0}")]
+    Unexpected(String),
+    /// No reader is signed in.
+    #[error("no reader is signed in")]
+    SignedOut,
+    /// The embed's configuration cannot be used.
+    #[error("paywall configuration: {0}")]
+    Config(String),
+    /// A browser API the widget needs failed or is missing.
+    #[error("{0}")]
+    Browser(String),
+}
+
+impl Error {
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Problem(problem) => Some(problem.status),
+            _ => None,
+        }
+    }
+
+    /// Whether the server refused the reader's credentials or tokens (a 401).
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// Why the server refused access to a signed-in reader, on a 403.
+    pub fn denial(&self) -> Option<DenialReason> {
+        match self {
+            Error::Problem(problem) if problem.status == 403 => problem.reason,
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The widget's hooks.
+
+mod use_paywall;
+
+pub use use_paywall::use_paywall;

@@ -1,0 +1,60 @@
+//! Mounting a widget on a publisher's `[data-paywall]` container.
+
+use std::rc::Rc;
+
+use web_sys::{Element, ShadowRootInit, ShadowRootMode};
+use yew::AttrValue;
+
+use crate::components::{ArticlePaywall, ArticlePaywallProps};
+use crate::config::Config;
+use crate::dom;
+use crate::error::Error;
+use crate::session::Session;
+
+/// Marks a container that has a widget, so mounting twice does nothing.
+const MOUNTED: &str = "data-paywall-mounted";
+
+/// Mounts a widget on `container`: the free section inside it is left exactly as it is; an
+/// empty light-DOM element for the unlocked sections and the widget's shadow host are appended
+/// after it.
+pub fn mount(container: &Element, config: Rc<Config>, session: Rc<Session>) -> Result<(), Error> {
+    let article_id = container
+        .get_attribute("data-paywall")
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            Error::Config("the container's data-paywall attribute must name an article id".into())
+        })?;
+    if container.has_attribute(MOUNTED) {
+        return Ok(());
+    }
+    let document = dom::document()?;
+    let unlocked_host = dom::create_element(&document, "div")?;
+    unlocked_host.set_class_name("paywall-unlocked");
+    let widget_host = dom::create_element(&document, "div")?;
+    widget_host.set_class_name("paywall-widget");
+    let shadow = widget_host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(|_| Error::Browser("cannot attach a shadow root for the paywall".into()))?;
+    let root = dom::create_element(&document, "div")?;
+    root.set_class_name("root");
+    shadow
+        .append_child(&root)
+        .map_err(|_| Error::Browser("cannot fill the paywall's shadow root".into()))?;
+    for host in [&unlocked_host, &widget_host] {
+        container
+            .append_child(host)
+            .map_err(|_| Error::Browser("cannot add the paywall to the article".into()))?;
+    }
+    let _ = container.set_attribute(MOUNTED, "");
+
+    let props = ArticlePaywallProps {
+        article_id: AttrValue::from(article_id),
+        config,
+        session,
+        container: container.clone(),
+        unlocked_host,
+    };
+    yew::Renderer::<ArticlePaywall>::with_root_and_props(root, props).render();
+    Ok(())
+}
