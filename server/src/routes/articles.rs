@@ -68,5 +68,6 @@ async fn locked(
 }
 
 fn unknown_article(id: &str) -> AppError {
-    AppError::NotFound(format!("There is no article with the id {id:?}."))
+    tracing::debug!(id, "unknown article");
+    AppError::NotFound("There is no article with this id.".to_owned())
 }

@@ -70,8 +70,8 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-async fn not_found(uri: axum::http::Uri) -> AppError {
-    AppError::NotFound(format!("Nothing is at {}.", uri.path()))
+async fn not_found() -> AppError {
+    AppError::NotFound("Nothing is at this address.".to_owned())
 }
 
 async fn method_not_allowed() -> AppError {
