@@ -20,10 +20,10 @@ impl Config {
     /// A configuration from an API base URL (resolved against `base`) and a subscribe URL.
     pub fn new(api: &str, base: &str, subscribe_url: Option<&str>) -> Result<Self, Error> {
         let url = Url::new_with_base(api, base)
-            .map_err(|_| Error::Config(format!("data-paywall-api {api:?} is not a URL")))?;
+            .map_err(|_| Error::Config(format!("data-paywall-api=\"{api}\" is not a URL")))?;
         if url.protocol() != "https:" && url.protocol() != "http:" {
             return Err(Error::Config(format!(
-                "data-paywall-api {api:?} must be an http(s) URL"
+                "data-paywall-api=\"{api}\" must be an http(s) URL"
             )));
         }
         let api = format!("{}{}", url.origin(), url.pathname().trim_end_matches('/'));

@@ -1,1 +1,102 @@
-fn main() {}
+//! `cargo xtask`: the project's two commands and their helpers.
+//!
+//! - `cargo xtask demo`: install what is missing, build the widget, serve the demo page.
+//! - `cargo xtask test`: install what is missing, run every test (native, widget in headless
+//!   Chromium, end to end).
+//! - `cargo xtask size`: build the widget and print its transfer size (gzip -9 and brotli).
+//! - `cargo xtask setup`: only install what is missing.
+
+mod build;
+mod run;
+mod setup;
+mod size;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use run::{Failed, Run};
+
+const USAGE: &str = "usage: cargo xtask <demo | test | size | setup>
+
+  demo    install what is missing, build the widget in release mode, and serve the demo
+          (PAYWALL_ADDR, default 127.0.0.1:8080; data in PAYWALL_DATA, default ./data)
+  test    install what is missing and run every test: native, widget (headless Chromium), end to end
+  size    build the widget and print its transfer size, gzip -9 and brotli
+  setup   install what is missing and nothing else";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "demo" => demo(),
+        "test" => test(),
+        "size" => setup::for_building()
+            .and_then(|()| build::widget())
+            .and_then(|()| size::report()),
+        "setup" => setup::everything(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed(message)) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds the widget and the server in release mode and runs the server in the foreground.
+fn demo() -> Result<(), Failed> {
+    setup::for_building()?;
+    build::widget()?;
+    build::server(build::Profile::Release)?;
+    run::step("Starting the paywall server (Ctrl-C stops it)");
+    let addr = std::env::var("PAYWALL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    println!("    the demo article will be at http://{addr}/");
+    println!(
+        "    demo readers: subscriber@example.com and reader@example.com, password paywall-demo"
+    );
+    run::command(root().join("target/release/paywall-server"))
+        .current_dir(root())
+        .env("PAYWALL_SITE", root())
+        .status_ok("the paywall server")
+}
+
+/// Runs every test suite, stopping at the first that fails so the output ends with its summary.
+fn test() -> Result<(), Failed> {
+    setup::everything()?;
+    run::step("Native tests (cargo test --workspace)");
+    run::cargo()
+        .args(["test", "--workspace"])
+        .status_ok("cargo test")?;
+
+    run::step("Widget tests in headless Chromium (wasm-pack test --headless --chrome)");
+    run::command("wasm-pack")
+        .args(["test", "--headless", "--chrome"])
+        .current_dir(root())
+        .env("PATH", setup::path_with_tools())
+        .status_ok("wasm-pack test")?;
+
+    build::widget()?;
+    build::server(build::Profile::Debug)?;
+    run::step("End-to-end tests in headless Chromium against the real server");
+    run::command("npm")
+        .args(["test", "--silent"])
+        .current_dir(root().join("e2e"))
+        .env(
+            "PAYWALL_SERVER_BIN",
+            root().join("target/debug/paywall-server"),
+        )
+        .env("PAYWALL_SITE", root())
+        .status_ok("end-to-end tests")
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}

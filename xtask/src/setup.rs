@@ -1,0 +1,207 @@
+//! Installing what the build and the tests need, skipping whatever is already there.
+//!
+//! Versions are pinned to ones that work together on these machines: wasm-bindgen-cli must
+//! match the `wasm-bindgen` in Cargo.lock exactly, and wasm-opt must be new enough to read
+//! what current Rust emits (the npm `binaryen` package, not Debian's).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::root;
+use crate::run::{self, Failed, Run, command};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const WASM_PACK_VERSION: &str = "0.15.1";
+const BINARYEN_VERSION: &str = "132.0.0";
+
+/// What building the widget needs: the wasm target, wasm-pack, wasm-bindgen-cli and wasm-opt.
+pub fn for_building() -> Result<(), Failed> {
+    wasm_target()?;
+    wasm_pack()?;
+    wasm_bindgen()?;
+    wasm_opt()
+}
+
+/// What building and every test need: also Chromium, chromedriver and the end-to-end packages.
+pub fn everything() -> Result<(), Failed> {
+    for_building()?;
+    chromium()?;
+    e2e_packages()
+}
+
+/// `PATH` with the project's own tools (wasm-opt) and cargo's install directory first, so the
+/// builds find exactly the versions installed here.
+pub fn path_with_tools() -> OsString {
+    let mut paths = vec![root().join(".tools/node_modules/.bin"), cargo_bin()];
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).expect("PATH entries contain no separator")
+}
+
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .unwrap_or_default()
+        .join("bin")
+}
+
+fn have(what: &str) {
+    println!("    ✓ {what}");
+}
+
+fn wasm_target() -> Result<(), Failed> {
+    let installed = command("rustup")
+        .args(["target", "list", "--installed"])
+        .output_text()
+        .unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        have(WASM_TARGET);
+        return Ok(());
+    }
+    run::step(&format!("Installing the {WASM_TARGET} target"));
+    command("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .status_ok("rustup target add")
+}
+
+/// The version a tool reports, if it runs.
+fn version_of(program: impl AsRef<std::ffi::OsStr>) -> String {
+    command(program)
+        .arg("--version")
+        .env("PATH", path_with_tools())
+        .output_text()
+        .unwrap_or_default()
+}
+
+fn wasm_pack() -> Result<(), Failed> {
+    if version_of(cargo_bin().join("wasm-pack")).contains(WASM_PACK_VERSION) {
+        have(&format!("wasm-pack {WASM_PACK_VERSION}"));
+        return Ok(());
+    }
+    // npm's wasm-pack downloads its binary from GitHub; building it from crates.io works.
+    run::step(&format!(
+        "Installing wasm-pack {WASM_PACK_VERSION} (about 2 minutes)"
+    ));
+    run::cargo()
+        .args([
+            "install",
+            "wasm-pack",
+            "--version",
+            WASM_PACK_VERSION,
+            "--locked",
+        ])
+        .status_ok("cargo install wasm-pack")
+}
+
+fn wasm_bindgen() -> Result<(), Failed> {
+    let version = locked_version("wasm-bindgen")?;
+    if version_of(cargo_bin().join("wasm-bindgen"))
+        .split_whitespace()
+        .nth(1)
+        == Some(version.as_str())
+        && cargo_bin().join("wasm-bindgen-test-runner").exists()
+    {
+        have(&format!("wasm-bindgen-cli {version}"));
+        return Ok(());
+    }
+    // Without a matching wasm-bindgen on PATH, wasm-pack would try to download one.
+    // Not `--locked`: its lockfile pins a crate version this registry lacks.
+    run::step(&format!(
+        "Installing wasm-bindgen-cli {version}, matching Cargo.lock (about 2 minutes)"
+    ));
+    run::cargo()
+        .args(["install", "wasm-bindgen-cli", "--version", &version])
+        .status_ok("cargo install wasm-bindgen-cli")
+}
+
+/// The version of `package` that Cargo.lock pins.
+fn locked_version(package: &str) -> Result<String, Failed> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|error| Failed(format!("reading Cargo.lock: {error}")))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            if let Some(version) = lines
+                .next()
+                .and_then(|line| line.strip_prefix("version = \""))
+            {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err(Failed(format!("Cargo.lock does not pin {package}")))
+}
+
+fn wasm_opt() -> Result<(), Failed> {
+    let wasm_opt = root().join(".tools/node_modules/.bin/wasm-opt");
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
+    if version_of(&wasm_opt).contains(&format!("version {major}")) {
+        have(&format!("wasm-opt {major} (.tools)"));
+        return Ok(());
+    }
+    run::step(&format!(
+        "Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into .tools"
+    ));
+    command("npm")
+        .args([
+            "install",
+            "--prefix",
+            ".tools",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+        ])
+        .arg(format!("binaryen@{BINARYEN_VERSION}"))
+        .current_dir(root())
+        .status_ok("npm install binaryen")
+}
+
+fn chromium() -> Result<(), Failed> {
+    let (browser, driver) = (
+        Path::new("/usr/bin/chromium"),
+        Path::new("/usr/bin/chromedriver"),
+    );
+    if browser.exists() && driver.exists() {
+        have("chromium and chromedriver");
+        return Ok(());
+    }
+    run::step("Installing Chromium and chromedriver from Debian (apt-get)");
+    let as_root = command("id")
+        .arg("-u")
+        .output_text()
+        .is_some_and(|uid| uid.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut apt = if as_root {
+            command("apt-get")
+        } else {
+            command("sudo")
+        };
+        if !as_root {
+            apt.args(["-n", "apt-get"]);
+        }
+        apt.args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status_ok("apt-get")
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
+}
+
+fn e2e_packages() -> Result<(), Failed> {
+    let e2e = root().join("e2e");
+    if e2e
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        have("end-to-end packages (e2e/node_modules)");
+        return Ok(());
+    }
+    // playwright-core only: the `playwright` package would try to download browsers.
+    run::step("Installing the end-to-end test packages (npm ci in e2e/)");
+    command("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(e2e)
+        .status_ok("npm ci")
+}
