@@ -1,0 +1,553 @@
+//! The widget in headless Chromium: mounting, the prompt, and the sign-in dialog's paths.
+//!
+//! The paywall API is played by a stand-in `fetch` that answers from a table of routes with
+//! bodies built from the protocol's own types; the real server is exercised end to end in
+//! `e2e/`.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use paywall::api::Api;
+use paywall::{Config, Session};
+use paywall_protocol::{
+    ArticleSummary, DenialReason, LockedSection, LockedSections, Problem, Reader, SessionTokens,
+};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{
+    AddEventListenerOptions, Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function serveApi(routes) {
+  const requests = [];
+  window.fetch = async (input, init) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const url = new URL(request.url);
+    const body = ["GET", "HEAD", "DELETE"].includes(request.method) ? "" : await request.text();
+    requests.push({ method: request.method, path: url.pathname, body, authorization: request.headers.get("authorization") });
+    const route = routes.find((r) => r.method === request.method && r.path === url.pathname && body.includes(r.when ?? ""));
+    if (!route) {
+      return new Response(JSON.stringify({ type: "about:blank", title: "Not found", status: 404 }),
+        { status: 404, headers: { "content-type": "application/problem+json" } });
+    }
+    const type = route.status < 400 ? "application/json" : "application/problem+json";
+    return new Response(route.status === 204 ? null : JSON.stringify(route.body), { status: route.status, headers: { "content-type": type } });
+  };
+  return requests;
+}
+export function timeout(promise, ms, what) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error("timed out waiting for " + what)), ms))]);
+}
+"#)]
+extern "C" {
+    /// Replaces `fetch` with a stand-in that answers from `routes`; returns the log of requests.
+    #[wasm_bindgen(js_name = serveApi)]
+    fn serve_api(routes: JsValue) -> js_sys::Array;
+    /// `promise`, or a rejection after `ms` milliseconds so that no test can hang.
+    fn timeout(promise: &js_sys::Promise, ms: u32, what: &str) -> js_sys::Promise;
+}
+
+/// One canned answer of the stand-in API.
+#[derive(Serialize)]
+struct Route {
+    method: &'static str,
+    path: String,
+    /// Answer only requests whose body contains this.
+    when: Option<String>,
+    status: u16,
+    body: serde_json::Value,
+}
+
+fn route(method: &'static str, path: &str, status: u16, body: impl Serialize) -> Route {
+    Route {
+        method,
+        path: path.to_owned(),
+        when: None,
+        status,
+        body: serde_json::to_value(body).unwrap(),
+    }
+}
+
+fn serve(routes: Vec<Route>) -> js_sys::Array {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    serve_api(routes.serialize(&serializer).unwrap())
+}
+
+const API: &str = "https://paywall.test";
+const ARTICLE: &str = "harbour-notes";
+
+fn summary(titles: &[&str]) -> ArticleSummary {
+    ArticleSummary {
+        id: ARTICLE.into(),
+        title: "Harbour notes".into(),
+        tier: "premium".into(),
+        locked_section_titles: titles.iter().map(|t| (*t).to_owned()).collect(),
+    }
+}
+
+fn tokens(email: &str) -> SessionTokens {
+    SessionTokens {
+        access_token: format!("access-for-{email}"),
+        expires_in: 900,
+        refresh_token: format!("refresh-for-{email}"),
+        reader: Reader {
+            id: 7,
+            email: email.into(),
+        },
+    }
+}
+
+fn problem(status: u16, reason: Option<DenialReason>) -> Problem {
+    Problem {
+        kind: "about:blank".into(),
+        title: "Refused".into(),
+        status,
+        detail: None,
+        reason,
+    }
+}
+
+/// A fresh `<article data-paywall>` with a free section, in the page, and a fresh session.
+struct Page {
+    container: Element,
+    free_html: String,
+    session: Rc<Session>,
+    config: Rc<Config>,
+}
+
+impl Page {
+    fn new(api_path: &str) -> Page {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let container = document.create_element("article").unwrap();
+        container.set_attribute("data-paywall", ARTICLE).unwrap();
+        container.set_inner_html(
+            r#"<h2>The story</h2><p class="free">Free words, <em>kept</em> as they were.</p>"#,
+        );
+        document.body().unwrap().append_child(&container).unwrap();
+        let api = format!("{API}/{api_path}");
+        let config = Rc::new(Config::new(&api, &document.url().unwrap(), Some("/join")).unwrap());
+        let session = Session::new(Api::new(config.api.clone()));
+        let free_html = container.inner_html();
+        Page {
+            container,
+            free_html,
+            session,
+            config,
+        }
+    }
+
+    fn storage_key(&self) -> String {
+        format!("paywall:refresh:{}", self.config.api)
+    }
+
+    fn mount(&self) {
+        paywall::mount(&self.container, self.config.clone(), self.session.clone()).unwrap();
+    }
+
+    /// A promise of the next `paywall:<name>` event on the container (listen before acting).
+    fn next(&self, name: &str) -> js_sys::Promise {
+        let container = self.container.clone();
+        let name = format!("paywall:{name}");
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let options = AddEventListenerOptions::new();
+            options.set_once(true);
+            container
+                .add_event_listener_with_callback_and_add_event_listener_options(
+                    &name, &resolve, &options,
+                )
+                .unwrap();
+        });
+        timeout(&promise, 5_000, &name)
+    }
+
+    fn shadow(&self) -> ShadowRoot {
+        self.container
+            .query_selector(".paywall-widget")
+            .unwrap()
+            .expect("the widget host")
+            .shadow_root()
+            .unwrap()
+    }
+
+    fn shadow_text(&self) -> String {
+        self.shadow().text_content().unwrap_or_default()
+    }
+
+    fn find(&self, selector: &str) -> Option<Element> {
+        self.shadow().query_selector(selector).unwrap()
+    }
+
+    fn click(&self, selector: &str) {
+        self.find(selector)
+            .unwrap_or_else(|| panic!("no {selector}"))
+            .dyn_into::<HtmlElement>()
+            .unwrap()
+            .click();
+    }
+
+    fn input(&self, selector: &str) -> HtmlInputElement {
+        self.find(selector)
+            .unwrap_or_else(|| panic!("no {selector}"))
+            .dyn_into()
+            .unwrap()
+    }
+
+    /// The free section: the nodes before the widget's own elements.
+    fn free_section_html(&self) -> String {
+        let clone = self
+            .container
+            .clone_node_with_deep(true)
+            .unwrap()
+            .dyn_into::<Element>()
+            .unwrap();
+        for added in [".paywall-unlocked", ".paywall-widget"] {
+            if let Some(node) = clone.query_selector(added).unwrap() {
+                node.remove();
+            }
+        }
+        clone.inner_html()
+    }
+
+    fn unlocked_sections(&self) -> Vec<(String, String)> {
+        let sections = self
+            .container
+            .query_selector_all(".paywall-unlocked > section")
+            .unwrap();
+        (0..sections.length())
+            .map(|i| {
+                let section = sections.item(i).unwrap().dyn_into::<Element>().unwrap();
+                let heading = section
+                    .query_selector("h2")
+                    .unwrap()
+                    .unwrap()
+                    .text_content()
+                    .unwrap();
+                (heading, section.inner_html())
+            })
+            .collect()
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) {
+        let opened = self.find("button[part=sign-in]").is_some();
+        assert!(opened, "the prompt offers Sign in");
+        self.click("button[part=sign-in]");
+        yew::scheduler::flush().await;
+        assert!(self.find("dialog[open]").is_some(), "the dialog opens");
+        self.input("input[type=email]").set_value(email);
+        self.input("input[type=password]").set_value(password);
+        let form: HtmlFormElement = self.find("dialog form").unwrap().dyn_into().unwrap();
+        form.request_submit().unwrap();
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        self.container.remove();
+    }
+}
+
+async fn wait(promise: js_sys::Promise) -> JsValue {
+    let value = JsFuture::from(promise).await.expect("the event arrives");
+    yew::scheduler::flush().await;
+    value
+}
+
+#[wasm_bindgen_test]
+async fn mounting_leaves_the_free_section_alone_and_names_the_served_locked_titles() {
+    let page = Page::new("mount");
+    serve(vec![route(
+        "GET",
+        &format!("/mount/v1/articles/{ARTICLE}"),
+        200,
+        summary(&["Quay economics", "Tide tables", "Letters"]),
+    )]);
+    let free_paragraph = page.container.query_selector("p.free").unwrap().unwrap();
+    let locked = page.next("locked");
+    page.mount();
+    let event = wait(locked).await;
+
+    // The same nodes, with the same HTML, in the same place.
+    assert!(
+        page.container
+            .query_selector("p.free")
+            .unwrap()
+            .unwrap()
+            .is_same_node(Some(&free_paragraph))
+    );
+    assert_eq!(page.free_section_html(), page.free_html);
+    assert_eq!(
+        page.container.first_element_child().unwrap().tag_name(),
+        "H2"
+    );
+
+    let text = page.shadow_text();
+    assert!(
+        text.contains("The rest of this story is for subscribers."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Including Quay economics, Tide tables and Letters."),
+        "{text}"
+    );
+    assert!(text.contains("Already subscribed? Sign in →"), "{text}");
+    assert_eq!(
+        page.find("a[part=subscribe]")
+            .unwrap()
+            .get_attribute("href")
+            .as_deref(),
+        Some("/join")
+    );
+    // Nothing of the prompt is in the light DOM.
+    assert!(
+        !page
+            .container
+            .text_content()
+            .unwrap()
+            .contains("for subscribers")
+    );
+
+    let detail = js_sys::Reflect::get(&event, &"detail".into()).unwrap();
+    assert_eq!(
+        js_sys::Reflect::get(&detail, &"articleId".into()).unwrap(),
+        ARTICLE
+    );
+}
+
+#[wasm_bindgen_test]
+async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
+    let page = Page::new("unlock");
+    let requests = serve(vec![
+        route("GET", &format!("/unlock/v1/articles/{ARTICLE}"), 200, summary(&["First part", "Second part"])),
+        route("POST", "/unlock/v1/sessions", 201, tokens("member@example.com")),
+        route(
+            "GET",
+            &format!("/unlock/v1/articles/{ARTICLE}/locked"),
+            200,
+            LockedSections {
+                article_id: ARTICLE.into(),
+                sections: vec![
+                    LockedSection { title: "First part".into(), html: "<p>Opening words.</p>".into() },
+                    LockedSection {
+                        title: "Second part".into(),
+                        // What a compromised server might send: none of it may run.
+                        html: r#"<p>Closing words.</p><script>window.ran = 1</script><img src="x.png" onerror="window.ran = 2"><a href="javascript:window.ran=3">link</a>"#.into(),
+                    },
+                ],
+            },
+        ),
+    ]);
+    let locked = page.next("locked");
+    page.mount();
+    wait(locked).await;
+
+    let unlocked = page.next("unlocked");
+    page.sign_in("member@example.com", "right password").await;
+    wait(unlocked).await;
+
+    let sections = page.unlocked_sections();
+    assert_eq!(
+        sections
+            .iter()
+            .map(|(title, _)| title.as_str())
+            .collect::<Vec<_>>(),
+        ["First part", "Second part"]
+    );
+    assert!(sections[0].1.contains("<p>Opening words.</p>"));
+    assert!(sections[1].1.contains("<p>Closing words.</p>"));
+    for active in ["<script", "onerror", "javascript:"] {
+        assert!(
+            !sections[1].1.contains(active),
+            "{active} reached the page: {}",
+            sections[1].1
+        );
+    }
+    // The sections come after the untouched free section.
+    assert_eq!(page.free_section_html(), page.free_html);
+    let text = page.shadow_text();
+    assert!(
+        !text.contains("for subscribers"),
+        "the prompt is gone: {text}"
+    );
+    assert!(text.contains("member@example.com"), "{text}");
+    assert!(page.find("dialog").is_none(), "the dialog closed");
+
+    // The locked request carried the access token; the refresh token was kept for a reload.
+    let last = requests.get(requests.length() - 1);
+    assert_eq!(
+        js_sys::Reflect::get(&last, &"authorization".into()).unwrap(),
+        "Bearer access-for-member@example.com"
+    );
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(
+        storage.get_item(&page.storage_key()).unwrap().as_deref(),
+        Some("refresh-for-member@example.com")
+    );
+    storage.remove_item(&page.storage_key()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
+    let page = Page::new("wrong");
+    serve(vec![
+        route(
+            "GET",
+            &format!("/wrong/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Only part"]),
+        ),
+        route("POST", "/wrong/v1/sessions", 401, problem(401, None)),
+    ]);
+    let locked = page.next("locked");
+    page.mount();
+    wait(locked).await;
+
+    let error = page.next("error");
+    page.sign_in("member@example.com", "wrong password").await;
+    wait(error).await;
+
+    let alert = page
+        .find("dialog [role=alert]")
+        .expect("an error in the dialog");
+    assert!(
+        alert.text_content().unwrap().contains("don't match"),
+        "{:?}",
+        alert.text_content()
+    );
+    assert_eq!(
+        page.input("input[type=email]").value(),
+        "member@example.com"
+    );
+    assert_eq!(
+        page.input("input[type=password]").value(),
+        "",
+        "the wrong password is cleared"
+    );
+    assert!(page.find("dialog[open]").is_some());
+    assert!(page.unlocked_sections().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_reader_without_a_subscription_is_told_so_and_offered_subscribe_and_sign_out() {
+    let page = Page::new("nosub");
+    serve(vec![
+        route(
+            "GET",
+            &format!("/nosub/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Only part"]),
+        ),
+        route(
+            "POST",
+            "/nosub/v1/sessions",
+            201,
+            tokens("visitor@example.com"),
+        ),
+        route(
+            "GET",
+            &format!("/nosub/v1/articles/{ARTICLE}/locked"),
+            403,
+            problem(403, Some(DenialReason::NoSubscription)),
+        ),
+    ]);
+    let locked = page.next("locked");
+    page.mount();
+    wait(locked).await;
+
+    let locked_again = page.next("locked");
+    page.sign_in("visitor@example.com", "right password").await;
+    wait(locked_again).await;
+
+    let text = page.shadow_text();
+    assert!(
+        text.contains("This account has no active subscription"),
+        "{text}"
+    );
+    assert!(text.contains("visitor@example.com"), "{text}");
+    assert!(page.find("a[part=subscribe]").is_some());
+    assert!(page.find("button[part=sign-out]").is_some());
+    assert!(page.unlocked_sections().is_empty());
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .remove_item(&page.storage_key())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
+    let page = Page::new("reload");
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .set_item(&page.storage_key(), "refresh-from-last-visit")
+        .unwrap();
+    let mut refresh = route(
+        "POST",
+        "/reload/v1/sessions/refresh",
+        200,
+        tokens("member@example.com"),
+    );
+    refresh.when = Some("refresh-from-last-visit".into());
+    let requests = serve(vec![
+        refresh,
+        route(
+            "GET",
+            &format!("/reload/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Kept part"]),
+        ),
+        route("DELETE", "/reload/v1/sessions", 204, ()),
+        route(
+            "GET",
+            &format!("/reload/v1/articles/{ARTICLE}/locked"),
+            200,
+            LockedSections {
+                article_id: ARTICLE.into(),
+                sections: vec![LockedSection {
+                    title: "Kept part".into(),
+                    html: "<p>Still here.</p>".into(),
+                }],
+            },
+        ),
+    ]);
+    let unlocked = page.next("unlocked");
+    page.mount();
+    wait(unlocked).await;
+
+    assert_eq!(page.unlocked_sections()[0].0, "Kept part");
+    assert!(!page.shadow_text().contains("for subscribers"));
+    // The refresh token was spent and its successor stored.
+    assert_eq!(
+        storage.get_item(&page.storage_key()).unwrap().as_deref(),
+        Some("refresh-for-member@example.com")
+    );
+
+    // Sign out: the session ends on the server and the prompt comes back.
+    let locked = page.next("locked");
+    page.click("button[part=sign-out]");
+    wait(locked).await;
+    assert_eq!(storage.get_item(&page.storage_key()).unwrap(), None);
+    assert!(
+        page.shadow_text()
+            .contains("The rest of this story is for subscribers.")
+    );
+    assert!(
+        page.unlocked_sections().is_empty(),
+        "the locked sections are gone"
+    );
+    let sign_out = (0..requests.length())
+        .map(|i| requests.get(i))
+        .find(|request| js_sys::Reflect::get(request, &"method".into()).unwrap() == "DELETE")
+        .expect("a DELETE /v1/sessions");
+    assert_eq!(
+        js_sys::Reflect::get(&sign_out, &"authorization".into()).unwrap(),
+        "Bearer access-for-member@example.com"
+    );
+}
