@@ -1,0 +1,165 @@
+// The demo page against the real paywall server, in headless Chromium: what an anonymous
+// reader, a subscriber and a reader without a subscription each see.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { launchBrowser, lockedPhrases, openContext, screenshots, startServer, wholeDom } from "./harness.mjs";
+
+const LOCKED_TITLES = ["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"];
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Asserts that no locked sentence is in `text`. */
+function assertNoLockedText(text, where) {
+  assert.ok(lockedPhrases.length === 4);
+  for (const phrase of lockedPhrases) {
+    assert.ok(!text.includes(phrase), `locked text "${phrase}" found in ${where}`);
+  }
+}
+
+async function openDemo(session) {
+  const page = await session.context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${server.url}/`);
+  return page;
+}
+
+async function signIn(page, email, password) {
+  await page.getByRole("button", { name: "Sign in →" }).click();
+  const dialog = page.getByRole("dialog", { name: "Sign in to keep reading" });
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("Password").fill(password);
+  await dialog.getByRole("button", { name: "Sign in", exact: true }).click();
+  return dialog;
+}
+
+function unlockedTitles(page) {
+  return page.locator("article .paywall-unlocked section h2").allTextContents();
+}
+
+describe("an anonymous reader", () => {
+  it("sees the free section and the prompt, and no locked text reaches the browser", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    await page.getByText("The rest of this story is for subscribers.").waitFor();
+
+    assert.ok(await page.locator("article h2", { hasText: "The story" }).isVisible());
+    assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
+    await page.getByText("Including Our Take, Tailwinds & headwinds, Connections and What should you do.").waitFor();
+    assert.ok(await page.getByRole("link", { name: "Subscribe" }).isVisible());
+    assert.ok(await page.getByText("Already subscribed?").isVisible());
+
+    assertNoLockedText(await wholeDom(page), "the DOM");
+    const bodies = await session.bodies();
+    assert.ok(bodies.some((b) => b.url.includes("/v1/articles/")), "the widget asked the API");
+    for (const { url, body } of bodies) assertNoLockedText(body, url);
+    assert.deepEqual(session.errors, []);
+    await page.screenshot({ path: join(screenshots, "locked.png"), fullPage: true });
+    await session.context.close();
+  });
+});
+
+describe("a reader who types the wrong password", () => {
+  it("gets an error in the dialog, keeps the email, and stays locked", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const dialog = await signIn(page, "subscriber@example.com", "not-the-password");
+    await dialog.getByRole("alert").filter({ hasText: "don't match" }).waitFor();
+    assert.equal(await dialog.getByLabel("Email").inputValue(), "subscriber@example.com");
+    assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
+    assertNoLockedText(await wholeDom(page), "the DOM");
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+});
+
+describe("a subscriber", () => {
+  let session;
+  let page;
+
+  before(async () => {
+    session = await openContext(browser);
+    page = await openDemo(session);
+  });
+  after(() => session.context.close());
+
+  it("signs in and sees the four locked sections, in order, in place of the prompt", async () => {
+    await signIn(page, "subscriber@example.com", "paywall-demo");
+    await page.locator(".paywall-unlocked section").nth(3).waitFor();
+    assert.deepEqual(await unlockedTitles(page), LOCKED_TITLES);
+    const dom = await wholeDom(page);
+    for (const phrase of lockedPhrases) assert.ok(dom.includes(phrase), `"${phrase}" is shown`);
+    assert.equal(await page.getByText("The rest of this story is for subscribers.").count(), 0);
+    assert.equal(await page.getByRole("dialog").count(), 0);
+    // The sections follow the free section inside the publisher's article.
+    const order = await page.evaluate(() => [...document.querySelector("article").children].map((e) => e.tagName + "." + e.className));
+    assert.deepEqual(order.slice(-2), ["DIV.paywall-unlocked", "DIV.paywall-widget"]);
+    assert.deepEqual(order.slice(0, 1), ["H2."]);
+    await page.screenshot({ path: join(screenshots, "unlocked.png"), fullPage: true });
+  });
+
+  it("reloads and is still signed in, with no prompt shown on the way", async () => {
+    await page.reload();
+    await page.locator(".paywall-unlocked section").nth(3).waitFor();
+    assert.deepEqual(await unlockedTitles(page), LOCKED_TITLES);
+    const events = await page.evaluate(() => window.paywallEvents);
+    assert.ok(events.includes("unlocked"), String(events));
+    assert.ok(!events.includes("locked"), `the prompt was shown: ${events}`);
+  });
+
+  it("signs out: the prompt returns and the server refuses the old refresh token", async () => {
+    const refreshToken = await page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("paywall:refresh:"));
+      return localStorage.getItem(key);
+    });
+    assert.ok(refreshToken, "a refresh token was stored");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("The rest of this story is for subscribers.").waitFor();
+    assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
+    assertNoLockedText(await wholeDom(page), "the DOM after sign-out");
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("paywall:")).length), 0);
+
+    const refused = await fetch(`${server.url}/v1/sessions/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get("content-type"), "application/problem+json");
+
+    await page.reload();
+    await page.getByText("The rest of this story is for subscribers.").waitFor();
+    assert.deepEqual(session.errors, []);
+  });
+});
+
+describe("a reader without a subscription", () => {
+  it("is told the account has no active subscription, offered Subscribe, and sees no locked text", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    await signIn(page, "reader@example.com", "paywall-demo");
+    await page.getByText("This account has no active subscription.").waitFor();
+    assert.ok(await page.getByText("reader@example.com").isVisible());
+    assert.ok(await page.getByRole("link", { name: "Subscribe" }).isVisible());
+    assert.equal(await page.getByRole("link", { name: "Subscribe" }).getAttribute("href"), "/subscribe.html");
+    assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
+    assertNoLockedText(await wholeDom(page), "the DOM");
+    const bodies = await session.bodies();
+    assert.ok(bodies.some((b) => b.url.endsWith("/locked")), "the widget asked for the locked sections");
+    for (const { url, body } of bodies) assertNoLockedText(body, url);
+    await session.context.close();
+  });
+});
