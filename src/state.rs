@@ -78,8 +78,8 @@ pub enum Action {
     SignInStarted,
     /// Sign-in failed; the message says why.
     SignInFailed(AttrValue),
-    /// Back to loading (after sign-out, while the prompt's data is fetched).
-    Reset,
+    /// The reader signed out: locked sections go at once; the prompt stays if it is shown.
+    SignedOut,
 }
 
 impl Reducible for State {
@@ -113,7 +113,16 @@ impl Reducible for State {
             Action::CloseDialog => next.dialog = Dialog::Closed,
             Action::SignInStarted => next.dialog = Dialog::Submitting,
             Action::SignInFailed(message) => next.dialog = Dialog::Rejected(message),
-            Action::Reset => next = State::default(),
+            Action::SignedOut => {
+                next.dialog = Dialog::Closed;
+                next.phase = match next.phase {
+                    Phase::Locked { summary, .. } => Phase::Locked {
+                        summary,
+                        reader: None,
+                    },
+                    _ => Phase::Loading,
+                };
+            }
         }
         if next == *self { self } else { Rc::new(next) }
     }
@@ -183,6 +192,38 @@ mod tests {
         );
         assert_eq!(next.dialog, Dialog::Closed);
         assert!(matches!(next.phase, Phase::Unlocked { .. }));
+    }
+
+    #[test]
+    fn signing_out_hides_locked_sections_at_once_and_keeps_the_prompt_steady() {
+        let reader = Reader {
+            id: 1,
+            email: "r@example.com".into(),
+        };
+        let unlocked = State {
+            phase: Phase::Unlocked {
+                reader: reader.clone(),
+                sections: Rc::new(vec![]),
+            },
+            dialog: Dialog::Closed,
+        };
+        assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
+
+        let summary = Rc::new(summary());
+        let prompt = State {
+            phase: Phase::Locked {
+                summary: summary.clone(),
+                reader: Some(reader),
+            },
+            dialog: Dialog::Closed,
+        };
+        assert_eq!(
+            reduce(prompt, Action::SignedOut).phase,
+            Phase::Locked {
+                summary,
+                reader: None
+            }
+        );
     }
 
     #[test]

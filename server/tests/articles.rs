@@ -76,12 +76,7 @@ async fn a_subscriber_gets_the_four_locked_sections_in_order_never_cached() {
 async fn a_reader_without_a_subscription_gets_a_403_with_the_reason_and_no_locked_text() {
     let server = TestServer::start().await;
     let session = server.sign_in(READER, PASSWORD).await;
-    let reply = server
-        .get(
-            &format!("/v1/articles/{ARTICLE}/locked"),
-            session["access_token"].as_str(),
-        )
-        .await;
+    let reply = server.locked(&session["access_token"]).await;
     let body = reply.problem(StatusCode::FORBIDDEN);
     assert_eq!(body["reason"], "no_subscription");
     assert_no_locked_text(&reply.text);
@@ -98,12 +93,7 @@ async fn an_expired_or_cancelled_subscription_does_not_entitle() {
         .await
         .unwrap();
     let session = server.sign_in("lapsed@example.com", "lapsed-reader").await;
-    let reply = server
-        .get(
-            &format!("/v1/articles/{ARTICLE}/locked"),
-            session["access_token"].as_str(),
-        )
-        .await;
+    let reply = server.locked(&session["access_token"]).await;
     assert_eq!(
         reply.problem(StatusCode::FORBIDDEN)["reason"],
         "no_subscription"
@@ -119,12 +109,7 @@ async fn an_expired_or_cancelled_subscription_does_not_entitle() {
         .await
         .unwrap();
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
-    let reply = server
-        .get(
-            &format!("/v1/articles/{ARTICLE}/locked"),
-            session["access_token"].as_str(),
-        )
-        .await;
+    let reply = server.locked(&session["access_token"]).await;
     assert_eq!(
         reply.problem(StatusCode::FORBIDDEN)["reason"],
         "no_subscription"
@@ -262,12 +247,7 @@ async fn locked_html_is_sanitized_again_on_the_way_out() {
         .await
         .unwrap();
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
-    let reply = server
-        .get(
-            &format!("/v1/articles/{ARTICLE}/locked"),
-            session["access_token"].as_str(),
-        )
-        .await;
+    let reply = server.locked(&session["access_token"]).await;
     assert_eq!(reply.status, StatusCode::OK);
     let html = reply.json()["sections"][0]["html"]
         .as_str()

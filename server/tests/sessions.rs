@@ -71,12 +71,7 @@ async fn a_refresh_token_buys_one_new_pair_and_then_stops_working() {
     let second = reply.json();
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     assert_eq!(second["reader"]["email"], SUBSCRIBER);
-    let locked = server
-        .get(
-            &format!("/v1/articles/{ARTICLE}/locked"),
-            second["access_token"].as_str(),
-        )
-        .await;
+    let locked = server.locked(&second["access_token"]).await;
     assert_eq!(locked.status, StatusCode::OK);
 
     // Spending the old token again is refused and changes nothing.
@@ -140,12 +135,7 @@ async fn signing_out_ends_the_session_for_its_access_and_refresh_tokens() {
         .problem(StatusCode::UNAUTHORIZED);
 
     // The reader's other session is untouched.
-    let other = server
-        .get(
-            &format!("/v1/articles/{ARTICLE}/locked"),
-            other_device["access_token"].as_str(),
-        )
-        .await;
+    let other = server.locked(&other_device["access_token"]).await;
     assert_eq!(other.status, StatusCode::OK);
 }
 

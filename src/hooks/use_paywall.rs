@@ -148,7 +148,7 @@ impl Flow {
         if let Err(error) = result {
             self.report_error(&error);
         }
-        self.dispatch.dispatch(Action::Reset);
+        self.dispatch.dispatch(Action::SignedOut);
         self.load(None).await;
     }
 

@@ -4,15 +4,6 @@ use crate::root;
 use crate::run::{self, Failed, Run, command};
 use crate::setup::path_with_tools;
 
-/// Which cargo profile the server is built with.
-#[derive(Clone, Copy)]
-pub enum Profile {
-    /// For tests: shares the build that `cargo test` made.
-    Debug,
-    /// For the demo.
-    Release,
-}
-
 /// Builds the widget into `www/pkg` with the `widget` profile (opt-level z, LTO, panic abort)
 /// and wasm-opt -Oz.
 pub fn widget() -> Result<(), Failed> {
@@ -33,16 +24,10 @@ pub fn widget() -> Result<(), Failed> {
         .status_ok("wasm-pack build")
 }
 
-/// Builds the server binary.
-pub fn server(profile: Profile) -> Result<(), Failed> {
-    let mut cargo = run::cargo();
-    cargo.args(["build", "--package", "paywall-server"]);
-    match profile {
-        Profile::Debug => run::step("Building the server"),
-        Profile::Release => {
-            run::step("Building the server (release)");
-            cargo.arg("--release");
-        }
-    }
-    cargo.status_ok("cargo build")
+/// Builds the server binary in release mode.
+pub fn server() -> Result<(), Failed> {
+    run::step("Building the server (release)");
+    run::cargo()
+        .args(["build", "--release", "--package", "paywall-server"])
+        .status_ok("cargo build")
 }

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
 fn demo() -> Result<(), Failed> {
     setup::for_building()?;
     build::widget()?;
-    build::server(build::Profile::Release)?;
+    build::server()?;
     run::step("Starting the paywall server (Ctrl-C stops it)");
     let addr = std::env::var("PAYWALL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     println!("    the demo article will be at http://{addr}/");
@@ -80,7 +80,8 @@ fn test() -> Result<(), Failed> {
         .status_ok("wasm-pack test")?;
 
     build::widget()?;
-    build::server(build::Profile::Debug)?;
+    // `cargo test` above built the server binary for its integration tests; building it
+    // again here with other features would only cost time.
     run::step("End-to-end tests in headless Chromium against the real server");
     run::command("npm")
         .args(["test", "--silent"])

@@ -120,18 +120,13 @@ fn wasm_bindgen() -> Result<(), Failed> {
 fn locked_version(package: &str) -> Result<String, Failed> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|error| Failed(format!("reading Cargo.lock: {error}")))?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == format!("name = \"{package}\"") {
-            if let Some(version) = lines
-                .next()
-                .and_then(|line| line.strip_prefix("version = \""))
-            {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
-        }
-    }
-    Err(Failed(format!("Cargo.lock does not pin {package}")))
+    let name = format!("name = \"{package}\"");
+    lock.lines()
+        .zip(lock.lines().skip(1))
+        .find(|(line, _)| *line == name)
+        .and_then(|(_, next)| next.strip_prefix("version = \""))
+        .map(|version| version.trim_end_matches('"').to_owned())
+        .ok_or_else(|| Failed(format!("Cargo.lock does not pin {package}")))
 }
 
 fn wasm_opt() -> Result<(), Failed> {

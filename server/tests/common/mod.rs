@@ -119,6 +119,12 @@ impl TestServer {
         self.send(request(Method::DELETE, path, token, None)).await
     }
 
+    /// `GET /v1/articles/{ARTICLE}/locked` with this access token.
+    pub async fn locked(&self, token: &serde_json::Value) -> Reply {
+        self.get(&format!("/v1/articles/{ARTICLE}/locked"), token.as_str())
+            .await
+    }
+
     /// Signs in and returns the session body.
     pub async fn sign_in(&self, email: &str, password: &str) -> Value {
         let body = serde_json::json!({ "email": email, "password": password }).to_string();
