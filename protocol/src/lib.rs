@@ -48,6 +48,55 @@ pub struct PasswordSignIn {
     pub password: String,
 }
 
+/// `POST /v1/sign-in-codes`: email the reader a one-time code and a sign-in link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRequest {
+    /// Where to send the code; an account is created on first sign-in if there is none.
+    pub email: String,
+    /// The article page to come back to from the emailed link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+}
+
+/// What `POST /v1/sign-in-codes` says, the same whether or not the email has an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSent {
+    /// The normalised address the code went to.
+    pub email: String,
+    /// Seconds until the code expires.
+    pub expires_in: u64,
+}
+
+/// `POST /v1/sessions/code`: sign in (or sign up) with the emailed code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSignIn {
+    /// The address the code was sent to.
+    pub email: String,
+    /// The six digits from the email.
+    pub code: String,
+}
+
+/// `POST /v1/sessions/link`: sign in with the token from the emailed link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkSignIn {
+    /// The token the link carried back to the article page.
+    pub token: String,
+}
+
+/// `POST /v1/sessions/publisher`: trade a JWT the publisher signed for a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublisherSignIn {
+    /// The publisher's signed token (RS256, ES256 or EdDSA).
+    pub token: String,
+}
+
+/// `PUT /v1/readers/me/password`: set or change the signed-in reader's password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPassword {
+    /// At least 8 characters.
+    pub password: String,
+}
+
 /// `POST /v1/sessions/refresh`: trade a refresh token for a new pair of tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshRequest {
@@ -77,12 +126,22 @@ pub struct SessionTokens {
     pub reader: Reader,
 }
 
-/// Why a signed-in reader may not read the locked sections (a 403's `reason`).
+/// Which of the problems a client can act on this is (a problem's `reason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DenialReason {
-    /// The reader has no active subscription to the article's tier.
+pub enum Reason {
+    /// 403: the reader has no active subscription to the article's tier.
     NoSubscription,
+    /// 401: the code is not the one sent; `detail` says how many tries are left.
+    WrongCode,
+    /// 401: no live code for this email: it expired, was used, or was replaced by a newer one.
+    CodeExpired,
+    /// 401: the code took too many wrong tries and no longer works.
+    TooManyAttempts,
+    /// 429: too many requests; `retry_after` says when to try again.
+    RateLimited,
+    /// 422: the email address is not one mail can be sent to.
+    InvalidEmail,
 }
 
 /// An error body (`application/problem+json`).
@@ -98,7 +157,10 @@ pub struct Problem {
     /// What went wrong this time, written for the person reading it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// Why access was denied, on a 403.
+    /// Which problem this is, when a client can act on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<DenialReason>,
+    pub reason: Option<Reason>,
+    /// On a 429: seconds to wait before trying again (also in `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }

@@ -1,6 +1,6 @@
 //! The server's configuration, from command-line flags or environment variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -38,8 +38,57 @@ pub struct Config {
     pub site: PathBuf,
 
     /// Seed the demo article and demo readers at start (only what is missing is added).
+    /// Demo mode also keeps outgoing mail at `/dev/outbox` when no SMTP server is set.
     #[arg(long, env = "PAYWALL_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
+
+    /// The server's public address, for the sign-in links in emails
+    /// (default: `http://` and the address it listens on).
+    #[arg(long, env = "PAYWALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The publication's name, as readers see it in emails.
+    #[arg(long, env = "PAYWALL_PUBLICATION", default_value = "The Platform")]
+    pub publication: String,
+
+    /// Where sign-in emails are sent: `smtp://host:port` (STARTTLS if offered),
+    /// `smtps://user:pass@host:465`, or `smtp://host:port?tls=required`.
+    #[arg(long, env = "PAYWALL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of sign-in emails.
+    #[arg(
+        long,
+        env = "PAYWALL_MAIL_FROM",
+        default_value = "The Platform <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The publisher's public key (PEM: RSA, P-256 or Ed25519) or JWKS file, for exchanging the
+    /// publisher's own signed tokens for sessions.
+    #[arg(long, env = "PAYWALL_PUBLISHER_KEY_FILE")]
+    pub publisher_key_file: Option<PathBuf>,
+
+    /// The `iss` a publisher token must carry.
+    #[arg(
+        long,
+        env = "PAYWALL_PUBLISHER_ISSUER",
+        requires = "publisher_key_file"
+    )]
+    pub publisher_issuer: Option<String>,
+
+    /// The `aud` a publisher token must carry.
+    #[arg(long, env = "PAYWALL_PUBLISHER_AUDIENCE", default_value = "paywall")]
+    pub publisher_audience: String,
+
+    /// The claim of a publisher token that names the reader's tier (e.g. `premium`).
+    #[arg(long, env = "PAYWALL_PUBLISHER_TIER_CLAIM", default_value = "tier")]
+    pub publisher_tier_claim: String,
+
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated IP addresses. A request
+    /// from any other address is identified by its socket address alone.
+    #[arg(long, env = "PAYWALL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Config {
@@ -48,6 +97,14 @@ impl Config {
         let mut config = Config::parse_from(["paywall-server"]);
         config.data = data.into();
         config
+    }
+
+    /// The public URL: the one given, or the listening address.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     /// The database URL: the one given, or a SQLite file in the data directory.

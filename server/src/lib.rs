@@ -9,6 +9,8 @@ pub mod config;
 mod demo;
 pub mod error;
 mod json;
+pub mod limits;
+pub mod mail;
 mod random;
 mod routes;
 pub mod sanitize;
@@ -20,8 +22,11 @@ use std::sync::Arc;
 pub use config::Config;
 pub use routes::{MAX_BODY_BYTES, app};
 
-use auth::{AccessKeys, PasswordHasher};
+use auth::publisher::PublisherVerifier;
+use auth::{AccessKeys, CodeHasher, PasswordHasher};
 use error::AppError;
+use limits::Limits;
+use mail::Mailer;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -32,6 +37,16 @@ pub struct AppState {
     pub keys: AccessKeys,
     /// The password checker.
     pub passwords: PasswordHasher,
+    /// The sign-in code hasher.
+    pub codes: CodeHasher,
+    /// Where sign-in emails go.
+    pub mailer: Mailer,
+    /// Abuse limits.
+    pub limits: Arc<Limits>,
+    /// The publisher-token checker, when one is configured.
+    pub publisher: Option<Arc<PublisherVerifier>>,
+    /// The server's public URL, for links in emails (no trailing slash).
+    pub public_url: Arc<str>,
     /// How the server was configured.
     pub config: Arc<Config>,
 }
@@ -43,8 +58,25 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
         AppError::Internal(format!("creating {}: {error}", config.data.display()))
     })?;
     let db = store::open(&config.database_url()).await?;
-    let keys = AccessKeys::load_or_create(config.signing_key.as_deref(), &config.data)?;
+    let secret = auth::secret::load_or_create(config.signing_key.as_deref(), &config.data)?;
+    let keys = AccessKeys::from_secret(&secret)?;
+    let codes = CodeHasher::from_secret(&secret);
     let passwords = PasswordHasher::new()?;
+    let mailer = Mailer::from_config(&config)?;
+    let publisher = match (&config.publisher_key_file, &config.publisher_issuer) {
+        (Some(path), Some(issuer)) => Some(Arc::new(PublisherVerifier::from_file(
+            path,
+            issuer.clone(),
+            config.publisher_audience.clone(),
+            config.publisher_tier_claim.clone(),
+        )?)),
+        (Some(_), None) => {
+            return Err(AppError::Internal(
+                "PAYWALL_PUBLISHER_ISSUER must be set with the key".into(),
+            ));
+        }
+        _ => None,
+    };
     if config.demo {
         demo::seed(&db).await?;
     }
@@ -52,17 +84,34 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
         db,
         keys,
         passwords,
+        codes,
+        mailer,
+        limits: Limits::new(),
+        publisher,
+        public_url: config.public_url().into(),
         config: Arc::new(config),
     })
 }
 
 /// Serves the app on the configured address until Ctrl-C, printing the address it bound.
-pub async fn serve(state: AppState) -> std::io::Result<()> {
+pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
+    if state.config.public_url.is_none() {
+        state.public_url = format!("http://{addr}").into();
+    }
     // Tests and `cargo xtask demo` read this line to learn the port.
     println!("paywall-server listening on http://{addr}");
-    axum::serve(listener, app(state))
+    let limits = state.limits.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            limits.forget_idle();
+        }
+    });
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

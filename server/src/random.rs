@@ -15,3 +15,16 @@ pub fn bytes<const N: usize>() -> [u8; N] {
 pub fn token() -> String {
     URL_SAFE_NO_PAD.encode(bytes::<32>())
 }
+
+/// `count` decimal digits, each uniformly random.
+pub fn digits(count: usize) -> String {
+    let mut out = String::with_capacity(count);
+    while out.len() < count {
+        // Rejection sampling: 250 = 25 * 10, so bytes below it map evenly onto 0..=9.
+        let [byte] = bytes::<1>();
+        if byte < 250 {
+            out.push(char::from(b'0' + byte % 10));
+        }
+    }
+    out
+}

@@ -1,9 +1,5 @@
 //! Short-lived signed access tokens (JWT, HS256) and the key that signs them.
 
-use std::path::Path;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +12,6 @@ pub const ACCESS_TOKEN_SECONDS: u64 = 15 * 60;
 
 const ISSUER: &str = "paywall";
 const AUDIENCE: &str = "paywall-api";
-const KEY_FILE: &str = "signing.key";
 const MIN_KEY_BYTES: usize = 32;
 
 /// What an access token says.
@@ -65,35 +60,6 @@ impl AccessKeys {
         })
     }
 
-    /// The key given in the configuration, else the one in the data directory, else a new
-    /// random key written there (readable by the owner only).
-    pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> Result<Self, AppError> {
-        if let Some(secret) = configured {
-            return Self::from_secret(secret.as_bytes());
-        }
-        let path = data_dir.join(KEY_FILE);
-        let secret = match std::fs::read_to_string(&path) {
-            Ok(text) => URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| {
-                AppError::Internal(format!("{} is not a key this server wrote", path.display()))
-            })?,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let secret = crate::random::bytes::<64>().to_vec();
-                write_private(&path, URL_SAFE_NO_PAD.encode(&secret).as_bytes()).map_err(
-                    |error| AppError::Internal(format!("writing {}: {error}", path.display())),
-                )?;
-                tracing::info!(path = %path.display(), "generated a new token-signing key");
-                secret
-            }
-            Err(error) => {
-                return Err(AppError::Internal(format!(
-                    "reading {}: {error}",
-                    path.display()
-                )));
-            }
-        };
-        Self::from_secret(&secret)
-    }
-
     /// A signed access token for a reader's session.
     pub fn issue(&self, reader_id: i64, session_id: i64) -> Result<String, AppError> {
         let iat = now_u64();
@@ -125,21 +91,4 @@ impl AccessKeys {
 
 fn now_u64() -> u64 {
     u64::try_from(now()).unwrap_or_default()
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, contents)
 }

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use paywall_protocol::{DenialReason, LockedSections};
+use paywall_protocol::LockedSections;
 
 use crate::AppState;
 use crate::auth::Reader;
@@ -45,7 +45,7 @@ async fn locked(
         .await?
         .ok_or_else(|| unknown_article(&id))?;
     if !subscriptions::is_entitled(&state.db, reader.id, &tier).await? {
-        return Err(AppError::Forbidden(DenialReason::NoSubscription));
+        return Err(AppError::NoSubscription);
     }
     let mut sections = articles::locked_sections(&state.db, &id).await?;
     // Stored HTML was sanitized on the way in; sanitizing again on the way out means a row

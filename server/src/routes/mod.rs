@@ -1,6 +1,9 @@
 //! The HTTP surface: the `/v1` API, one module per resource, and the demo site's files.
 
 mod articles;
+mod codes;
+mod pages;
+mod readers;
 mod sessions;
 
 use axum::Router;
@@ -24,6 +27,8 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(articles::router())
         .merge(sessions::router())
+        .merge(codes::router())
+        .merge(readers::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -32,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .not_found_service(axum::routing::any(not_found).with_state(()));
     Router::new()
         .nest("/v1", api)
+        .merge(pages::router(config.demo))
         .route_service("/", ServeFile::new(config.site.join("index.html")))
         .fallback_service(site)
         .layer(SetResponseHeaderLayer::if_not_present(

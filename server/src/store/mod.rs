@@ -1,6 +1,8 @@
 //! The database: opening and migrating it, and the SQL for each resource, one module each.
 
 pub mod articles;
+pub mod codes;
+pub mod outbox;
 pub mod readers;
 pub mod sessions;
 pub mod subscriptions;

@@ -14,9 +14,22 @@ pub struct ReaderRow {
     pub password_hash: Option<String>,
 }
 
+/// The longest address mail can be sent to (RFC 5321).
+const MAX_EMAIL_LEN: usize = 254;
+
 /// Emails are compared trimmed and lower-cased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// The normalised email, if mail can be sent to it.
+pub fn valid_email(email: &str) -> Option<String> {
+    let email = normalize_email(email);
+    let valid = email.len() <= MAX_EMAIL_LEN
+        && email
+            .parse::<lettre::Address>()
+            .is_ok_and(|address| address.domain().contains('.'));
+    valid.then_some(email)
 }
 
 /// The reader with this (normalised) email, if any.
@@ -51,4 +64,69 @@ pub async fn insert_if_missing(
         .bind(email)
         .fetch_one(db)
         .await
+}
+
+/// The reader with this normalised email, created (without a password) if there is none:
+/// signing in with an emailed code is also how a reader signs up.
+pub async fn find_or_create(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO readers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(email)
+    .bind(now())
+    .execute(db)
+    .await?;
+    sqlx::query_scalar("SELECT id FROM readers WHERE email = ?")
+        .bind(email)
+        .fetch_one(db)
+        .await
+}
+
+/// Sets a reader's password hash.
+pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE readers SET password_hash = ? WHERE id = ?")
+        .bind(password_hash)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The reader the publisher's token names: by the publisher's id for them if known, else by
+/// email (remembering the publisher's id), else a new reader. Returns the id and the email
+/// the reader is known by here.
+pub async fn from_publisher(
+    tx: &mut sqlx::SqliteConnection,
+    email: &str,
+    external_id: Option<&str>,
+) -> Result<(i64, String), sqlx::Error> {
+    if let Some(external_id) = external_id {
+        let known: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, email FROM readers WHERE external_id = ?")
+                .bind(external_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(known) = known {
+            return Ok(known);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO readers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(email)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM readers WHERE email = ?")
+        .bind(email)
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Some(external_id) = external_id {
+        sqlx::query("UPDATE readers SET external_id = ? WHERE id = ? AND external_id IS NULL")
+            .bind(external_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok((id, email.to_owned()))
 }

@@ -5,7 +5,7 @@ use crate::time::now;
 
 /// Starts a session for a reader; returns its id.
 pub async fn create(
-    db: &Db,
+    db: impl sqlx::SqliteExecutor<'_>,
     reader_id: i64,
     refresh_hash: &[u8],
     expires_at: i64,
@@ -67,4 +67,16 @@ pub async fn revoke(db: &Db, session_id: i64, reader_id: i64) -> Result<(), sqlx
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Ends every session of a reader ("sign out everywhere").
+pub async fn revoke_all(db: &Db, reader_id: i64) -> Result<u64, sqlx::Error> {
+    let revoked = sqlx::query(
+        "UPDATE sessions SET revoked_at = ? WHERE reader_id = ? AND revoked_at IS NULL",
+    )
+    .bind(now())
+    .bind(reader_id)
+    .execute(db)
+    .await?;
+    Ok(revoked.rows_affected())
 }

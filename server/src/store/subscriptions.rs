@@ -43,3 +43,29 @@ pub async fn ensure_active(
     }
     tx.commit().await
 }
+
+/// Makes the reader's publisher-asserted subscription say what the publisher's token says:
+/// active for `tier` until `period_end`, or none at all.
+pub async fn set_from_publisher(
+    tx: &mut sqlx::SqliteConnection,
+    reader_id: i64,
+    tier: Option<&str>,
+    period_end: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM subscriptions WHERE reader_id = ? AND source = 'publisher'")
+        .bind(reader_id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(tier) = tier {
+        sqlx::query(
+            "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source)
+             VALUES (?, ?, 'active', ?, 'publisher')",
+        )
+        .bind(reader_id)
+        .bind(tier)
+        .bind(period_end)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -2,8 +2,13 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
+use std::net::SocketAddr;
+
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use paywall_server::{AppState, Config};
@@ -83,8 +88,18 @@ impl TestServer {
         TestServer { state, app, dir }
     }
 
-    /// Sends a request and reads the whole reply.
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    /// Sends a request from 127.0.0.1 (unless the request names another peer) and reads the
+    /// whole reply.
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        }
         let response = self
             .app
             .clone()

@@ -1,0 +1,81 @@
+//! Sending sign-in emails: over SMTP when configured, else (in demo mode) into the dev outbox.
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::store::{Db, outbox};
+
+/// Where outgoing mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// A real SMTP server.
+    Smtp {
+        /// The connection pool to it.
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The sender.
+        from: Mailbox,
+    },
+    /// The `outbox` table, shown at `/dev/outbox` (demo mode only).
+    Outbox,
+    /// Nowhere: email sign-in is off.
+    Disabled,
+}
+
+/// One email to send.
+pub struct Email {
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+impl Mailer {
+    /// The mailer the configuration asks for.
+    pub fn from_config(config: &Config) -> Result<Self, AppError> {
+        match &config.smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|error| AppError::Internal(format!("PAYWALL_SMTP_URL: {error}")))?
+                    .build();
+                let from = config
+                    .mail_from
+                    .parse()
+                    .map_err(|error| AppError::Internal(format!("PAYWALL_MAIL_FROM: {error}")))?;
+                Ok(Mailer::Smtp { transport, from })
+            }
+            None if config.demo => Ok(Mailer::Outbox),
+            None => Ok(Mailer::Disabled),
+        }
+    }
+
+    /// Sends an email (or keeps it in the outbox).
+    pub async fn send(&self, db: &Db, email: Email) -> Result<(), AppError> {
+        match self {
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = email.to.parse().map_err(|_| AppError::InvalidEmail)?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(email.subject)
+                    .body(email.body)
+                    .map_err(|error| AppError::Internal(format!("building an email: {error}")))?;
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|error| AppError::Internal(format!("sending an email: {error}")))?;
+                Ok(())
+            }
+            Mailer::Outbox => {
+                outbox::insert(db, &email.to, &email.subject, &email.body).await?;
+                Ok(())
+            }
+            Mailer::Disabled => Err(AppError::Unavailable(
+                "Email sign-in is not set up on this server.",
+            )),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! `/v1/sign-in-codes`: email a reader a one-time code and a sign-in link.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::routing::post;
+use paywall_protocol::{CodeRequest, CodeSent};
+
+use crate::AppState;
+use crate::auth::CODE_SECONDS;
+use crate::error::{AppError, AppResult};
+use crate::json::Json;
+use crate::limits::ClientIp;
+use crate::mail::{Email, Mailer};
+use crate::store::{codes, readers};
+use crate::time::now;
+
+/// The code routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sign-in-codes", post(send_code))
+}
+
+/// `POST /v1/sign-in-codes`: sends a code and link to the address. The answer is the same
+/// whether or not the address has an account (one is made at the first sign-in).
+async fn send_code(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<CodeRequest>,
+) -> AppResult<(StatusCode, Json<CodeSent>)> {
+    if matches!(state.mailer, Mailer::Disabled) {
+        return Err(AppError::Unavailable(
+            "Email sign-in is not set up on this server.",
+        ));
+    }
+    let email = readers::valid_email(&body.email).ok_or(AppError::InvalidEmail)?;
+    let return_to = return_to(&state, body.return_to.as_deref())?;
+    state.limits.codes_per_ip.check(&ip)?;
+    state.limits.codes_per_email.check(&email)?;
+
+    let code = state.codes.generate(&email);
+    codes::replace(
+        &state.db,
+        &email,
+        &code.code_hash,
+        &code.link_hash,
+        &return_to,
+        now() + CODE_SECONDS,
+    )
+    .await?;
+    let link = format!(
+        "{}/sign-in/confirm?token={}",
+        state.public_url, code.link_token
+    );
+    let email_message = Email {
+        to: email.clone(),
+        subject: format!(
+            "Your sign-in code for {}: {}",
+            state.config.publication, code.code
+        ),
+        body: format!(
+            "Your code to sign in to {publication} is:\n\n    {code}\n\n\
+             It works once, for the next {minutes} minutes. Or open this link to sign in:\n\n{link}\n\n\
+             If you did not ask to sign in, you can ignore this email; nothing changes.\n",
+            publication = state.config.publication,
+            code = code.code,
+            minutes = CODE_SECONDS / 60,
+        ),
+    };
+    state.mailer.send(&state.db, email_message).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(CodeSent {
+            email,
+            expires_in: CODE_SECONDS as u64,
+        }),
+    ))
+}
+
+/// The page an emailed link brings the reader back to: one on this server or on a configured
+/// publisher origin, never anywhere else (that would make the link an open redirect).
+fn return_to(state: &AppState, requested: Option<&str>) -> AppResult<String> {
+    let Some(requested) = requested.map(str::trim).filter(|url| !url.is_empty()) else {
+        return Ok(format!("{}/", state.public_url));
+    };
+    let refused = || {
+        AppError::InvalidInput(
+            "return_to must be a page of this site or a configured publisher site.".into(),
+        )
+    };
+    let uri: Uri = requested.parse().map_err(|_| refused())?;
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(refused());
+    };
+    let origin = format!("{scheme}://{authority}");
+    let allowed = origin == origin_of(&state.public_url)
+        || state
+            .config
+            .cors_origins
+            .iter()
+            .any(|allowed| allowed.trim().trim_end_matches('/') == origin);
+    if allowed && matches!(scheme, "http" | "https") {
+        Ok(requested.to_owned())
+    } else {
+        Err(refused())
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    url.parse::<Uri>()
+        .ok()
+        .and_then(|uri| Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?)))
+        .unwrap_or_default()
+}

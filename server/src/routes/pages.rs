@@ -1,0 +1,158 @@
+//! The server's own HTML pages: the emailed link's confirmation page and, in demo mode, the
+//! dev outbox. Both are plain HTML with no script, and every value in them is escaped.
+
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::RefreshToken;
+use crate::error::{AppError, AppResult};
+use crate::store::{codes, outbox};
+
+/// The page routes; `/dev/outbox` only in demo mode.
+pub fn router(demo: bool) -> Router<AppState> {
+    let router = Router::new().route("/sign-in/confirm", get(confirm_page).post(confirm));
+    if demo {
+        router.route("/dev/outbox", get(dev_outbox))
+    } else {
+        router
+    }
+}
+
+/// The token an emailed link carries.
+#[derive(Deserialize)]
+struct LinkToken {
+    token: String,
+}
+
+/// `GET /sign-in/confirm?token=…`: asks the reader to confirm. A GET never spends the link, so
+/// a mail scanner that opens it signs nobody in.
+async fn confirm_page(
+    State(state): State<AppState>,
+    Query(link): Query<LinkToken>,
+) -> AppResult<Response> {
+    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await?
+    else {
+        return Ok(expired_page(&state));
+    };
+    let body = format!(
+        r#"<h1>Sign in to {publication}</h1>
+<p>Continue as <strong>{email}</strong> and go back to the article you were reading.</p>
+<form method="post" action="/sign-in/confirm">
+  <input type="hidden" name="token" value="{token}">
+  <button type="submit">Sign in and continue reading</button>
+</form>
+<p class="quiet">If you did not ask to sign in, close this page; nothing changes.</p>"#,
+        publication = escape(&state.config.publication),
+        email = escape(&code.email),
+        token = escape(&link.token),
+    );
+    Ok(page(StatusCode::OK, "Confirm sign-in", &body))
+}
+
+/// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
+/// the fragment (which never reaches a server), where the widget spends it.
+async fn confirm(
+    State(state): State<AppState>,
+    form: Result<Form<LinkToken>, FormRejection>,
+) -> AppResult<Response> {
+    let Form(link) = form.map_err(AppError::from)?;
+    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await?
+    else {
+        return Ok(expired_page(&state));
+    };
+    Ok(Redirect::to(&format!("{}#paywall-link={}", code.return_to, link.token)).into_response())
+}
+
+fn expired_page(state: &AppState) -> Response {
+    let body = format!(
+        "<h1>This link no longer works</h1>\n<p>Sign-in links work once, for 15 minutes. Go back to the article \
+         on {} and ask for a new code.</p>",
+        escape(&state.config.publication)
+    );
+    page(StatusCode::GONE, "Link expired", &body)
+}
+
+/// `GET /dev/outbox`: the mail the demo would have sent, newest first.
+async fn dev_outbox(State(state): State<AppState>) -> AppResult<Response> {
+    let mut body = String::from(
+        "<h1>Dev outbox</h1>\n<p class=\"quiet\">Demo mode with no SMTP server: sign-in emails are kept here \
+         instead of sent.</p>\n",
+    );
+    let kept = outbox::latest(&state.db, 20).await?;
+    if kept.is_empty() {
+        body.push_str("<p>No mail yet. Ask for a sign-in code on the article page.</p>");
+    }
+    for email in kept {
+        let link = email
+            .body
+            .lines()
+            .map(str::trim)
+            .find(|line| line.starts_with("http"));
+        body.push_str(&format!(
+            "<article><h2>{subject}</h2><p class=\"quiet\">To {to}</p><pre>{text}</pre>{link}</article>\n",
+            subject = escape(&email.subject),
+            to = escape(&email.recipient),
+            text = escape(&email.body),
+            link = link.map(|link| format!("<p><a href=\"{0}\">Open the sign-in link</a></p>", escape(link))).unwrap_or_default(),
+        ));
+    }
+    Ok(page(StatusCode::OK, "Dev outbox", &body))
+}
+
+/// A complete page that runs no script, cannot be framed, and sends no referrer (the confirm
+/// page's address holds a token).
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ max-width: 34rem; margin: 3rem auto; padding: 0 1.25rem; font: 17px/1.6 system-ui, sans-serif; color: #1f2328; }}
+button {{ padding: .7em 1.4em; border: 0; border-radius: 10px; background: #1d4ed8; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }}
+button:focus-visible, a:focus-visible {{ outline: 3px solid #1d4ed8; outline-offset: 2px; }}
+pre {{ white-space: pre-wrap; background: #f6f7f9; padding: 1rem; border-radius: 8px; }}
+article {{ border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }}
+.quiet {{ color: #4b5563; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"#,
+        title = escape(title)
+    );
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+/// Text made safe to put in HTML, between tags or in a quoted attribute.
+fn escape(text: &str) -> String {
+    ammonia::clean_text(text)
+}
