@@ -144,6 +144,7 @@ impl Api {
                 status: response.status(),
                 detail: None,
                 reason: None,
+                retry_after: None,
             });
         Err(Error::Problem(problem))
     }

@@ -1,6 +1,6 @@
 //! The widget's one error type.
 
-use paywall_protocol::{DenialReason, Problem};
+use paywall_protocol::{Problem, Reason};
 
 /// Everything that can go wrong in the widget.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -39,10 +39,10 @@ impl Error {
         self.status() == Some(401)
     }
 
-    /// Why the server refused access to a signed-in reader, on a 403.
-    pub fn denial(&self) -> Option<DenialReason> {
+    /// Which problem the server reported, when it is one the widget can act on.
+    pub fn reason(&self) -> Option<Reason> {
         match self {
-            Error::Problem(problem) if problem.status == 403 => problem.reason,
+            Error::Problem(problem) => problem.reason,
             _ => None,
         }
     }

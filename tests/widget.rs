@@ -11,7 +11,7 @@ use std::rc::Rc;
 use paywall::api::Api;
 use paywall::{Config, Session};
 use paywall_protocol::{
-    ArticleSummary, DenialReason, LockedSection, LockedSections, Problem, Reader, SessionTokens,
+    ArticleSummary, LockedSection, LockedSections, Problem, Reader, Reason, SessionTokens,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -103,13 +103,14 @@ fn tokens(email: &str) -> SessionTokens {
     }
 }
 
-fn problem(status: u16, reason: Option<DenialReason>) -> Problem {
+fn problem(status: u16, reason: Option<Reason>) -> Problem {
     Problem {
         kind: "about:blank".into(),
         title: "Refused".into(),
         status,
         detail: None,
         reason,
+        retry_after: None,
     }
 }
 
@@ -452,7 +453,7 @@ async fn a_reader_without_a_subscription_is_told_so_and_offered_subscribe_and_si
             "GET",
             &format!("/nosub/v1/articles/{ARTICLE}/locked"),
             403,
-            problem(403, Some(DenialReason::NoSubscription)),
+            problem(403, Some(Reason::NoSubscription)),
         ),
     ]);
     let locked = page.next("locked");

@@ -1,6 +1,7 @@
 //! Sending sign-in emails: over SMTP when configured, else (in demo mode) into the dev outbox.
 
 use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
@@ -61,6 +62,7 @@ impl Mailer {
                     .from(from.clone())
                     .to(to)
                     .subject(email.subject)
+                    .header(ContentType::TEXT_PLAIN)
                     .body(email.body)
                     .map_err(|error| AppError::Internal(format!("building an email: {error}")))?;
                 transport

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::{PasswordSignIn, Reader};
+use paywall_protocol::{PasswordSignIn, Reader, Reason};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
@@ -107,7 +107,9 @@ impl Flow {
                     }
                     None => reader = None,
                 },
-                Err(error) if error.denial().is_some() => reader = self.session.reader(),
+                Err(error) if error.reason() == Some(Reason::NoSubscription) => {
+                    reader = self.session.reader()
+                }
                 Err(Error::SignedOut) => reader = None,
                 Err(error) if error.is_unauthorized() => reader = None,
                 Err(error) => return self.fail(&error),

@@ -152,7 +152,18 @@ article {{ border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }}
     response
 }
 
-/// Text made safe to put in HTML, between tags or in a quoted attribute.
+/// Text made safe to put in HTML, between tags or in a double-quoted attribute.
 fn escape(text: &str) -> String {
-    ammonia::clean_text(text)
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -13,8 +13,29 @@ use tokio::sync::Notify;
 pub struct Received {
     /// `RCPT TO` addresses.
     pub to: Vec<String>,
-    /// Everything between DATA and the final dot, headers included.
+    /// Everything between DATA and the final dot, headers included, with a
+    /// quoted-printable body decoded.
     pub data: String,
+}
+
+/// The message with its body decoded if it was sent quoted-printable.
+fn decoded(data: String) -> String {
+    let Some((head, body)) = data.split_once("\n\n") else {
+        return data;
+    };
+    if !head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
+        return data;
+    }
+    let body = quoted_printable::decode(
+        body.replace('\n', "\r\n"),
+        quoted_printable::ParseMode::Robust,
+    )
+    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    .unwrap_or_else(|_| body.to_owned());
+    format!("{head}\n\n{body}")
 }
 
 /// A sink listening on 127.0.0.1, on a port of its own.
@@ -101,7 +122,7 @@ async fn session(
             }
             keep.lock().unwrap().push(Received {
                 to: std::mem::take(&mut to),
-                data,
+                data: decoded(data),
             });
             arrived.notify_waiters();
             b"250 kept\r\n"

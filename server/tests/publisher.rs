@@ -1,0 +1,266 @@
+//! The publisher's own accounts: its signed JWT is exchanged for our session, and any token
+//! that fails a check is a 401 that creates nothing.
+
+mod common;
+
+use argon2::password_hash::rand_core::OsRng;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::*;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+
+const ISSUER: &str = "https://news.example";
+
+/// A key pair: what the publisher signs with, and what we are given to check.
+struct KeyPair {
+    algorithm: Algorithm,
+    private_pem: String,
+    public_pem: String,
+}
+
+fn ec_pair() -> KeyPair {
+    let secret = p256::SecretKey::random(&mut OsRng);
+    KeyPair {
+        algorithm: Algorithm::ES256,
+        private_pem: secret.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+        public_pem: secret
+            .public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap(),
+    }
+}
+
+fn ed_pair() -> KeyPair {
+    let secret = ed25519_dalek::SigningKey::generate(&mut OsRng);
+    KeyPair {
+        algorithm: Algorithm::EdDSA,
+        private_pem: secret.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+        public_pem: secret
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap(),
+    }
+}
+
+fn sign(pair: &KeyPair, kid: Option<&str>, claims: &Value) -> String {
+    let key = match pair.algorithm {
+        Algorithm::ES256 => EncodingKey::from_ec_pem(pair.private_pem.as_bytes()),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(pair.private_pem.as_bytes()),
+        _ => EncodingKey::from_rsa_pem(pair.private_pem.as_bytes()),
+    }
+    .unwrap();
+    let mut header = Header::new(pair.algorithm);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, &key).unwrap()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn claims(email: &str, tier: Option<&str>) -> Value {
+    let mut claims = json!({
+        "iss": ISSUER, "aud": "paywall", "sub": format!("member-{email}"), "email": email,
+        "iat": now(), "nbf": now() - 5, "exp": now() + 300,
+    });
+    if let Some(tier) = tier {
+        claims["tier"] = json!(tier);
+    }
+    claims
+}
+
+/// A server that trusts the public key in `key_file_contents`.
+async fn trusting(key_file_contents: &str) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("publisher-key");
+    std::fs::write(&path, key_file_contents).unwrap();
+    let server = TestServer::start_with(|config| {
+        config.publisher_key_file = Some(path.clone());
+        config.publisher_issuer = Some(ISSUER.into());
+    })
+    .await;
+    // The key file was read at start; the directory can go.
+    drop(dir);
+    server
+}
+
+async fn exchange(server: &TestServer, token: &str) -> Reply {
+    server
+        .post_json(
+            "/v1/sessions/publisher",
+            &json!({ "token": token }).to_string(),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_good_es256_token_signs_the_reader_in_with_the_tier_it_names() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let reply = exchange(
+        &server,
+        &sign(&pair, None, &claims("Member@News.Example", Some("premium"))),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let session = reply.json();
+    assert_eq!(session["reader"]["email"], "member@news.example");
+    assert_eq!(
+        server.locked(&session["access_token"]).await.status,
+        StatusCode::OK
+    );
+
+    // The same member again, now without the tier: the same reader, no longer entitled.
+    let again = exchange(
+        &server,
+        &sign(&pair, None, &claims("member@news.example", None)),
+    )
+    .await
+    .json();
+    assert_eq!(again["reader"]["id"], session["reader"]["id"]);
+    server
+        .locked(&again["access_token"])
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    assert_eq!(server.count("readers").await, 3);
+}
+
+#[tokio::test]
+async fn an_eddsa_token_is_accepted() {
+    let pair = ed_pair();
+    let server = trusting(&pair.public_pem).await;
+    let reply = exchange(
+        &server,
+        &sign(&pair, None, &claims("ed@news.example", Some("premium"))),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn an_rs256_token_is_checked_against_the_jwks_key_its_kid_names() {
+    let private = rsa::RsaPrivateKey::new(&mut OsRng, 2048).unwrap();
+    let public = rsa::RsaPublicKey::from(&private);
+    let pair = KeyPair {
+        algorithm: Algorithm::RS256,
+        private_pem: private.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
+        public_pem: String::new(),
+    };
+    let other = ec_pair();
+    let jwks = json!({ "keys": [
+        { "kty": "RSA", "kid": "rsa-2026", "alg": "RS256", "use": "sig",
+          "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()) },
+    ]});
+    let server = trusting(&jwks.to_string()).await;
+    let good = exchange(
+        &server,
+        &sign(
+            &pair,
+            Some("rsa-2026"),
+            &claims("rsa@news.example", Some("premium")),
+        ),
+    )
+    .await;
+    assert_eq!(good.status, StatusCode::CREATED, "{}", good.text);
+    let wrong_kid = exchange(
+        &server,
+        &sign(&pair, Some("retired"), &claims("rsa@news.example", None)),
+    )
+    .await;
+    wrong_kid.problem(StatusCode::UNAUTHORIZED);
+    let unknown_key = exchange(
+        &server,
+        &sign(&other, None, &claims("rsa@news.example", None)),
+    )
+    .await;
+    unknown_key.problem(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn tokens_with_a_wrong_issuer_audience_key_time_or_algorithm_are_401_and_create_nothing() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let stranger = ec_pair();
+    let good = claims("victim@news.example", Some("premium"));
+    let with = |field: &str, value: Value| {
+        let mut claims = good.clone();
+        claims[field] = value;
+        claims
+    };
+    let mut no_email = good.clone();
+    no_email.as_object_mut().unwrap().remove("email");
+    let b64 = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    let cases = [
+        (
+            "wrong issuer",
+            sign(&pair, None, &with("iss", json!("https://evil.example"))),
+        ),
+        (
+            "wrong audience",
+            sign(&pair, None, &with("aud", json!("someone-else"))),
+        ),
+        ("another key", sign(&stranger, None, &good)),
+        (
+            "expired",
+            sign(&pair, None, &with("exp", json!(now() - 120))),
+        ),
+        (
+            "not yet valid",
+            sign(&pair, None, &with("nbf", json!(now() + 600))),
+        ),
+        ("no email", sign(&pair, None, &no_email)),
+        (
+            "bad email",
+            sign(&pair, None, &with("email", json!("not an email"))),
+        ),
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(&json!({"alg": "none", "typ": "JWT"})),
+                b64(&good)
+            ),
+        ),
+        (
+            "HS256 with the public key as secret",
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &good,
+                &EncodingKey::from_secret(pair.public_pem.as_bytes()),
+            )
+            .unwrap(),
+        ),
+        ("garbage", "not.a.jwt".to_owned()),
+    ];
+    let before = server.snapshot().await;
+    for (case, token) in cases {
+        let reply = exchange(&server, &token).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{case}: {}",
+            reply.text
+        );
+        reply.problem(StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(server.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn without_a_configured_key_publisher_tokens_are_not_accepted() {
+    let server = TestServer::start().await;
+    let pair = ec_pair();
+    let reply = exchange(
+        &server,
+        &sign(&pair, None, &claims("m@news.example", Some("premium"))),
+    )
+    .await;
+    reply.problem(StatusCode::SERVICE_UNAVAILABLE);
+}
