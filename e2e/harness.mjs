@@ -9,12 +9,22 @@ import { chromium } from "playwright-core";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Starts the server binary on 127.0.0.1:0 and resolves once it says which port it bound. */
-export async function startServer() {
+/**
+ * Starts the server binary on 127.0.0.1:0 (with `env` added to its environment) and resolves
+ * once it says which port it bound.
+ */
+export async function startServer(env = {}) {
   const binary = process.env.PAYWALL_SERVER_BIN ?? join(root, "target/debug/paywall-server");
   const data = mkdtempSync(join(tmpdir(), "paywall-e2e-"));
   const child = spawn(binary, [], {
-    env: { ...process.env, PAYWALL_ADDR: "127.0.0.1:0", PAYWALL_DATA: data, PAYWALL_SITE: process.env.PAYWALL_SITE ?? root, RUST_LOG: "warn" },
+    env: {
+      ...process.env,
+      PAYWALL_ADDR: "127.0.0.1:0",
+      PAYWALL_DATA: data,
+      PAYWALL_SITE: process.env.PAYWALL_SITE ?? root,
+      RUST_LOG: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {
@@ -50,12 +60,20 @@ export function launchBrowser() {
   });
 }
 
+let nextClient = 1;
+
 /**
- * A fresh browser context (its own storage) that refuses every request not to 127.0.0.1 and
- * records every response body and every page error.
+ * A fresh browser context (its own storage: another device) that refuses every request not
+ * to 127.0.0.1 and records every response body and every page error. Each context comes to
+ * the server as a client of its own, as through a proxy (`X-Forwarded-For`), so the server's
+ * per-address limits count each test's device apart; a server that does not trust
+ * 127.0.0.1 as a proxy ignores the header.
  */
 export async function openContext(browser) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const context = await browser.newContext({
+    viewport: { width: 1000, height: 900 },
+    extraHTTPHeaders: { "x-forwarded-for": `198.51.100.${nextClient++}` },
+  });
   await context.route("**/*", (route) => {
     const { hostname } = new URL(route.request().url());
     return hostname === "127.0.0.1" ? route.continue() : route.abort();
@@ -69,7 +87,7 @@ export async function openContext(browser) {
   // Record the widget's events from the first script on.
   await context.addInitScript(() => {
     window.paywallEvents = [];
-    for (const name of ["locked", "unlocked", "signed-in", "signed-out", "error"]) {
+    for (const name of ["locked", "unlocked", "signed-in", "signed-out", "code-sent", "error"]) {
       document.addEventListener(`paywall:${name}`, () => window.paywallEvents.push(name));
     }
   });

@@ -39,7 +39,8 @@ async function openDemo(session) {
 
 async function signIn(page, email, password) {
   await page.getByRole("button", { name: "Sign in →" }).click();
-  const dialog = page.getByRole("dialog", { name: "Sign in to keep reading" });
+  await page.getByRole("button", { name: "Use a password instead" }).click();
+  const dialog = page.getByRole("dialog", { name: "Sign in with your password" });
   await dialog.getByLabel("Email").fill(email);
   await dialog.getByLabel("Password").fill(password);
   await dialog.getByRole("button", { name: "Sign in", exact: true }).click();
@@ -126,7 +127,7 @@ describe("a subscriber", () => {
       return localStorage.getItem(key);
     });
     assert.ok(refreshToken, "a refresh token was stored");
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.getByText("The rest of this story is for subscribers.").waitFor();
     assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
     assertNoLockedText(await wholeDom(page), "the DOM after sign-out");

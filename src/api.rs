@@ -5,7 +5,8 @@
 //! tens of kilobytes of download.
 
 use paywall_protocol::{
-    ArticleSummary, LockedSections, PasswordSignIn, Problem, RefreshRequest, SessionTokens,
+    ArticleSummary, CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn,
+    Problem, PublisherSignIn, RefreshRequest, SessionTokens,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -59,26 +60,64 @@ impl Api {
 
     /// `POST /v1/sessions`: sign in with email and password.
     pub async fn sign_in(&self, credentials: &PasswordSignIn) -> Result<SessionTokens, Error> {
-        self.send("POST", "/v1/sessions", Some(credentials), None)
-            .await?
-            .ok_or_else(empty)
+        self.post("/v1/sessions", credentials).await
+    }
+
+    /// `POST /v1/sign-in-codes`: email a one-time code and link.
+    pub async fn request_code(&self, request: &CodeRequest) -> Result<CodeSent, Error> {
+        self.post("/v1/sign-in-codes", request).await
+    }
+
+    /// `POST /v1/sessions/code`: sign in (or up) with the emailed code.
+    pub async fn sign_in_with_code(&self, code: &CodeSignIn) -> Result<SessionTokens, Error> {
+        self.post("/v1/sessions/code", code).await
+    }
+
+    /// `POST /v1/sessions/link`: sign in with the token an emailed link brought back.
+    pub async fn sign_in_with_link(&self, link: &LinkSignIn) -> Result<SessionTokens, Error> {
+        self.post("/v1/sessions/link", link).await
+    }
+
+    /// `POST /v1/sessions/publisher`: trade the publisher's token for a session.
+    pub async fn sign_in_with_publisher_token(
+        &self,
+        token: &PublisherSignIn,
+    ) -> Result<SessionTokens, Error> {
+        self.post("/v1/sessions/publisher", token).await
     }
 
     /// `POST /v1/sessions/refresh`: spend a refresh token for a new pair.
     pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, Error> {
-        let body = RefreshRequest {
-            refresh_token: refresh_token.to_owned(),
-        };
-        self.send("POST", "/v1/sessions/refresh", Some(&body), None)
-            .await?
-            .ok_or_else(empty)
+        self.post(
+            "/v1/sessions/refresh",
+            &RefreshRequest {
+                refresh_token: refresh_token.to_owned(),
+            },
+        )
+        .await
     }
 
-    /// `DELETE /v1/sessions`: end the session on the server.
-    pub async fn sign_out(&self, access_token: &str) -> Result<(), Error> {
-        self.send::<(), ()>("DELETE", "/v1/sessions", None, Some(access_token))
+    /// `DELETE /v1/sessions`: end this session on the server, or (`everywhere`) every session
+    /// of the reader.
+    pub async fn sign_out(&self, access_token: &str, everywhere: bool) -> Result<(), Error> {
+        let path = if everywhere {
+            "/v1/sessions?all=true"
+        } else {
+            "/v1/sessions"
+        };
+        self.send::<(), ()>("DELETE", path, None, Some(access_token))
             .await
             .map(drop)
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Error> {
+        self.send("POST", path, Some(body), None)
+            .await?
+            .ok_or_else(empty)
     }
 
     /// Sends one request; `Ok(None)` for a 204. Errors carry the server's problem body.
@@ -145,6 +184,7 @@ impl Api {
                 detail: None,
                 reason: None,
                 retry_after: None,
+                attempts_left: None,
             });
         Err(Error::Problem(problem))
     }

@@ -20,6 +20,7 @@ mod text;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlScriptElement};
 
 pub use config::Config;
@@ -46,32 +47,106 @@ pub struct Paywall {
 #[wasm_bindgen]
 impl Paywall {
     /// Mounts a widget on one more `[data-paywall]` element (for pages that build themselves).
-    pub fn mount(&self, container: Element) -> Result<(), JsError> {
-        mount(&container, self.config.clone(), self.session.clone()).map_err(Into::into)
+    /// A `data-paywall-token` on it is exchanged for a session first.
+    pub fn mount(&self, container: Element) {
+        let (config, session) = (self.config.clone(), self.session.clone());
+        spawn_local(async move {
+            let token = container.get_attribute("data-paywall-token");
+            sign_in_from_page(&session, None, token).await;
+            report(mount(&container, config, session));
+        });
+    }
+
+    /// Signs in with a token the publisher signed for its reader; every widget on the page
+    /// (and in the site's other tabs) follows. Resolves once the session is made.
+    #[wasm_bindgen(js_name = setToken)]
+    pub async fn set_token(&self, token: String) -> Result<(), JsError> {
+        self.session
+            .sign_in_with_publisher_token(token)
+            .await
+            .map(drop)
+            .map_err(Into::into)
+    }
+
+    /// Signs out here and on the server; every widget shows its prompt again.
+    #[wasm_bindgen(js_name = signOut)]
+    pub async fn sign_out(&self) -> Result<(), JsError> {
+        self.session.sign_out(false).await.map_err(Into::into)
     }
 }
 
 /// Reads the configuration from the loader's script tag and mounts a widget on every
-/// `[data-paywall]` element of the page. A container that cannot be mounted is reported in
-/// the console and skipped; the others still mount.
+/// `[data-paywall]` element of the page. A sign-in the page carries (an emailed link's token in
+/// the address, or a publisher token on a container) is done first, so a reader who arrives
+/// signed in never sees the prompt. A container that cannot be mounted is reported in the
+/// console and skipped; the others still mount.
 #[wasm_bindgen(js_name = mountAll)]
 pub fn mount_all(script: HtmlScriptElement) -> Result<Paywall, JsError> {
     let config = Rc::new(Config::from_script(&script)?);
     let session = Session::new(api::Api::new(config.api.clone()));
-    let document = dom::document()?;
-    let containers = document
+    let containers = dom::document()?
         .query_selector_all("[data-paywall]")
         .map_err(|_| Error::Browser("cannot search the page for [data-paywall]".into()))?;
-    for index in 0..containers.length() {
-        let Some(container) = containers
-            .item(index)
-            .and_then(|node| node.dyn_into::<Element>().ok())
-        else {
-            continue;
-        };
-        if let Err(error) = mount(&container, config.clone(), session.clone()) {
-            web_sys::console::error_1(&format!("paywall: {error}").into());
-        }
+    let containers: Vec<Element> = (0..containers.length())
+        .filter_map(|i| containers.item(i)?.dyn_into::<Element>().ok())
+        .collect();
+    let publisher_token = containers
+        .iter()
+        .find_map(|container| container.get_attribute("data-paywall-token"));
+    let link_token = take_link_token();
+    {
+        let (config, session) = (config.clone(), session.clone());
+        spawn_local(async move {
+            sign_in_from_page(&session, link_token, publisher_token).await;
+            for container in containers {
+                report(mount(&container, config.clone(), session.clone()));
+            }
+        });
     }
     Ok(Paywall { config, session })
+}
+
+/// Signs in with what the page carries, if anything. A bad link is kept for the first widget
+/// to show; a bad publisher token is the publisher's to fix, so it goes to the console.
+async fn sign_in_from_page(
+    session: &Session,
+    link_token: Option<String>,
+    publisher_token: Option<String>,
+) {
+    if let Some(token) = link_token
+        && let Err(error) = session.sign_in_with_link(token).await
+    {
+        session.set_notice(error);
+    } else if let Some(token) = publisher_token.filter(|token| !token.trim().is_empty())
+        && let Err(error) = session.sign_in_with_publisher_token(token).await
+    {
+        web_sys::console::error_1(
+            &format!("paywall: the publisher token was refused: {error}").into(),
+        );
+    }
+}
+
+/// The token an emailed link brought back (`#paywall-link=…`), removed from the address bar
+/// so it is neither bookmarked nor shared.
+fn take_link_token() -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let token = location
+        .hash()
+        .ok()?
+        .strip_prefix("#paywall-link=")?
+        .to_owned();
+    let clean = location.href().ok()?.split('#').next()?.to_owned();
+    let _ = window.history().ok()?.replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&clean),
+    );
+    Some(token).filter(|token| !token.is_empty())
+}
+
+fn report(result: Result<(), Error>) {
+    if let Err(error) = result {
+        web_sys::console::error_1(&format!("paywall: {error}").into());
+    }
 }

@@ -1,17 +1,35 @@
 //! The reader's session: the access token in memory, the refresh token in `localStorage` so
-//! it survives a reload, and the calls that need them.
+//! it survives a reload and is shared with the site's other tabs, and the calls that need them.
+//!
+//! Every widget on the page shares one session and hears when it signs in or out, whether
+//! that happened in this widget, another widget, `window.Paywall`, or another tab.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
-use paywall_protocol::{LockedSections, PasswordSignIn, Reader, SessionTokens};
-use web_sys::Storage;
+use paywall_protocol::{
+    CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, PublisherSignIn,
+    Reader, SessionTokens,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Storage, StorageEvent};
+use yew::Callback;
 
 use crate::api::Api;
 use crate::error::Error;
 
 /// Refresh this long before the access token's expiry, so a request never races it.
 const EXPIRY_MARGIN_MS: f64 = 30_000.0;
+
+/// What a session's listeners hear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A reader signed in (here or in another tab).
+    SignedIn,
+    /// The reader signed out (here or in another tab).
+    SignedOut,
+}
 
 struct AccessToken {
     token: String,
@@ -25,23 +43,64 @@ pub struct Session {
     storage_key: String,
     access: RefCell<Option<AccessToken>>,
     reader: RefCell<Option<Reader>>,
+    listeners: RefCell<Vec<(u32, Callback<Change>)>>,
+    next_listener: Cell<u32>,
+    /// A sign-in failure from before any widget was shown (an expired emailed link), for the
+    /// first widget to show.
+    notice: RefCell<Option<Error>>,
+    /// Keeps the other-tabs listener alive as long as the session.
+    storage_listener: RefCell<Option<Closure<dyn Fn(StorageEvent)>>>,
+}
+
+/// Listening to a session; dropping it stops.
+pub struct Subscription {
+    session: Weak<Session>,
+    id: u32,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(session) = self.session.upgrade() {
+            session
+                .listeners
+                .borrow_mut()
+                .retain(|(id, _)| *id != self.id);
+        }
+    }
 }
 
 impl Session {
     /// A session with `api`, signed in if a refresh token for it is stored.
     pub fn new(api: Api) -> Rc<Self> {
         let storage_key = format!("paywall:refresh:{}", api.base());
-        Rc::new(Session {
+        let session = Rc::new(Session {
             api,
             storage_key,
             access: RefCell::new(None),
             reader: RefCell::new(None),
-        })
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+            notice: RefCell::new(None),
+            storage_listener: RefCell::new(None),
+        });
+        session.follow_other_tabs();
+        session
     }
 
     /// The API this session talks to.
     pub fn api(&self) -> &Api {
         &self.api
+    }
+
+    /// Calls `listener` on every sign-in and sign-out until the subscription is dropped.
+    pub fn subscribe(self: &Rc<Self>, listener: Callback<Change>) -> Subscription {
+        let id = self.next_listener.get();
+        self.next_listener.set(id + 1);
+        self.listeners.borrow_mut().push((id, listener));
+        Subscription {
+            session: Rc::downgrade(self),
+            id,
+        }
     }
 
     /// Whether a reader may be signed in: a token is held or stored. Only the server can say
@@ -55,14 +114,61 @@ impl Session {
         self.reader.borrow().clone()
     }
 
-    /// Signs in with email and password and keeps the new tokens.
+    /// Keeps an error for the first widget to show.
+    pub fn set_notice(&self, error: Error) {
+        self.notice.replace(Some(error));
+    }
+
+    /// The kept error, once.
+    pub fn take_notice(&self) -> Option<Error> {
+        self.notice.take()
+    }
+
+    /// Emails the reader a code and a link back to `return_to`.
+    pub async fn request_code(
+        &self,
+        email: &str,
+        return_to: Option<String>,
+    ) -> Result<CodeSent, Error> {
+        self.api
+            .request_code(&CodeRequest {
+                email: email.trim().to_owned(),
+                return_to,
+            })
+            .await
+    }
+
+    /// Signs in with email and password.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Reader, Error> {
         let credentials = PasswordSignIn {
             email: email.trim().to_owned(),
             password: password.to_owned(),
         };
-        let tokens = self.api.sign_in(&credentials).await?;
-        Ok(self.keep(tokens))
+        self.signed_in(self.api.sign_in(&credentials).await?)
+    }
+
+    /// Signs in (or up) with the emailed code.
+    pub async fn sign_in_with_code(&self, email: &str, code: &str) -> Result<Reader, Error> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let code = CodeSignIn {
+            email: email.trim().to_owned(),
+            code,
+        };
+        self.signed_in(self.api.sign_in_with_code(&code).await?)
+    }
+
+    /// Signs in with the token an emailed link brought back to the page.
+    pub async fn sign_in_with_link(&self, token: String) -> Result<Reader, Error> {
+        self.signed_in(self.api.sign_in_with_link(&LinkSignIn { token }).await?)
+    }
+
+    /// Signs in with a token the publisher signed for its reader.
+    pub async fn sign_in_with_publisher_token(&self, token: String) -> Result<Reader, Error> {
+        self.signed_in(
+            self.api
+                .sign_in_with_publisher_token(&PublisherSignIn { token })
+                .await?,
+        )
     }
 
     /// The locked sections of an article, with a fresh access token; after a 401 the token is
@@ -79,19 +185,40 @@ impl Session {
         }
     }
 
-    /// Ends the session on the server and forgets it here. The local session is forgotten even
-    /// when the server cannot be reached, and the error is returned.
-    pub async fn sign_out(&self) -> Result<(), Error> {
+    /// Ends this session (or, `everywhere`, every session of the reader) on the server and
+    /// forgets it here. The local session is forgotten even when the server cannot be reached,
+    /// and the error is returned.
+    pub async fn sign_out(&self, everywhere: bool) -> Result<(), Error> {
         let result = match self.access_token().await {
-            Ok(token) => self.api.sign_out(&token).await,
+            Ok(token) => self.api.sign_out(&token, everywhere).await,
             Err(Error::SignedOut) => Ok(()),
             Err(error) => Err(error),
         };
         self.forget();
+        self.notify(Change::SignedOut);
         match result {
             // A session the server already ended is signed out all the same.
             Err(error) if error.is_unauthorized() => Ok(()),
             other => other,
+        }
+    }
+
+    fn signed_in(&self, tokens: SessionTokens) -> Result<Reader, Error> {
+        let reader = self.keep(tokens);
+        self.notify(Change::SignedIn);
+        Ok(reader)
+    }
+
+    fn notify(&self, change: Change) {
+        // Listeners may subscribe or unsubscribe while being told, so tell a copy.
+        let listeners: Vec<Callback<Change>> = self
+            .listeners
+            .borrow()
+            .iter()
+            .map(|(_, l)| l.clone())
+            .collect();
+        for listener in listeners {
+            listener.emit(change);
         }
     }
 
@@ -159,11 +286,38 @@ impl Session {
             .flatten()
             .filter(|token| !token.is_empty())
     }
-}
 
-/// `localStorage`, where the page allows it (it throws in some private modes).
-fn storage() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    /// Another tab of the site signing in or out changes the stored refresh token; the
+    /// browser tells every other tab with a `storage` event. A token merely rotated by a
+    /// refresh in another tab changes nothing here.
+    fn follow_other_tabs(self: &Rc<Self>) {
+        let session = Rc::downgrade(self);
+        let listener = Closure::<dyn Fn(StorageEvent)>::new(move |event: StorageEvent| {
+            let Some(session) = session.upgrade() else {
+                return;
+            };
+            if event.key().as_deref() != Some(session.storage_key.as_str()) {
+                return;
+            }
+            match (event.old_value(), event.new_value()) {
+                (_, None) => {
+                    session.access.replace(None);
+                    session.reader.replace(None);
+                    session.notify(Change::SignedOut);
+                }
+                (None, Some(_)) => {
+                    session.access.replace(None);
+                    session.notify(Change::SignedIn);
+                }
+                (Some(_), Some(_)) => {}
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+        }
+        self.storage_listener.replace(Some(listener));
+    }
 }
 
 /// Two handles are the same session only if they are the same object.
@@ -171,4 +325,9 @@ impl PartialEq for Session {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
     }
+}
+
+/// `localStorage`, where the page allows it (it throws in some private modes).
+fn storage() -> Option<Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }

@@ -24,17 +24,35 @@ pub enum Phase {
     Failed(AttrValue),
 }
 
+/// Which form the sign-in dialog shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Ask for the email, to send a code.
+    Email,
+    /// Ask for the code that was sent to this email.
+    Code { email: AttrValue },
+    /// Ask for email and password.
+    Password,
+}
+
+/// Whether the dialog is waiting, working, or showing an error.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// Waiting for the reader.
+    Ready,
+    /// Waiting for the server.
+    Busy,
+    /// The last try failed; `retry` when trying the same again may work (network, server).
+    Failed { message: AttrValue, retry: bool },
+}
+
 /// The sign-in dialog.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
     /// Not shown.
     Closed,
-    /// Shown, waiting for the reader.
-    Open,
-    /// Shown, waiting for the server.
-    Submitting,
-    /// Shown with an error; what the reader typed stays in the form.
-    Rejected(AttrValue),
+    /// Shown at `step`.
+    Open { step: Step, status: Status },
 }
 
 /// The widget's whole state.
@@ -68,16 +86,14 @@ pub enum Action {
         reader: Reader,
         sections: Vec<LockedSection>,
     },
-    /// Loading failed; the message says what to tell the reader.
-    Failed(AttrValue),
-    /// The reader asked to sign in.
-    OpenDialog,
+    /// Loading failed; in the dialog if it is open, else in place of the prompt.
+    Failed { message: AttrValue, retry: bool },
+    /// Open the dialog at a step (or move it there).
+    Show(Step),
     /// The reader closed the dialog.
     CloseDialog,
-    /// The sign-in request went out.
-    SignInStarted,
-    /// Sign-in failed; the message says why.
-    SignInFailed(AttrValue),
+    /// A request for the dialog went out.
+    Busy,
     /// The reader signed out: locked sections go at once; the prompt stays if it is shown.
     SignedOut,
 }
@@ -102,17 +118,22 @@ impl Reducible for State {
                 };
                 next.dialog = Dialog::Closed;
             }
-            Action::Failed(message) => {
-                if next.dialog == Dialog::Submitting {
-                    next.dialog = Dialog::Rejected(message);
-                } else {
-                    next.phase = Phase::Failed(message);
+            Action::Failed { message, retry } => match &mut next.dialog {
+                Dialog::Open { status, .. } => *status = Status::Failed { message, retry },
+                Dialog::Closed => next.phase = Phase::Failed(message),
+            },
+            Action::Show(step) => {
+                next.dialog = Dialog::Open {
+                    step,
+                    status: Status::Ready,
                 }
             }
-            Action::OpenDialog => next.dialog = Dialog::Open,
             Action::CloseDialog => next.dialog = Dialog::Closed,
-            Action::SignInStarted => next.dialog = Dialog::Submitting,
-            Action::SignInFailed(message) => next.dialog = Dialog::Rejected(message),
+            Action::Busy => {
+                if let Dialog::Open { status, .. } = &mut next.dialog {
+                    *status = Status::Busy;
+                }
+            }
             Action::SignedOut => {
                 next.dialog = Dialog::Closed;
                 next.phase = match next.phase {
@@ -132,12 +153,19 @@ impl Reducible for State {
 mod tests {
     use super::*;
 
-    fn summary() -> ArticleSummary {
-        ArticleSummary {
+    fn summary() -> Rc<ArticleSummary> {
+        Rc::new(ArticleSummary {
             id: "a".into(),
             title: "A".into(),
             tier: "premium".into(),
             locked_section_titles: vec!["One".into()],
+        })
+    }
+
+    fn reader() -> Reader {
+        Reader {
+            id: 1,
+            email: "r@example.com".into(),
         }
     }
 
@@ -145,48 +173,81 @@ mod tests {
         (*Rc::new(state).reduce(action)).clone()
     }
 
-    #[test]
-    fn a_failed_sign_in_keeps_the_dialog_open_with_the_message() {
-        let open = State {
+    fn busy_at(step: Step) -> State {
+        State {
             phase: Phase::Locked {
-                summary: Rc::new(summary()),
+                summary: summary(),
                 reader: None,
             },
-            dialog: Dialog::Submitting,
-        };
-        let next = reduce(open.clone(), Action::SignInFailed("wrong".into()));
-        assert_eq!(next.dialog, Dialog::Rejected("wrong".into()));
-        assert_eq!(next.phase, open.phase);
+            dialog: Dialog::Open {
+                step,
+                status: Status::Busy,
+            },
+        }
     }
 
     #[test]
-    fn a_network_failure_while_signing_in_stays_in_the_dialog() {
-        let open = State {
-            phase: Phase::Locked {
-                summary: Rc::new(summary()),
-                reader: None,
-            },
-            dialog: Dialog::Submitting,
+    fn a_failure_while_the_dialog_is_open_stays_in_the_dialog_at_the_same_step() {
+        let step = Step::Code {
+            email: "r@example.com".into(),
         };
-        let next = reduce(open.clone(), Action::Failed("offline".into()));
-        assert_eq!(next.dialog, Dialog::Rejected("offline".into()));
-        assert_eq!(next.phase, open.phase);
+        let next = reduce(
+            busy_at(step.clone()),
+            Action::Failed {
+                message: "wrong".into(),
+                retry: false,
+            },
+        );
+        assert_eq!(
+            next.dialog,
+            Dialog::Open {
+                step,
+                status: Status::Failed {
+                    message: "wrong".into(),
+                    retry: false
+                }
+            }
+        );
+        assert_eq!(next.phase, busy_at(Step::Email).phase);
+    }
+
+    #[test]
+    fn a_failure_with_the_dialog_closed_replaces_the_prompt() {
+        let next = reduce(
+            State::default(),
+            Action::Failed {
+                message: "offline".into(),
+                retry: true,
+            },
+        );
+        assert_eq!(next.phase, Phase::Failed("offline".into()));
+    }
+
+    #[test]
+    fn moving_to_another_step_clears_the_error() {
+        let failed = reduce(
+            busy_at(Step::Email),
+            Action::Failed {
+                message: "x".into(),
+                retry: false,
+            },
+        );
+        let next = reduce(failed, Action::Show(Step::Password));
+        assert_eq!(
+            next.dialog,
+            Dialog::Open {
+                step: Step::Password,
+                status: Status::Ready
+            }
+        );
     }
 
     #[test]
     fn unlocking_closes_the_dialog() {
-        let open = State {
-            phase: Phase::Loading,
-            dialog: Dialog::Submitting,
-        };
-        let reader = Reader {
-            id: 1,
-            email: "r@example.com".into(),
-        };
         let next = reduce(
-            open,
+            busy_at(Step::Password),
             Action::Unlocked {
-                reader,
+                reader: reader(),
                 sections: vec![],
             },
         );
@@ -196,31 +257,26 @@ mod tests {
 
     #[test]
     fn signing_out_hides_locked_sections_at_once_and_keeps_the_prompt_steady() {
-        let reader = Reader {
-            id: 1,
-            email: "r@example.com".into(),
-        };
         let unlocked = State {
             phase: Phase::Unlocked {
-                reader: reader.clone(),
+                reader: reader(),
                 sections: Rc::new(vec![]),
             },
             dialog: Dialog::Closed,
         };
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
 
-        let summary = Rc::new(summary());
         let prompt = State {
             phase: Phase::Locked {
-                summary: summary.clone(),
-                reader: Some(reader),
+                summary: summary(),
+                reader: Some(reader()),
             },
             dialog: Dialog::Closed,
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,
             Phase::Locked {
-                summary,
+                summary: summary(),
                 reader: None
             }
         );

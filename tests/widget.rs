@@ -36,6 +36,7 @@ export function serveApi(routes) {
       return new Response(JSON.stringify({ type: "about:blank", title: "Not found", status: 404 }),
         { status: 404, headers: { "content-type": "application/problem+json" } });
     }
+    if (route.status === 0) throw new TypeError("Failed to fetch");
     const type = route.status < 400 ? "application/json" : "application/problem+json";
     return new Response(route.status === 204 ? null : JSON.stringify(route.body), { status: route.status, headers: { "content-type": type } });
   };
@@ -111,6 +112,7 @@ fn problem(status: u16, reason: Option<Reason>) -> Problem {
         detail: None,
         reason,
         retry_after: None,
+        attempts_left: None,
     }
 }
 
@@ -141,6 +143,14 @@ impl Page {
             session,
             config,
         }
+    }
+
+    /// A second article on the same page, sharing this one's configuration and session.
+    fn sharing(&self) -> Page {
+        let mut page = Page::new("unused");
+        page.session = self.session.clone();
+        page.config = self.config.clone();
+        page
     }
 
     fn storage_key(&self) -> String {
@@ -234,16 +244,49 @@ impl Page {
             .collect()
     }
 
-    async fn sign_in(&self, email: &str, password: &str) {
-        let opened = self.find("button[part=sign-in]").is_some();
-        assert!(opened, "the prompt offers Sign in");
+    /// Types into a field as a reader would: the value, then an `input` event.
+    fn type_into(&self, selector: &str, value: &str) {
+        let input = self.input(selector);
+        input.set_value(value);
+        input
+            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+    }
+
+    fn submit(&self) {
+        let form: HtmlFormElement = self.find("dialog form").unwrap().dyn_into().unwrap();
+        form.request_submit().unwrap();
+    }
+
+    /// Clicks the dialog's text button with this label.
+    fn click_text(&self, label: &str) {
+        let buttons = self.shadow().query_selector_all("dialog button").unwrap();
+        let button = (0..buttons.length())
+            .filter_map(|i| buttons.item(i)?.dyn_into::<HtmlElement>().ok())
+            .find(|button| button.text_content().as_deref() == Some(label))
+            .unwrap_or_else(|| panic!("no button {label:?} in: {}", self.shadow_text()));
+        button.click();
+    }
+
+    async fn open_dialog(&self) {
+        assert!(
+            self.find("button[part=sign-in]").is_some(),
+            "the prompt offers Sign in"
+        );
         self.click("button[part=sign-in]");
         yew::scheduler::flush().await;
         assert!(self.find("dialog[open]").is_some(), "the dialog opens");
-        self.input("input[type=email]").set_value(email);
-        self.input("input[type=password]").set_value(password);
-        let form: HtmlFormElement = self.find("dialog form").unwrap().dyn_into().unwrap();
-        form.request_submit().unwrap();
+    }
+
+    /// Signs in with a password: Sign in →, "Use a password instead", the fields, submit.
+    async fn sign_in(&self, email: &str, password: &str) {
+        self.open_dialog().await;
+        self.click_text("Use a password instead");
+        yew::scheduler::flush().await;
+        self.type_into("input[type=email]", email);
+        self.type_into("input[type=password]", password);
+        yew::scheduler::flush().await;
+        self.submit();
     }
 }
 
@@ -426,8 +469,8 @@ async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
     );
     assert_eq!(
         page.input("input[type=password]").value(),
-        "",
-        "the wrong password is cleared"
+        "wrong password",
+        "nothing typed is lost"
     );
     assert!(page.find("dialog[open]").is_some());
     assert!(page.unlocked_sections().is_empty());
@@ -550,5 +593,307 @@ async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
     assert_eq!(
         js_sys::Reflect::get(&sign_out, &"authorization".into()).unwrap(),
         "Bearer access-for-member@example.com"
+    );
+}
+
+fn locked_sections(path: &str, titles: &[&str]) -> Route {
+    route(
+        "GET",
+        &format!("/{path}/v1/articles/{ARTICLE}/locked"),
+        200,
+        LockedSections {
+            article_id: ARTICLE.into(),
+            sections: titles
+                .iter()
+                .map(|title| LockedSection {
+                    title: (*title).into(),
+                    html: format!("<p>Body of {title}.</p>"),
+                })
+                .collect(),
+        },
+    )
+}
+
+fn requests_to(requests: &js_sys::Array, method: &str, path: &str) -> Vec<JsValue> {
+    requests
+        .iter()
+        .filter(|request| {
+            js_sys::Reflect::get(request, &"method".into()).unwrap() == method
+                && js_sys::Reflect::get(request, &"path".into()).unwrap() == path
+        })
+        .collect()
+}
+
+fn body_of(request: &JsValue) -> serde_json::Value {
+    let body = js_sys::Reflect::get(request, &"body".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
+    let page = Page::new("code");
+    let requests = serve(vec![
+        route(
+            "GET",
+            &format!("/code/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Only part"]),
+        ),
+        route(
+            "POST",
+            "/code/v1/sign-in-codes",
+            202,
+            paywall_protocol::CodeSent {
+                email: "new@example.com".into(),
+                expires_in: 900,
+            },
+        ),
+        Route {
+            when: Some("\"code\":\"123456\"".into()),
+            ..route(
+                "POST",
+                "/code/v1/sessions/code",
+                201,
+                tokens("new@example.com"),
+            )
+        },
+        locked_sections("code", &["Only part"]),
+    ]);
+    let locked = page.next("locked");
+    page.mount();
+    wait(locked).await;
+
+    page.open_dialog().await;
+    assert!(page.shadow_text().contains("Sign in or create an account"));
+    assert!(
+        page.find("input[type=password]").is_none(),
+        "the first step asks only for an email"
+    );
+    page.type_into("input[type=email]", " New@Example.com ");
+    yew::scheduler::flush().await;
+    let code_sent = page.next("code-sent");
+    page.submit();
+    wait(code_sent).await;
+    assert!(
+        page.shadow_text()
+            .contains("We sent a 6-digit code to new@example.com"),
+        "{}",
+        page.shadow_text()
+    );
+    let sent = requests_to(&requests, "POST", "/code/v1/sign-in-codes");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(body_of(&sent[0])["email"], "New@Example.com");
+    let return_to = body_of(&sent[0])["return_to"].as_str().unwrap().to_owned();
+    assert!(
+        return_to.starts_with("http") && !return_to.contains('#'),
+        "{return_to}"
+    );
+
+    page.type_into("#paywall-code", "123 456");
+    yew::scheduler::flush().await;
+    let unlocked = page.next("unlocked");
+    page.submit();
+    wait(unlocked).await;
+    assert_eq!(page.unlocked_sections()[0].0, "Only part");
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(&page.storage_key()).unwrap();
+}
+
+fn problem_with(status: u16, reason: Reason, configure: impl FnOnce(&mut Problem)) -> Problem {
+    let mut problem = problem(status, Some(reason));
+    configure(&mut problem);
+    problem
+}
+
+#[wasm_bindgen_test]
+async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failure_offers_retry() {
+    let page = Page::new("codeerr");
+    let summary_route = || {
+        route(
+            "GET",
+            &format!("/codeerr/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Only part"]),
+        )
+    };
+    let sent = || {
+        route(
+            "POST",
+            "/codeerr/v1/sign-in-codes",
+            202,
+            paywall_protocol::CodeSent {
+                email: "r@example.com".into(),
+                expires_in: 900,
+            },
+        )
+    };
+    // First the network is down.
+    serve(vec![
+        summary_route(),
+        route("POST", "/codeerr/v1/sign-in-codes", 0, ()),
+    ]);
+    let locked = page.next("locked");
+    page.mount();
+    wait(locked).await;
+    page.open_dialog().await;
+    page.type_into("input[type=email]", "r@example.com");
+    yew::scheduler::flush().await;
+    let error = page.next("error");
+    page.submit();
+    wait(error).await;
+    let text = page.find("[role=alert]").unwrap().text_content().unwrap();
+    assert!(text.contains("couldn't reach"), "{text}");
+    assert_eq!(page.input("input[type=email]").value(), "r@example.com");
+
+    // The network is back: Try again sends the same request.
+    serve(vec![
+        summary_route(),
+        sent(),
+        route(
+            "POST",
+            "/codeerr/v1/sessions/code",
+            401,
+            problem_with(401, Reason::WrongCode, |p| p.attempts_left = Some(2)),
+        ),
+    ]);
+    let code_sent = page.next("code-sent");
+    page.click_text("Try again");
+    wait(code_sent).await;
+    assert!(page.find("#paywall-code").is_some());
+
+    page.type_into("#paywall-code", "999999");
+    yew::scheduler::flush().await;
+    let error = page.next("error");
+    page.submit();
+    wait(error).await;
+    let text = page.find("[role=alert]").unwrap().text_content().unwrap();
+    assert!(
+        text.contains("That code isn't right. 2 tries left."),
+        "{text}"
+    );
+    assert_eq!(page.input("#paywall-code").value(), "999999");
+    assert!(
+        page.find("[role=alert] button").is_none(),
+        "a wrong code is not retried as it is"
+    );
+
+    // Asking for another code too often: told how long to wait.
+    serve(vec![
+        summary_route(),
+        route(
+            "POST",
+            "/codeerr/v1/sign-in-codes",
+            429,
+            problem_with(429, Reason::RateLimited, |p| p.retry_after = Some(42)),
+        ),
+    ]);
+    let error = page.next("error");
+    page.click_text("Send a new code");
+    wait(error).await;
+    let text = page.find("[role=alert]").unwrap().text_content().unwrap();
+    assert!(text.contains("Try again in 42 seconds."), "{text}");
+    assert!(
+        page.find("#paywall-code").is_some(),
+        "still at the code step"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn two_articles_on_a_page_share_one_session() {
+    let first = Page::new("two");
+    let second = first.sharing();
+    serve(vec![
+        route(
+            "GET",
+            &format!("/two/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Only part"]),
+        ),
+        route(
+            "POST",
+            "/two/v1/sessions",
+            201,
+            tokens("member@example.com"),
+        ),
+        locked_sections("two", &["Only part"]),
+    ]);
+    let (locked_first, locked_second) = (first.next("locked"), second.next("locked"));
+    first.mount();
+    second.mount();
+    wait(locked_first).await;
+    wait(locked_second).await;
+
+    let (unlocked_first, unlocked_second) = (first.next("unlocked"), second.next("unlocked"));
+    first.sign_in("member@example.com", "right password").await;
+    wait(unlocked_first).await;
+    wait(unlocked_second).await;
+    assert_eq!(second.unlocked_sections().len(), 1);
+
+    let (back_first, back_second) = (first.next("locked"), second.next("locked"));
+    second.click("button[part=sign-out]");
+    wait(back_first).await;
+    wait(back_second).await;
+    assert!(first.unlocked_sections().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
+    let page = Page::new("tabs");
+    serve(vec![
+        route(
+            "GET",
+            &format!("/tabs/v1/articles/{ARTICLE}"),
+            200,
+            summary(&["Only part"]),
+        ),
+        route(
+            "POST",
+            "/tabs/v1/sessions/refresh",
+            200,
+            tokens("member@example.com"),
+        ),
+        locked_sections("tabs", &["Only part"]),
+    ]);
+    let locked = page.next("locked");
+    page.mount();
+    wait(locked).await;
+
+    // Another tab signs in: it stores a refresh token, and this tab hears a storage event.
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let tell = |old: Option<&str>, new: Option<&str>| {
+        storage
+            .set_item(&page.storage_key(), new.unwrap_or(""))
+            .unwrap();
+        if new.is_none() {
+            storage.remove_item(&page.storage_key()).unwrap();
+        }
+        let init = web_sys::StorageEventInit::new();
+        init.set_key(Some(&page.storage_key()));
+        init.set_old_value(old);
+        init.set_new_value(new);
+        let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+        web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    };
+    let unlocked = page.next("unlocked");
+    tell(None, Some("refresh-from-the-other-tab"));
+    wait(unlocked).await;
+    assert_eq!(page.unlocked_sections()[0].0, "Only part");
+
+    // A refresh in the other tab only rotates the token: nothing changes here.
+    tell(Some("refresh-for-member@example.com"), Some("rotated"));
+    yew::scheduler::flush().await;
+    assert_eq!(page.unlocked_sections().len(), 1);
+
+    // The other tab signs out.
+    let locked = page.next("locked");
+    tell(Some("rotated"), None);
+    wait(locked).await;
+    assert!(page.unlocked_sections().is_empty());
+    assert!(
+        page.shadow_text()
+            .contains("The rest of this story is for subscribers.")
     );
 }

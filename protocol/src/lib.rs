@@ -132,7 +132,7 @@ pub struct SessionTokens {
 pub enum Reason {
     /// 403: the reader has no active subscription to the article's tier.
     NoSubscription,
-    /// 401: the code is not the one sent; `detail` says how many tries are left.
+    /// 401: the code is not the one sent; `attempts_left` says how many tries remain.
     WrongCode,
     /// 401: no live code for this email: it expired, was used, or was replaced by a newer one.
     CodeExpired,
@@ -163,4 +163,7 @@ pub struct Problem {
     /// On a 429: seconds to wait before trying again (also in `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// After a wrong code: how many more tries the code allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }

@@ -51,8 +51,9 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_PUBLICATION", default_value = "The Platform")]
     pub publication: String,
 
-    /// Where sign-in emails are sent: `smtp://host:port` (STARTTLS if offered),
-    /// `smtps://user:pass@host:465`, or `smtp://host:port?tls=required`.
+    /// Where sign-in emails are sent: `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or plain `smtp://host:port`
+    /// (unencrypted: only for a relay on the same machine).
     #[arg(long, env = "PAYWALL_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 

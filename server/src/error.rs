@@ -34,6 +34,8 @@ pub enum AppError {
         reason: Reason,
         /// What to tell the reader.
         detail: String,
+        /// For a wrong code, the tries it has left.
+        attempts_left: Option<u32>,
     },
     /// The bearer token or refresh token is missing, malformed, forged, expired or revoked.
     #[error("invalid token: {0}")]
@@ -129,7 +131,7 @@ impl AppError {
                 Some("That email and password do not match an account.".to_owned()),
                 None,
             ),
-            AppError::CodeRefused { reason, detail } => parts(
+            AppError::CodeRefused { reason, detail, .. } => parts(
                 StatusCode::UNAUTHORIZED,
                 "urn:paywall:code-refused",
                 "Code not accepted",
@@ -206,7 +208,12 @@ impl AppError {
             AppError::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
         };
+        let attempts_left = match self {
+            AppError::CodeRefused { attempts_left, .. } => *attempts_left,
+            _ => None,
+        };
         Problem {
+            attempts_left,
             kind: kind.to_owned(),
             title: title.to_owned(),
             status: status.as_u16(),

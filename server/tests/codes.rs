@@ -158,6 +158,7 @@ async fn a_wrong_code_counts_down_and_the_fifth_voids_the_code() {
             .await
             .problem(StatusCode::UNAUTHORIZED);
         assert_eq!(problem["reason"], "wrong_code");
+        assert_eq!(problem["attempts_left"], left);
         assert!(
             problem["detail"]
                 .as_str()

@@ -13,7 +13,7 @@ use super::unlocked_sections::UnlockedSections;
 use crate::config::Config;
 use crate::hooks::use_paywall;
 use crate::session::Session;
-use crate::state::{Dialog, Phase};
+use crate::state::{Dialog, Phase, Step};
 
 /// The widget's styles, scoped to its shadow root.
 const STYLE: &str = include_str!("../paywall.css");
@@ -49,8 +49,8 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                 titles={Rc::new(summary.locked_section_titles.clone())}
                 reader={reader.clone()}
                 subscribe_url={AttrValue::from(props.config.subscribe_url.clone())}
-                on_sign_in={paywall.open_dialog.clone()}
-                on_sign_out={paywall.sign_out.clone()}
+                on_sign_in={paywall.show.reform(|()| Step::Email)}
+                on_sign_out={paywall.sign_out.reform(|()| false)}
             />
         },
         Phase::Unlocked { reader, sections } => html! {
@@ -67,10 +67,14 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
         <>
             <style>{STYLE}</style>
             {body}
-            if state.dialog != Dialog::Closed {
+            if let Dialog::Open { step, status } = &state.dialog {
                 <SignInDialog
-                    status={state.dialog.clone()}
-                    on_submit={paywall.sign_in.clone()}
+                    step={step.clone()}
+                    status={status.clone()}
+                    on_show={paywall.show.clone()}
+                    on_request_code={paywall.request_code.clone()}
+                    on_code={paywall.sign_in_with_code.clone()}
+                    on_password={paywall.sign_in.clone()}
                     on_close={paywall.close_dialog.clone()}
                 />
             }

@@ -1,33 +1,44 @@
-//! The sign-in dialog: a native modal `<dialog>` (focus kept inside, Escape closes it) with
-//! email and password.
+//! The sign-in dialog: a native modal `<dialog>` (focus kept inside, Escape closes it) that
+//! walks email → code, or email and password. What the reader types is kept across steps
+//! and errors.
 
-use paywall_protocol::PasswordSignIn;
-use web_sys::{HtmlDialogElement, HtmlInputElement, SubmitEvent};
+use paywall_protocol::{CodeSignIn, PasswordSignIn};
+use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, SubmitEvent};
 use yew::{
-    Callback, Html, NodeRef, Properties, function_component, html, use_effect_with, use_node_ref,
+    AttrValue, Callback, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
+    html, use_effect_with, use_node_ref, use_state,
 };
 
-use crate::state::Dialog;
+use crate::state::{Status, Step};
 use crate::text;
 
 /// What the dialog shows and reports.
 #[derive(Properties, PartialEq)]
 pub struct SignInDialogProps {
-    /// Open, submitting, or rejected with a message.
-    pub status: Dialog,
-    /// The reader submitted the form.
-    pub on_submit: Callback<PasswordSignIn>,
+    /// Which form to show.
+    pub step: Step,
+    /// Ready, busy, or failed with a message.
+    pub status: Status,
+    /// The reader wants another step.
+    pub on_show: Callback<Step>,
+    /// The reader asked for a code to be emailed.
+    pub on_request_code: Callback<String>,
+    /// The reader entered the emailed code.
+    pub on_code: Callback<CodeSignIn>,
+    /// The reader entered email and password.
+    pub on_password: Callback<PasswordSignIn>,
     /// The reader closed the dialog.
     pub on_close: Callback<()>,
 }
 
-/// The sign-in dialog. The inputs keep what the reader typed across renders; after a
-/// rejection the password is cleared and focused, the email stays.
+/// The sign-in dialog.
 #[function_component]
 pub fn SignInDialog(props: &SignInDialogProps) -> Html {
     let dialog = use_node_ref();
-    let email = use_node_ref();
-    let password = use_node_ref();
+    let first_input = use_node_ref();
+    let email = use_state(String::new);
+    let code = use_state(String::new);
+    let password = use_state(String::new);
 
     {
         let dialog = dialog.clone();
@@ -40,56 +51,141 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
         });
     }
     {
-        let password = password.clone();
-        use_effect_with(props.status.clone(), move |status| {
-            if matches!(status, Dialog::Rejected(_))
-                && let Some(input) = password.cast::<HtmlInputElement>()
-            {
-                input.set_value("");
+        // Each step starts with the cursor in its first field.
+        let first_input = first_input.clone();
+        use_effect_with(props.step.clone(), move |_| {
+            if let Some(input) = first_input.cast::<HtmlInputElement>() {
                 let _ = input.focus();
             }
         });
     }
 
-    let onsubmit = {
-        let (email, password, on_submit) =
-            (email.clone(), password.clone(), props.on_submit.clone());
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            on_submit.emit(PasswordSignIn {
-                email: value(&email),
-                password: value(&password),
-            });
+    let submit = {
+        let (step, email, code, password) = (
+            props.step.clone(),
+            email.clone(),
+            code.clone(),
+            password.clone(),
+        );
+        let (on_request_code, on_code, on_password) = (
+            props.on_request_code.clone(),
+            props.on_code.clone(),
+            props.on_password.clone(),
+        );
+        Callback::from(move |()| match &step {
+            Step::Email => on_request_code.emit((*email).clone()),
+            Step::Code { email } => on_code.emit(CodeSignIn {
+                email: email.to_string(),
+                code: (*code).clone(),
+            }),
+            Step::Password => on_password.emit(PasswordSignIn {
+                email: (*email).clone(),
+                password: (*password).clone(),
+            }),
         })
     };
-    let onclose = props.on_close.reform(|_| ());
-    let close = props.on_close.reform(|_| ());
-    let submitting = props.status == Dialog::Submitting;
-    html! {
-        <dialog ref={dialog} class="dialog" part="dialog" aria-labelledby="paywall-dialog-heading" {onclose}>
-            <form {onsubmit} aria-busy={submitting.to_string()}>
-                <h2 id="paywall-dialog-heading">{text::DIALOG_HEADING}</h2>
-                <label for="paywall-email">{text::EMAIL}</label>
-                <input ref={email} id="paywall-email" part="input" type="email" name="email"
-                    autocomplete="email" required=true autofocus=true />
-                <label for="paywall-password">{text::PASSWORD}</label>
-                <input ref={password} id="paywall-password" part="input" type="password" name="password"
-                    autocomplete="current-password" required=true />
-                if let Dialog::Rejected(message) = &props.status {
-                    <p class="error" part="error" role="alert">{message.clone()}</p>
+    let onsubmit = submit.reform(|event: SubmitEvent| event.prevent_default());
+    let busy = props.status == Status::Busy;
+    let show = |step: Step| props.on_show.reform(move |_| step.clone());
+    let link = |label: &'static str, onclick: Callback<web_sys::MouseEvent>| {
+        html! { <button type="button" class="link" disabled={busy} {onclick}>{label}</button> }
+    };
+
+    let (heading, hint, fields, primary, others) = match &props.step {
+        Step::Email => (
+            text::EMAIL_HEADING,
+            Some(AttrValue::from(text::EMAIL_HINT)),
+            email_field(&email, &first_input),
+            text::SEND_CODE,
+            link(text::USE_PASSWORD, show(Step::Password)),
+        ),
+        Step::Code { email: sent_to } => (
+            text::CODE_HEADING,
+            Some(AttrValue::from(text::code_sent(sent_to))),
+            html! {
+                <>
+                    <label for="paywall-code">{text::CODE}</label>
+                    <input ref={first_input.clone()} id="paywall-code" part="input" name="code" type="text"
+                        inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
+                        required=true value={(*code).clone()} oninput={keep(&code)} />
+                </>
+            },
+            text::SIGN_IN,
+            html! {
+                <>
+                    {link(text::RESEND_CODE, props.on_request_code.reform({
+                        let sent_to = sent_to.to_string();
+                        move |_| sent_to.clone()
+                    }))}
+                    {link(text::OTHER_EMAIL, show(Step::Email))}
+                </>
+            },
+        ),
+        Step::Password => (
+            text::PASSWORD_HEADING,
+            None,
+            html! {
+                <>
+                    {email_field(&email, &first_input)}
+                    <label for="paywall-password">{text::PASSWORD}</label>
+                    <input id="paywall-password" part="input" name="password" type="password"
+                        autocomplete="current-password" required=true value={(*password).clone()}
+                        oninput={keep(&password)} />
+                </>
+            },
+            text::SIGN_IN,
+            link(text::USE_CODE, show(Step::Email)),
+        ),
+    };
+    let error = match &props.status {
+        Status::Failed { message, retry } => html! {
+            <div class="error" part="error" role="alert">
+                <p>{message.clone()}</p>
+                if *retry {
+                    <button type="button" class="link" onclick={submit.reform(|_| ())}>{text::RETRY}</button>
                 }
-                <button type="submit" class="button" part="submit" disabled={submitting}>
-                    { if submitting { text::SIGNING_IN } else { text::SIGN_IN } }
+            </div>
+        },
+        _ => html! {},
+    };
+
+    html! {
+        <dialog ref={dialog} class="dialog" part="dialog" aria-labelledby="paywall-dialog-heading"
+            onclose={props.on_close.reform(|_| ())}>
+            <form {onsubmit} aria-busy={busy.to_string()}>
+                <h2 id="paywall-dialog-heading">{heading}</h2>
+                if let Some(hint) = hint {
+                    <p class="hint">{hint}</p>
+                }
+                {fields}
+                {error}
+                <button type="submit" class="button" part="submit" disabled={busy}>
+                    { if busy { text::WORKING } else { primary } }
                 </button>
+                <p class="other-ways">{others}</p>
             </form>
-            <button type="button" class="close" part="close" aria-label={text::CLOSE} onclick={close}>{"×"}</button>
+            <button type="button" class="close" part="close" aria-label={text::CLOSE}
+                onclick={props.on_close.reform(|_| ())}>{"×"}</button>
         </dialog>
     }
 }
 
-fn value(input: &NodeRef) -> String {
-    input
-        .cast::<HtmlInputElement>()
-        .map(|input| input.value())
-        .unwrap_or_default()
+fn email_field(email: &UseStateHandle<String>, input: &NodeRef) -> Html {
+    html! {
+        <>
+            <label for="paywall-email">{text::EMAIL}</label>
+            <input ref={input.clone()} id="paywall-email" part="input" name="email" type="email"
+                autocomplete="email" required=true value={(**email).clone()} oninput={keep(email)} />
+        </>
+    }
+}
+
+/// Keeps a field's value in state as the reader types.
+fn keep(value: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let value = value.clone();
+    Callback::from(move |event: InputEvent| {
+        if let Some(input) = event.target_dyn_into::<HtmlInputElement>() {
+            value.set(input.value());
+        }
+    })
 }

@@ -1,38 +1,45 @@
-//! `use_paywall`: the widget's state and the reader's actions (sign in, sign out), with the
-//! server calls behind them and the events they report.
+//! `use_paywall`: the widget's state and the reader's actions (sign in three ways, sign out),
+//! with the server calls behind them and the events they report.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use paywall_protocol::{PasswordSignIn, Reader, Reason};
+use paywall_protocol::{CodeSignIn, PasswordSignIn, Reason};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 use yew::{
-    AttrValue, Callback, UseReducerDispatcher, UseReducerHandle, hook, use_effect_with, use_reducer,
+    AttrValue, Callback, UseReducerDispatcher, UseReducerHandle, hook, use_effect_with, use_memo,
+    use_reducer,
 };
 
 use crate::error::Error;
 use crate::events::emit;
-use crate::session::Session;
-use crate::state::{Action, Phase, State};
+use crate::session::{Change, Session};
+use crate::state::{Action, Phase, State, Step};
 use crate::text;
 
 /// The widget's state and what the reader can do.
 pub struct PaywallHandle {
     /// What is shown.
     pub state: UseReducerHandle<State>,
-    /// Opens the sign-in dialog.
-    pub open_dialog: Callback<()>,
+    /// Opens the dialog at, or moves it to, a step.
+    pub show: Callback<Step>,
     /// Closes the sign-in dialog.
     pub close_dialog: Callback<()>,
-    /// Signs in and, if the reader is entitled, unlocks.
+    /// Emails a code to the address.
+    pub request_code: Callback<String>,
+    /// Signs in with the emailed code.
+    pub sign_in_with_code: Callback<CodeSignIn>,
+    /// Signs in with email and password.
     pub sign_in: Callback<PasswordSignIn>,
-    /// Ends the session on the server and brings the prompt back.
-    pub sign_out: Callback<()>,
+    /// Ends the session (`true`: every session of the reader) and brings the prompt back.
+    pub sign_out: Callback<bool>,
 }
 
 /// Runs one article's paywall: on mount, restores a stored session (showing the locked sections
-/// straight away for an entitled reader) or shows the prompt.
+/// straight away for an entitled reader) or shows the prompt; then follows every sign-in and
+/// sign-out of the shared session.
 #[hook]
 pub fn use_paywall(
     article_id: AttrValue,
@@ -40,17 +47,27 @@ pub fn use_paywall(
     container: Element,
 ) -> PaywallHandle {
     let state = use_reducer(State::default);
-    let flow = Flow {
-        article_id,
-        session,
-        container,
-        dispatch: state.dispatcher(),
-    };
+    let flow = use_memo((), {
+        let dispatch = state.dispatcher();
+        move |()| Flow {
+            article_id,
+            session,
+            container,
+            dispatch,
+            generation: Rc::new(Cell::new(0)),
+        }
+    });
 
     {
         let flow = flow.clone();
         use_effect_with((), move |_| {
-            spawn_local(async move { flow.load(None).await })
+            let listener = flow.clone();
+            let subscription = flow
+                .session
+                .subscribe(Callback::from(move |change| listener.on_change(change)));
+            let first = flow.clone();
+            spawn_local(async move { first.load_first().await });
+            move || drop(subscription)
         });
     }
     {
@@ -59,104 +76,154 @@ pub fn use_paywall(
     }
 
     let dispatch = state.dispatcher();
-    let open_dialog = Callback::from(move |()| dispatch.dispatch(Action::OpenDialog));
+    let show = Callback::from(move |step| dispatch.dispatch(Action::Show(step)));
     let dispatch = state.dispatcher();
     let close_dialog = Callback::from(move |()| dispatch.dispatch(Action::CloseDialog));
-    let sign_in = {
-        let flow = flow.clone();
-        Callback::from(move |credentials: PasswordSignIn| {
-            let flow = flow.clone();
-            spawn_local(async move { flow.sign_in(credentials).await });
-        })
-    };
-    let sign_out = Callback::from(move |()| {
-        let flow = flow.clone();
-        spawn_local(async move { flow.sign_out().await });
+    let request_code =
+        flow.action(|flow, email: String| async move { flow.request_code(email).await });
+    let sign_in_with_code = flow.action(|flow, code: CodeSignIn| async move {
+        let result = flow
+            .session
+            .sign_in_with_code(&code.email, &code.code)
+            .await;
+        flow.after_sign_in(result);
+    });
+    let sign_in = flow.action(|flow, credentials: PasswordSignIn| async move {
+        let result = flow
+            .session
+            .sign_in(&credentials.email, &credentials.password)
+            .await;
+        flow.after_sign_in(result);
+    });
+    let sign_out = flow.action(|flow, everywhere: bool| async move {
+        if let Err(error) = flow.session.sign_out(everywhere).await {
+            flow.report_error(&error);
+        }
     });
     PaywallHandle {
         state,
-        open_dialog,
+        show,
         close_dialog,
+        request_code,
+        sign_in_with_code,
         sign_in,
         sign_out,
     }
 }
 
 /// What the reader's actions need: the article, the session, and where to report.
-#[derive(Clone)]
 struct Flow {
     article_id: AttrValue,
     session: Rc<Session>,
     container: Element,
     dispatch: UseReducerDispatcher<State>,
+    /// Counts loads, so that an answer to an older one never overwrites a newer one.
+    generation: Rc<Cell<u32>>,
 }
 
 impl Flow {
-    /// Shows the locked sections if the session may read them, else the prompt. `reader` is
-    /// who has just signed in, if anyone.
-    async fn load(&self, reader: Option<Reader>) {
-        let mut reader = reader;
+    /// A callback that runs `work` in the background, marking the dialog busy first.
+    fn action<T: 'static, F: Future<Output = ()> + 'static>(
+        self: &Rc<Self>,
+        work: impl Fn(Rc<Flow>, T) -> F + 'static,
+    ) -> Callback<T> {
+        let flow = self.clone();
+        Callback::from(move |input: T| {
+            flow.dispatch.dispatch(Action::Busy);
+            spawn_local(work(flow.clone(), input));
+        })
+    }
+
+    /// The first load: as `load`, then any sign-in failure from before the widget was shown
+    /// (an expired emailed link) opens the dialog with its message.
+    async fn load_first(self: Rc<Self>) {
+        self.load().await;
+        if let Some(error) = self.session.take_notice() {
+            self.dispatch.dispatch(Action::Show(Step::Email));
+            self.fail(&error);
+        }
+    }
+
+    /// Shows the locked sections if the session may read them, else the prompt.
+    async fn load(&self) {
+        let generation = self.generation.get() + 1;
+        self.generation.set(generation);
+        let current = || self.generation.get() == generation;
+        let mut reader = None;
         if self.session.may_be_signed_in() {
             match self.session.locked(&self.article_id).await {
-                Ok(locked) => match self.session.reader() {
-                    Some(reader) => {
+                Ok(locked) => {
+                    if let Some(reader) = self.session.reader().filter(|_| current()) {
                         return self.dispatch.dispatch(Action::Unlocked {
                             reader,
                             sections: locked.sections,
                         });
                     }
-                    None => reader = None,
-                },
+                }
                 Err(error) if error.reason() == Some(Reason::NoSubscription) => {
                     reader = self.session.reader()
                 }
-                Err(Error::SignedOut) => reader = None,
-                Err(error) if error.is_unauthorized() => reader = None,
+                Err(Error::SignedOut) => {}
+                Err(error) if error.is_unauthorized() => {}
                 Err(error) => return self.fail(&error),
             }
         }
         match self.session.api().article(&self.article_id).await {
-            Ok(summary) => self.dispatch.dispatch(Action::Locked { summary, reader }),
+            Ok(summary) if current() => self.dispatch.dispatch(Action::Locked { summary, reader }),
+            Ok(_) => {}
             Err(error) => self.fail(&error),
         }
     }
 
-    async fn sign_in(&self, credentials: PasswordSignIn) {
-        self.dispatch.dispatch(Action::SignInStarted);
-        match self
-            .session
-            .sign_in(&credentials.email, &credentials.password)
-            .await
-        {
-            Ok(reader) => {
+    /// The shared session signed in or out, here or elsewhere.
+    fn on_change(self: &Rc<Self>, change: Change) {
+        let flow = self.clone();
+        match change {
+            Change::SignedIn => {
+                let email = self
+                    .session
+                    .reader()
+                    .map(|reader| reader.email)
+                    .unwrap_or_default();
                 emit(
                     &self.container,
                     "signed-in",
-                    &[("email", JsValue::from_str(&reader.email))],
+                    &[("email", JsValue::from_str(&email))],
                 );
-                self.load(Some(reader)).await;
             }
-            Err(error) => {
-                self.dispatch
-                    .dispatch(Action::SignInFailed(text::error_message(&error).into()));
-                self.report_error(&error);
+            Change::SignedOut => {
+                self.dispatch.dispatch(Action::SignedOut);
+                emit(&self.container, "signed-out", &[]);
             }
+        }
+        spawn_local(async move { flow.load().await });
+    }
+
+    async fn request_code(&self, email: String) {
+        match self.session.request_code(&email, return_to()).await {
+            Ok(sent) => {
+                self.dispatch.dispatch(Action::Show(Step::Code {
+                    email: sent.email.into(),
+                }));
+                emit(&self.container, "code-sent", &[]);
+            }
+            Err(error) => self.fail(&error),
         }
     }
 
-    async fn sign_out(&self) {
-        let result = self.session.sign_out().await;
-        emit(&self.container, "signed-out", &[]);
+    /// A successful sign-in needs nothing here: the session tells every widget, which loads.
+    fn after_sign_in<T>(&self, result: Result<T, Error>) {
         if let Err(error) = result {
-            self.report_error(&error);
+            self.fail(&error);
         }
-        self.dispatch.dispatch(Action::SignedOut);
-        self.load(None).await;
     }
 
     fn fail(&self, error: &Error) {
-        self.dispatch
-            .dispatch(Action::Failed(text::error_message(error).into()));
+        let message = text::error_message(error).into();
+        self.dispatch.dispatch(Action::Failed {
+            message,
+            retry: text::worth_retrying(error),
+        });
         self.report_error(error);
     }
 
@@ -202,4 +269,10 @@ impl Flow {
             Phase::Loading | Phase::Failed(_) => {}
         }
     }
+}
+
+/// This page's address without its fragment: where an emailed link brings the reader back.
+fn return_to() -> Option<String> {
+    let href = web_sys::window()?.location().href().ok()?;
+    Some(href.split('#').next().unwrap_or_default().to_owned())
 }

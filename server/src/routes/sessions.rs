@@ -80,6 +80,7 @@ async fn sign_in_with_code(
             match codes::count_wrong_try(&state.db, latest.id, MAX_ATTEMPTS).await? {
                 0 => too_many_attempts(),
                 left => AppError::CodeRefused {
+                    attempts_left: u32::try_from(left).ok(),
                     reason: Reason::WrongCode,
                     detail: format!(
                         "That code isn't right. {left} {} left.",
@@ -242,6 +243,7 @@ fn no_store(tokens: SessionTokens) -> impl IntoResponse {
 
 fn code_expired() -> AppError {
     AppError::CodeRefused {
+        attempts_left: None,
         reason: Reason::CodeExpired,
         detail: "This code has expired or was already used. Ask for a new one.".into(),
     }
@@ -249,6 +251,7 @@ fn code_expired() -> AppError {
 
 fn too_many_attempts() -> AppError {
     AppError::CodeRefused {
+        attempts_left: None,
         reason: Reason::TooManyAttempts,
         detail: "Too many wrong tries for this code. Ask for a new one.".into(),
     }
@@ -256,6 +259,7 @@ fn too_many_attempts() -> AppError {
 
 fn link_expired() -> AppError {
     AppError::CodeRefused {
+        attempts_left: None,
         reason: Reason::CodeExpired,
         detail: "This sign-in link has expired or was already used. Ask for a new code.".into(),
     }
