@@ -897,3 +897,51 @@ async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
             .contains("The rest of this story is for subscribers.")
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_publisher_token_on_the_container_signs_the_reader_in_before_anything_is_shown() {
+    let page = Page::new("pubtoken");
+    page.container
+        .set_attribute("data-paywall-token", "publisher-signed-jwt")
+        .unwrap();
+    let mut exchange = route(
+        "POST",
+        "/pubtoken/v1/sessions/publisher",
+        201,
+        tokens("member@news.example"),
+    );
+    exchange.when = Some("publisher-signed-jwt".into());
+    let requests = serve(vec![
+        exchange,
+        locked_sections("pubtoken", &["Members only"]),
+    ]);
+    let document = web_sys::window().unwrap().document().unwrap();
+    let script: web_sys::HtmlScriptElement = document
+        .create_element("script")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    script
+        .set_attribute("data-paywall-api", &page.config.api)
+        .unwrap();
+    script.set_src("https://paywall.test/paywall.js");
+
+    let unlocked = page.next("unlocked");
+    paywall::mount_all(script).unwrap();
+    wait(unlocked).await;
+    assert_eq!(page.unlocked_sections()[0].0, "Members only");
+    let summaries = requests_to(
+        &requests,
+        "GET",
+        &format!("/pubtoken/v1/articles/{ARTICLE}"),
+    );
+    assert!(summaries.is_empty(), "the prompt's data was never needed");
+    assert_eq!(
+        requests_to(&requests, "POST", "/pubtoken/v1/sessions/publisher").len(),
+        1
+    );
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .remove_item(&format!("paywall:refresh:{}", page.config.api))
+        .unwrap();
+}

@@ -1,0 +1,284 @@
+// Signing in the ways readers expect, in headless Chromium against the real server: emailed
+// codes and links through a real SMTP server on loopback, sign-up, abuse limits, signing out
+// everywhere, the publisher's own tokens, and tabs that keep in step.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { SignJWT, exportSPKI, generateKeyPair } from "jose";
+import { launchBrowser, lockedPhrases, openContext, startServer, wholeDom } from "./harness.mjs";
+import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
+
+const ISSUER = "https://news.example";
+const PROMPT = "The rest of this story is for subscribers.";
+
+let server;
+let browser;
+let smtp;
+let publisherKey;
+
+before(async () => {
+  smtp = await startSmtpSink();
+  publisherKey = await generateKeyPair("ES256");
+  const keyFile = join(mkdtempSync(join(tmpdir(), "paywall-publisher-")), "publisher.pem");
+  writeFileSync(keyFile, await exportSPKI(publisherKey.publicKey));
+  server = await startServer({
+    PAYWALL_SMTP_URL: smtp.url,
+    PAYWALL_PUBLISHER_KEY_FILE: keyFile,
+    PAYWALL_PUBLISHER_ISSUER: ISSUER,
+    PAYWALL_TRUSTED_PROXIES: "127.0.0.1",
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+  await smtp?.close();
+});
+
+async function openDemo(session) {
+  const page = await session.context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${server.url}/`);
+  await page.getByText(PROMPT).waitFor();
+  return page;
+}
+
+function dialog(page) {
+  return page.getByRole("dialog");
+}
+
+/** Sign in →, the email, "Email me a code"; resolves with the email that arrived. */
+async function askForCode(page, email) {
+  const before = smtp.count(email);
+  await page.getByRole("button", { name: "Sign in →" }).click();
+  await dialog(page).getByLabel("Email").fill(email);
+  await dialog(page).getByRole("button", { name: "Email me a code" }).click();
+  await dialog(page).getByText(`We sent a 6-digit code to ${email}`).waitFor();
+  return smtp.next(email, before);
+}
+
+async function enterCode(page, code) {
+  await dialog(page).getByLabel("6-digit code").fill(code);
+  await dialog(page).getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+async function waitUnlocked(page) {
+  await page.locator(".paywall-unlocked section").nth(3).waitFor();
+  assert.equal(await page.getByText(PROMPT).count(), 0);
+}
+
+async function alertText(page) {
+  const alert = dialog(page).getByRole("alert");
+  await alert.waitFor();
+  return alert.textContent();
+}
+
+describe("email sign-in", () => {
+  it("a subscriber signs in with the code from the email", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const email = await askForCode(page, "subscriber@example.com");
+    assert.match(email.subject, /^Your sign-in code for The Platform: \d{6}$/);
+    const { code } = codeAndLink(email);
+    await enterCode(page, code);
+    await waitUnlocked(page);
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+
+  it("the emailed link does nothing when merely opened, and signs in once confirmed", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const { link } = codeAndLink(await askForCode(page, "subscriber@example.com"));
+    // A mail scanner opens the link, several times.
+    for (let i = 0; i < 3; i++) {
+      const scanned = await fetch(link);
+      assert.equal(scanned.status, 200);
+      assert.match(await scanned.text(), /<form method="post"/);
+    }
+    // The reader opens it in the browser: a confirmation page, then back to the article.
+    const reader = await session.context.newPage();
+    await reader.goto(link);
+    assert.ok(await reader.getByText("Continue as subscriber@example.com").isVisible());
+    await reader.getByRole("button", { name: "Sign in and continue reading" }).click();
+    await reader.waitForURL(`${server.url}/`);
+    await waitUnlocked(reader);
+    assert.ok(!reader.url().includes("paywall-link"), "the token is taken out of the address bar");
+    // Spent: the link's page now says so.
+    const spent = await fetch(link);
+    assert.equal(spent.status, 410);
+    await session.context.close();
+  });
+
+  it("a wrong code says how many tries are left, and the fifth voids the code", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const { code } = codeAndLink(await askForCode(page, "reader@example.com"));
+    const wrong = code === "000000" ? "111111" : "000000";
+    for (const left of [4, 3, 2, 1]) {
+      await enterCode(page, wrong);
+      await dialog(page).getByRole("alert").filter({ hasText: `${left} ${left === 1 ? "try" : "tries"} left` }).waitFor();
+      assert.equal(await dialog(page).getByLabel("6-digit code").inputValue(), wrong, "the typed code is kept");
+    }
+    await enterCode(page, wrong);
+    await dialog(page).getByRole("alert").filter({ hasText: "Too many wrong tries" }).waitFor();
+    await enterCode(page, code);
+    await dialog(page).getByRole("alert").filter({ hasText: "Too many wrong tries" }).waitFor();
+    assertNoLockedText(await wholeDom(page));
+    await session.context.close();
+  });
+
+  it("a code works once", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const { code } = codeAndLink(await askForCode(page, "subscriber@example.com"));
+    await enterCode(page, code);
+    await waitUnlocked(page);
+    const reused = await fetch(`${server.url}/v1/sessions/code`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "subscriber@example.com", code }),
+    });
+    assert.equal(reused.status, 401);
+    assert.equal((await reused.json()).reason, "code_expired");
+    await session.context.close();
+  });
+
+  it("a new reader signs up with a code and is told the account has no subscription", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const { code } = codeAndLink(await askForCode(page, "first.timer@example.com"));
+    await enterCode(page, code);
+    await page.getByText("This account has no active subscription.").waitFor();
+    assert.ok(await page.getByText("first.timer@example.com").isVisible());
+    assertNoLockedText(await wholeDom(page));
+    await session.context.close();
+  });
+
+  it("asking for codes too often is refused with how long to wait", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const email = "eager@example.com";
+    await askForCode(page, email);
+    for (let i = 0; i < 2; i++) {
+      await dialog(page).getByRole("button", { name: "Send a new code" }).click();
+      await smtp.next(email, i + 1);
+    }
+    await dialog(page).getByRole("button", { name: "Send a new code" }).click();
+    assert.match(await alertText(page), /Too many tries\. Try again in \d+ (seconds|minutes)\./);
+    await session.context.close();
+  });
+
+  it("an invalid email is refused with a clear message and the email kept", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    await page.getByRole("button", { name: "Sign in →" }).click();
+    await dialog(page).getByLabel("Email").fill("name@localhost");
+    await dialog(page).getByRole("button", { name: "Email me a code" }).click();
+    assert.match(await alertText(page), /Enter an email address like name@example\.com\./);
+    assert.equal(await dialog(page).getByLabel("Email").inputValue(), "name@localhost");
+    await session.context.close();
+  });
+});
+
+function assertNoLockedText(text) {
+  for (const phrase of lockedPhrases) assert.ok(!text.includes(phrase), `locked text "${phrase}" is shown`);
+}
+
+async function signInWithPassword(page) {
+  await page.getByRole("button", { name: "Sign in →" }).click();
+  await page.getByRole("button", { name: "Use a password instead" }).click();
+  await dialog(page).getByLabel("Email").fill("subscriber@example.com");
+  await dialog(page).getByLabel("Password").fill("paywall-demo");
+  await dialog(page).getByRole("button", { name: "Sign in", exact: true }).click();
+  await waitUnlocked(page);
+}
+
+describe("sessions", () => {
+  it("signing out everywhere ends the reader's session on another device", async () => {
+    const phone = await openContext(browser);
+    const laptop = await openContext(browser);
+    const phonePage = await openDemo(phone);
+    const laptopPage = await openDemo(laptop);
+    await signInWithPassword(phonePage);
+    await signInWithPassword(laptopPage);
+
+    await phonePage.getByRole("button", { name: "Sign out on all devices" }).click();
+    await phonePage.getByText(PROMPT).waitFor();
+    await laptopPage.reload();
+    await laptopPage.getByText(PROMPT).waitFor();
+    assertNoLockedText(await wholeDom(laptopPage));
+    await phone.context.close();
+    await laptop.context.close();
+  });
+
+  it("two tabs keep in step: signing in or out in one changes the other without a reload", async () => {
+    const session = await openContext(browser);
+    const first = await openDemo(session);
+    const second = await openDemo(session);
+    await signInWithPassword(first);
+    await waitUnlocked(second);
+    assert.deepEqual(await second.evaluate(() => window.paywallEvents.filter((e) => e === "signed-in")), ["signed-in"]);
+
+    await second.getByRole("button", { name: "Sign out", exact: true }).click();
+    await first.getByText(PROMPT).waitFor();
+    assert.equal(await first.locator(".paywall-unlocked section").count(), 0);
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+});
+
+/** A token as the publisher's own sign-in would issue it. */
+function publisherToken({ issuer = ISSUER, audience = "paywall", expires = "5m", key = publisherKey.privateKey, alg = "ES256", claims = {} } = {}) {
+  return new SignJWT({ email: "member@news.example", tier: "premium", ...claims })
+    .setProtectedHeader({ alg })
+    .setSubject("member-1")
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(expires)
+    .sign(key);
+}
+
+describe("the publisher's own accounts", () => {
+  it("a token the publisher signed unlocks the article through window.Paywall.setToken", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const token = await publisherToken();
+    await page.evaluate((token) => window.Paywall.setToken(token), token);
+    await waitUnlocked(page);
+    assert.ok(await page.getByText("member@news.example").isVisible());
+    await session.context.close();
+  });
+
+  it("tokens with the wrong issuer, audience, key or expiry, or alg none, are refused and unlock nothing", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(session);
+    const stranger = await generateKeyPair("ES256");
+    const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const now = Math.floor(Date.now() / 1000);
+    const bad = {
+      "wrong issuer": await publisherToken({ issuer: "https://evil.example", claims: { email: "x1@news.example" } }),
+      "wrong audience": await publisherToken({ audience: "elsewhere", claims: { email: "x2@news.example" } }),
+      "another key": await publisherToken({ key: stranger.privateKey, claims: { email: "x3@news.example" } }),
+      expired: await publisherToken({ expires: now - 600, claims: { email: "x4@news.example" } }),
+      "alg none": `${encode({ alg: "none", typ: "JWT" })}.${encode({ iss: ISSUER, aud: "paywall", email: "x5@news.example", tier: "premium", exp: now + 300 })}.`,
+    };
+    for (const [why, token] of Object.entries(bad)) {
+      const refused = await page.evaluate((token) => window.Paywall.setToken(token).then(() => "accepted", (e) => String(e)), token);
+      assert.notEqual(refused, "accepted", why);
+      const direct = await fetch(`${server.url}/v1/sessions/publisher`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token }),
+      });
+      assert.equal(direct.status, 401, why);
+    }
+    assert.ok(await page.getByText(PROMPT).isVisible());
+    assertNoLockedText(await wholeDom(page));
+    await session.context.close();
+  });
+});
