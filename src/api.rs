@@ -10,7 +10,7 @@ use paywall_protocol::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestCredentials, RequestInit, Response};
 
@@ -128,6 +128,30 @@ impl Api {
         body: Option<&B>,
         bearer: Option<&str>,
     ) -> Result<Option<T>, Error> {
+        let body = match body {
+            Some(body) => Some(
+                serde_wasm_bindgen::to_value(body)
+                    .map_err(|error| Error::Unexpected(error.to_string()))?,
+            ),
+            None => None,
+        };
+        // Only the typing is generic; the request itself is one function, not one per endpoint.
+        let json = self.fetch(method, path, body, bearer).await?;
+        json.map(|json| {
+            serde_wasm_bindgen::from_value(json)
+                .map_err(|error| Error::Unexpected(format!("{method} {path}: {error}")))
+        })
+        .transpose()
+    }
+
+    /// Sends one request with a JSON body and returns the JSON answer (`None` for a 204).
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<JsValue>,
+        bearer: Option<&str>,
+    ) -> Result<Option<JsValue>, Error> {
         let headers =
             Headers::new().map_err(|_| Error::Browser("cannot create request headers".into()))?;
         let set = |name: &str, value: &str| {
@@ -142,9 +166,7 @@ impl Api {
         init.set_credentials(RequestCredentials::Omit);
         if let Some(body) = body {
             set("Content-Type", "application/json")?;
-            let value = serde_wasm_bindgen::to_value(body)
-                .map_err(|error| Error::Unexpected(error.to_string()))?;
-            let text = js_sys::JSON::stringify(&value)
+            let text = js_sys::JSON::stringify(&body)
                 .map_err(|_| Error::Unexpected("unserializable body".into()))?;
             init.set_body(&text);
         }
@@ -168,12 +190,9 @@ impl Api {
             Err(_) => None,
         };
         if response.ok() {
-            let json = json.ok_or_else(|| {
+            return json.map(Some).ok_or_else(|| {
                 Error::Unexpected(format!("{method} {path}: the body is not JSON"))
-            })?;
-            return serde_wasm_bindgen::from_value(json)
-                .map(Some)
-                .map_err(|error| Error::Unexpected(format!("{method} {path}: {error}")));
+            });
         }
         let problem = json
             .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok())

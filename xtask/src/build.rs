@@ -1,14 +1,44 @@
 //! Building the widget (wasm-pack, size-optimised) and the server.
 
+use std::process::Command;
+
 use crate::root;
 use crate::run::{self, Failed, Run, command};
-use crate::setup::path_with_tools;
+use crate::setup::{self, path_with_tools};
+
+/// Flags for the nightly build: panics become a bare trap instead of carrying the formatting
+/// and unwinding machinery, and panic locations and `Debug` output are compiled out. Together
+/// with rebuilding `std` for size they take about 16 KB gzip off the download.
+const NIGHTLY_RUSTFLAGS: &str =
+    "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none";
 
 /// Builds the widget into `www/pkg` with the `widget` profile (opt-level z, LTO, panic abort)
-/// and wasm-opt -Oz.
+/// and wasm-opt -Oz: on the installed nightly toolchain with `std` rebuilt for size when there
+/// is one, else (or if that fails) on stable.
 pub fn widget() -> Result<(), Failed> {
-    run::step("Building the widget (wasm-pack build --profile widget --target web)");
-    command("wasm-pack")
+    if setup::nightly_for_size() {
+        run::step(
+            "Building the widget (nightly, std rebuilt for size: wasm-pack build --profile widget)",
+        );
+        let mut build = wasm_pack_build();
+        build
+            .env("RUSTUP_TOOLCHAIN", "nightly")
+            .env("RUSTFLAGS", NIGHTLY_RUSTFLAGS)
+            // Its own target directory, so stable and nightly builds never invalidate each other.
+            .env("CARGO_TARGET_DIR", root().join("target/nightly"))
+            .args([".", "--", "-Z", "build-std=std,panic_abort"]);
+        match build.status_ok("wasm-pack build (nightly)") {
+            Ok(()) => return Ok(()),
+            Err(Failed(why)) => println!("    {why}; building with stable instead"),
+        }
+    }
+    run::step("Building the widget (stable: wasm-pack build --profile widget)");
+    wasm_pack_build().status_ok("wasm-pack build")
+}
+
+fn wasm_pack_build() -> Command {
+    let mut build = command("wasm-pack");
+    build
         .args([
             "build",
             "--profile",
@@ -20,8 +50,8 @@ pub fn widget() -> Result<(), Failed> {
             "--no-pack",
         ])
         .current_dir(root())
-        .env("PATH", path_with_tools())
-        .status_ok("wasm-pack build")
+        .env("PATH", path_with_tools());
+    build
 }
 
 /// Builds the server binary in release mode.
