@@ -4,6 +4,7 @@
 //! - `cargo xtask test`: install what is missing, run every test (native, widget in headless
 //!   Chromium, end to end).
 //! - `cargo xtask size`: build the widget and print its transfer size (gzip -9 and brotli).
+//! - `cargo xtask bench`: time an emailed-code sign-in in headless Chromium.
 //! - `cargo xtask setup`: only install what is missing.
 
 mod build;
@@ -22,6 +23,7 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | setup>
           (PAYWALL_ADDR, default 127.0.0.1:8080; data in PAYWALL_DATA, default ./data)
   test    install what is missing and run every test: native, widget (headless Chromium), end to end
   size    build the widget and print its transfer size, gzip -9 and brotli
+  bench   time an emailed-code sign-in in headless Chromium (median of 9 runs, release server)
   setup   install what is missing and nothing else";
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
             .and_then(|()| build::widget())
             .and_then(|()| size::report()),
         "setup" => setup::everything(),
+        "bench" => bench(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -92,6 +95,20 @@ fn test() -> Result<(), Failed> {
         )
         .env("PAYWALL_SITE", root())
         .status_ok("end-to-end tests")
+}
+
+/// Times the emailed-code sign-in against the release server.
+fn bench() -> Result<(), Failed> {
+    setup::everything()?;
+    build::widget()?;
+    build::server()?;
+    run::step("Benchmark: emailed code submitted → locked sections on screen");
+    run::command("node")
+        .arg("bench-code-sign-in.mjs")
+        .current_dir(root().join("e2e"))
+        .env("PAYWALL_SERVER_BIN", root().join("target/release/paywall-server"))
+        .env("PAYWALL_SITE", root())
+        .status_ok("the benchmark")
 }
 
 /// The workspace root.
