@@ -59,5 +59,5 @@ async fn demo_reader(db: &Db, email: &str) -> Result<i64, AppError> {
         return Ok(reader.id);
     }
     let hash = hash_password(DEMO_PASSWORD)?;
-    Ok(readers::insert_if_missing(db, email, &hash).await?)
+    Ok(readers::find_or_create(db, email, Some(&hash)).await?)
 }

@@ -86,7 +86,7 @@ async fn a_reader_without_a_subscription_gets_a_403_with_the_reason_and_no_locke
 async fn an_expired_or_cancelled_subscription_does_not_entitle() {
     let server = TestServer::start().await;
     let hash = paywall_server::auth::hash_password("lapsed-reader").unwrap();
-    let lapsed = readers::insert_if_missing(&server.state.db, "lapsed@example.com", &hash)
+    let lapsed = readers::find_or_create(&server.state.db, "lapsed@example.com", Some(&hash))
         .await
         .unwrap();
     subscriptions::ensure_active(&server.state.db, lapsed, "premium", 1_000)

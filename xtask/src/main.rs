@@ -106,7 +106,10 @@ fn bench() -> Result<(), Failed> {
     run::command("node")
         .arg("bench-code-sign-in.mjs")
         .current_dir(root().join("e2e"))
-        .env("PAYWALL_SERVER_BIN", root().join("target/release/paywall-server"))
+        .env(
+            "PAYWALL_SERVER_BIN",
+            root().join("target/release/paywall-server"),
+        )
         .env("PAYWALL_SITE", root())
         .status_ok("the benchmark")
 }

@@ -93,7 +93,7 @@ async fn sign_in_with_code(
     if !codes::spend(&state.db, latest.id).await? {
         return Err(code_expired());
     }
-    let reader_id = readers::find_or_create(&state.db, &email).await?;
+    let reader_id = readers::find_or_create(&state.db, &email, None).await?;
     start_session(&state, reader_id, email).await
 }
 
@@ -110,7 +110,7 @@ async fn sign_in_with_link(
     if !codes::spend(&state.db, link.id).await? {
         return Err(link_expired());
     }
-    let reader_id = readers::find_or_create(&state.db, &link.email).await?;
+    let reader_id = readers::find_or_create(&state.db, &link.email, None).await?;
     start_session(&state, reader_id, link.email).await
 }
 

@@ -48,38 +48,24 @@ pub async fn email(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
         .await
 }
 
-/// Adds a reader unless one with this email exists; returns the reader's id either way.
-pub async fn insert_if_missing(
-    db: &Db,
+/// The id of the reader with this normalised email, created first if there is none (with
+/// this password hash, or none). An existing reader is left as they are: signing in with an
+/// emailed code is also how a new reader signs up.
+pub async fn find_or_create(
+    db: impl sqlx::SqliteExecutor<'_>,
     email: &str,
-    password_hash: &str,
+    password_hash: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query("INSERT INTO readers (email, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING")
-        .bind(email)
-        .bind(password_hash)
-        .bind(now())
-        .execute(db)
-        .await?;
-    sqlx::query_scalar("SELECT id FROM readers WHERE email = ?")
-        .bind(email)
-        .fetch_one(db)
-        .await
-}
-
-/// The reader with this normalised email, created (without a password) if there is none:
-/// signing in with an emailed code is also how a reader signs up.
-pub async fn find_or_create(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO readers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
+    // The no-op update makes RETURNING answer for an existing row too.
+    sqlx::query_scalar(
+        "INSERT INTO readers (email, password_hash, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
     )
     .bind(email)
+    .bind(password_hash)
     .bind(now())
-    .execute(db)
-    .await?;
-    sqlx::query_scalar("SELECT id FROM readers WHERE email = ?")
-        .bind(email)
-        .fetch_one(db)
-        .await
+    .fetch_one(db)
+    .await
 }
 
 /// Sets a reader's password hash.
@@ -110,17 +96,7 @@ pub async fn from_publisher(
             return Ok(known);
         }
     }
-    sqlx::query(
-        "INSERT INTO readers (email, created_at) VALUES (?, ?) ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(email)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM readers WHERE email = ?")
-        .bind(email)
-        .fetch_one(&mut *tx)
-        .await?;
+    let id = find_or_create(&mut *tx, email, None).await?;
     if let Some(external_id) = external_id {
         sqlx::query("UPDATE readers SET external_id = ? WHERE id = ? AND external_id IS NULL")
             .bind(external_id)
