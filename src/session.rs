@@ -49,8 +49,11 @@ pub struct Session {
     /// first widget to show.
     notice: RefCell<Option<Error>>,
     /// Keeps the other-tabs listener alive as long as the session.
-    storage_listener: RefCell<Option<Closure<dyn Fn(StorageEvent)>>>,
+    _storage_listener: StorageListener,
 }
+
+/// What hears the `storage` events of the site's other tabs.
+type StorageListener = Closure<dyn Fn(StorageEvent)>;
 
 /// Listening to a session; dropping it stops.
 pub struct Subscription {
@@ -73,7 +76,7 @@ impl Session {
     /// A session with `api`, signed in if a refresh token for it is stored.
     pub fn new(api: Api) -> Rc<Self> {
         let storage_key = format!("paywall:refresh:{}", api.base());
-        let session = Rc::new(Session {
+        Rc::new_cyclic(|session| Session {
             api,
             storage_key,
             access: RefCell::new(None),
@@ -81,10 +84,8 @@ impl Session {
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             notice: RefCell::new(None),
-            storage_listener: RefCell::new(None),
-        });
-        session.follow_other_tabs();
-        session
+            _storage_listener: follow_other_tabs(session.clone()),
+        })
     }
 
     /// The API this session talks to.
@@ -286,38 +287,37 @@ impl Session {
             .flatten()
             .filter(|token| !token.is_empty())
     }
+}
 
-    /// Another tab of the site signing in or out changes the stored refresh token; the
-    /// browser tells every other tab with a `storage` event. A token merely rotated by a
-    /// refresh in another tab changes nothing here.
-    fn follow_other_tabs(self: &Rc<Self>) {
-        let session = Rc::downgrade(self);
-        let listener = Closure::<dyn Fn(StorageEvent)>::new(move |event: StorageEvent| {
-            let Some(session) = session.upgrade() else {
-                return;
-            };
-            if event.key().as_deref() != Some(session.storage_key.as_str()) {
-                return;
-            }
-            match (event.old_value(), event.new_value()) {
-                (_, None) => {
-                    session.access.replace(None);
-                    session.reader.replace(None);
-                    session.notify(Change::SignedOut);
-                }
-                (None, Some(_)) => {
-                    session.access.replace(None);
-                    session.notify(Change::SignedIn);
-                }
-                (Some(_), Some(_)) => {}
-            }
-        });
-        if let Some(window) = web_sys::window() {
-            let _ = window
-                .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+/// Another tab of the site signing in or out changes the stored refresh token; the browser
+/// tells every other tab with a `storage` event. A token merely rotated by a refresh in
+/// another tab changes nothing here.
+fn follow_other_tabs(session: Weak<Session>) -> StorageListener {
+    let listener = Closure::<dyn Fn(StorageEvent)>::new(move |event: StorageEvent| {
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        if event.key().as_deref() != Some(session.storage_key.as_str()) {
+            return;
         }
-        self.storage_listener.replace(Some(listener));
+        match (event.old_value(), event.new_value()) {
+            (_, None) => {
+                session.access.replace(None);
+                session.reader.replace(None);
+                session.notify(Change::SignedOut);
+            }
+            (None, Some(_)) => {
+                session.access.replace(None);
+                session.notify(Change::SignedIn);
+            }
+            (Some(_), Some(_)) => {}
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
     }
+    listener
 }
 
 /// Two handles are the same session only if they are the same object.
