@@ -5,17 +5,23 @@
 //! tens of kilobytes of download.
 
 use paywall_protocol::{
-    ArticleSummary, CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn,
-    Problem, PublisherSignIn, RefreshRequest, SessionTokens,
+    ArticleSummary, CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, Problem,
+    PublisherSignIn, RefreshRequest, SessionTokens,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortSignal, Headers, Request, RequestCredentials, RequestInit, Response};
 
 use crate::dom;
 use crate::error::Error;
+
+/// How long the widget waits for an answer before telling the reader the server is slow.
+const TIMEOUT_MS: u32 = 8_000;
+
+/// Pauses before trying a failed read again.
+const RETRY_DELAYS_MS: [i32; 2] = [400, 1_200];
 
 /// A client for one paywall server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,26 +42,14 @@ impl Api {
 
     /// `GET /v1/articles/{id}`: public metadata, including the locked sections' titles.
     pub async fn article(&self, id: &str) -> Result<ArticleSummary, Error> {
-        self.send(
-            "GET",
-            &format!("/v1/articles/{}", encode(id)),
-            None::<&()>,
-            None,
-        )
-        .await?
-        .ok_or_else(empty)
+        self.send("GET", &format!("/v1/articles/{}", encode(id)), None::<&()>, None).await?.ok_or_else(empty)
     }
 
     /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader.
     pub async fn locked(&self, id: &str, access_token: &str) -> Result<LockedSections, Error> {
-        self.send(
-            "GET",
-            &format!("/v1/articles/{}/locked", encode(id)),
-            None::<&()>,
-            Some(access_token),
-        )
-        .await?
-        .ok_or_else(empty)
+        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None::<&()>, Some(access_token))
+            .await?
+            .ok_or_else(empty)
     }
 
     /// `POST /v1/sessions`: sign in with email and password.
@@ -88,36 +82,18 @@ impl Api {
 
     /// `POST /v1/sessions/refresh`: spend a refresh token for a new pair.
     pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, Error> {
-        self.post(
-            "/v1/sessions/refresh",
-            &RefreshRequest {
-                refresh_token: refresh_token.to_owned(),
-            },
-        )
-        .await
+        self.post("/v1/sessions/refresh", &RefreshRequest { refresh_token: refresh_token.to_owned() }).await
     }
 
     /// `DELETE /v1/sessions`: end this session on the server, or (`everywhere`) every session
     /// of the reader.
     pub async fn sign_out(&self, access_token: &str, everywhere: bool) -> Result<(), Error> {
-        let path = if everywhere {
-            "/v1/sessions?all=true"
-        } else {
-            "/v1/sessions"
-        };
-        self.send::<(), ()>("DELETE", path, None, Some(access_token))
-            .await
-            .map(drop)
+        let path = if everywhere { "/v1/sessions?all=true" } else { "/v1/sessions" };
+        self.send::<(), ()>("DELETE", path, None, Some(access_token)).await.map(drop)
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T, Error> {
-        self.send("POST", path, Some(body), None)
-            .await?
-            .ok_or_else(empty)
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, Error> {
+        self.send("POST", path, Some(body), None).await?.ok_or_else(empty)
     }
 
     /// Sends one request; `Ok(None)` for a 204. Errors carry the server's problem body.
@@ -130,13 +106,26 @@ impl Api {
     ) -> Result<Option<T>, Error> {
         let body = match body {
             Some(body) => Some(
-                serde_wasm_bindgen::to_value(body)
-                    .map_err(|error| Error::Unexpected(error.to_string()))?,
+                serde_wasm_bindgen::to_value(body).map_err(|error| Error::Unexpected(error.to_string()))?,
             ),
             None => None,
         };
         // Only the typing is generic; the request itself is one function, not one per endpoint.
-        let json = self.fetch(method, path, body, bearer).await?;
+        let mut json = self.fetch(method, path, body.as_ref(), bearer).await;
+        // A read that failed on the way (no connection, a 5xx) is tried again a few times,
+        // waiting longer each time. Writes are not: the server may have done them already.
+        if method == "GET" {
+            for delay_ms in RETRY_DELAYS_MS {
+                match &json {
+                    Err(Error::Network) => {}
+                    Err(Error::Problem(problem)) if problem.status >= 500 => {}
+                    _ => break,
+                }
+                dom::sleep(delay_ms).await;
+                json = self.fetch(method, path, body.as_ref(), bearer).await;
+            }
+        }
+        let json = json?;
         json.map(|json| {
             serde_wasm_bindgen::from_value(json)
                 .map_err(|error| Error::Unexpected(format!("{method} {path}: {error}")))
@@ -149,15 +138,12 @@ impl Api {
         &self,
         method: &str,
         path: &str,
-        body: Option<JsValue>,
+        body: Option<&JsValue>,
         bearer: Option<&str>,
     ) -> Result<Option<JsValue>, Error> {
-        let headers =
-            Headers::new().map_err(|_| Error::Browser("cannot create request headers".into()))?;
+        let headers = Headers::new().map_err(|_| Error::Browser("cannot create request headers".into()))?;
         let set = |name: &str, value: &str| {
-            headers
-                .set(name, value)
-                .map_err(|_| Error::Browser(format!("cannot set the {name} header")))
+            headers.set(name, value).map_err(|_| Error::Browser(format!("cannot set the {name} header")))
         };
         set("Accept", "application/json")?;
         let init = RequestInit::new();
@@ -174,13 +160,16 @@ impl Api {
             set("Authorization", &format!("Bearer {token}"))?;
         }
         init.set_headers(&headers);
+        init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
         let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
-            .map_err(|_| {
-                Error::Config(format!("{}{path} is not a valid request URL", self.base))
-            })?;
+            .map_err(|_| Error::Config(format!("{}{path} is not a valid request URL", self.base)))?;
         let response: Response = JsFuture::from(dom::window()?.fetch_with_request(&request))
             .await
-            .map_err(|_| Error::Network)?
+            .map_err(|error| {
+                let timed_out =
+                    error.dyn_ref::<js_sys::Error>().is_some_and(|error| error.name() == "TimeoutError");
+                if timed_out { Error::TimedOut } else { Error::Network }
+            })?
             .unchecked_into();
         if response.status() == 204 {
             return Ok(None);
@@ -190,9 +179,9 @@ impl Api {
             Err(_) => None,
         };
         if response.ok() {
-            return json.map(Some).ok_or_else(|| {
-                Error::Unexpected(format!("{method} {path}: the body is not JSON"))
-            });
+            return json
+                .map(Some)
+                .ok_or_else(|| Error::Unexpected(format!("{method} {path}: the body is not JSON")));
         }
         let problem = json
             .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok())

@@ -1,6 +1,6 @@
 //! The embed's configuration, read once from the loader's script tag into a typed struct.
 
-use web_sys::{HtmlScriptElement, Url};
+use web_sys::{Element, HtmlScriptElement, Url};
 
 use crate::error::Error;
 
@@ -14,6 +14,10 @@ pub struct Config {
     pub api: String,
     /// Where the Subscribe button leads (`data-paywall-subscribe-url`).
     pub subscribe_url: String,
+    /// The language (`data-paywall-locale`), if the embed names one.
+    pub locale: Option<String>,
+    /// `light`, `dark` or `auto` (`data-paywall-theme`), if the embed names one.
+    pub theme: Option<String>,
 }
 
 impl Config {
@@ -22,9 +26,7 @@ impl Config {
         let url = Url::new_with_base(api, base)
             .map_err(|_| Error::Config(format!("data-paywall-api=\"{api}\" is not a URL")))?;
         if url.protocol() != "https:" && url.protocol() != "http:" {
-            return Err(Error::Config(format!(
-                "data-paywall-api=\"{api}\" must be an http(s) URL"
-            )));
+            return Err(Error::Config(format!("data-paywall-api=\"{api}\" must be an http(s) URL")));
         }
         let api = format!("{}{}", url.origin(), url.pathname().trim_end_matches('/'));
         Ok(Config {
@@ -34,6 +36,8 @@ impl Config {
                 .filter(|url| !url.is_empty())
                 .unwrap_or(DEFAULT_SUBSCRIBE_URL)
                 .to_owned(),
+            locale: None,
+            theme: None,
         })
     }
 
@@ -44,20 +48,34 @@ impl Config {
         if src.is_empty() {
             return Err(Error::Config("the paywall script tag has no src".into()));
         }
-        let api = script
-            .get_attribute("data-paywall-api")
-            .unwrap_or_else(|| "/".into());
-        let api = if api.trim().is_empty() {
-            "/".to_owned()
-        } else {
-            api
+        let api = script.get_attribute("data-paywall-api").unwrap_or_else(|| "/".into());
+        let api = if api.trim().is_empty() { "/".to_owned() } else { api };
+        let mut config =
+            Self::new(&api, &src, script.get_attribute("data-paywall-subscribe-url").as_deref())?;
+        config.locale = script.get_attribute("data-paywall-locale");
+        config.theme = script.get_attribute("data-paywall-theme");
+        Ok(config)
+    }
+
+    /// This configuration as one article's container refines it: the container's own
+    /// `data-paywall-*` attributes win over the script tag's.
+    pub fn for_container(&self, container: &Element) -> Config {
+        let own = |name: &str| container.get_attribute(name).filter(|value| !value.trim().is_empty());
+        Config {
+            api: self.api.clone(),
+            subscribe_url: own("data-paywall-subscribe-url").unwrap_or_else(|| self.subscribe_url.clone()),
+            locale: own("data-paywall-locale").or_else(|| self.locale.clone()),
+            theme: own("data-paywall-theme").or_else(|| self.theme.clone()),
+        }
+    }
+
+    /// The language to speak: the embed's, else the page's `<html lang>`, else the browser's.
+    pub fn language(&self) -> String {
+        let page = || {
+            let lang = web_sys::window()?.document()?.document_element()?.get_attribute("lang")?;
+            Some(lang).filter(|lang| !lang.trim().is_empty())
         };
-        Self::new(
-            &api,
-            &src,
-            script
-                .get_attribute("data-paywall-subscribe-url")
-                .as_deref(),
-        )
+        let browser = || web_sys::window()?.navigator().language();
+        self.locale.clone().or_else(page).or_else(browser).unwrap_or_else(|| "en".into())
     }
 }

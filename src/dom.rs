@@ -6,20 +6,25 @@ use crate::error::Error;
 
 /// The page's window.
 pub fn window() -> Result<Window, Error> {
-    web_sys::window()
-        .ok_or_else(|| Error::Browser("no window: the widget runs only in a page".into()))
+    web_sys::window().ok_or_else(|| Error::Browser("no window: the widget runs only in a page".into()))
 }
 
 /// The page's document.
 pub fn document() -> Result<Document, Error> {
-    window()?
-        .document()
-        .ok_or_else(|| Error::Browser("no document: the widget runs only in a page".into()))
+    window()?.document().ok_or_else(|| Error::Browser("no document: the widget runs only in a page".into()))
 }
 
 /// A new element of the document.
 pub fn create_element(document: &Document, tag: &str) -> Result<Element, Error> {
-    document
-        .create_element(tag)
-        .map_err(|_| Error::Browser(format!("cannot create a <{tag}> element")))
+    document.create_element(tag).map_err(|_| Error::Browser(format!("cannot create a <{tag}> element")))
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -8,6 +8,9 @@ pub enum Error {
     /// The request got no answer: offline, blocked, or refused by CORS.
     #[error("the paywall server could not be reached")]
     Network,
+    /// The server took longer than the widget waits.
+    #[error("the paywall server did not answer in time")]
+    TimedOut,
     /// The server answered with an error (`application/problem+json`).
     #[error("{} ({})", .0.title, .0.status)]
     Problem(Problem),

@@ -11,12 +11,13 @@ mod dom;
 pub mod error;
 mod events;
 mod hooks;
+mod i18n;
 pub mod mount;
 mod sanitize;
 pub mod session;
 mod state;
-mod text;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -25,7 +26,7 @@ use web_sys::{Element, HtmlScriptElement};
 
 pub use config::Config;
 pub use error::Error;
-pub use mount::mount;
+pub use mount::{Mounted, mount};
 pub use session::Session;
 
 /// Runs when the module loads: nothing to do but make panics readable in the console.
@@ -37,41 +38,80 @@ pub fn start() {
 }
 
 /// The page's paywall: one configuration and one reader session shared by every widget on it.
-/// `window.Paywall` in the loader.
+/// `window.Paywall` in the loader; `www/paywall.d.ts` describes it for TypeScript.
 #[wasm_bindgen]
 pub struct Paywall {
     config: Rc<Config>,
     session: Rc<Session>,
+    widgets: Rc<RefCell<Vec<Mounted>>>,
+}
+
+/// What `Paywall.mount` may be told, each the same as a `data-paywall-*` attribute.
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MountOptions {
+    locale: Option<String>,
+    theme: Option<String>,
+    subscribe_url: Option<String>,
+    token: Option<String>,
 }
 
 #[wasm_bindgen]
 impl Paywall {
     /// Mounts a widget on one more `[data-paywall]` element (for pages that build themselves).
-    /// A `data-paywall-token` on it is exchanged for a session first.
-    pub fn mount(&self, container: Element) {
-        let (config, session) = (self.config.clone(), self.session.clone());
+    /// `options` (`locale`, `theme`, `subscribeUrl`, `token`) are written onto the element as
+    /// its `data-paywall-*` attributes; a token is exchanged for a session first.
+    pub fn mount(&self, container: Element, options: JsValue) -> Result<(), JsError> {
+        let options: MountOptions = if options.is_undefined() || options.is_null() {
+            MountOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|error| Error::Config(format!("Paywall.mount options: {error}")))?
+        };
+        for (name, value) in [
+            ("data-paywall-locale", options.locale),
+            ("data-paywall-theme", options.theme),
+            ("data-paywall-subscribe-url", options.subscribe_url),
+            ("data-paywall-token", options.token),
+        ] {
+            if let Some(value) = value {
+                let _ = container.set_attribute(name, &value);
+            }
+        }
+        let (config, session, widgets) = (self.config.clone(), self.session.clone(), self.widgets.clone());
         spawn_local(async move {
             let token = container.get_attribute("data-paywall-token");
             sign_in_from_page(&session, None, token).await;
-            report(mount(&container, config, session));
+            mount_into(&widgets, &container, &config, &session);
         });
+        Ok(())
+    }
+
+    /// Takes the widget off an element; the free section stays as it always was.
+    pub fn unmount(&self, container: &Element) {
+        let mut widgets = self.widgets.borrow_mut();
+        if let Some(index) = widgets.iter().position(|widget| widget.container == *container) {
+            widgets.swap_remove(index).unmount();
+        }
     }
 
     /// Signs in with a token the publisher signed for its reader; every widget on the page
     /// (and in the site's other tabs) follows. Resolves once the session is made.
     #[wasm_bindgen(js_name = setToken)]
     pub async fn set_token(&self, token: String) -> Result<(), JsError> {
-        self.session
-            .sign_in_with_publisher_token(token)
-            .await
-            .map(drop)
-            .map_err(Into::into)
+        self.session.sign_in_with_publisher_token(token).await.map(drop).map_err(Into::into)
     }
 
     /// Signs out here and on the server; every widget shows its prompt again.
     #[wasm_bindgen(js_name = signOut)]
     pub async fn sign_out(&self) -> Result<(), JsError> {
         self.session.sign_out(false).await.map_err(Into::into)
+    }
+
+    /// Asks the server again what the reader may read, in every widget (after the reader
+    /// subscribed in another window, say).
+    pub fn refresh(&self) {
+        self.session.refresh();
     }
 }
 
@@ -84,35 +124,38 @@ impl Paywall {
 pub fn mount_all(script: HtmlScriptElement) -> Result<Paywall, JsError> {
     let config = Rc::new(Config::from_script(&script)?);
     let session = Session::new(api::Api::new(config.api.clone()));
+    let widgets = Rc::new(RefCell::new(Vec::new()));
     let containers = dom::document()?
         .query_selector_all("[data-paywall]")
         .map_err(|_| Error::Browser("cannot search the page for [data-paywall]".into()))?;
-    let containers: Vec<Element> = (0..containers.length())
-        .filter_map(|i| containers.item(i)?.dyn_into::<Element>().ok())
-        .collect();
-    let publisher_token = containers
-        .iter()
-        .find_map(|container| container.get_attribute("data-paywall-token"));
+    let containers: Vec<Element> =
+        (0..containers.length()).filter_map(|i| containers.item(i)?.dyn_into::<Element>().ok()).collect();
+    let publisher_token =
+        containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
     let link_token = take_link_token();
     {
-        let (config, session) = (config.clone(), session.clone());
+        let (config, session, widgets) = (config.clone(), session.clone(), widgets.clone());
         spawn_local(async move {
             sign_in_from_page(&session, link_token, publisher_token).await;
             for container in containers {
-                report(mount(&container, config.clone(), session.clone()));
+                mount_into(&widgets, &container, &config, &session);
             }
         });
     }
-    Ok(Paywall { config, session })
+    Ok(Paywall { config, session, widgets })
+}
+
+fn mount_into(widgets: &RefCell<Vec<Mounted>>, container: &Element, config: &Config, session: &Rc<Session>) {
+    match mount(container, config, session.clone()) {
+        Ok(Some(mounted)) => widgets.borrow_mut().push(mounted),
+        Ok(None) => {}
+        Err(error) => web_sys::console::error_1(&format!("paywall: {error}").into()),
+    }
 }
 
 /// Signs in with what the page carries, if anything. A bad link is kept for the first widget
 /// to show; a bad publisher token is the publisher's to fix, so it goes to the console.
-async fn sign_in_from_page(
-    session: &Session,
-    link_token: Option<String>,
-    publisher_token: Option<String>,
-) {
+async fn sign_in_from_page(session: &Session, link_token: Option<String>, publisher_token: Option<String>) {
     if let Some(token) = link_token
         && let Err(error) = session.sign_in_with_link(token).await
     {
@@ -120,9 +163,7 @@ async fn sign_in_from_page(
     } else if let Some(token) = publisher_token.filter(|token| !token.trim().is_empty())
         && let Err(error) = session.sign_in_with_publisher_token(token).await
     {
-        web_sys::console::error_1(
-            &format!("paywall: the publisher token was refused: {error}").into(),
-        );
+        web_sys::console::error_1(&format!("paywall: the publisher token was refused: {error}").into());
     }
 }
 
@@ -131,22 +172,8 @@ async fn sign_in_from_page(
 fn take_link_token() -> Option<String> {
     let window = web_sys::window()?;
     let location = window.location();
-    let token = location
-        .hash()
-        .ok()?
-        .strip_prefix("#paywall-link=")?
-        .to_owned();
+    let token = location.hash().ok()?.strip_prefix("#paywall-link=")?.to_owned();
     let clean = location.href().ok()?.split('#').next()?.to_owned();
-    let _ = window.history().ok()?.replace_state_with_url(
-        &wasm_bindgen::JsValue::NULL,
-        "",
-        Some(&clean),
-    );
+    let _ = window.history().ok()?.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
     Some(token).filter(|token| !token.is_empty())
-}
-
-fn report(result: Result<(), Error>) {
-    if let Err(error) = result {
-        web_sys::console::error_1(&format!("paywall: {error}").into());
-    }
 }

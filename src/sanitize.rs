@@ -20,8 +20,7 @@ const URL_ATTRIBUTES: [&str; 5] = ["href", "src", "action", "formaction", "xlink
 /// Parses `html` into a fragment with scripts, event handlers, `javascript:` URLs and other
 /// active content removed.
 pub fn fragment(document: &Document, html: &str) -> Option<DocumentFragment> {
-    let template: HtmlTemplateElement =
-        create_element(document, "template").ok()?.dyn_into().ok()?;
+    let template: HtmlTemplateElement = create_element(document, "template").ok()?.dyn_into().ok()?;
     template.set_inner_html(html);
     let content = template.content();
     let active = content.query_selector_all(ACTIVE_ELEMENTS).ok()?;
@@ -34,10 +33,7 @@ pub fn fragment(document: &Document, html: &str) -> Option<DocumentFragment> {
     }
     let elements = content.query_selector_all("*").ok()?;
     for index in 0..elements.length() {
-        if let Some(element) = elements
-            .item(index)
-            .and_then(|node| node.dyn_into::<Element>().ok())
-        {
+        if let Some(element) = elements.item(index).and_then(|node| node.dyn_into::<Element>().ok()) {
             strip_attributes(&element);
         }
     }
@@ -45,11 +41,7 @@ pub fn fragment(document: &Document, html: &str) -> Option<DocumentFragment> {
 }
 
 fn strip_attributes(element: &Element) {
-    for name in element
-        .get_attribute_names()
-        .iter()
-        .filter_map(|name| name.as_string())
-    {
+    for name in element.get_attribute_names().iter().filter_map(|name| name.as_string()) {
         let lower = name.to_ascii_lowercase();
         let value = element.get_attribute(&name).unwrap_or_default();
         let runs_code = lower.starts_with("on")
@@ -64,12 +56,7 @@ fn strip_attributes(element: &Element) {
 /// Whether a URL would run script: `javascript:` (or `vbscript:`, `data:`), however it is
 /// spaced or cased.
 fn is_script_url(value: &str) -> bool {
-    let compact: String = value
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect();
+    let compact: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
     let compact = compact.to_ascii_lowercase();
-    ["javascript:", "vbscript:", "data:"]
-        .iter()
-        .any(|scheme| compact.starts_with(scheme))
+    ["javascript:", "vbscript:", "data:"].iter().any(|scheme| compact.starts_with(scheme))
 }

@@ -8,8 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use paywall_protocol::{
-    CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, PublisherSignIn,
-    Reader, SessionTokens,
+    CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, PublisherSignIn, Reader,
+    SessionTokens,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -29,6 +29,8 @@ pub enum Change {
     SignedIn,
     /// The reader signed out (here or in another tab).
     SignedOut,
+    /// Nothing changed here, but what the reader may read may have (`Paywall.refresh()`).
+    Refresh,
 }
 
 struct AccessToken {
@@ -64,10 +66,7 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(session) = self.session.upgrade() {
-            session
-                .listeners
-                .borrow_mut()
-                .retain(|(id, _)| *id != self.id);
+            session.listeners.borrow_mut().retain(|(id, _)| *id != self.id);
         }
     }
 }
@@ -98,10 +97,7 @@ impl Session {
         let id = self.next_listener.get();
         self.next_listener.set(id + 1);
         self.listeners.borrow_mut().push((id, listener));
-        Subscription {
-            session: Rc::downgrade(self),
-            id,
-        }
+        Subscription { session: Rc::downgrade(self), id }
     }
 
     /// Whether a reader may be signed in: a token is held or stored. Only the server can say
@@ -115,6 +111,11 @@ impl Session {
         self.reader.borrow().clone()
     }
 
+    /// Asks every widget to load again.
+    pub fn refresh(&self) {
+        self.notify(Change::Refresh);
+    }
+
     /// Keeps an error for the first widget to show.
     pub fn set_notice(&self, error: Error) {
         self.notice.replace(Some(error));
@@ -126,35 +127,20 @@ impl Session {
     }
 
     /// Emails the reader a code and a link back to `return_to`.
-    pub async fn request_code(
-        &self,
-        email: &str,
-        return_to: Option<String>,
-    ) -> Result<CodeSent, Error> {
-        self.api
-            .request_code(&CodeRequest {
-                email: email.trim().to_owned(),
-                return_to,
-            })
-            .await
+    pub async fn request_code(&self, email: &str, return_to: Option<String>) -> Result<CodeSent, Error> {
+        self.api.request_code(&CodeRequest { email: email.trim().to_owned(), return_to }).await
     }
 
     /// Signs in with email and password.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Reader, Error> {
-        let credentials = PasswordSignIn {
-            email: email.trim().to_owned(),
-            password: password.to_owned(),
-        };
+        let credentials = PasswordSignIn { email: email.trim().to_owned(), password: password.to_owned() };
         self.signed_in(self.api.sign_in(&credentials).await?)
     }
 
     /// Signs in (or up) with the emailed code.
     pub async fn sign_in_with_code(&self, email: &str, code: &str) -> Result<Reader, Error> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        let code = CodeSignIn {
-            email: email.trim().to_owned(),
-            code,
-        };
+        let code = CodeSignIn { email: email.trim().to_owned(), code };
         self.signed_in(self.api.sign_in_with_code(&code).await?)
     }
 
@@ -165,11 +151,7 @@ impl Session {
 
     /// Signs in with a token the publisher signed for its reader.
     pub async fn sign_in_with_publisher_token(&self, token: String) -> Result<Reader, Error> {
-        self.signed_in(
-            self.api
-                .sign_in_with_publisher_token(&PublisherSignIn { token })
-                .await?,
-        )
+        self.signed_in(self.api.sign_in_with_publisher_token(&PublisherSignIn { token }).await?)
     }
 
     /// The locked sections of an article, with a fresh access token; after a 401 the token is
@@ -212,12 +194,8 @@ impl Session {
 
     fn notify(&self, change: Change) {
         // Listeners may subscribe or unsubscribe while being told, so tell a copy.
-        let listeners: Vec<Callback<Change>> = self
-            .listeners
-            .borrow()
-            .iter()
-            .map(|(_, l)| l.clone())
-            .collect();
+        let listeners: Vec<Callback<Change>> =
+            self.listeners.borrow().iter().map(|(_, l)| l.clone()).collect();
         for listener in listeners {
             listener.emit(change);
         }
@@ -235,15 +213,8 @@ impl Session {
             Ok(tokens) => tokens,
             Err(error) if error.is_unauthorized() => {
                 // Another tab or widget may have spent the token and stored its successor.
-                match self
-                    .stored_refresh_token()
-                    .filter(|stored| *stored != refresh_token)
-                {
-                    Some(newer) => self
-                        .api
-                        .refresh(&newer)
-                        .await
-                        .inspect_err(|_| self.forget())?,
+                match self.stored_refresh_token().filter(|stored| *stored != refresh_token) {
+                    Some(newer) => self.api.refresh(&newer).await.inspect_err(|_| self.forget())?,
                     None => {
                         self.forget();
                         return Err(error);
@@ -281,11 +252,7 @@ impl Session {
     }
 
     fn stored_refresh_token(&self) -> Option<String> {
-        storage()?
-            .get_item(&self.storage_key)
-            .ok()
-            .flatten()
-            .filter(|token| !token.is_empty())
+        storage()?.get_item(&self.storage_key).ok().flatten().filter(|token| !token.is_empty())
     }
 }
 
@@ -314,8 +281,7 @@ fn follow_other_tabs(session: Weak<Session>) -> StorageListener {
         }
     });
     if let Some(window) = web_sys::window() {
-        let _ =
-            window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
     }
     listener
 }

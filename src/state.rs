@@ -11,17 +11,13 @@ pub enum Phase {
     /// Finding out who the reader is and what they may read; nothing is shown yet.
     Loading,
     /// The prompt is shown. `reader` is set when someone is signed in without a subscription.
-    Locked {
-        summary: Rc<ArticleSummary>,
-        reader: Option<Reader>,
-    },
-    /// The locked sections are shown.
-    Unlocked {
-        reader: Reader,
-        sections: Rc<Vec<LockedSection>>,
-    },
+    Locked { summary: Rc<ArticleSummary>, reader: Option<Reader> },
+    /// The locked sections are shown. `announce` when they replaced the prompt the reader was
+    /// looking at (not on a page load): the news is then announced and focus moves to them.
+    Unlocked { reader: Reader, sections: Rc<Vec<LockedSection>>, announce: bool },
     /// The article's paywall could not be loaded; the free section is all there is.
-    Failed(AttrValue),
+    /// `retry` when loading again may work.
+    Failed { message: AttrValue, retry: bool },
 }
 
 /// Which form the sign-in dialog shows.
@@ -66,10 +62,7 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        State {
-            phase: Phase::Loading,
-            dialog: Dialog::Closed,
-        }
+        State { phase: Phase::Loading, dialog: Dialog::Closed }
     }
 }
 
@@ -77,15 +70,9 @@ impl Default for State {
 #[derive(Debug)]
 pub enum Action {
     /// The prompt is to be shown (anonymous, or signed in without a subscription).
-    Locked {
-        summary: ArticleSummary,
-        reader: Option<Reader>,
-    },
+    Locked { summary: ArticleSummary, reader: Option<Reader> },
     /// The server sent the locked sections.
-    Unlocked {
-        reader: Reader,
-        sections: Vec<LockedSection>,
-    },
+    Unlocked { reader: Reader, sections: Vec<LockedSection> },
     /// Loading failed; in the dialog if it is open, else in place of the prompt.
     Failed { message: AttrValue, retry: bool },
     /// Open the dialog at a step (or move it there).
@@ -96,6 +83,8 @@ pub enum Action {
     Busy,
     /// The reader signed out: locked sections go at once; the prompt stays if it is shown.
     SignedOut,
+    /// Loading again after a failure.
+    Retry,
 }
 
 impl Reducible for State {
@@ -105,29 +94,19 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Locked { summary, reader } => {
-                next.phase = Phase::Locked {
-                    summary: Rc::new(summary),
-                    reader,
-                };
+                next.phase = Phase::Locked { summary: Rc::new(summary), reader };
                 next.dialog = Dialog::Closed;
             }
             Action::Unlocked { reader, sections } => {
-                next.phase = Phase::Unlocked {
-                    reader,
-                    sections: Rc::new(sections),
-                };
+                let announce = matches!(self.phase, Phase::Locked { .. });
+                next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce };
                 next.dialog = Dialog::Closed;
             }
             Action::Failed { message, retry } => match &mut next.dialog {
                 Dialog::Open { status, .. } => *status = Status::Failed { message, retry },
-                Dialog::Closed => next.phase = Phase::Failed(message),
+                Dialog::Closed => next.phase = Phase::Failed { message, retry },
             },
-            Action::Show(step) => {
-                next.dialog = Dialog::Open {
-                    step,
-                    status: Status::Ready,
-                }
-            }
+            Action::Show(step) => next.dialog = Dialog::Open { step, status: Status::Ready },
             Action::CloseDialog => next.dialog = Dialog::Closed,
             Action::Busy => {
                 if let Dialog::Open { status, .. } = &mut next.dialog {
@@ -137,13 +116,11 @@ impl Reducible for State {
             Action::SignedOut => {
                 next.dialog = Dialog::Closed;
                 next.phase = match next.phase {
-                    Phase::Locked { summary, .. } => Phase::Locked {
-                        summary,
-                        reader: None,
-                    },
+                    Phase::Locked { summary, .. } => Phase::Locked { summary, reader: None },
                     _ => Phase::Loading,
                 };
             }
+            Action::Retry => next = State::default(),
         }
         if next == *self { self } else { Rc::new(next) }
     }
@@ -163,10 +140,7 @@ mod tests {
     }
 
     fn reader() -> Reader {
-        Reader {
-            id: 1,
-            email: "r@example.com".into(),
-        }
+        Reader { id: 1, email: "r@example.com".into() }
     }
 
     fn reduce(state: State, action: Action) -> State {
@@ -175,110 +149,64 @@ mod tests {
 
     fn busy_at(step: Step) -> State {
         State {
-            phase: Phase::Locked {
-                summary: summary(),
-                reader: None,
-            },
-            dialog: Dialog::Open {
-                step,
-                status: Status::Busy,
-            },
+            phase: Phase::Locked { summary: summary(), reader: None },
+            dialog: Dialog::Open { step, status: Status::Busy },
         }
     }
 
     #[test]
     fn a_failure_while_the_dialog_is_open_stays_in_the_dialog_at_the_same_step() {
-        let step = Step::Code {
-            email: "r@example.com".into(),
-        };
-        let next = reduce(
-            busy_at(step.clone()),
-            Action::Failed {
-                message: "wrong".into(),
-                retry: false,
-            },
-        );
+        let step = Step::Code { email: "r@example.com".into() };
+        let next = reduce(busy_at(step.clone()), Action::Failed { message: "wrong".into(), retry: false });
         assert_eq!(
             next.dialog,
-            Dialog::Open {
-                step,
-                status: Status::Failed {
-                    message: "wrong".into(),
-                    retry: false
-                }
-            }
+            Dialog::Open { step, status: Status::Failed { message: "wrong".into(), retry: false } }
         );
         assert_eq!(next.phase, busy_at(Step::Email).phase);
     }
 
     #[test]
-    fn a_failure_with_the_dialog_closed_replaces_the_prompt() {
-        let next = reduce(
-            State::default(),
-            Action::Failed {
-                message: "offline".into(),
-                retry: true,
-            },
-        );
-        assert_eq!(next.phase, Phase::Failed("offline".into()));
+    fn a_failure_with_the_dialog_closed_replaces_the_prompt_until_retried() {
+        let next = reduce(State::default(), Action::Failed { message: "offline".into(), retry: true });
+        assert_eq!(next.phase, Phase::Failed { message: "offline".into(), retry: true });
+        assert_eq!(reduce(next, Action::Retry), State::default());
     }
 
     #[test]
     fn moving_to_another_step_clears_the_error() {
-        let failed = reduce(
-            busy_at(Step::Email),
-            Action::Failed {
-                message: "x".into(),
-                retry: false,
-            },
-        );
+        let failed = reduce(busy_at(Step::Email), Action::Failed { message: "x".into(), retry: false });
         let next = reduce(failed, Action::Show(Step::Password));
-        assert_eq!(
-            next.dialog,
-            Dialog::Open {
-                step: Step::Password,
-                status: Status::Ready
-            }
-        );
+        assert_eq!(next.dialog, Dialog::Open { step: Step::Password, status: Status::Ready });
     }
 
     #[test]
-    fn unlocking_closes_the_dialog() {
-        let next = reduce(
-            busy_at(Step::Password),
-            Action::Unlocked {
-                reader: reader(),
-                sections: vec![],
-            },
-        );
+    fn unlocking_from_the_prompt_closes_the_dialog_and_is_announced() {
+        let next = reduce(busy_at(Step::Password), Action::Unlocked { reader: reader(), sections: vec![] });
         assert_eq!(next.dialog, Dialog::Closed);
-        assert!(matches!(next.phase, Phase::Unlocked { .. }));
+        assert!(matches!(next.phase, Phase::Unlocked { announce: true, .. }));
+    }
+
+    #[test]
+    fn unlocking_on_a_page_load_is_not_announced() {
+        let next = reduce(State::default(), Action::Unlocked { reader: reader(), sections: vec![] });
+        assert!(matches!(next.phase, Phase::Unlocked { announce: false, .. }));
     }
 
     #[test]
     fn signing_out_hides_locked_sections_at_once_and_keeps_the_prompt_steady() {
         let unlocked = State {
-            phase: Phase::Unlocked {
-                reader: reader(),
-                sections: Rc::new(vec![]),
-            },
+            phase: Phase::Unlocked { reader: reader(), sections: Rc::new(vec![]), announce: false },
             dialog: Dialog::Closed,
         };
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
 
         let prompt = State {
-            phase: Phase::Locked {
-                summary: summary(),
-                reader: Some(reader()),
-            },
+            phase: Phase::Locked { summary: summary(), reader: Some(reader()) },
             dialog: Dialog::Closed,
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,
-            Phase::Locked {
-                summary: summary(),
-                reader: None
-            }
+            Phase::Locked { summary: summary(), reader: None }
         );
     }
 

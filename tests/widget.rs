@@ -17,9 +17,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{
-    AddEventListenerOptions, Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot,
-};
+use web_sys::{AddEventListenerOptions, Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -66,13 +64,7 @@ struct Route {
 }
 
 fn route(method: &'static str, path: &str, status: u16, body: impl Serialize) -> Route {
-    Route {
-        method,
-        path: path.to_owned(),
-        when: None,
-        status,
-        body: serde_json::to_value(body).unwrap(),
-    }
+    Route { method, path: path.to_owned(), when: None, status, body: serde_json::to_value(body).unwrap() }
 }
 
 fn serve(routes: Vec<Route>) -> js_sys::Array {
@@ -97,10 +89,7 @@ fn tokens(email: &str) -> SessionTokens {
         access_token: format!("access-for-{email}"),
         expires_in: 900,
         refresh_token: format!("refresh-for-{email}"),
-        reader: Reader {
-            id: 7,
-            email: email.into(),
-        },
+        reader: Reader { id: 7, email: email.into() },
     }
 }
 
@@ -122,6 +111,7 @@ struct Page {
     free_html: String,
     session: Rc<Session>,
     config: Rc<Config>,
+    mounted: std::cell::RefCell<Option<paywall::Mounted>>,
 }
 
 impl Page {
@@ -137,12 +127,7 @@ impl Page {
         let config = Rc::new(Config::new(&api, &document.url().unwrap(), Some("/join")).unwrap());
         let session = Session::new(Api::new(config.api.clone()));
         let free_html = container.inner_html();
-        Page {
-            container,
-            free_html,
-            session,
-            config,
-        }
+        Page { container, free_html, session, config, mounted: Default::default() }
     }
 
     /// A second article on the same page, sharing this one's configuration and session.
@@ -158,7 +143,8 @@ impl Page {
     }
 
     fn mount(&self) {
-        paywall::mount(&self.container, self.config.clone(), self.session.clone()).unwrap();
+        let mounted = paywall::mount(&self.container, &self.config, self.session.clone()).unwrap();
+        self.mounted.replace(mounted);
     }
 
     /// A promise of the next `paywall:<name>` event on the container (listen before acting).
@@ -169,9 +155,7 @@ impl Page {
             let options = AddEventListenerOptions::new();
             options.set_once(true);
             container
-                .add_event_listener_with_callback_and_add_event_listener_options(
-                    &name, &resolve, &options,
-                )
+                .add_event_listener_with_callback_and_add_event_listener_options(&name, &resolve, &options)
                 .unwrap();
         });
         timeout(&promise, 5_000, &name)
@@ -203,20 +187,12 @@ impl Page {
     }
 
     fn input(&self, selector: &str) -> HtmlInputElement {
-        self.find(selector)
-            .unwrap_or_else(|| panic!("no {selector}"))
-            .dyn_into()
-            .unwrap()
+        self.find(selector).unwrap_or_else(|| panic!("no {selector}")).dyn_into().unwrap()
     }
 
     /// The free section: the nodes before the widget's own elements.
     fn free_section_html(&self) -> String {
-        let clone = self
-            .container
-            .clone_node_with_deep(true)
-            .unwrap()
-            .dyn_into::<Element>()
-            .unwrap();
+        let clone = self.container.clone_node_with_deep(true).unwrap().dyn_into::<Element>().unwrap();
         for added in [".paywall-unlocked", ".paywall-widget"] {
             if let Some(node) = clone.query_selector(added).unwrap() {
                 node.remove();
@@ -226,19 +202,11 @@ impl Page {
     }
 
     fn unlocked_sections(&self) -> Vec<(String, String)> {
-        let sections = self
-            .container
-            .query_selector_all(".paywall-unlocked > section")
-            .unwrap();
+        let sections = self.container.query_selector_all(".paywall-unlocked > section").unwrap();
         (0..sections.length())
             .map(|i| {
                 let section = sections.item(i).unwrap().dyn_into::<Element>().unwrap();
-                let heading = section
-                    .query_selector("h2")
-                    .unwrap()
-                    .unwrap()
-                    .text_content()
-                    .unwrap();
+                let heading = section.query_selector("h2").unwrap().unwrap().text_content().unwrap();
                 (heading, section.inner_html())
             })
             .collect()
@@ -248,9 +216,7 @@ impl Page {
     fn type_into(&self, selector: &str, value: &str) {
         let input = self.input(selector);
         input.set_value(value);
-        input
-            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
-            .unwrap();
+        input.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
     }
 
     fn submit(&self) {
@@ -269,10 +235,7 @@ impl Page {
     }
 
     async fn open_dialog(&self) {
-        assert!(
-            self.find("button[part=sign-in]").is_some(),
-            "the prompt offers Sign in"
-        );
+        assert!(self.find("button[part=sign-in]").is_some(), "the prompt offers Sign in");
         self.click("button[part=sign-in]");
         yew::scheduler::flush().await;
         assert!(self.find("dialog[open]").is_some(), "the dialog opens");
@@ -292,6 +255,9 @@ impl Page {
 
 impl Drop for Page {
     fn drop(&mut self) {
+        if let Some(mounted) = self.mounted.take() {
+            mounted.unmount();
+        }
         self.container.remove();
     }
 }
@@ -317,50 +283,20 @@ async fn mounting_leaves_the_free_section_alone_and_names_the_served_locked_titl
     let event = wait(locked).await;
 
     // The same nodes, with the same HTML, in the same place.
-    assert!(
-        page.container
-            .query_selector("p.free")
-            .unwrap()
-            .unwrap()
-            .is_same_node(Some(&free_paragraph))
-    );
+    assert!(page.container.query_selector("p.free").unwrap().unwrap().is_same_node(Some(&free_paragraph)));
     assert_eq!(page.free_section_html(), page.free_html);
-    assert_eq!(
-        page.container.first_element_child().unwrap().tag_name(),
-        "H2"
-    );
+    assert_eq!(page.container.first_element_child().unwrap().tag_name(), "H2");
 
     let text = page.shadow_text();
-    assert!(
-        text.contains("The rest of this story is for subscribers."),
-        "{text}"
-    );
-    assert!(
-        text.contains("Including Quay economics, Tide tables and Letters."),
-        "{text}"
-    );
+    assert!(text.contains("The rest of this story is for subscribers."), "{text}");
+    assert!(text.contains("Including Quay economics, Tide tables and Letters."), "{text}");
     assert!(text.contains("Already subscribed? Sign in →"), "{text}");
-    assert_eq!(
-        page.find("a[part=subscribe]")
-            .unwrap()
-            .get_attribute("href")
-            .as_deref(),
-        Some("/join")
-    );
+    assert_eq!(page.find("a[part=subscribe]").unwrap().get_attribute("href").as_deref(), Some("/join"));
     // Nothing of the prompt is in the light DOM.
-    assert!(
-        !page
-            .container
-            .text_content()
-            .unwrap()
-            .contains("for subscribers")
-    );
+    assert!(!page.container.text_content().unwrap().contains("for subscribers"));
 
     let detail = js_sys::Reflect::get(&event, &"detail".into()).unwrap();
-    assert_eq!(
-        js_sys::Reflect::get(&detail, &"articleId".into()).unwrap(),
-        ARTICLE
-    );
+    assert_eq!(js_sys::Reflect::get(&detail, &"articleId".into()).unwrap(), ARTICLE);
 }
 
 #[wasm_bindgen_test]
@@ -396,28 +332,18 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
 
     let sections = page.unlocked_sections();
     assert_eq!(
-        sections
-            .iter()
-            .map(|(title, _)| title.as_str())
-            .collect::<Vec<_>>(),
+        sections.iter().map(|(title, _)| title.as_str()).collect::<Vec<_>>(),
         ["First part", "Second part"]
     );
     assert!(sections[0].1.contains("<p>Opening words.</p>"));
     assert!(sections[1].1.contains("<p>Closing words.</p>"));
     for active in ["<script", "onerror", "javascript:"] {
-        assert!(
-            !sections[1].1.contains(active),
-            "{active} reached the page: {}",
-            sections[1].1
-        );
+        assert!(!sections[1].1.contains(active), "{active} reached the page: {}", sections[1].1);
     }
     // The sections come after the untouched free section.
     assert_eq!(page.free_section_html(), page.free_html);
     let text = page.shadow_text();
-    assert!(
-        !text.contains("for subscribers"),
-        "the prompt is gone: {text}"
-    );
+    assert!(!text.contains("for subscribers"), "the prompt is gone: {text}");
     assert!(text.contains("member@example.com"), "{text}");
     assert!(page.find("dialog").is_none(), "the dialog closed");
 
@@ -439,12 +365,7 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
 async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
     let page = Page::new("wrong");
     serve(vec![
-        route(
-            "GET",
-            &format!("/wrong/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Only part"]),
-        ),
+        route("GET", &format!("/wrong/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
         route("POST", "/wrong/v1/sessions", 401, problem(401, None)),
     ]);
     let locked = page.next("locked");
@@ -455,23 +376,10 @@ async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
     page.sign_in("member@example.com", "wrong password").await;
     wait(error).await;
 
-    let alert = page
-        .find("dialog [role=alert]")
-        .expect("an error in the dialog");
-    assert!(
-        alert.text_content().unwrap().contains("don't match"),
-        "{:?}",
-        alert.text_content()
-    );
-    assert_eq!(
-        page.input("input[type=email]").value(),
-        "member@example.com"
-    );
-    assert_eq!(
-        page.input("input[type=password]").value(),
-        "wrong password",
-        "nothing typed is lost"
-    );
+    let alert = page.find("dialog [role=alert]").expect("an error in the dialog");
+    assert!(alert.text_content().unwrap().contains("don't match"), "{:?}", alert.text_content());
+    assert_eq!(page.input("input[type=email]").value(), "member@example.com");
+    assert_eq!(page.input("input[type=password]").value(), "wrong password", "nothing typed is lost");
     assert!(page.find("dialog[open]").is_some());
     assert!(page.unlocked_sections().is_empty());
 }
@@ -480,18 +388,8 @@ async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
 async fn a_reader_without_a_subscription_is_told_so_and_offered_subscribe_and_sign_out() {
     let page = Page::new("nosub");
     serve(vec![
-        route(
-            "GET",
-            &format!("/nosub/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Only part"]),
-        ),
-        route(
-            "POST",
-            "/nosub/v1/sessions",
-            201,
-            tokens("visitor@example.com"),
-        ),
+        route("GET", &format!("/nosub/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        route("POST", "/nosub/v1/sessions", 201, tokens("visitor@example.com")),
         route(
             "GET",
             &format!("/nosub/v1/articles/{ARTICLE}/locked"),
@@ -508,45 +406,24 @@ async fn a_reader_without_a_subscription_is_told_so_and_offered_subscribe_and_si
     wait(locked_again).await;
 
     let text = page.shadow_text();
-    assert!(
-        text.contains("This account has no active subscription"),
-        "{text}"
-    );
+    assert!(text.contains("This account has no active subscription"), "{text}");
     assert!(text.contains("visitor@example.com"), "{text}");
     assert!(page.find("a[part=subscribe]").is_some());
     assert!(page.find("button[part=sign-out]").is_some());
     assert!(page.unlocked_sections().is_empty());
-    web_sys::window()
-        .unwrap()
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .remove_item(&page.storage_key())
-        .unwrap();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().remove_item(&page.storage_key()).unwrap();
 }
 
 #[wasm_bindgen_test]
 async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
     let page = Page::new("reload");
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    storage
-        .set_item(&page.storage_key(), "refresh-from-last-visit")
-        .unwrap();
-    let mut refresh = route(
-        "POST",
-        "/reload/v1/sessions/refresh",
-        200,
-        tokens("member@example.com"),
-    );
+    storage.set_item(&page.storage_key(), "refresh-from-last-visit").unwrap();
+    let mut refresh = route("POST", "/reload/v1/sessions/refresh", 200, tokens("member@example.com"));
     refresh.when = Some("refresh-from-last-visit".into());
     let requests = serve(vec![
         refresh,
-        route(
-            "GET",
-            &format!("/reload/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Kept part"]),
-        ),
+        route("GET", &format!("/reload/v1/articles/{ARTICLE}"), 200, summary(&["Kept part"])),
         route("DELETE", "/reload/v1/sessions", 204, ()),
         route(
             "GET",
@@ -578,14 +455,8 @@ async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
     page.click("button[part=sign-out]");
     wait(locked).await;
     assert_eq!(storage.get_item(&page.storage_key()).unwrap(), None);
-    assert!(
-        page.shadow_text()
-            .contains("The rest of this story is for subscribers.")
-    );
-    assert!(
-        page.unlocked_sections().is_empty(),
-        "the locked sections are gone"
-    );
+    assert!(page.shadow_text().contains("The rest of this story is for subscribers."));
+    assert!(page.unlocked_sections().is_empty(), "the locked sections are gone");
     let sign_out = (0..requests.length())
         .map(|i| requests.get(i))
         .find(|request| js_sys::Reflect::get(request, &"method".into()).unwrap() == "DELETE")
@@ -625,10 +496,7 @@ fn requests_to(requests: &js_sys::Array, method: &str, path: &str) -> Vec<JsValu
 }
 
 fn body_of(request: &JsValue) -> serde_json::Value {
-    let body = js_sys::Reflect::get(request, &"body".into())
-        .unwrap()
-        .as_string()
-        .unwrap();
+    let body = js_sys::Reflect::get(request, &"body".into()).unwrap().as_string().unwrap();
     serde_json::from_str(&body).unwrap()
 }
 
@@ -636,29 +504,16 @@ fn body_of(request: &JsValue) -> serde_json::Value {
 async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
     let page = Page::new("code");
     let requests = serve(vec![
-        route(
-            "GET",
-            &format!("/code/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Only part"]),
-        ),
+        route("GET", &format!("/code/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
         route(
             "POST",
             "/code/v1/sign-in-codes",
             202,
-            paywall_protocol::CodeSent {
-                email: "new@example.com".into(),
-                expires_in: 900,
-            },
+            paywall_protocol::CodeSent { email: "new@example.com".into(), expires_in: 900 },
         ),
         Route {
             when: Some("\"code\":\"123456\"".into()),
-            ..route(
-                "POST",
-                "/code/v1/sessions/code",
-                201,
-                tokens("new@example.com"),
-            )
+            ..route("POST", "/code/v1/sessions/code", 201, tokens("new@example.com"))
         },
         locked_sections("code", &["Only part"]),
     ]);
@@ -668,18 +523,14 @@ async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
 
     page.open_dialog().await;
     assert!(page.shadow_text().contains("Sign in or create an account"));
-    assert!(
-        page.find("input[type=password]").is_none(),
-        "the first step asks only for an email"
-    );
+    assert!(page.find("input[type=password]").is_none(), "the first step asks only for an email");
     page.type_into("input[type=email]", " New@Example.com ");
     yew::scheduler::flush().await;
     let code_sent = page.next("code-sent");
     page.submit();
     wait(code_sent).await;
     assert!(
-        page.shadow_text()
-            .contains("We sent a 6-digit code to new@example.com"),
+        page.shadow_text().contains("We sent a 6-digit code to new@example.com"),
         "{}",
         page.shadow_text()
     );
@@ -687,10 +538,7 @@ async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
     assert_eq!(sent.len(), 1);
     assert_eq!(body_of(&sent[0])["email"], "New@Example.com");
     let return_to = body_of(&sent[0])["return_to"].as_str().unwrap().to_owned();
-    assert!(
-        return_to.starts_with("http") && !return_to.contains('#'),
-        "{return_to}"
-    );
+    assert!(return_to.starts_with("http") && !return_to.contains('#'), "{return_to}");
 
     page.type_into("#paywall-code", "123 456");
     yew::scheduler::flush().await;
@@ -711,30 +559,18 @@ fn problem_with(status: u16, reason: Reason, configure: impl FnOnce(&mut Problem
 #[wasm_bindgen_test]
 async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failure_offers_retry() {
     let page = Page::new("codeerr");
-    let summary_route = || {
-        route(
-            "GET",
-            &format!("/codeerr/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Only part"]),
-        )
-    };
+    let summary_route =
+        || route("GET", &format!("/codeerr/v1/articles/{ARTICLE}"), 200, summary(&["Only part"]));
     let sent = || {
         route(
             "POST",
             "/codeerr/v1/sign-in-codes",
             202,
-            paywall_protocol::CodeSent {
-                email: "r@example.com".into(),
-                expires_in: 900,
-            },
+            paywall_protocol::CodeSent { email: "r@example.com".into(), expires_in: 900 },
         )
     };
     // First the network is down.
-    serve(vec![
-        summary_route(),
-        route("POST", "/codeerr/v1/sign-in-codes", 0, ()),
-    ]);
+    serve(vec![summary_route(), route("POST", "/codeerr/v1/sign-in-codes", 0, ())]);
     let locked = page.next("locked");
     page.mount();
     wait(locked).await;
@@ -770,15 +606,9 @@ async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failur
     page.submit();
     wait(error).await;
     let text = page.find("[role=alert]").unwrap().text_content().unwrap();
-    assert!(
-        text.contains("That code isn't right. 2 tries left."),
-        "{text}"
-    );
+    assert!(text.contains("That code isn't right. 2 tries left."), "{text}");
     assert_eq!(page.input("#paywall-code").value(), "999999");
-    assert!(
-        page.find("[role=alert] button").is_none(),
-        "a wrong code is not retried as it is"
-    );
+    assert!(page.find("[role=alert] button").is_none(), "a wrong code is not retried as it is");
 
     // Asking for another code too often: told how long to wait.
     serve(vec![
@@ -795,10 +625,7 @@ async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failur
     wait(error).await;
     let text = page.find("[role=alert]").unwrap().text_content().unwrap();
     assert!(text.contains("Try again in 42 seconds."), "{text}");
-    assert!(
-        page.find("#paywall-code").is_some(),
-        "still at the code step"
-    );
+    assert!(page.find("#paywall-code").is_some(), "still at the code step");
 }
 
 #[wasm_bindgen_test]
@@ -806,18 +633,8 @@ async fn two_articles_on_a_page_share_one_session() {
     let first = Page::new("two");
     let second = first.sharing();
     serve(vec![
-        route(
-            "GET",
-            &format!("/two/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Only part"]),
-        ),
-        route(
-            "POST",
-            "/two/v1/sessions",
-            201,
-            tokens("member@example.com"),
-        ),
+        route("GET", &format!("/two/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        route("POST", "/two/v1/sessions", 201, tokens("member@example.com")),
         locked_sections("two", &["Only part"]),
     ]);
     let (locked_first, locked_second) = (first.next("locked"), second.next("locked"));
@@ -843,18 +660,8 @@ async fn two_articles_on_a_page_share_one_session() {
 async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
     let page = Page::new("tabs");
     serve(vec![
-        route(
-            "GET",
-            &format!("/tabs/v1/articles/{ARTICLE}"),
-            200,
-            summary(&["Only part"]),
-        ),
-        route(
-            "POST",
-            "/tabs/v1/sessions/refresh",
-            200,
-            tokens("member@example.com"),
-        ),
+        route("GET", &format!("/tabs/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        route("POST", "/tabs/v1/sessions/refresh", 200, tokens("member@example.com")),
         locked_sections("tabs", &["Only part"]),
     ]);
     let locked = page.next("locked");
@@ -864,9 +671,7 @@ async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
     // Another tab signs in: it stores a refresh token, and this tab hears a storage event.
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let tell = |old: Option<&str>, new: Option<&str>| {
-        storage
-            .set_item(&page.storage_key(), new.unwrap_or(""))
-            .unwrap();
+        storage.set_item(&page.storage_key(), new.unwrap_or("")).unwrap();
         if new.is_none() {
             storage.remove_item(&page.storage_key()).unwrap();
         }
@@ -892,56 +697,28 @@ async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
     tell(Some("rotated"), None);
     wait(locked).await;
     assert!(page.unlocked_sections().is_empty());
-    assert!(
-        page.shadow_text()
-            .contains("The rest of this story is for subscribers.")
-    );
+    assert!(page.shadow_text().contains("The rest of this story is for subscribers."));
 }
 
 #[wasm_bindgen_test]
 async fn a_publisher_token_on_the_container_signs_the_reader_in_before_anything_is_shown() {
     let page = Page::new("pubtoken");
-    page.container
-        .set_attribute("data-paywall-token", "publisher-signed-jwt")
-        .unwrap();
-    let mut exchange = route(
-        "POST",
-        "/pubtoken/v1/sessions/publisher",
-        201,
-        tokens("member@news.example"),
-    );
+    page.container.set_attribute("data-paywall-token", "publisher-signed-jwt").unwrap();
+    let mut exchange = route("POST", "/pubtoken/v1/sessions/publisher", 201, tokens("member@news.example"));
     exchange.when = Some("publisher-signed-jwt".into());
-    let requests = serve(vec![
-        exchange,
-        locked_sections("pubtoken", &["Members only"]),
-    ]);
+    let requests = serve(vec![exchange, locked_sections("pubtoken", &["Members only"])]);
     let document = web_sys::window().unwrap().document().unwrap();
-    let script: web_sys::HtmlScriptElement = document
-        .create_element("script")
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    script
-        .set_attribute("data-paywall-api", &page.config.api)
-        .unwrap();
+    let script: web_sys::HtmlScriptElement = document.create_element("script").unwrap().dyn_into().unwrap();
+    script.set_attribute("data-paywall-api", &page.config.api).unwrap();
     script.set_src("https://paywall.test/paywall.js");
 
     let unlocked = page.next("unlocked");
     paywall::mount_all(script).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Members only");
-    let summaries = requests_to(
-        &requests,
-        "GET",
-        &format!("/pubtoken/v1/articles/{ARTICLE}"),
-    );
+    let summaries = requests_to(&requests, "GET", &format!("/pubtoken/v1/articles/{ARTICLE}"));
     assert!(summaries.is_empty(), "the prompt's data was never needed");
-    assert_eq!(
-        requests_to(&requests, "POST", "/pubtoken/v1/sessions/publisher").len(),
-        1
-    );
+    assert_eq!(requests_to(&requests, "POST", "/pubtoken/v1/sessions/publisher").len(), 1);
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    storage
-        .remove_item(&format!("paywall:refresh:{}", page.config.api))
-        .unwrap();
+    storage.remove_item(&format!("paywall:refresh:{}", page.config.api)).unwrap();
 }

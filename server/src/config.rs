@@ -58,11 +58,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
 
     /// The sender of sign-in emails.
-    #[arg(
-        long,
-        env = "PAYWALL_MAIL_FROM",
-        default_value = "The Platform <no-reply@localhost>"
-    )]
+    #[arg(long, env = "PAYWALL_MAIL_FROM", default_value = "The Platform <no-reply@localhost>")]
     pub mail_from: String,
 
     /// The publisher's public key (PEM: RSA, P-256 or Ed25519) or JWKS file, for exchanging the
@@ -71,11 +67,7 @@ pub struct Config {
     pub publisher_key_file: Option<PathBuf>,
 
     /// The `iss` a publisher token must carry.
-    #[arg(
-        long,
-        env = "PAYWALL_PUBLISHER_ISSUER",
-        requires = "publisher_key_file"
-    )]
+    #[arg(long, env = "PAYWALL_PUBLISHER_ISSUER", requires = "publisher_key_file")]
     pub publisher_issuer: Option<String>,
 
     /// The `aud` a publisher token must carry.

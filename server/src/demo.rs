@@ -42,9 +42,7 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
             html: sanitize::html(&section.html),
         })
         .collect();
-    if articles::insert_if_missing(db, &article.id, &article.title, &article.tier, &sections)
-        .await?
-    {
+    if articles::insert_if_missing(db, &article.id, &article.title, &article.tier, &sections).await? {
         tracing::info!(article = %article.id, "seeded the demo article");
     }
 

@@ -68,19 +68,13 @@ pub enum AppError {
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
-        AppError::InvalidBody {
-            status: rejection.status(),
-            detail: rejection.body_text(),
-        }
+        AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
     }
 }
 
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
-        AppError::InvalidBody {
-            status: rejection.status(),
-            detail: rejection.body_text(),
-        }
+        AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
     }
 }
 
@@ -103,13 +97,9 @@ impl AppError {
             reason,
         };
         match self {
-            AppError::InvalidBody { status, detail } => parts(
-                *status,
-                "about:blank",
-                "Invalid request body",
-                Some(detail.clone()),
-                None,
-            ),
+            AppError::InvalidBody { status, detail } => {
+                parts(*status, "about:blank", "Invalid request body", Some(detail.clone()), None)
+            }
             AppError::InvalidInput(detail) => parts(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "about:blank",
@@ -149,35 +139,22 @@ impl AppError {
                 StatusCode::FORBIDDEN,
                 "urn:paywall:no-subscription",
                 "No active subscription",
-                Some(
-                    "This account has no active subscription that includes this article."
-                        .to_owned(),
-                ),
+                Some("This account has no active subscription that includes this article.".to_owned()),
                 Some(Reason::NoSubscription),
             ),
             AppError::RateLimited { retry_after } => parts(
                 StatusCode::TOO_MANY_REQUESTS,
                 "urn:paywall:rate-limited",
                 "Too many requests",
-                Some(format!(
-                    "Too many tries. Try again in {retry_after} seconds."
-                )),
+                Some(format!("Too many tries. Try again in {retry_after} seconds.")),
                 Some(Reason::RateLimited),
             ),
-            AppError::NotFound(what) => parts(
-                StatusCode::NOT_FOUND,
-                "about:blank",
-                "Not found",
-                Some(what.clone()),
-                None,
-            ),
-            AppError::MethodNotAllowed => parts(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "about:blank",
-                "Method not allowed",
-                None,
-                None,
-            ),
+            AppError::NotFound(what) => {
+                parts(StatusCode::NOT_FOUND, "about:blank", "Not found", Some(what.clone()), None)
+            }
+            AppError::MethodNotAllowed => {
+                parts(StatusCode::METHOD_NOT_ALLOWED, "about:blank", "Method not allowed", None, None)
+            }
             AppError::Unavailable(what) => parts(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "about:blank",
@@ -197,13 +174,7 @@ impl AppError {
 
     /// The problem body: what the client is allowed to know.
     pub fn problem(&self) -> Problem {
-        let Parts {
-            status,
-            kind,
-            title,
-            detail,
-            reason,
-        } = self.parts();
+        let Parts { status, kind, title, detail, reason } = self.parts();
         let retry_after = match self {
             AppError::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
@@ -232,11 +203,9 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        let status =
-            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&problem).expect("a Problem always serializes");
-        let mut response =
-            (status, [(header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE)], body).into_response();
+        let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE)], body).into_response();
         let headers = response.headers_mut();
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -54,9 +54,8 @@ pub struct AppState {
 /// Everything the server needs before it can answer: the data directory, the migrated
 /// database, the signing key, and (in demo mode) the demo article and readers.
 pub async fn start(config: Config) -> Result<AppState, AppError> {
-    std::fs::create_dir_all(&config.data).map_err(|error| {
-        AppError::Internal(format!("creating {}: {error}", config.data.display()))
-    })?;
+    std::fs::create_dir_all(&config.data)
+        .map_err(|error| AppError::Internal(format!("creating {}: {error}", config.data.display())))?;
     let db = store::open(&config.database_url()).await?;
     let secret = auth::secret::load_or_create(config.signing_key.as_deref(), &config.data)?;
     let keys = AccessKeys::from_secret(&secret)?;
@@ -71,9 +70,7 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
             config.publisher_tier_claim.clone(),
         )?)),
         (Some(_), None) => {
-            return Err(AppError::Internal(
-                "PAYWALL_PUBLISHER_ISSUER must be set with the key".into(),
-            ));
+            return Err(AppError::Internal("PAYWALL_PUBLISHER_ISSUER must be set with the key".into()));
         }
         _ => None,
     };

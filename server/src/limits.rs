@@ -23,21 +23,15 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
     /// `burst` requests at once, then one more every `every`.
     fn new(burst: u32, every: Duration) -> Self {
         let burst = NonZeroU32::new(burst).expect("a limit allows at least one request");
-        let quota = Quota::with_period(every)
-            .expect("a limit's period is not zero")
-            .allow_burst(burst);
-        Limit {
-            limiter: DefaultKeyedRateLimiter::keyed(quota),
-        }
+        let quota = Quota::with_period(every).expect("a limit's period is not zero").allow_burst(burst);
+        Limit { limiter: DefaultKeyedRateLimiter::keyed(quota) }
     }
 
     /// Counts one request for `key`; a 429 with the wait if it is one too many.
     pub fn check(&self, key: &K) -> Result<(), AppError> {
         self.limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            AppError::RateLimited {
-                retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-            }
+            AppError::RateLimited { retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
         })
     }
 
@@ -89,17 +83,12 @@ pub struct ClientIp(pub IpAddr);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let socket = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
-            .ok_or_else(|| {
-                AppError::Internal("the server was started without connection info".into())
-            })?;
+            .ok_or_else(|| AppError::Internal("the server was started without connection info".into()))?;
         let trusted = &state.config.trusted_proxies;
         if !trusted.contains(&socket) {
             return Ok(ClientIp(socket));
@@ -112,11 +101,7 @@ impl FromRequestParts<AppState> for ClientIp {
             .flat_map(|value| value.split(','))
             .filter_map(|part| part.trim().parse::<IpAddr>().ok())
             .collect::<Vec<_>>();
-        let client = forwarded
-            .into_iter()
-            .rev()
-            .find(|ip| !trusted.contains(ip))
-            .unwrap_or(socket);
+        let client = forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(socket);
         Ok(ClientIp(client))
     }
 }

@@ -75,9 +75,7 @@ impl Mailer {
                 outbox::insert(db, &email.to, &email.subject, &email.body).await?;
                 Ok(())
             }
-            Mailer::Disabled => Err(AppError::Unavailable(
-                "Email sign-in is not set up on this server.",
-            )),
+            Mailer::Disabled => Err(AppError::Unavailable("Email sign-in is not set up on this server.")),
         }
     }
 }

@@ -7,15 +7,11 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let config = Config::parse();
     let result = match paywall_server::start(config).await {
-        Ok(state) => paywall_server::serve(state)
-            .await
-            .map_err(|error| error.to_string()),
+        Ok(state) => paywall_server::serve(state).await.map_err(|error| error.to_string()),
         Err(error) => Err(error.to_string()),
     };
     match result {

@@ -18,12 +18,7 @@ async fn anyone_gets_the_title_tier_and_locked_titles_but_no_locked_text() {
     assert_eq!(body["tier"], "premium");
     assert_eq!(
         body["locked_section_titles"],
-        serde_json::json!([
-            "Our Take",
-            "Tailwinds & headwinds",
-            "Connections",
-            "What should you do"
-        ])
+        serde_json::json!(["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"])
     );
     assert!(reply.header(header::CACHE_CONTROL).starts_with("public"));
     assert_no_locked_text(&reply.text);
@@ -32,10 +27,7 @@ async fn anyone_gets_the_title_tier_and_locked_titles_but_no_locked_text() {
 #[tokio::test]
 async fn an_unknown_article_is_a_404_problem() {
     let server = TestServer::start().await;
-    let body = server
-        .get("/v1/articles/no-such-story", None)
-        .await
-        .problem(StatusCode::NOT_FOUND);
+    let body = server.get("/v1/articles/no-such-story", None).await.problem(StatusCode::NOT_FOUND);
     // The id is not echoed back: error bodies never reflect what the client sent.
     assert_eq!(body["detail"], "There is no article with this id.");
 }
@@ -45,28 +37,14 @@ async fn a_subscriber_gets_the_four_locked_sections_in_order_never_cached() {
     let server = TestServer::start().await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let token = session["access_token"].as_str().unwrap();
-    let reply = server
-        .get(&format!("/v1/articles/{ARTICLE}/locked"), Some(token))
-        .await;
+    let reply = server.get(&format!("/v1/articles/{ARTICLE}/locked"), Some(token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.header(header::CACHE_CONTROL), "private, no-store");
     let body = reply.json();
     assert_eq!(body["article_id"], ARTICLE);
-    let titles: Vec<&str> = body["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["title"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        titles,
-        [
-            "Our Take",
-            "Tailwinds & headwinds",
-            "Connections",
-            "What should you do"
-        ]
-    );
+    let titles: Vec<&str> =
+        body["sections"].as_array().unwrap().iter().map(|s| s["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"]);
     for phrase in locked_phrases() {
         assert!(reply.text.contains(&phrase), "missing {phrase:?}");
     }
@@ -86,23 +64,13 @@ async fn a_reader_without_a_subscription_gets_a_403_with_the_reason_and_no_locke
 async fn an_expired_or_cancelled_subscription_does_not_entitle() {
     let server = TestServer::start().await;
     let hash = paywall_server::auth::hash_password("lapsed-reader").unwrap();
-    let lapsed = readers::find_or_create(&server.state.db, "lapsed@example.com", Some(&hash))
-        .await
-        .unwrap();
-    subscriptions::ensure_active(&server.state.db, lapsed, "premium", 1_000)
-        .await
-        .unwrap();
+    let lapsed = readers::find_or_create(&server.state.db, "lapsed@example.com", Some(&hash)).await.unwrap();
+    subscriptions::ensure_active(&server.state.db, lapsed, "premium", 1_000).await.unwrap();
     let session = server.sign_in("lapsed@example.com", "lapsed-reader").await;
     let reply = server.locked(&session["access_token"]).await;
-    assert_eq!(
-        reply.problem(StatusCode::FORBIDDEN)["reason"],
-        "no_subscription"
-    );
+    assert_eq!(reply.problem(StatusCode::FORBIDDEN)["reason"], "no_subscription");
 
-    let subscriber = readers::by_email(&server.state.db, SUBSCRIBER)
-        .await
-        .unwrap()
-        .unwrap();
+    let subscriber = readers::by_email(&server.state.db, SUBSCRIBER).await.unwrap().unwrap();
     sqlx::query("UPDATE subscriptions SET status = 'canceled' WHERE reader_id = ?")
         .bind(subscriber.id)
         .execute(&server.state.db)
@@ -110,22 +78,14 @@ async fn an_expired_or_cancelled_subscription_does_not_entitle() {
         .unwrap();
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let reply = server.locked(&session["access_token"]).await;
-    assert_eq!(
-        reply.problem(StatusCode::FORBIDDEN)["reason"],
-        "no_subscription"
-    );
+    assert_eq!(reply.problem(StatusCode::FORBIDDEN)["reason"], "no_subscription");
 }
 
 #[tokio::test]
 async fn locked_sections_of_an_unknown_article_are_a_404_for_a_signed_in_reader() {
     let server = TestServer::start().await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
-    let reply = server
-        .get(
-            "/v1/articles/nothing-here/locked",
-            session["access_token"].as_str(),
-        )
-        .await;
+    let reply = server.get("/v1/articles/nothing-here/locked", session["access_token"].as_str()).await;
     reply.problem(StatusCode::NOT_FOUND);
 }
 
@@ -138,10 +98,7 @@ fn claims(reader_id: i64, session_id: i64, exp: u64) -> serde_json::Value {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 #[tokio::test]
@@ -150,11 +107,7 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_withou
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let (reader_id, session_id) = (session["reader"]["id"].as_i64().unwrap(), 1);
     let key = std::fs::read_to_string(server.dir.path().join("data/signing.key")).unwrap();
-    let key = base64::Engine::decode(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        key.trim(),
-    )
-    .unwrap();
+    let key = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key.trim()).unwrap();
 
     let forged = jsonwebtoken::encode(
         &Header::default(),
@@ -168,9 +121,7 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_withou
         &EncodingKey::from_secret(&key),
     )
     .unwrap();
-    let b64 = |json: &str| {
-        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json)
-    };
+    let b64 = |json: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json);
     let unsigned = format!(
         "{}.{}.",
         b64(r#"{"alg":"none","typ":"JWT"}"#),
@@ -180,12 +131,7 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_withou
         "{}.{}.{}",
         b64(r#"{"alg":"HS512","typ":"JWT"}"#),
         b64(&claims(reader_id, session_id, now() + 600).to_string()),
-        session["access_token"]
-            .as_str()
-            .unwrap()
-            .rsplit('.')
-            .next()
-            .unwrap()
+        session["access_token"].as_str().unwrap().rsplit('.').next().unwrap()
     );
 
     let path = format!("/v1/articles/{ARTICLE}/locked");
@@ -193,43 +139,21 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_withou
         ("no header", None),
         ("not a JWT", Some("Bearer not-a-token".into())),
         ("empty bearer", Some("Bearer ".into())),
-        (
-            "wrong scheme",
-            Some(format!(
-                "Basic {}",
-                session["access_token"].as_str().unwrap()
-            )),
-        ),
+        ("wrong scheme", Some(format!("Basic {}", session["access_token"].as_str().unwrap()))),
         ("forged", Some(format!("Bearer {forged}"))),
         ("expired", Some(format!("Bearer {expired}"))),
         ("alg none", Some(format!("Bearer {unsigned}"))),
-        (
-            "alg swapped",
-            Some(format!("Bearer {good_payload_bad_alg}")),
-        ),
+        ("alg swapped", Some(format!("Bearer {good_payload_bad_alg}"))),
     ];
     // A refresh token is not an access token.
-    cases.push((
-        "refresh token",
-        Some(format!(
-            "Bearer {}",
-            session["refresh_token"].as_str().unwrap()
-        )),
-    ));
+    cases.push(("refresh token", Some(format!("Bearer {}", session["refresh_token"].as_str().unwrap()))));
     for (case, authorization) in cases {
         let mut request = axum::http::Request::get(&path);
         if let Some(value) = &authorization {
             request = request.header(header::AUTHORIZATION, value);
         }
-        let reply = server
-            .send(request.body(axum::body::Body::empty()).unwrap())
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNAUTHORIZED,
-            "{case}: {}",
-            reply.text
-        );
+        let reply = server.send(request.body(axum::body::Body::empty()).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{case}: {}", reply.text);
         reply.problem(StatusCode::UNAUTHORIZED);
         assert_eq!(reply.header(header::WWW_AUTHENTICATE), "Bearer", "{case}");
         assert_no_locked_text(&reply.text);
@@ -249,10 +173,7 @@ async fn locked_html_is_sanitized_again_on_the_way_out() {
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let reply = server.locked(&session["access_token"]).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let html = reply.json()["sections"][0]["html"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let html = reply.json()["sections"][0]["html"].as_str().unwrap().to_owned();
     assert!(html.contains("<p>Safe words.</p>"), "{html}");
     for bad in ["<script", "onerror", "javascript:", "alert"] {
         assert!(!html.contains(bad), "{bad} survived: {html}");

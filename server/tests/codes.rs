@@ -35,18 +35,11 @@ fn code_and_link(data: &str) -> (String, String) {
 }
 
 async fn ask_for_code(server: &TestServer, email: &str) -> Reply {
-    server
-        .post_json("/v1/sign-in-codes", &json!({ "email": email }).to_string())
-        .await
+    server.post_json("/v1/sign-in-codes", &json!({ "email": email }).to_string()).await
 }
 
 async fn sign_in_with_code(server: &TestServer, email: &str, code: &str) -> Reply {
-    server
-        .post_json(
-            "/v1/sessions/code",
-            &json!({ "email": email, "code": code }).to_string(),
-        )
-        .await
+    server.post_json("/v1/sessions/code", &json!({ "email": email, "code": code }).to_string()).await
 }
 
 #[tokio::test]
@@ -61,34 +54,21 @@ async fn a_code_sent_over_smtp_signs_a_new_reader_up_and_in() {
 
     let email = sink.wait_for(1).await;
     assert_eq!(email.to, ["new.reader@example.com"]);
-    assert!(
-        email
-            .data
-            .contains("Subject: Your sign-in code for The Platform"),
-        "{}",
-        email.data
-    );
+    assert!(email.data.contains("Subject: Your sign-in code for The Platform"), "{}", email.data);
     let (code, link) = code_and_link(&email.data);
     assert!(link.contains("/sign-in/confirm?token="), "{link}");
     // Only hashes are stored: neither the digits nor the link token are in the database.
     let stored = server.snapshot().await;
     let token = link.rsplit('=').next().unwrap();
     assert!(!stored.contains(token), "{token:?} in {stored}");
-    assert_eq!(
-        server.count("readers").await,
-        readers_before,
-        "asking for a code creates no account"
-    );
+    assert_eq!(server.count("readers").await, readers_before, "asking for a code creates no account");
 
     let reply = sign_in_with_code(&server, "new.reader@example.com", &code).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.json()["reader"]["email"], "new.reader@example.com");
     assert_eq!(server.count("readers").await, readers_before + 1);
     // A new account has no subscription.
-    server
-        .locked(&reply.json()["access_token"])
-        .await
-        .problem(StatusCode::FORBIDDEN);
+    server.locked(&reply.json()["access_token"]).await.problem(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -100,10 +80,7 @@ async fn an_existing_subscriber_signs_in_with_a_code_into_their_own_account() {
     let spaced = format!("{} {}", &code[..3], &code[3..]);
     let reply = sign_in_with_code(&server, SUBSCRIBER, &spaced).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    assert_eq!(
-        server.locked(&reply.json()["access_token"]).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.locked(&reply.json()["access_token"]).await.status, StatusCode::OK);
     assert_eq!(server.count("readers").await, 2);
 }
 
@@ -136,12 +113,7 @@ async fn an_invalid_email_is_refused_clearly_and_nothing_is_written_or_sent() {
         let reply = ask_for_code(&server, email).await;
         let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(problem["reason"], "invalid_email", "{email}");
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("name@example.com")
-        );
+        assert!(problem["detail"].as_str().unwrap().contains("name@example.com"));
     }
     assert_eq!(server.snapshot().await, before);
     assert!(sink.messages().is_empty());
@@ -154,27 +126,15 @@ async fn a_wrong_code_counts_down_and_the_fifth_voids_the_code() {
     let (code, _) = code_and_link(&sink.wait_for(1).await.data);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in [4, 3, 2, 1] {
-        let problem = sign_in_with_code(&server, SUBSCRIBER, wrong)
-            .await
-            .problem(StatusCode::UNAUTHORIZED);
+        let problem = sign_in_with_code(&server, SUBSCRIBER, wrong).await.problem(StatusCode::UNAUTHORIZED);
         assert_eq!(problem["reason"], "wrong_code");
         assert_eq!(problem["attempts_left"], left);
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains(&format!("{left} tr")),
-            "{problem}"
-        );
+        assert!(problem["detail"].as_str().unwrap().contains(&format!("{left} tr")), "{problem}");
     }
-    let problem = sign_in_with_code(&server, SUBSCRIBER, wrong)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    let problem = sign_in_with_code(&server, SUBSCRIBER, wrong).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(problem["reason"], "too_many_attempts");
     // Even the right code no longer works, and no session was made.
-    let problem = sign_in_with_code(&server, SUBSCRIBER, &code)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    let problem = sign_in_with_code(&server, SUBSCRIBER, &code).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(problem["reason"], "too_many_attempts");
     assert_eq!(server.count("sessions").await, 0);
 }
@@ -187,21 +147,11 @@ async fn a_code_works_once_expires_and_is_replaced_by_a_newer_one() {
     ask_for_code(&server, SUBSCRIBER).await;
     let (second, _) = code_and_link(&sink.wait_for(2).await.data);
     if first != second {
-        let problem = sign_in_with_code(&server, SUBSCRIBER, &first)
-            .await
-            .problem(StatusCode::UNAUTHORIZED);
-        assert!(
-            matches!(problem["reason"].as_str(), Some("wrong_code")),
-            "{problem}"
-        );
+        let problem = sign_in_with_code(&server, SUBSCRIBER, &first).await.problem(StatusCode::UNAUTHORIZED);
+        assert!(matches!(problem["reason"].as_str(), Some("wrong_code")), "{problem}");
     }
-    assert_eq!(
-        sign_in_with_code(&server, SUBSCRIBER, &second).await.status,
-        StatusCode::CREATED
-    );
-    let reused = sign_in_with_code(&server, SUBSCRIBER, &second)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in_with_code(&server, SUBSCRIBER, &second).await.status, StatusCode::CREATED);
+    let reused = sign_in_with_code(&server, SUBSCRIBER, &second).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(reused["reason"], "code_expired");
 
     ask_for_code(&server, "late@example.com").await;
@@ -210,24 +160,19 @@ async fn a_code_works_once_expires_and_is_replaced_by_a_newer_one() {
         .execute(&server.state.db)
         .await
         .unwrap();
-    let expired = sign_in_with_code(&server, "late@example.com", &late)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    let expired =
+        sign_in_with_code(&server, "late@example.com", &late).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(expired["reason"], "code_expired");
-    let never_sent = sign_in_with_code(&server, "nobody@example.com", "123456")
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    let never_sent =
+        sign_in_with_code(&server, "nobody@example.com", "123456").await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(never_sent["reason"], "code_expired");
 }
 
 #[tokio::test]
 async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
     let (server, sink) = with_mail().await;
-    let request =
-        json!({ "email": SUBSCRIBER, "return_to": "http://127.0.0.1:8080/articles/night-trains" });
-    let reply = server
-        .post_json("/v1/sign-in-codes", &request.to_string())
-        .await;
+    let request = json!({ "email": SUBSCRIBER, "return_to": "http://127.0.0.1:8080/articles/night-trains" });
+    let reply = server.post_json("/v1/sign-in-codes", &request.to_string()).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
     let (_, link) = code_and_link(&sink.wait_for(1).await.data);
     let path = &link[link.find("/sign-in/").unwrap()..];
@@ -240,16 +185,12 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
         assert!(page.text.contains("<form method=\"post\""), "{}", page.text);
         assert!(page.text.contains(SUBSCRIBER));
         assert_eq!(page.header(header::REFERRER_POLICY), "no-referrer");
-        assert!(
-            page.header(header::CONTENT_SECURITY_POLICY)
-                .contains("default-src 'none'")
-        );
+        assert!(page.header(header::CONTENT_SECURITY_POLICY).contains("default-src 'none'"));
     }
-    let unspent: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_codes WHERE used_at IS NULL")
-            .fetch_one(&server.state.db)
-            .await
-            .unwrap();
+    let unspent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_codes WHERE used_at IS NULL")
+        .fetch_one(&server.state.db)
+        .await
+        .unwrap();
     assert_eq!(unspent, 1);
     assert_eq!(server.count("sessions").await, 0);
 
@@ -270,10 +211,7 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
     let session = server.post_json("/v1/sessions/link", &body).await;
     assert_eq!(session.status, StatusCode::CREATED, "{}", session.text);
     assert_eq!(session.json()["reader"]["email"], SUBSCRIBER);
-    let again = server
-        .post_json("/v1/sessions/link", &body)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    let again = server.post_json("/v1/sessions/link", &body).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(again["reason"], "code_expired");
     // And the page now says the link is spent.
     let page = server.get(path, None).await;
@@ -301,12 +239,7 @@ async fn a_link_may_only_lead_back_to_this_site_or_a_configured_publisher() {
         let body = json!({ "email": "r@example.com", "return_to": return_to }).to_string();
         let reply = server.post_json("/v1/sign-in-codes", &body).await;
         if allowed {
-            assert_eq!(
-                reply.status,
-                StatusCode::ACCEPTED,
-                "{return_to}: {}",
-                reply.text
-            );
+            assert_eq!(reply.status, StatusCode::ACCEPTED, "{return_to}: {}", reply.text);
         } else {
             reply.problem(StatusCode::UNPROCESSABLE_ENTITY);
         }
@@ -316,35 +249,20 @@ async fn a_link_may_only_lead_back_to_this_site_or_a_configured_publisher() {
 #[tokio::test]
 async fn demo_mode_without_smtp_keeps_mail_in_the_dev_outbox() {
     let server = TestServer::start().await;
-    assert_eq!(
-        ask_for_code(&server, SUBSCRIBER).await.status,
-        StatusCode::ACCEPTED
-    );
+    assert_eq!(ask_for_code(&server, SUBSCRIBER).await.status, StatusCode::ACCEPTED);
     let page = server.get("/dev/outbox", None).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.text.contains("Your sign-in code for The Platform"),
-        "{}",
-        page.text
-    );
+    assert!(page.text.contains("Your sign-in code for The Platform"), "{}", page.text);
     assert!(page.text.contains("/sign-in/confirm?token="));
     let code = page.text.split("Platform: ").nth(1).unwrap()[..6].to_owned();
-    assert_eq!(
-        sign_in_with_code(&server, SUBSCRIBER, &code).await.status,
-        StatusCode::CREATED
-    );
+    assert_eq!(sign_in_with_code(&server, SUBSCRIBER, &code).await.status, StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn outside_demo_mode_there_is_no_outbox_and_no_smtp_means_no_email_sign_in() {
     let server = TestServer::start_with(|config| config.demo = false).await;
-    server
-        .get("/dev/outbox", None)
-        .await
-        .problem(StatusCode::NOT_FOUND);
-    ask_for_code(&server, "r@example.com")
-        .await
-        .problem(StatusCode::SERVICE_UNAVAILABLE);
+    server.get("/dev/outbox", None).await.problem(StatusCode::NOT_FOUND);
+    ask_for_code(&server, "r@example.com").await.problem(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(server.count("sign_in_codes").await, 0);
     assert_eq!(server.count("articles").await, 0);
 }
@@ -354,9 +272,7 @@ async fn a_reader_can_set_a_password_after_signing_up_with_a_code() {
     let (server, sink) = with_mail().await;
     ask_for_code(&server, "fresh@example.com").await;
     let (code, _) = code_and_link(&sink.wait_for(1).await.data);
-    let session = sign_in_with_code(&server, "fresh@example.com", &code)
-        .await
-        .json();
+    let session = sign_in_with_code(&server, "fresh@example.com", &code).await.json();
     let token = session["access_token"].as_str().unwrap();
 
     let put = |password: &str| {
@@ -366,26 +282,15 @@ async fn a_reader_can_set_a_password_after_signing_up_with_a_code() {
             .body(Body::from(json!({ "password": password }).to_string()))
             .unwrap()
     };
-    server
-        .send(put("short"))
-        .await
-        .problem(StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        server.send(put("a long enough passphrase")).await.status,
-        StatusCode::NO_CONTENT
-    );
-    server
-        .sign_in("fresh@example.com", "a long enough passphrase")
-        .await;
+    server.send(put("short")).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.send(put("a long enough passphrase")).await.status, StatusCode::NO_CONTENT);
+    server.sign_in("fresh@example.com", "a long enough passphrase").await;
 
     let anonymous = Request::put("/v1/readers/me/password")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(r#"{"password":"a long enough passphrase"}"#))
         .unwrap();
-    server
-        .send(anonymous)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    server.send(anonymous).await.problem(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -395,30 +300,14 @@ async fn signing_out_everywhere_ends_every_session_of_the_reader() {
     let laptop = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let other_reader = server.sign_in(READER, PASSWORD).await;
 
-    let reply = server
-        .delete("/v1/sessions?all=true", phone["access_token"].as_str())
-        .await;
+    let reply = server.delete("/v1/sessions?all=true", phone["access_token"].as_str()).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
-    server
-        .locked(&laptop["access_token"])
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    server.locked(&laptop["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
     let refresh = json!({ "refresh_token": laptop["refresh_token"] }).to_string();
-    server
-        .post_json("/v1/sessions/refresh", &refresh)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    server.post_json("/v1/sessions/refresh", &refresh).await.problem(StatusCode::UNAUTHORIZED);
     // Another reader's session is untouched.
-    server
-        .locked(&other_reader["access_token"])
-        .await
-        .problem(StatusCode::FORBIDDEN);
+    server.locked(&other_reader["access_token"]).await.problem(StatusCode::FORBIDDEN);
 
-    let bad = server
-        .delete(
-            "/v1/sessions?all=maybe",
-            other_reader["access_token"].as_str(),
-        )
-        .await;
+    let bad = server.delete("/v1/sessions?all=maybe", other_reader["access_token"].as_str()).await;
     bad.problem(StatusCode::UNPROCESSABLE_ENTITY);
 }

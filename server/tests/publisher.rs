@@ -27,10 +27,7 @@ fn ec_pair() -> KeyPair {
     KeyPair {
         algorithm: Algorithm::ES256,
         private_pem: secret.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-        public_pem: secret
-            .public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .unwrap(),
+        public_pem: secret.public_key().to_public_key_pem(LineEnding::LF).unwrap(),
     }
 }
 
@@ -39,10 +36,7 @@ fn ed_pair() -> KeyPair {
     KeyPair {
         algorithm: Algorithm::EdDSA,
         private_pem: secret.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-        public_pem: secret
-            .verifying_key()
-            .to_public_key_pem(LineEnding::LF)
-            .unwrap(),
+        public_pem: secret.verifying_key().to_public_key_pem(LineEnding::LF).unwrap(),
     }
 }
 
@@ -59,10 +53,7 @@ fn sign(pair: &KeyPair, kid: Option<&str>, claims: &Value) -> String {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn claims(email: &str, tier: Option<&str>) -> Value {
@@ -92,43 +83,23 @@ async fn trusting(key_file_contents: &str) -> TestServer {
 }
 
 async fn exchange(server: &TestServer, token: &str) -> Reply {
-    server
-        .post_json(
-            "/v1/sessions/publisher",
-            &json!({ "token": token }).to_string(),
-        )
-        .await
+    server.post_json("/v1/sessions/publisher", &json!({ "token": token }).to_string()).await
 }
 
 #[tokio::test]
 async fn a_good_es256_token_signs_the_reader_in_with_the_tier_it_names() {
     let pair = ec_pair();
     let server = trusting(&pair.public_pem).await;
-    let reply = exchange(
-        &server,
-        &sign(&pair, None, &claims("Member@News.Example", Some("premium"))),
-    )
-    .await;
+    let reply = exchange(&server, &sign(&pair, None, &claims("Member@News.Example", Some("premium")))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     let session = reply.json();
     assert_eq!(session["reader"]["email"], "member@news.example");
-    assert_eq!(
-        server.locked(&session["access_token"]).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(server.locked(&session["access_token"]).await.status, StatusCode::OK);
 
     // The same member again, now without the tier: the same reader, no longer entitled.
-    let again = exchange(
-        &server,
-        &sign(&pair, None, &claims("member@news.example", None)),
-    )
-    .await
-    .json();
+    let again = exchange(&server, &sign(&pair, None, &claims("member@news.example", None))).await.json();
     assert_eq!(again["reader"]["id"], session["reader"]["id"]);
-    server
-        .locked(&again["access_token"])
-        .await
-        .problem(StatusCode::FORBIDDEN);
+    server.locked(&again["access_token"]).await.problem(StatusCode::FORBIDDEN);
     assert_eq!(server.count("readers").await, 3);
 }
 
@@ -136,11 +107,7 @@ async fn a_good_es256_token_signs_the_reader_in_with_the_tier_it_names() {
 async fn an_eddsa_token_is_accepted() {
     let pair = ed_pair();
     let server = trusting(&pair.public_pem).await;
-    let reply = exchange(
-        &server,
-        &sign(&pair, None, &claims("ed@news.example", Some("premium"))),
-    )
-    .await;
+    let reply = exchange(&server, &sign(&pair, None, &claims("ed@news.example", Some("premium")))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
 }
 
@@ -159,27 +126,12 @@ async fn an_rs256_token_is_checked_against_the_jwks_key_its_kid_names() {
           "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()) },
     ]});
     let server = trusting(&jwks.to_string()).await;
-    let good = exchange(
-        &server,
-        &sign(
-            &pair,
-            Some("rsa-2026"),
-            &claims("rsa@news.example", Some("premium")),
-        ),
-    )
-    .await;
+    let good =
+        exchange(&server, &sign(&pair, Some("rsa-2026"), &claims("rsa@news.example", Some("premium")))).await;
     assert_eq!(good.status, StatusCode::CREATED, "{}", good.text);
-    let wrong_kid = exchange(
-        &server,
-        &sign(&pair, Some("retired"), &claims("rsa@news.example", None)),
-    )
-    .await;
+    let wrong_kid = exchange(&server, &sign(&pair, Some("retired"), &claims("rsa@news.example", None))).await;
     wrong_kid.problem(StatusCode::UNAUTHORIZED);
-    let unknown_key = exchange(
-        &server,
-        &sign(&other, None, &claims("rsa@news.example", None)),
-    )
-    .await;
+    let unknown_key = exchange(&server, &sign(&other, None, &claims("rsa@news.example", None))).await;
     unknown_key.problem(StatusCode::UNAUTHORIZED);
 }
 
@@ -198,36 +150,14 @@ async fn tokens_with_a_wrong_issuer_audience_key_time_or_algorithm_are_401_and_c
     no_email.as_object_mut().unwrap().remove("email");
     let b64 = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
     let cases = [
-        (
-            "wrong issuer",
-            sign(&pair, None, &with("iss", json!("https://evil.example"))),
-        ),
-        (
-            "wrong audience",
-            sign(&pair, None, &with("aud", json!("someone-else"))),
-        ),
+        ("wrong issuer", sign(&pair, None, &with("iss", json!("https://evil.example")))),
+        ("wrong audience", sign(&pair, None, &with("aud", json!("someone-else")))),
         ("another key", sign(&stranger, None, &good)),
-        (
-            "expired",
-            sign(&pair, None, &with("exp", json!(now() - 120))),
-        ),
-        (
-            "not yet valid",
-            sign(&pair, None, &with("nbf", json!(now() + 600))),
-        ),
+        ("expired", sign(&pair, None, &with("exp", json!(now() - 120)))),
+        ("not yet valid", sign(&pair, None, &with("nbf", json!(now() + 600)))),
         ("no email", sign(&pair, None, &no_email)),
-        (
-            "bad email",
-            sign(&pair, None, &with("email", json!("not an email"))),
-        ),
-        (
-            "alg none",
-            format!(
-                "{}.{}.",
-                b64(&json!({"alg": "none", "typ": "JWT"})),
-                b64(&good)
-            ),
-        ),
+        ("bad email", sign(&pair, None, &with("email", json!("not an email")))),
+        ("alg none", format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&good))),
         (
             "HS256 with the public key as secret",
             jsonwebtoken::encode(
@@ -242,12 +172,7 @@ async fn tokens_with_a_wrong_issuer_audience_key_time_or_algorithm_are_401_and_c
     let before = server.snapshot().await;
     for (case, token) in cases {
         let reply = exchange(&server, &token).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNAUTHORIZED,
-            "{case}: {}",
-            reply.text
-        );
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{case}: {}", reply.text);
         reply.problem(StatusCode::UNAUTHORIZED);
     }
     assert_eq!(server.snapshot().await, before);
@@ -257,10 +182,6 @@ async fn tokens_with_a_wrong_issuer_audience_key_time_or_algorithm_are_401_and_c
 async fn without_a_configured_key_publisher_tokens_are_not_accepted() {
     let server = TestServer::start().await;
     let pair = ec_pair();
-    let reply = exchange(
-        &server,
-        &sign(&pair, None, &claims("m@news.example", Some("premium"))),
-    )
-    .await;
+    let reply = exchange(&server, &sign(&pair, None, &claims("m@news.example", Some("premium")))).await;
     reply.problem(StatusCode::SERVICE_UNAVAILABLE);
 }

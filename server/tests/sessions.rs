@@ -9,10 +9,7 @@ use common::*;
 async fn signing_in_returns_tokens_and_the_reader_with_a_normalised_email() {
     let server = TestServer::start().await;
     let reply = server
-        .post_json(
-            "/v1/sessions",
-            r#"{"email":"  Subscriber@Example.COM ","password":"paywall-demo"}"#,
-        )
+        .post_json("/v1/sessions", r#"{"email":"  Subscriber@Example.COM ","password":"paywall-demo"}"#)
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
@@ -24,10 +21,8 @@ async fn signing_in_returns_tokens_and_the_reader_with_a_normalised_email() {
     assert_eq!(server.count("sessions").await, 1);
 
     // Only the hash of the refresh token is stored.
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT refresh_hash FROM sessions")
-        .fetch_one(&server.state.db)
-        .await
-        .unwrap();
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT refresh_hash FROM sessions").fetch_one(&server.state.db).await.unwrap();
     assert_ne!(stored, body["refresh_token"].as_str().unwrap().as_bytes());
     assert_eq!(stored.len(), 32);
 }
@@ -36,18 +31,10 @@ async fn signing_in_returns_tokens_and_the_reader_with_a_normalised_email() {
 async fn a_wrong_password_and_an_unknown_email_get_the_same_401_and_write_nothing() {
     let server = TestServer::start().await;
     let before = server.snapshot().await;
-    let wrong_password = server
-        .post_json(
-            "/v1/sessions",
-            r#"{"email":"subscriber@example.com","password":"nope"}"#,
-        )
-        .await;
-    let unknown_email = server
-        .post_json(
-            "/v1/sessions",
-            r#"{"email":"nobody@example.com","password":"paywall-demo"}"#,
-        )
-        .await;
+    let wrong_password =
+        server.post_json("/v1/sessions", r#"{"email":"subscriber@example.com","password":"nope"}"#).await;
+    let unknown_email =
+        server.post_json("/v1/sessions", r#"{"email":"nobody@example.com","password":"paywall-demo"}"#).await;
     wrong_password.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password.text, unknown_email.text);
     assert_eq!(wrong_password.status, unknown_email.status);
@@ -61,10 +48,7 @@ async fn a_refresh_token_buys_one_new_pair_and_then_stops_working() {
     let old = first["refresh_token"].as_str().unwrap();
 
     let reply = server
-        .post_json(
-            "/v1/sessions/refresh",
-            &serde_json::json!({ "refresh_token": old }).to_string(),
-        )
+        .post_json("/v1/sessions/refresh", &serde_json::json!({ "refresh_token": old }).to_string())
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
@@ -77,10 +61,7 @@ async fn a_refresh_token_buys_one_new_pair_and_then_stops_working() {
     // Spending the old token again is refused and changes nothing.
     let before = server.snapshot().await;
     let reused = server
-        .post_json(
-            "/v1/sessions/refresh",
-            &serde_json::json!({ "refresh_token": old }).to_string(),
-        )
+        .post_json("/v1/sessions/refresh", &serde_json::json!({ "refresh_token": old }).to_string())
         .await;
     reused.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(server.snapshot().await, before);
@@ -88,10 +69,7 @@ async fn a_refresh_token_buys_one_new_pair_and_then_stops_working() {
     // The new one still works, once.
     let next = second["refresh_token"].as_str().unwrap();
     let third = server
-        .post_json(
-            "/v1/sessions/refresh",
-            &serde_json::json!({ "refresh_token": next }).to_string(),
-        )
+        .post_json("/v1/sessions/refresh", &serde_json::json!({ "refresh_token": next }).to_string())
         .await;
     assert_eq!(third.status, StatusCode::OK);
     assert_eq!(server.count("sessions").await, 1);
@@ -100,9 +78,7 @@ async fn a_refresh_token_buys_one_new_pair_and_then_stops_working() {
 #[tokio::test]
 async fn an_unknown_refresh_token_is_a_401() {
     let server = TestServer::start().await;
-    let reply = server
-        .post_json("/v1/sessions/refresh", r#"{"refresh_token":"made-up"}"#)
-        .await;
+    let reply = server.post_json("/v1/sessions/refresh", r#"{"refresh_token":"made-up"}"#).await;
     reply.problem(StatusCode::UNAUTHORIZED);
 }
 
@@ -116,9 +92,7 @@ async fn signing_out_ends_the_session_for_its_access_and_refresh_tokens() {
     let reply = server.delete("/v1/sessions", Some(access)).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
 
-    let locked = server
-        .get(&format!("/v1/articles/{ARTICLE}/locked"), Some(access))
-        .await;
+    let locked = server.get(&format!("/v1/articles/{ARTICLE}/locked"), Some(access)).await;
     locked.problem(StatusCode::UNAUTHORIZED);
     assert_no_locked_text(&locked.text);
     let refresh = server
@@ -129,10 +103,7 @@ async fn signing_out_ends_the_session_for_its_access_and_refresh_tokens() {
         .await;
     refresh.problem(StatusCode::UNAUTHORIZED);
     // Signing out twice is refused: the session is gone.
-    server
-        .delete("/v1/sessions", Some(access))
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    server.delete("/v1/sessions", Some(access)).await.problem(StatusCode::UNAUTHORIZED);
 
     // The reader's other session is untouched.
     let other = server.locked(&other_device["access_token"]).await;
@@ -142,14 +113,8 @@ async fn signing_out_ends_the_session_for_its_access_and_refresh_tokens() {
 #[tokio::test]
 async fn signing_out_needs_a_valid_token() {
     let server = TestServer::start().await;
-    server
-        .delete("/v1/sessions", None)
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
-    server
-        .delete("/v1/sessions", Some("junk"))
-        .await
-        .problem(StatusCode::UNAUTHORIZED);
+    server.delete("/v1/sessions", None).await.problem(StatusCode::UNAUTHORIZED);
+    server.delete("/v1/sessions", Some("junk")).await.problem(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -161,10 +126,7 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     // A second server on the same data directory: same key, same database.

@@ -37,18 +37,10 @@ async fn preflight(server: &TestServer, origin: &str) -> Reply {
 #[tokio::test]
 async fn only_configured_origins_may_call_the_api_from_a_browser() {
     let server =
-        TestServer::start_with(|config| config.cors_origins = vec!["https://news.example".into()])
-            .await;
+        TestServer::start_with(|config| config.cors_origins = vec!["https://news.example".into()]).await;
     let allowed = preflight(&server, "https://news.example").await;
-    assert_eq!(
-        allowed.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
-        "https://news.example"
-    );
-    assert!(
-        allowed
-            .header(header::ACCESS_CONTROL_ALLOW_HEADERS)
-            .contains("authorization")
-    );
+    assert_eq!(allowed.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "https://news.example");
+    assert!(allowed.header(header::ACCESS_CONTROL_ALLOW_HEADERS).contains("authorization"));
 
     let other = preflight(&server, "https://evil.example").await;
     assert_eq!(other.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "");
@@ -58,10 +50,7 @@ async fn only_configured_origins_may_call_the_api_from_a_browser() {
         .body(Body::empty())
         .unwrap();
     let reply = server.send(request).await;
-    assert_eq!(
-        reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
-        "https://news.example"
-    );
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "https://news.example");
 }
 
 #[tokio::test]

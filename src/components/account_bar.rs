@@ -1,8 +1,8 @@
 //! The line under unlocked sections: who is signed in, Sign out, and Sign out on all devices.
 
-use yew::{AttrValue, Callback, Html, Properties, function_component, html};
+use yew::{AttrValue, Callback, Html, Properties, function_component, html, use_context};
 
-use crate::text;
+use crate::i18n::Texts;
 
 /// Who is signed in.
 #[derive(Properties, PartialEq)]
@@ -16,15 +16,16 @@ pub struct AccountBarProps {
 /// "Signed in as ... Sign out · Sign out on all devices".
 #[function_component]
 pub fn AccountBar(props: &AccountBarProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
     html! {
         <p class="account" part="account">
-            {text::SIGNED_IN_AS}{" "}<strong>{props.email.clone()}</strong>{". "}
+            {texts.signed_in_as}{" "}<strong>{props.email.clone()}</strong>{". "}
             <button type="button" class="link" part="sign-out" onclick={props.on_sign_out.reform(|_| false)}>
-                {text::SIGN_OUT}
+                {texts.sign_out}
             </button>
             {" · "}
             <button type="button" class="link" part="sign-out-everywhere" onclick={props.on_sign_out.reform(|_| true)}>
-                {text::SIGN_OUT_EVERYWHERE}
+                {texts.sign_out_everywhere}
             </button>
         </p>
     }

@@ -3,15 +3,18 @@
 
 use std::rc::Rc;
 
-use web_sys::Element;
-use yew::{AttrValue, Html, Properties, create_portal, function_component, html};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, FocusOptions, HtmlElement};
+use yew::{
+    AttrValue, ContextProvider, Html, Properties, create_portal, function_component, html, use_effect_with,
+};
 
 use super::account_bar::AccountBar;
 use super::prompt::Prompt;
 use super::sign_in_dialog::SignInDialog;
 use super::unlocked_sections::UnlockedSections;
-use crate::config::Config;
 use crate::hooks::use_paywall;
+use crate::i18n::Texts;
 use crate::session::Session;
 use crate::state::{Dialog, Phase, Step};
 
@@ -23,8 +26,10 @@ const STYLE: &str = include_str!("../paywall.css");
 pub struct ArticlePaywallProps {
     /// The article's id, from `data-paywall`.
     pub article_id: AttrValue,
-    /// The embed's configuration.
-    pub config: Rc<Config>,
+    /// Where Subscribe leads.
+    pub subscribe_url: AttrValue,
+    /// The reader's language.
+    pub texts: &'static Texts,
     /// The reader's session, shared with the page's other widgets.
     pub session: Rc<Session>,
     /// The publisher's `[data-paywall]` element, where events are reported.
@@ -36,37 +41,76 @@ pub struct ArticlePaywallProps {
 /// One article's paywall.
 #[function_component]
 pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
-    let paywall = use_paywall(
-        props.article_id.clone(),
-        props.session.clone(),
-        props.container.clone(),
-    );
+    let texts = props.texts;
+    let paywall =
+        use_paywall(props.article_id.clone(), props.session.clone(), props.container.clone(), texts);
     let state = &*paywall.state;
-    let body = match &state.phase {
-        Phase::Loading => html! {},
-        Phase::Locked { summary, reader } => html! {
-            <Prompt
-                titles={Rc::new(summary.locked_section_titles.clone())}
-                reader={reader.clone()}
-                subscribe_url={AttrValue::from(props.config.subscribe_url.clone())}
-                on_sign_in={paywall.show.reform(|()| Step::Email)}
-                on_sign_out={paywall.sign_out.reform(|()| false)}
-            />
-        },
-        Phase::Unlocked { reader, sections } => html! {
-            <>
-                {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
-                <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()} />
-            </>
-        },
-        Phase::Failed(message) => {
-            html! { <p class="failed" part="message" role="status">{message.clone()}</p> }
-        }
+
+    {
+        // When sections replace the prompt the reader was looking at, reading goes on at the
+        // first of them: focus moves to its heading, without scrolling anything.
+        let host = props.unlocked_host.clone();
+        use_effect_with(state.phase.clone(), move |phase| {
+            if let Phase::Unlocked { announce: true, .. } = phase
+                && let Ok(Some(heading)) = host.query_selector("h2")
+                && let Ok(heading) = heading.dyn_into::<HtmlElement>()
+            {
+                let options = FocusOptions::new();
+                options.set_prevent_scroll(true);
+                let _ = heading.focus_with_options(&options);
+            }
+        });
+    }
+
+    let (body, announcement) = match &state.phase {
+        Phase::Loading => (html! {}, ""),
+        Phase::Locked { summary, reader } => (
+            html! {
+                <Prompt
+                    titles={Rc::new(summary.locked_section_titles.clone())}
+                    reader={reader.clone()}
+                    subscribe_url={props.subscribe_url.clone()}
+                    dialog_open={state.dialog != Dialog::Closed}
+                    on_sign_in={paywall.show.reform(|()| Step::Email)}
+                    on_subscribe={paywall.subscribe_click.clone()}
+                    on_sign_out={paywall.sign_out.reform(|()| false)}
+                />
+            },
+            "",
+        ),
+        Phase::Unlocked { reader, sections, announce } => (
+            html! {
+                <>
+                    {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
+                    <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()} />
+                </>
+            },
+            if *announce { texts.unlocked } else { "" },
+        ),
+        Phase::Failed { message, retry } => (
+            html! {
+                <div class="failed" part="prompt">
+                    <p>{message.clone()}</p>
+                    if *retry {
+                        <button type="button" class="button" part="retry" onclick={paywall.retry.reform(|_| ())}>
+                            {texts.retry}
+                        </button>
+                    }
+                </div>
+            },
+            "",
+        ),
+    };
+    let announcement = match &state.phase {
+        Phase::Failed { message, .. } => message.clone(),
+        _ => AttrValue::from(announcement),
     };
     html! {
-        <>
+        <ContextProvider<&'static Texts> context={texts}>
             <style>{STYLE}</style>
             {body}
+            // Announced by screen readers when it changes; never seen.
+            <p class="visually-hidden" role="status">{announcement}</p>
             if let Dialog::Open { step, status } = &state.dialog {
                 <SignInDialog
                     step={step.clone()}
@@ -78,6 +122,6 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     on_close={paywall.close_dialog.clone()}
                 />
             }
-        </>
+        </ContextProvider<&'static Texts>>
     }
 }

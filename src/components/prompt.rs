@@ -3,9 +3,13 @@
 use std::rc::Rc;
 
 use paywall_protocol::Reader;
-use yew::{AttrValue, Callback, Html, Properties, function_component, html};
+use web_sys::HtmlElement;
+use yew::{
+    AttrValue, Callback, Html, Properties, function_component, html, use_context, use_effect_with,
+    use_mut_ref, use_node_ref,
+};
 
-use crate::text;
+use crate::i18n::Texts;
 
 /// What the prompt shows.
 #[derive(Properties, PartialEq)]
@@ -16,8 +20,12 @@ pub struct PromptProps {
     pub reader: Option<Reader>,
     /// Where Subscribe leads.
     pub subscribe_url: AttrValue,
+    /// Whether the sign-in dialog is open (focus comes back to Sign in when it closes).
+    pub dialog_open: bool,
     /// The reader asked to sign in.
     pub on_sign_in: Callback<()>,
+    /// The reader followed Subscribe.
+    pub on_subscribe: Callback<()>,
     /// The reader asked to sign out.
     pub on_sign_out: Callback<()>,
 }
@@ -25,23 +33,41 @@ pub struct PromptProps {
 /// The subscribe / sign-in prompt.
 #[function_component]
 pub fn Prompt(props: &PromptProps) -> Html {
-    let including = text::including(&props.titles);
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
+    let sign_in = use_node_ref();
+    let was_open = use_mut_ref(|| false);
+    {
+        // A dialog that closes without signing in gives focus back to what opened it.
+        let sign_in = sign_in.clone();
+        use_effect_with(props.dialog_open, move |open| {
+            if !*open
+                && *was_open.borrow()
+                && let Some(button) = sign_in.cast::<HtmlElement>()
+            {
+                let _ = button.focus();
+            }
+            *was_open.borrow_mut() = *open;
+        });
+    }
+
+    let including = texts.including(&props.titles);
     let footer = match &props.reader {
         None => html! {
             <p class="sign-in">
-                {text::ALREADY_SUBSCRIBED}{" "}
-                <button type="button" class="link" part="sign-in" onclick={props.on_sign_in.reform(|_| ())}>
-                    {text::SIGN_IN_LINK}
+                {texts.already_subscribed}{" "}
+                <button ref={sign_in} type="button" class="link" part="sign-in" aria-haspopup="dialog"
+                    onclick={props.on_sign_in.reform(|_| ())}>
+                    {texts.sign_in_link}
                 </button>
             </p>
         },
         Some(reader) => html! {
             <>
-                <p class="notice" role="status">{text::NO_SUBSCRIPTION}</p>
+                <p class="notice">{texts.no_subscription}</p>
                 <p class="account">
-                    {text::SIGNED_IN_AS}{" "}<strong>{reader.email.clone()}</strong>{". "}
+                    {texts.signed_in_as}{" "}<strong>{reader.email.clone()}</strong>{". "}
                     <button type="button" class="link" part="sign-out" onclick={props.on_sign_out.reform(|_| ())}>
-                        {text::SIGN_OUT}
+                        {texts.sign_out}
                     </button>
                 </p>
             </>
@@ -49,11 +75,12 @@ pub fn Prompt(props: &PromptProps) -> Html {
     };
     html! {
         <section class="prompt" part="prompt" aria-labelledby="paywall-prompt-heading">
-            <h2 id="paywall-prompt-heading">{text::LOCKED_HEADING}</h2>
+            <h2 id="paywall-prompt-heading">{texts.locked_heading}</h2>
             if !including.is_empty() {
                 <p class="including">{including}</p>
             }
-            <a class="button" part="subscribe" href={props.subscribe_url.clone()}>{text::SUBSCRIBE}</a>
+            <a class="button" part="subscribe" href={props.subscribe_url.clone()}
+                onclick={props.on_subscribe.reform(|_| ())}>{texts.subscribe}</a>
             {footer}
         </section>
     }

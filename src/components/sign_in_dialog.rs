@@ -5,12 +5,12 @@
 use paywall_protocol::{CodeSignIn, PasswordSignIn};
 use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, SubmitEvent};
 use yew::{
-    AttrValue, Callback, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
-    html, use_effect_with, use_node_ref, use_state,
+    AttrValue, Callback, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component, html,
+    use_context, use_effect_with, use_node_ref, use_state,
 };
 
+use crate::i18n::Texts;
 use crate::state::{Status, Step};
-use crate::text;
 
 /// What the dialog shows and reports.
 #[derive(Properties, PartialEq)]
@@ -34,6 +34,7 @@ pub struct SignInDialogProps {
 /// The sign-in dialog.
 #[function_component]
 pub fn SignInDialog(props: &SignInDialogProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
     let dialog = use_node_ref();
     let first_input = use_node_ref();
     let email = use_state(String::new);
@@ -61,27 +62,18 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
     }
 
     let submit = {
-        let (step, email, code, password) = (
-            props.step.clone(),
-            email.clone(),
-            code.clone(),
-            password.clone(),
-        );
-        let (on_request_code, on_code, on_password) = (
-            props.on_request_code.clone(),
-            props.on_code.clone(),
-            props.on_password.clone(),
-        );
+        let (step, email, code, password) =
+            (props.step.clone(), email.clone(), code.clone(), password.clone());
+        let (on_request_code, on_code, on_password) =
+            (props.on_request_code.clone(), props.on_code.clone(), props.on_password.clone());
         Callback::from(move |()| match &step {
             Step::Email => on_request_code.emit((*email).clone()),
-            Step::Code { email } => on_code.emit(CodeSignIn {
-                email: email.to_string(),
-                code: (*code).clone(),
-            }),
-            Step::Password => on_password.emit(PasswordSignIn {
-                email: (*email).clone(),
-                password: (*password).clone(),
-            }),
+            Step::Code { email } => {
+                on_code.emit(CodeSignIn { email: email.to_string(), code: (*code).clone() })
+            }
+            Step::Password => {
+                on_password.emit(PasswordSignIn { email: (*email).clone(), password: (*password).clone() })
+            }
         })
     };
     let onsubmit = submit.reform(|event: SubmitEvent| event.prevent_default());
@@ -93,48 +85,48 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
 
     let (heading, hint, fields, primary, others) = match &props.step {
         Step::Email => (
-            text::EMAIL_HEADING,
-            Some(AttrValue::from(text::EMAIL_HINT)),
-            email_field(&email, &first_input),
-            text::SEND_CODE,
-            link(text::USE_PASSWORD, show(Step::Password)),
+            texts.email_heading,
+            Some(AttrValue::from(texts.email_hint)),
+            email_field(texts, &email, &first_input),
+            texts.send_code,
+            link(texts.use_password, show(Step::Password)),
         ),
         Step::Code { email: sent_to } => (
-            text::CODE_HEADING,
-            Some(AttrValue::from(text::code_sent(sent_to))),
+            texts.code_heading,
+            Some(AttrValue::from(texts.code_sent(sent_to))),
             html! {
                 <>
-                    <label for="paywall-code">{text::CODE}</label>
+                    <label for="paywall-code">{texts.code}</label>
                     <input ref={first_input.clone()} id="paywall-code" part="input" name="code" type="text"
                         inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
                         required=true value={(*code).clone()} oninput={keep(&code)} />
                 </>
             },
-            text::SIGN_IN,
+            texts.sign_in,
             html! {
                 <>
-                    {link(text::RESEND_CODE, props.on_request_code.reform({
+                    {link(texts.resend_code, props.on_request_code.reform({
                         let sent_to = sent_to.to_string();
                         move |_| sent_to.clone()
                     }))}
-                    {link(text::OTHER_EMAIL, show(Step::Email))}
+                    {link(texts.other_email, show(Step::Email))}
                 </>
             },
         ),
         Step::Password => (
-            text::PASSWORD_HEADING,
+            texts.password_heading,
             None,
             html! {
                 <>
-                    {email_field(&email, &first_input)}
-                    <label for="paywall-password">{text::PASSWORD}</label>
+                    {email_field(texts, &email, &first_input)}
+                    <label for="paywall-password">{texts.password}</label>
                     <input id="paywall-password" part="input" name="password" type="password"
                         autocomplete="current-password" required=true value={(*password).clone()}
                         oninput={keep(&password)} />
                 </>
             },
-            text::SIGN_IN,
-            link(text::USE_CODE, show(Step::Email)),
+            texts.sign_in,
+            link(texts.use_code, show(Step::Email)),
         ),
     };
     let error = match &props.status {
@@ -142,7 +134,7 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
             <div class="error" part="error" role="alert">
                 <p>{message.clone()}</p>
                 if *retry {
-                    <button type="button" class="link" onclick={submit.reform(|_| ())}>{text::RETRY}</button>
+                    <button type="button" class="link" onclick={submit.reform(|_| ())}>{texts.retry}</button>
                 }
             </div>
         },
@@ -160,20 +152,20 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
                 {fields}
                 {error}
                 <button type="submit" class="button" part="submit" disabled={busy}>
-                    { if busy { text::WORKING } else { primary } }
+                    { if busy { texts.working } else { primary } }
                 </button>
                 <p class="other-ways">{others}</p>
             </form>
-            <button type="button" class="close" part="close" aria-label={text::CLOSE}
+            <button type="button" class="close" part="close" aria-label={texts.close}
                 onclick={props.on_close.reform(|_| ())}>{"×"}</button>
         </dialog>
     }
 }
 
-fn email_field(email: &UseStateHandle<String>, input: &NodeRef) -> Html {
+fn email_field(texts: &Texts, email: &UseStateHandle<String>, input: &NodeRef) -> Html {
     html! {
         <>
-            <label for="paywall-email">{text::EMAIL}</label>
+            <label for="paywall-email">{texts.email}</label>
             <input ref={input.clone()} id="paywall-email" part="input" name="email" type="email"
                 autocomplete="email" required=true value={(**email).clone()} oninput={keep(email)} />
         </>

@@ -25,12 +25,9 @@ pub fn UnlockedSections(props: &UnlockedSectionsProps) -> Html {
         sections
             .iter()
             .map(|section| {
-                let fragment = document
-                    .as_ref()
-                    .and_then(|document| sanitize::fragment(document, &section.html));
-                let holder = document
-                    .as_ref()
-                    .and_then(|document| dom::create_element(document, "div").ok());
+                let fragment =
+                    document.as_ref().and_then(|document| sanitize::fragment(document, &section.html));
+                let holder = document.as_ref().and_then(|document| dom::create_element(document, "div").ok());
                 match (fragment, holder) {
                     (Some(fragment), Some(holder)) => {
                         let _ = holder.append_child(&fragment);
@@ -45,7 +42,7 @@ pub fn UnlockedSections(props: &UnlockedSectionsProps) -> Html {
     html! {
         { for props.sections.iter().zip(bodies.iter()).map(|(section, body)| html! {
             <section class="paywall-section" data-paywall-section="">
-                <h2>{section.title.clone()}</h2>
+                <h2 tabindex="-1">{section.title.clone()}</h2>
                 {body.clone()}
             </section>
         }) }

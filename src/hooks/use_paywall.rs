@@ -9,15 +9,14 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 use yew::{
-    AttrValue, Callback, UseReducerDispatcher, UseReducerHandle, hook, use_effect_with, use_memo,
-    use_reducer,
+    AttrValue, Callback, UseReducerDispatcher, UseReducerHandle, hook, use_effect_with, use_memo, use_reducer,
 };
 
 use crate::error::Error;
 use crate::events::emit;
+use crate::i18n::{Texts, worth_retrying};
 use crate::session::{Change, Session};
-use crate::state::{Action, Phase, State, Step};
-use crate::text;
+use crate::state::{Action, Dialog, Phase, State, Step};
 
 /// The widget's state and what the reader can do.
 pub struct PaywallHandle {
@@ -35,6 +34,10 @@ pub struct PaywallHandle {
     pub sign_in: Callback<PasswordSignIn>,
     /// Ends the session (`true`: every session of the reader) and brings the prompt back.
     pub sign_out: Callback<bool>,
+    /// Loads again after a failure.
+    pub retry: Callback<()>,
+    /// Reports that the reader followed Subscribe.
+    pub subscribe_click: Callback<()>,
 }
 
 /// Runs one article's paywall: on mount, restores a stored session (showing the locked sections
@@ -45,26 +48,21 @@ pub fn use_paywall(
     article_id: AttrValue,
     session: Rc<Session>,
     container: Element,
+    texts: &'static Texts,
 ) -> PaywallHandle {
     let state = use_reducer(State::default);
     let flow = use_memo((), {
         let dispatch = state.dispatcher();
-        move |()| Flow {
-            article_id,
-            session,
-            container,
-            dispatch,
-            generation: Rc::new(Cell::new(0)),
-        }
+        move |()| Flow { article_id, session, container, texts, dispatch, generation: Rc::new(Cell::new(0)) }
     });
 
     {
         let flow = flow.clone();
         use_effect_with((), move |_| {
             let listener = flow.clone();
-            let subscription = flow
-                .session
-                .subscribe(Callback::from(move |change| listener.on_change(change)));
+            let subscription =
+                flow.session.subscribe(Callback::from(move |change| listener.on_change(change)));
+            flow.emit("ready", &[]);
             let first = flow.clone();
             spawn_local(async move { first.load_first().await });
             move || drop(subscription)
@@ -74,25 +72,26 @@ pub fn use_paywall(
         let flow = flow.clone();
         use_effect_with(state.phase.clone(), move |phase| flow.report(phase));
     }
+    {
+        let flow = flow.clone();
+        use_effect_with(state.dialog != Dialog::Closed, move |open| {
+            if *open {
+                flow.emit("dialog-open", &[]);
+            }
+        });
+    }
 
     let dispatch = state.dispatcher();
     let show = Callback::from(move |step| dispatch.dispatch(Action::Show(step)));
     let dispatch = state.dispatcher();
     let close_dialog = Callback::from(move |()| dispatch.dispatch(Action::CloseDialog));
-    let request_code =
-        flow.action(|flow, email: String| async move { flow.request_code(email).await });
+    let request_code = flow.action(|flow, email: String| async move { flow.request_code(email).await });
     let sign_in_with_code = flow.action(|flow, code: CodeSignIn| async move {
-        let result = flow
-            .session
-            .sign_in_with_code(&code.email, &code.code)
-            .await;
+        let result = flow.session.sign_in_with_code(&code.email, &code.code).await;
         flow.after_sign_in(result);
     });
     let sign_in = flow.action(|flow, credentials: PasswordSignIn| async move {
-        let result = flow
-            .session
-            .sign_in(&credentials.email, &credentials.password)
-            .await;
+        let result = flow.session.sign_in(&credentials.email, &credentials.password).await;
         flow.after_sign_in(result);
     });
     let sign_out = flow.action(|flow, everywhere: bool| async move {
@@ -100,6 +99,18 @@ pub fn use_paywall(
             flow.report_error(&error);
         }
     });
+    let retry = {
+        let flow = flow.clone();
+        Callback::from(move |()| {
+            flow.dispatch.dispatch(Action::Retry);
+            let flow = flow.clone();
+            spawn_local(async move { flow.load().await });
+        })
+    };
+    let subscribe_click = {
+        let flow = flow.clone();
+        Callback::from(move |()| flow.emit("subscribe-click", &[]))
+    };
     PaywallHandle {
         state,
         show,
@@ -108,6 +119,8 @@ pub fn use_paywall(
         sign_in_with_code,
         sign_in,
         sign_out,
+        retry,
+        subscribe_click,
     }
 }
 
@@ -116,6 +129,7 @@ struct Flow {
     article_id: AttrValue,
     session: Rc<Session>,
     container: Element,
+    texts: &'static Texts,
     dispatch: UseReducerDispatcher<State>,
     /// Counts loads, so that an answer to an older one never overwrites a newer one.
     generation: Rc<Cell<u32>>,
@@ -154,10 +168,9 @@ impl Flow {
             match self.session.locked(&self.article_id).await {
                 Ok(locked) => {
                     if let Some(reader) = self.session.reader().filter(|_| current()) {
-                        return self.dispatch.dispatch(Action::Unlocked {
-                            reader,
-                            sections: locked.sections,
-                        });
+                        return self
+                            .dispatch
+                            .dispatch(Action::Unlocked { reader, sections: locked.sections });
                     }
                 }
                 Err(error) if error.reason() == Some(Reason::NoSubscription) => {
@@ -175,37 +188,28 @@ impl Flow {
         }
     }
 
-    /// The shared session signed in or out, here or elsewhere.
+    /// The shared session signed in or out, here or elsewhere, or asked for a fresh look.
     fn on_change(self: &Rc<Self>, change: Change) {
-        let flow = self.clone();
         match change {
             Change::SignedIn => {
-                let email = self
-                    .session
-                    .reader()
-                    .map(|reader| reader.email)
-                    .unwrap_or_default();
-                emit(
-                    &self.container,
-                    "signed-in",
-                    &[("email", JsValue::from_str(&email))],
-                );
+                let email = self.session.reader().map(|reader| reader.email).unwrap_or_default();
+                self.emit("signed-in", &[("email", JsValue::from_str(&email))]);
             }
             Change::SignedOut => {
                 self.dispatch.dispatch(Action::SignedOut);
-                emit(&self.container, "signed-out", &[]);
+                self.emit("signed-out", &[]);
             }
+            Change::Refresh => {}
         }
+        let flow = self.clone();
         spawn_local(async move { flow.load().await });
     }
 
     async fn request_code(&self, email: String) {
         match self.session.request_code(&email, return_to()).await {
             Ok(sent) => {
-                self.dispatch.dispatch(Action::Show(Step::Code {
-                    email: sent.email.into(),
-                }));
-                emit(&self.container, "code-sent", &[]);
+                self.dispatch.dispatch(Action::Show(Step::Code { email: sent.email.into() }));
+                self.emit("code-sent", &[]);
             }
             Err(error) => self.fail(&error),
         }
@@ -219,54 +223,38 @@ impl Flow {
     }
 
     fn fail(&self, error: &Error) {
-        let message = text::error_message(error).into();
-        self.dispatch.dispatch(Action::Failed {
-            message,
-            retry: text::worth_retrying(error),
-        });
+        let message = self.texts.error(error).into();
+        self.dispatch.dispatch(Action::Failed { message, retry: worth_retrying(error) });
         self.report_error(error);
     }
 
     fn report_error(&self, error: &Error) {
         let status = error.status().map_or(JsValue::NULL, JsValue::from);
-        emit(
-            &self.container,
-            "error",
-            &[
-                ("message", JsValue::from_str(&error.to_string())),
-                ("status", status),
-            ],
-        );
+        self.emit("error", &[("message", JsValue::from_str(&error.to_string())), ("status", status)]);
+    }
+
+    /// Dispatches `paywall:<name>` on the container, with the article's id in the detail.
+    fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
+        let mut fields = vec![("articleId", JsValue::from_str(&self.article_id))];
+        fields.extend(detail.iter().cloned());
+        emit(&self.container, name, &fields);
     }
 
     /// Reports the phases a publisher's scripts care about.
     fn report(&self, phase: &Phase) {
-        let article = ("articleId", JsValue::from_str(&self.article_id));
         match phase {
             Phase::Locked { summary, reader } => {
-                let titles: js_sys::Array = summary
-                    .locked_section_titles
-                    .iter()
-                    .map(|t| JsValue::from_str(t))
-                    .collect();
-                emit(
-                    &self.container,
+                let titles: js_sys::Array =
+                    summary.locked_section_titles.iter().map(|t| JsValue::from_str(t)).collect();
+                self.emit(
                     "locked",
-                    &[
-                        article,
-                        ("lockedSections", titles.into()),
-                        ("signedIn", reader.is_some().into()),
-                    ],
+                    &[("lockedSections", titles.into()), ("signedIn", reader.is_some().into())],
                 );
             }
             Phase::Unlocked { sections, .. } => {
-                emit(
-                    &self.container,
-                    "unlocked",
-                    &[article, ("sections", JsValue::from(sections.len() as u32))],
-                );
+                self.emit("unlocked", &[("sections", JsValue::from(sections.len() as u32))]);
             }
-            Phase::Loading | Phase::Failed(_) => {}
+            Phase::Loading | Phase::Failed { .. } => {}
         }
     }
 }

@@ -17,9 +17,7 @@ const NIGHTLY_RUSTFLAGS: &str =
 /// is one, else (or if that fails) on stable.
 pub fn widget() -> Result<(), Failed> {
     if setup::nightly_for_size() {
-        run::step(
-            "Building the widget (nightly, std rebuilt for size: wasm-pack build --profile widget)",
-        );
+        run::step("Building the widget (nightly, std rebuilt for size: wasm-pack build --profile widget)");
         let mut build = wasm_pack_build();
         build
             .env("RUSTUP_TOOLCHAIN", "nightly")
@@ -39,16 +37,7 @@ pub fn widget() -> Result<(), Failed> {
 fn wasm_pack_build() -> Command {
     let mut build = command("wasm-pack");
     build
-        .args([
-            "build",
-            "--profile",
-            "widget",
-            "--target",
-            "web",
-            "--out-dir",
-            "www/pkg",
-            "--no-pack",
-        ])
+        .args(["build", "--profile", "widget", "--target", "web", "--out-dir", "www/pkg", "--no-pack"])
         .current_dir(root())
         .env("PATH", path_with_tools());
     build
@@ -57,7 +46,5 @@ fn wasm_pack_build() -> Command {
 /// Builds the server binary in release mode.
 pub fn server() -> Result<(), Failed> {
     run::step("Building the server (release)");
-    run::cargo()
-        .args(["build", "--release", "--package", "paywall-server"])
-        .status_ok("cargo build")
+    run::cargo().args(["build", "--release", "--package", "paywall-server"]).status_ok("cargo build")
 }

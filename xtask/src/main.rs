@@ -31,9 +31,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "demo" => demo(),
         "test" => test(),
-        "size" => setup::for_building()
-            .and_then(|()| build::widget())
-            .and_then(|()| size::report()),
+        "size" => setup::for_building().and_then(|()| build::widget()).and_then(|()| size::report()),
         "setup" => setup::everything(),
         "bench" => bench(),
         _ => {
@@ -58,9 +56,7 @@ fn demo() -> Result<(), Failed> {
     run::step("Starting the paywall server (Ctrl-C stops it)");
     let addr = std::env::var("PAYWALL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     println!("    the demo article will be at http://{addr}/");
-    println!(
-        "    demo readers: subscriber@example.com and reader@example.com, password paywall-demo"
-    );
+    println!("    demo readers: subscriber@example.com and reader@example.com, password paywall-demo");
     run::command(root().join("target/release/paywall-server"))
         .current_dir(root())
         .env("PAYWALL_SITE", root())
@@ -71,9 +67,7 @@ fn demo() -> Result<(), Failed> {
 fn test() -> Result<(), Failed> {
     setup::everything()?;
     run::step("Native tests (cargo test --workspace)");
-    run::cargo()
-        .args(["test", "--workspace"])
-        .status_ok("cargo test")?;
+    run::cargo().args(["test", "--workspace"]).status_ok("cargo test")?;
 
     run::step("Widget tests in headless Chromium (wasm-pack test --headless --chrome)");
     run::command("wasm-pack")
@@ -89,10 +83,7 @@ fn test() -> Result<(), Failed> {
     run::command("npm")
         .args(["test", "--silent"])
         .current_dir(root().join("e2e"))
-        .env(
-            "PAYWALL_SERVER_BIN",
-            root().join("target/debug/paywall-server"),
-        )
+        .env("PAYWALL_SERVER_BIN", root().join("target/debug/paywall-server"))
         .env("PAYWALL_SITE", root())
         .status_ok("end-to-end tests")
 }
@@ -106,18 +97,12 @@ fn bench() -> Result<(), Failed> {
     run::command("node")
         .arg("bench-code-sign-in.mjs")
         .current_dir(root().join("e2e"))
-        .env(
-            "PAYWALL_SERVER_BIN",
-            root().join("target/release/paywall-server"),
-        )
+        .env("PAYWALL_SERVER_BIN", root().join("target/release/paywall-server"))
         .env("PAYWALL_SITE", root())
         .status_ok("the benchmark")
 }
 
 /// The workspace root.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
 }

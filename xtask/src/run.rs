@@ -43,9 +43,6 @@ impl Run for Command {
 
     fn output_text(&mut self) -> Option<String> {
         let output = self.output().ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     }
 }

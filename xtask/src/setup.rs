@@ -55,14 +55,9 @@ fn have(what: &str) {
 /// `rust-src` and wasm target are added if missing). No nightly is installed by this command:
 /// without one the widget is built with stable, a little larger.
 pub fn nightly_for_size() -> bool {
-    let toolchains = command("rustup")
-        .args(["toolchain", "list"])
-        .output_text()
-        .unwrap_or_default();
+    let toolchains = command("rustup").args(["toolchain", "list"]).output_text().unwrap_or_default();
     if !toolchains.lines().any(|line| line.starts_with("nightly")) {
-        println!(
-            "    - no nightly toolchain: the widget is built with stable (about 16 KB gzip larger)"
-        );
+        println!("    - no nightly toolchain: the widget is built with stable (about 16 KB gzip larger)");
         return false;
     }
     let components = command("rustup")
@@ -91,27 +86,19 @@ pub fn nightly_for_size() -> bool {
 }
 
 fn wasm_target() -> Result<(), Failed> {
-    let installed = command("rustup")
-        .args(["target", "list", "--installed"])
-        .output_text()
-        .unwrap_or_default();
+    let installed =
+        command("rustup").args(["target", "list", "--installed"]).output_text().unwrap_or_default();
     if installed.lines().any(|line| line.trim() == WASM_TARGET) {
         have(WASM_TARGET);
         return Ok(());
     }
     run::step(&format!("Installing the {WASM_TARGET} target"));
-    command("rustup")
-        .args(["target", "add", WASM_TARGET])
-        .status_ok("rustup target add")
+    command("rustup").args(["target", "add", WASM_TARGET]).status_ok("rustup target add")
 }
 
 /// The version a tool reports, if it runs.
 fn version_of(program: impl AsRef<std::ffi::OsStr>) -> String {
-    command(program)
-        .arg("--version")
-        .env("PATH", path_with_tools())
-        .output_text()
-        .unwrap_or_default()
+    command(program).arg("--version").env("PATH", path_with_tools()).output_text().unwrap_or_default()
 }
 
 fn wasm_pack() -> Result<(), Failed> {
@@ -120,26 +107,15 @@ fn wasm_pack() -> Result<(), Failed> {
         return Ok(());
     }
     // npm's wasm-pack downloads its binary from GitHub; building it from crates.io works.
-    run::step(&format!(
-        "Installing wasm-pack {WASM_PACK_VERSION} (about 2 minutes)"
-    ));
+    run::step(&format!("Installing wasm-pack {WASM_PACK_VERSION} (about 2 minutes)"));
     run::cargo()
-        .args([
-            "install",
-            "wasm-pack",
-            "--version",
-            WASM_PACK_VERSION,
-            "--locked",
-        ])
+        .args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"])
         .status_ok("cargo install wasm-pack")
 }
 
 fn wasm_bindgen() -> Result<(), Failed> {
     let version = locked_version("wasm-bindgen")?;
-    if version_of(cargo_bin().join("wasm-bindgen"))
-        .split_whitespace()
-        .nth(1)
-        == Some(version.as_str())
+    if version_of(cargo_bin().join("wasm-bindgen")).split_whitespace().nth(1) == Some(version.as_str())
         && cargo_bin().join("wasm-bindgen-test-runner").exists()
     {
         have(&format!("wasm-bindgen-cli {version}"));
@@ -147,9 +123,7 @@ fn wasm_bindgen() -> Result<(), Failed> {
     }
     // Without a matching wasm-bindgen on PATH, wasm-pack would try to download one.
     // Not `--locked`: its lockfile pins a crate version this registry lacks.
-    run::step(&format!(
-        "Installing wasm-bindgen-cli {version}, matching Cargo.lock (about 2 minutes)"
-    ));
+    run::step(&format!("Installing wasm-bindgen-cli {version}, matching Cargo.lock (about 2 minutes)"));
     run::cargo()
         .args(["install", "wasm-bindgen-cli", "--version", &version])
         .status_ok("cargo install wasm-bindgen-cli")
@@ -175,49 +149,28 @@ fn wasm_opt() -> Result<(), Failed> {
         have(&format!("wasm-opt {major} (.tools)"));
         return Ok(());
     }
-    run::step(&format!(
-        "Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into .tools"
-    ));
+    run::step(&format!("Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into .tools"));
     command("npm")
-        .args([
-            "install",
-            "--prefix",
-            ".tools",
-            "--no-save",
-            "--no-audit",
-            "--no-fund",
-        ])
+        .args(["install", "--prefix", ".tools", "--no-save", "--no-audit", "--no-fund"])
         .arg(format!("binaryen@{BINARYEN_VERSION}"))
         .current_dir(root())
         .status_ok("npm install binaryen")
 }
 
 fn chromium() -> Result<(), Failed> {
-    let (browser, driver) = (
-        Path::new("/usr/bin/chromium"),
-        Path::new("/usr/bin/chromedriver"),
-    );
+    let (browser, driver) = (Path::new("/usr/bin/chromium"), Path::new("/usr/bin/chromedriver"));
     if browser.exists() && driver.exists() {
         have("chromium and chromedriver");
         return Ok(());
     }
     run::step("Installing Chromium and chromedriver from Debian (apt-get)");
-    let as_root = command("id")
-        .arg("-u")
-        .output_text()
-        .is_some_and(|uid| uid.trim() == "0");
+    let as_root = command("id").arg("-u").output_text().is_some_and(|uid| uid.trim() == "0");
     let apt = |args: &[&str]| {
-        let mut apt = if as_root {
-            command("apt-get")
-        } else {
-            command("sudo")
-        };
+        let mut apt = if as_root { command("apt-get") } else { command("sudo") };
         if !as_root {
             apt.args(["-n", "apt-get"]);
         }
-        apt.args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status_ok("apt-get")
+        apt.args(args).env("DEBIAN_FRONTEND", "noninteractive").status_ok("apt-get")
     };
     apt(&["update", "-qq"])?;
     apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
@@ -225,17 +178,11 @@ fn chromium() -> Result<(), Failed> {
 
 fn e2e_packages() -> Result<(), Failed> {
     let e2e = root().join("e2e");
-    if e2e
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
+    if e2e.join("node_modules/playwright-core/package.json").exists() {
         have("end-to-end packages (e2e/node_modules)");
         return Ok(());
     }
     // playwright-core only: the `playwright` package would try to download browsers.
     run::step("Installing the end-to-end test packages (npm ci in e2e/)");
-    command("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(e2e)
-        .status_ok("npm ci")
+    command("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(e2e).status_ok("npm ci")
 }

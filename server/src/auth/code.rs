@@ -34,9 +34,7 @@ impl CodeHasher {
     pub fn from_secret(secret: &[u8]) -> Self {
         let mut mac = Self::mac(b"paywall sign-in codes v1");
         mac.update(secret);
-        CodeHasher {
-            key: mac.finalize().into_bytes().into(),
-        }
+        CodeHasher { key: mac.finalize().into_bytes().into() }
     }
 
     fn mac(key: &[u8]) -> Hmac<Sha256> {

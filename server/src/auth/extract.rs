@@ -22,36 +22,22 @@ pub struct Reader {
 impl FromRequestParts<AppState> for Reader {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(AppError::InvalidToken("Sign in to read this."))?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header =
+            parts.headers.get(AUTHORIZATION).ok_or(AppError::InvalidToken("Sign in to read this."))?;
         let token = header
             .to_str()
             .ok()
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|token| !token.is_empty())
-            .ok_or(AppError::InvalidToken(
-                "The Authorization header must be `Bearer <token>`.",
-            ))?;
+            .ok_or(AppError::InvalidToken("The Authorization header must be `Bearer <token>`."))?;
         let claims = state.keys.verify(token)?;
-        let reader_id: i64 = claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::InvalidToken("The access token is not valid."))?;
+        let reader_id: i64 =
+            claims.sub.parse().map_err(|_| AppError::InvalidToken("The access token is not valid."))?;
         if !store::sessions::is_active(&state.db, claims.sid, reader_id).await? {
-            return Err(AppError::InvalidToken(
-                "This session has ended. Sign in again.",
-            ));
+            return Err(AppError::InvalidToken("This session has ended. Sign in again."));
         }
-        Ok(Reader {
-            id: reader_id,
-            session_id: claims.sid,
-        })
+        Ok(Reader { id: reader_id, session_id: claims.sid })
     }
 }

@@ -24,8 +24,7 @@ const CONCURRENT_CHECKS: usize = 4;
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
 fn argon2() -> Argon2<'static> {
-    let params =
-        Params::new(MEMORY_KIB, PASSES, LANES, None).expect("the argon2 parameters are valid");
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("the argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -53,10 +52,7 @@ impl PasswordHasher {
     /// A checker with a freshly made decoy hash.
     pub fn new() -> Result<Self, AppError> {
         let decoy = hash_password(&crate::random::token())?;
-        Ok(PasswordHasher {
-            decoy: decoy.into(),
-            permits: Arc::new(Semaphore::new(CONCURRENT_CHECKS)),
-        })
+        Ok(PasswordHasher { decoy: decoy.into(), permits: Arc::new(Semaphore::new(CONCURRENT_CHECKS)) })
     }
 
     /// Whether `password` matches `stored` (or, with no stored hash, the decoy: always false).
@@ -70,9 +66,7 @@ impl PasswordHasher {
             let parsed = PasswordHash::new(hash).map_err(|error| {
                 AppError::Internal(format!("a stored password hash is malformed: {error}"))
             })?;
-            let matches = argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok();
+            let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
             Ok(real && matches)
         })
         .await
@@ -92,11 +86,8 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AppError::Internal("password checks closed".into()))?;
+        let _permit =
+            self.permits.acquire().await.map_err(|_| AppError::Internal("password checks closed".into()))?;
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|error| AppError::Internal(format!("password task: {error}")))?

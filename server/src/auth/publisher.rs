@@ -47,28 +47,13 @@ impl PublisherVerifier {
         tier_claim: String,
     ) -> Result<Self, AppError> {
         let text = std::fs::read_to_string(path).map_err(|error| {
-            AppError::Internal(format!(
-                "reading the publisher key {}: {error}",
-                path.display()
-            ))
+            AppError::Internal(format!("reading the publisher key {}: {error}", path.display()))
         })?;
-        let keys = if text.trim_start().starts_with('{') {
-            jwks_keys(&text)?
-        } else {
-            vec![pem_key(&text)?]
-        };
+        let keys = if text.trim_start().starts_with('{') { jwks_keys(&text)? } else { vec![pem_key(&text)?] };
         if keys.is_empty() {
-            return Err(AppError::Internal(format!(
-                "{} holds no RS256, ES256 or EdDSA key",
-                path.display()
-            )));
+            return Err(AppError::Internal(format!("{} holds no RS256, ES256 or EdDSA key", path.display())));
         }
-        Ok(PublisherVerifier {
-            keys,
-            issuer,
-            audience,
-            tier_claim,
-        })
+        Ok(PublisherVerifier { keys, issuer, audience, tier_claim })
     }
 
     /// The reader a valid token names; anything wrong with the token is a 401.
@@ -96,9 +81,7 @@ impl PublisherVerifier {
             })?
             .claims;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
-        let email = text("email").ok_or(AppError::InvalidToken(
-            "The publisher token names no email.",
-        ))?;
+        let email = text("email").ok_or(AppError::InvalidToken("The publisher token names no email."))?;
         Ok(PublisherIdentity {
             email,
             subject: text("sub"),
@@ -121,11 +104,7 @@ fn pem_key(pem: &str) -> Result<PublisherKey, AppError> {
             "the publisher key is not an RSA, P-256 or Ed25519 public key in PEM".into(),
         ));
     };
-    Ok(PublisherKey {
-        id: None,
-        algorithm,
-        key,
-    })
+    Ok(PublisherKey { id: None, algorithm, key })
 }
 
 /// The usable keys of a JWKS document; keys for other algorithms are skipped.
@@ -134,15 +113,12 @@ fn jwks_keys(text: &str) -> Result<Vec<PublisherKey>, AppError> {
         .map_err(|error| AppError::Internal(format!("the publisher JWKS: {error}")))?;
     let mut keys = Vec::new();
     for jwk in &set.keys {
-        let declared = jwk
-            .common
-            .key_algorithm
-            .and_then(|declared| match declared {
-                KeyAlgorithm::RS256 => Some(Algorithm::RS256),
-                KeyAlgorithm::ES256 => Some(Algorithm::ES256),
-                KeyAlgorithm::EdDSA => Some(Algorithm::EdDSA),
-                _ => None,
-            });
+        let declared = jwk.common.key_algorithm.and_then(|declared| match declared {
+            KeyAlgorithm::RS256 => Some(Algorithm::RS256),
+            KeyAlgorithm::ES256 => Some(Algorithm::ES256),
+            KeyAlgorithm::EdDSA => Some(Algorithm::EdDSA),
+            _ => None,
+        });
         let implied = match &jwk.algorithm {
             AlgorithmParameters::RSA(_) => Some(Algorithm::RS256),
             AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
@@ -157,11 +133,7 @@ fn jwks_keys(text: &str) -> Result<Vec<PublisherKey>, AppError> {
             continue;
         };
         if ALGORITHMS.contains(&algorithm) && (declared.is_none() || declared == implied) {
-            keys.push(PublisherKey {
-                id: jwk.common.key_id.clone(),
-                algorithm,
-                key,
-            });
+            keys.push(PublisherKey { id: jwk.common.key_id.clone(), algorithm, key });
         }
     }
     Ok(keys)

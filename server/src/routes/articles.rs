@@ -16,21 +16,14 @@ use crate::store::{articles, subscriptions};
 
 /// The article routes.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/articles/{id}", get(summary))
-        .route("/articles/{id}/locked", get(locked))
+    Router::new().route("/articles/{id}", get(summary)).route("/articles/{id}/locked", get(locked))
 }
 
 /// `GET /v1/articles/{id}`: title, tier and the headings of the locked sections.
 async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
-    let summary = articles::summary(&state.db, &id)
-        .await?
-        .ok_or_else(|| unknown_article(&id))?;
+    let summary = articles::summary(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
     let mut response = Json(summary).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     Ok(response)
 }
 
@@ -41,9 +34,7 @@ async fn locked(
     reader: Reader,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let tier = articles::tier(&state.db, &id)
-        .await?
-        .ok_or_else(|| unknown_article(&id))?;
+    let tier = articles::tier(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
     if !subscriptions::is_entitled(&state.db, reader.id, &tier).await? {
         return Err(AppError::NoSubscription);
     }
@@ -53,16 +44,9 @@ async fn locked(
     for section in &mut sections {
         section.html = sanitize::html(&section.html);
     }
-    let mut response = Json(LockedSections {
-        article_id: id,
-        sections,
-    })
-    .into_response();
+    let mut response = Json(LockedSections { article_id: id, sections }).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
     Ok(response)
 }

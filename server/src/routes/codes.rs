@@ -28,9 +28,7 @@ async fn send_code(
     Json(body): Json<CodeRequest>,
 ) -> AppResult<(StatusCode, Json<CodeSent>)> {
     if matches!(state.mailer, Mailer::Disabled) {
-        return Err(AppError::Unavailable(
-            "Email sign-in is not set up on this server.",
-        ));
+        return Err(AppError::Unavailable("Email sign-in is not set up on this server."));
     }
     let email = readers::valid_email(&body.email).ok_or(AppError::InvalidEmail)?;
     let return_to = return_to(&state, body.return_to.as_deref())?;
@@ -38,25 +36,12 @@ async fn send_code(
     state.limits.codes_per_email.check(&email)?;
 
     let code = state.codes.generate(&email);
-    codes::replace(
-        &state.db,
-        &email,
-        &code.code_hash,
-        &code.link_hash,
-        &return_to,
-        now() + CODE_SECONDS,
-    )
-    .await?;
-    let link = format!(
-        "{}/sign-in/confirm?token={}",
-        state.public_url, code.link_token
-    );
+    codes::replace(&state.db, &email, &code.code_hash, &code.link_hash, &return_to, now() + CODE_SECONDS)
+        .await?;
+    let link = format!("{}/sign-in/confirm?token={}", state.public_url, code.link_token);
     let email_message = Email {
         to: email.clone(),
-        subject: format!(
-            "Your sign-in code for {}: {}",
-            state.config.publication, code.code
-        ),
+        subject: format!("Your sign-in code for {}: {}", state.config.publication, code.code),
         body: format!(
             "Your code to sign in to {publication} is:\n\n    {code}\n\n\
              It works once, for the next {minutes} minutes. Or open this link to sign in:\n\n{link}\n\n\
@@ -67,13 +52,7 @@ async fn send_code(
         ),
     };
     state.mailer.send(&state.db, email_message).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(CodeSent {
-            email,
-            expires_in: CODE_SECONDS as u64,
-        }),
-    ))
+    Ok((StatusCode::ACCEPTED, Json(CodeSent { email, expires_in: CODE_SECONDS as u64 })))
 }
 
 /// The page an emailed link brings the reader back to: one on this server or on a configured
@@ -83,9 +62,7 @@ fn return_to(state: &AppState, requested: Option<&str>) -> AppResult<String> {
         return Ok(format!("{}/", state.public_url));
     };
     let refused = || {
-        AppError::InvalidInput(
-            "return_to must be a page of this site or a configured publisher site.".into(),
-        )
+        AppError::InvalidInput("return_to must be a page of this site or a configured publisher site.".into())
     };
     let uri: Uri = requested.parse().map_err(|_| refused())?;
     let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
@@ -93,16 +70,8 @@ fn return_to(state: &AppState, requested: Option<&str>) -> AppResult<String> {
     };
     let origin = format!("{scheme}://{authority}");
     let allowed = origin == origin_of(&state.public_url)
-        || state
-            .config
-            .cors_origins
-            .iter()
-            .any(|allowed| allowed.trim().trim_end_matches('/') == origin);
-    if allowed && matches!(scheme, "http" | "https") {
-        Ok(requested.to_owned())
-    } else {
-        Err(refused())
-    }
+        || state.config.cors_origins.iter().any(|allowed| allowed.trim().trim_end_matches('/') == origin);
+    if allowed && matches!(scheme, "http" | "https") { Ok(requested.to_owned()) } else { Err(refused()) }
 }
 
 fn origin_of(url: &str) -> String {

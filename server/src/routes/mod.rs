@@ -56,18 +56,13 @@ fn cors(origins: &[String]) -> CorsLayer {
         .iter()
         .map(|origin| origin.trim())
         .filter(|origin| !origin.is_empty())
-        .filter_map(
-            |origin| match HeaderValue::from_str(origin.trim_end_matches('/')) {
-                Ok(value) => Some(value),
-                Err(_) => {
-                    tracing::warn!(
-                        origin,
-                        "ignoring a CORS origin that is not a valid header value"
-                    );
-                    None
-                }
-            },
-        )
+        .filter_map(|origin| match HeaderValue::from_str(origin.trim_end_matches('/')) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                tracing::warn!(origin, "ignoring a CORS origin that is not a valid header value");
+                None
+            }
+        })
         .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))

@@ -17,11 +17,7 @@ use crate::store::{codes, outbox};
 /// The page routes; `/dev/outbox` only in demo mode.
 pub fn router(demo: bool) -> Router<AppState> {
     let router = Router::new().route("/sign-in/confirm", get(confirm_page).post(confirm));
-    if demo {
-        router.route("/dev/outbox", get(dev_outbox))
-    } else {
-        router
-    }
+    if demo { router.route("/dev/outbox", get(dev_outbox)) } else { router }
 }
 
 /// The token an emailed link carries.
@@ -32,12 +28,8 @@ struct LinkToken {
 
 /// `GET /sign-in/confirm?token=…`: asks the reader to confirm. A GET never spends the link, so
 /// a mail scanner that opens it signs nobody in.
-async fn confirm_page(
-    State(state): State<AppState>,
-    Query(link): Query<LinkToken>,
-) -> AppResult<Response> {
-    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await?
-    else {
+async fn confirm_page(State(state): State<AppState>, Query(link): Query<LinkToken>) -> AppResult<Response> {
+    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await? else {
         return Ok(expired_page(&state));
     };
     let body = format!(
@@ -62,8 +54,7 @@ async fn confirm(
     form: Result<Form<LinkToken>, FormRejection>,
 ) -> AppResult<Response> {
     let Form(link) = form.map_err(AppError::from)?;
-    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await?
-    else {
+    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await? else {
         return Ok(expired_page(&state));
     };
     Ok(Redirect::to(&format!("{}#paywall-link={}", code.return_to, link.token)).into_response())
@@ -89,17 +80,15 @@ async fn dev_outbox(State(state): State<AppState>) -> AppResult<Response> {
         body.push_str("<p>No mail yet. Ask for a sign-in code on the article page.</p>");
     }
     for email in kept {
-        let link = email
-            .body
-            .lines()
-            .map(str::trim)
-            .find(|line| line.starts_with("http"));
+        let link = email.body.lines().map(str::trim).find(|line| line.starts_with("http"));
         body.push_str(&format!(
             "<article><h2>{subject}</h2><p class=\"quiet\">To {to}</p><pre>{text}</pre>{link}</article>\n",
             subject = escape(&email.subject),
             to = escape(&email.recipient),
             text = escape(&email.body),
-            link = link.map(|link| format!("<p><a href=\"{0}\">Open the sign-in link</a></p>", escape(link))).unwrap_or_default(),
+            link = link
+                .map(|link| format!("<p><a href=\"{0}\">Open the sign-in link</a></p>", escape(link)))
+                .unwrap_or_default(),
         ));
     }
     Ok(page(StatusCode::OK, "Dev outbox", &body))
@@ -133,21 +122,13 @@ article {{ border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }}
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
     );
     response
 }

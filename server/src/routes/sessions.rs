@@ -7,15 +7,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use paywall_protocol::{
-    CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader as ReaderInfo, Reason,
-    RefreshRequest, SessionTokens,
+    CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader as ReaderInfo, Reason, RefreshRequest,
+    SessionTokens,
 };
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{
-    ACCESS_TOKEN_SECONDS, MAX_ATTEMPTS, REFRESH_TOKEN_SECONDS, Reader, RefreshToken,
-};
+use crate::auth::{ACCESS_TOKEN_SECONDS, MAX_ATTEMPTS, REFRESH_TOKEN_SECONDS, Reader, RefreshToken};
 use crate::error::{AppError, AppResult};
 use crate::json::Json;
 use crate::limits::ClientIp;
@@ -46,9 +44,7 @@ async fn sign_in(
     state.limits.sign_in_per_ip.check(&ip)?;
     state.limits.password_per_email.check(&email)?;
     let reader = readers::by_email(&state.db, &email).await?;
-    let stored_hash = reader
-        .as_ref()
-        .and_then(|reader| reader.password_hash.clone());
+    let stored_hash = reader.as_ref().and_then(|reader| reader.password_hash.clone());
     if !state.passwords.verify(body.password, stored_hash).await? {
         return Err(AppError::InvalidCredentials);
     }
@@ -66,9 +62,7 @@ async fn sign_in_with_code(
     state.limits.sign_in_per_ip.check(&ip)?;
     let email = readers::normalize_email(&body.email);
     let code: String = body.code.chars().filter(|c| !c.is_whitespace()).collect();
-    let latest = codes::latest_for_email(&state.db, &email)
-        .await?
-        .ok_or_else(code_expired)?;
+    let latest = codes::latest_for_email(&state.db, &email).await?.ok_or_else(code_expired)?;
     if latest.attempts >= MAX_ATTEMPTS {
         return Err(too_many_attempts());
     }
@@ -76,19 +70,17 @@ async fn sign_in_with_code(
         return Err(code_expired());
     }
     if !state.codes.matches(&email, &code, &latest.code_hash) {
-        return Err(
-            match codes::count_wrong_try(&state.db, latest.id, MAX_ATTEMPTS).await? {
-                0 => too_many_attempts(),
-                left => AppError::CodeRefused {
-                    attempts_left: u32::try_from(left).ok(),
-                    reason: Reason::WrongCode,
-                    detail: format!(
-                        "That code isn't right. {left} {} left.",
-                        if left == 1 { "try" } else { "tries" }
-                    ),
-                },
+        return Err(match codes::count_wrong_try(&state.db, latest.id, MAX_ATTEMPTS).await? {
+            0 => too_many_attempts(),
+            left => AppError::CodeRefused {
+                attempts_left: u32::try_from(left).ok(),
+                reason: Reason::WrongCode,
+                detail: format!(
+                    "That code isn't right. {left} {} left.",
+                    if left == 1 { "try" } else { "tries" }
+                ),
             },
-        );
+        });
     }
     if !codes::spend(&state.db, latest.id).await? {
         return Err(code_expired());
@@ -104,9 +96,8 @@ async fn sign_in_with_link(
     Json(body): Json<LinkSignIn>,
 ) -> AppResult<Response> {
     state.limits.sign_in_per_ip.check(&ip)?;
-    let link = codes::live_for_link(&state.db, &RefreshToken::hash(&body.token))
-        .await?
-        .ok_or_else(link_expired)?;
+    let link =
+        codes::live_for_link(&state.db, &RefreshToken::hash(&body.token)).await?.ok_or_else(link_expired)?;
     if !codes::spend(&state.db, link.id).await? {
         return Err(link_expired());
     }
@@ -127,13 +118,11 @@ async fn sign_in_with_publisher_token(
         "Sign-in with the publisher's accounts is not set up on this server.",
     ))?;
     let identity = verifier.verify(&body.token)?;
-    let email = readers::valid_email(&identity.email).ok_or(AppError::InvalidToken(
-        "The publisher token's email is not a valid address.",
-    ))?;
+    let email = readers::valid_email(&identity.email)
+        .ok_or(AppError::InvalidToken("The publisher token's email is not a valid address."))?;
     let refresh = RefreshToken::generate();
     let mut tx = state.db.begin().await?;
-    let (reader_id, email) =
-        readers::from_publisher(&mut tx, &email, identity.subject.as_deref()).await?;
+    let (reader_id, email) = readers::from_publisher(&mut tx, &email, identity.subject.as_deref()).await?;
     subscriptions::set_from_publisher(
         &mut tx,
         reader_id,
@@ -141,35 +130,21 @@ async fn sign_in_with_publisher_token(
         now() + PUBLISHER_TIER_SECONDS,
     )
     .await?;
-    let session_id = sessions::create(
-        &mut *tx,
-        reader_id,
-        &refresh.hash,
-        now() + REFRESH_TOKEN_SECONDS,
-    )
-    .await?;
+    let session_id =
+        sessions::create(&mut *tx, reader_id, &refresh.hash, now() + REFRESH_TOKEN_SECONDS).await?;
     tx.commit().await?;
     let tokens = tokens(&state, reader_id, email, session_id, refresh)?;
     Ok((StatusCode::CREATED, no_store(tokens)).into_response())
 }
 
 /// `POST /v1/sessions/refresh`: spends a refresh token for a new pair.
-async fn refresh(
-    State(state): State<AppState>,
-    Json(body): Json<RefreshRequest>,
-) -> AppResult<Response> {
+async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> AppResult<Response> {
     let next = RefreshToken::generate();
     let old_hash = RefreshToken::hash(&body.refresh_token);
-    let (session_id, reader_id) = sessions::rotate(
-        &state.db,
-        &old_hash,
-        &next.hash,
-        now() + REFRESH_TOKEN_SECONDS,
-    )
-    .await?
-    .ok_or(AppError::InvalidToken(
-        "The refresh token is not valid. Sign in again.",
-    ))?;
+    let (session_id, reader_id) =
+        sessions::rotate(&state.db, &old_hash, &next.hash, now() + REFRESH_TOKEN_SECONDS)
+            .await?
+            .ok_or(AppError::InvalidToken("The refresh token is not valid. Sign in again."))?;
     let email = readers::email(&state.db, reader_id)
         .await?
         .ok_or(AppError::InvalidToken("The account no longer exists."))?;
@@ -204,13 +179,8 @@ async fn sign_out(
 /// Starts a session for a reader who has just proved who they are: 201 with the tokens.
 async fn start_session(state: &AppState, reader_id: i64, email: String) -> AppResult<Response> {
     let refresh = RefreshToken::generate();
-    let session_id = sessions::create(
-        &state.db,
-        reader_id,
-        &refresh.hash,
-        now() + REFRESH_TOKEN_SECONDS,
-    )
-    .await?;
+    let session_id =
+        sessions::create(&state.db, reader_id, &refresh.hash, now() + REFRESH_TOKEN_SECONDS).await?;
     let tokens = tokens(state, reader_id, email, session_id, refresh)?;
     Ok((StatusCode::CREATED, no_store(tokens)).into_response())
 }
@@ -226,19 +196,13 @@ fn tokens(
         access_token: state.keys.issue(reader_id, session_id)?,
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token: refresh.token,
-        reader: ReaderInfo {
-            id: reader_id,
-            email,
-        },
+        reader: ReaderInfo { id: reader_id, email },
     })
 }
 
 /// Tokens must not be kept by any cache.
 fn no_store(tokens: SessionTokens) -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(tokens),
-    )
+    ([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(tokens))
 }
 
 fn code_expired() -> AppError {

@@ -25,26 +25,17 @@ pub async fn summary(db: &Db, id: &str) -> Result<Option<ArticleSummary>, sqlx::
     else {
         return Ok(None);
     };
-    let locked_section_titles = sqlx::query_scalar(
-        "SELECT title FROM sections WHERE article_id = ? AND locked ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    Ok(Some(ArticleSummary {
-        id: id.to_owned(),
-        title,
-        tier,
-        locked_section_titles,
-    }))
+    let locked_section_titles =
+        sqlx::query_scalar("SELECT title FROM sections WHERE article_id = ? AND locked ORDER BY position")
+            .bind(id)
+            .fetch_all(db)
+            .await?;
+    Ok(Some(ArticleSummary { id: id.to_owned(), title, tier, locked_section_titles }))
 }
 
 /// The tier an article requires, or `None` if there is no such article.
 pub async fn tier(db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT tier FROM articles WHERE id = ?")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar("SELECT tier FROM articles WHERE id = ?").bind(id).fetch_optional(db).await
 }
 
 /// The locked sections of an article, in reading order. Callers check entitlement first.
@@ -55,10 +46,7 @@ pub async fn locked_sections(db: &Db, id: &str) -> Result<Vec<LockedSection>, sq
     .bind(id)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(title, html)| LockedSection { title, html })
-        .collect())
+    Ok(rows.into_iter().map(|(title, html)| LockedSection { title, html }).collect())
 }
 
 /// Stores an article and its sections unless an article with this id exists already.

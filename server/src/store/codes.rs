@@ -66,35 +66,29 @@ const LIVE: &str = "used_at IS NULL AND expires_at > ?";
 
 /// The newest code sent to `email`, live or not.
 pub async fn latest_for_email(db: &Db, email: &str) -> Result<Option<StoredCode>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM sign_in_codes WHERE email = ? ORDER BY id DESC LIMIT 1"
-    ))
-    .bind(email)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sign_in_codes WHERE email = ? ORDER BY id DESC LIMIT 1"))
+        .bind(email)
+        .fetch_optional(db)
+        .await
 }
 
 /// The live code whose link token hashes to `link_hash`, if any.
 pub async fn live_for_link(db: &Db, link_hash: &[u8]) -> Result<Option<StoredCode>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM sign_in_codes WHERE link_hash = ? AND {LIVE}"
-    ))
-    .bind(link_hash)
-    .bind(now())
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sign_in_codes WHERE link_hash = ? AND {LIVE}"))
+        .bind(link_hash)
+        .bind(now())
+        .fetch_optional(db)
+        .await
 }
 
 /// Spends a live code; false if another request spent or voided it first.
 pub async fn spend(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    let spent = sqlx::query(&format!(
-        "UPDATE sign_in_codes SET used_at = ? WHERE id = ? AND {LIVE}"
-    ))
-    .bind(now())
-    .bind(id)
-    .bind(now())
-    .execute(db)
-    .await?;
+    let spent = sqlx::query(&format!("UPDATE sign_in_codes SET used_at = ? WHERE id = ? AND {LIVE}"))
+        .bind(now())
+        .bind(id)
+        .bind(now())
+        .execute(db)
+        .await?;
     Ok(spent.rows_affected() == 1)
 }
 

@@ -23,10 +23,7 @@ pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
         // WAL lets readers go on while a sign-in writes.
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(Duration::from_secs(5));
-    let db = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?;
+    let db = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
     sqlx::migrate!("./migrations").run(&db).await?;
     Ok(db)
 }

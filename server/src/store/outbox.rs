@@ -17,12 +17,7 @@ pub struct KeptEmail {
 }
 
 /// Keeps an email.
-pub async fn insert(
-    db: &Db,
-    recipient: &str,
-    subject: &str,
-    body: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn insert(db: &Db, recipient: &str, subject: &str, body: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO outbox (recipient, subject, body, created_at) VALUES (?, ?, ?, ?)")
         .bind(recipient)
         .bind(subject)
@@ -35,10 +30,8 @@ pub async fn insert(
 
 /// The newest kept emails, newest first.
 pub async fn latest(db: &Db, limit: i64) -> Result<Vec<KeptEmail>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT recipient, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    sqlx::query_as("SELECT recipient, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT ?")
+        .bind(limit)
+        .fetch_all(db)
+        .await
 }

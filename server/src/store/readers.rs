@@ -26,9 +26,7 @@ pub fn normalize_email(email: &str) -> String {
 pub fn valid_email(email: &str) -> Option<String> {
     let email = normalize_email(email);
     let valid = email.len() <= MAX_EMAIL_LEN
-        && email
-            .parse::<lettre::Address>()
-            .is_ok_and(|address| address.domain().contains('.'));
+        && email.parse::<lettre::Address>().is_ok_and(|address| address.domain().contains('.'));
     valid.then_some(email)
 }
 
@@ -42,10 +40,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<ReaderRow>, sqlx::E
 
 /// The email of a reader by id, if they exist.
 pub async fn email(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT email FROM readers WHERE id = ?")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar("SELECT email FROM readers WHERE id = ?").bind(id).fetch_optional(db).await
 }
 
 /// The id of the reader with this normalised email, created first if there is none (with

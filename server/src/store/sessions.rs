@@ -58,25 +58,22 @@ pub async fn is_active(db: &Db, session_id: i64, reader_id: i64) -> Result<bool,
 
 /// Ends a session: its refresh token and its access tokens stop working.
 pub async fn revoke(db: &Db, session_id: i64, reader_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sessions SET revoked_at = ? WHERE id = ? AND reader_id = ? AND revoked_at IS NULL",
-    )
-    .bind(now())
-    .bind(session_id)
-    .bind(reader_id)
-    .execute(db)
-    .await?;
+    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND reader_id = ? AND revoked_at IS NULL")
+        .bind(now())
+        .bind(session_id)
+        .bind(reader_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a reader ("sign out everywhere").
 pub async fn revoke_all(db: &Db, reader_id: i64) -> Result<u64, sqlx::Error> {
-    let revoked = sqlx::query(
-        "UPDATE sessions SET revoked_at = ? WHERE reader_id = ? AND revoked_at IS NULL",
-    )
-    .bind(now())
-    .bind(reader_id)
-    .execute(db)
-    .await?;
+    let revoked =
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE reader_id = ? AND revoked_at IS NULL")
+            .bind(now())
+            .bind(reader_id)
+            .execute(db)
+            .await?;
     Ok(revoked.rows_affected())
 }

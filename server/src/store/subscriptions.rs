@@ -17,12 +17,7 @@ pub async fn is_entitled(db: &Db, reader_id: i64, tier: &str) -> Result<bool, sq
 }
 
 /// Gives a reader an active subscription to `tier` until `period_end`, unless they have one.
-pub async fn ensure_active(
-    db: &Db,
-    reader_id: i64,
-    tier: &str,
-    period_end: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn ensure_active(db: &Db, reader_id: i64, tier: &str, period_end: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE reader_id = ? AND tier = ? AND status = 'active')",

@@ -41,30 +41,20 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text))
     }
 
     pub fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(&name)
-            .map(|value| value.to_str().unwrap())
-            .unwrap_or("")
+        self.headers.get(&name).map(|value| value.to_str().unwrap()).unwrap_or("")
     }
 
     /// Asserts a problem+json error with this status and returns its body.
     pub fn problem(&self, status: StatusCode) -> Value {
         assert_eq!(self.status, status, "body: {}", self.text);
-        assert_eq!(
-            self.header(header::CONTENT_TYPE),
-            "application/problem+json"
-        );
+        assert_eq!(self.header(header::CONTENT_TYPE), "application/problem+json");
         let body = self.json();
         assert_eq!(body["status"], status.as_u16());
-        assert!(
-            body["title"].is_string() && body["type"].is_string(),
-            "{body}"
-        );
+        assert!(body["title"].is_string() && body["type"].is_string(), "{body}");
         body
     }
 }
@@ -81,9 +71,7 @@ impl TestServer {
         let mut config = Config::with_data_dir(dir.path().join("data"));
         config.site = concat!(env!("CARGO_MANIFEST_DIR"), "/..").into();
         configure(&mut config);
-        let state = paywall_server::start(config)
-            .await
-            .expect("the server starts");
+        let state = paywall_server::start(config).await.expect("the server starts");
         let app = paywall_server::app(state.clone());
         TestServer { state, app, dir }
     }
@@ -91,34 +79,14 @@ impl TestServer {
     /// Sends a request from 127.0.0.1 (unless the request names another peer) and reads the
     /// whole reply.
     pub async fn send(&self, mut request: Request<Body>) -> Reply {
-        if request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_none()
-        {
-            request
-                .extensions_mut()
-                .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         }
-        let response = self
-            .app
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router answers");
+        let response = self.app.clone().oneshot(request).await.expect("the router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("a readable body")
-            .to_bytes();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let bytes = response.into_body().collect().await.expect("a readable body").to_bytes();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -126,8 +94,7 @@ impl TestServer {
     }
 
     pub async fn post_json(&self, path: &str, body: &str) -> Reply {
-        self.send(request(Method::POST, path, None, Some(body)))
-            .await
+        self.send(request(Method::POST, path, None, Some(body))).await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
@@ -136,8 +103,7 @@ impl TestServer {
 
     /// `GET /v1/articles/{ARTICLE}/locked` with this access token.
     pub async fn locked(&self, token: &serde_json::Value) -> Reply {
-        self.get(&format!("/v1/articles/{ARTICLE}/locked"), token.as_str())
-            .await
+        self.get(&format!("/v1/articles/{ARTICLE}/locked"), token.as_str()).await
     }
 
     /// Signs in and returns the session body.
@@ -150,10 +116,7 @@ impl TestServer {
 
     /// How many rows a table has: to show a refused request wrote nothing.
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&self.state.db)
-            .await
-            .unwrap()
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.state.db).await.unwrap()
     }
 
     /// Every row of every table, as text: to show a refused request changed nothing.
@@ -162,14 +125,8 @@ impl TestServer {
             ("articles", "id, title, tier, created_at"),
             ("sections", "article_id, position, locked, title, html"),
             ("readers", "id, email, password_hash, created_at"),
-            (
-                "subscriptions",
-                "id, reader_id, tier, status, current_period_end",
-            ),
-            (
-                "sessions",
-                "id, reader_id, refresh_hash, expires_at, revoked_at, created_at",
-            ),
+            ("subscriptions", "id, reader_id, tier, status, current_period_end"),
+            ("sessions", "id, reader_id, refresh_hash, expires_at, revoked_at, created_at"),
         ];
         let mut all = String::new();
         for (table, columns) in TABLES {
@@ -191,20 +148,15 @@ impl TestServer {
 }
 
 /// A request with an optional bearer token and JSON body.
-pub fn request(
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> Request<Body> {
+pub fn request(method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path);
     if let Some(token) = token {
         builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
     match body {
-        Some(body) => builder
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_owned())),
+        Some(body) => {
+            builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_owned()))
+        }
         None => builder.body(Body::empty()),
     }
     .unwrap()
@@ -221,15 +173,8 @@ pub fn locked_phrases() -> Vec<String> {
         .map(|section| {
             let html = section["html"].as_str().unwrap();
             // The longest run of text between tags: a sentence no heading repeats.
-            let text = html
-                .split(['<', '>'])
-                .step_by(2)
-                .max_by_key(|text| text.len())
-                .unwrap();
-            assert!(
-                text.len() >= 60,
-                "a locked section needs a sentence to look for: {html}"
-            );
+            let text = html.split(['<', '>']).step_by(2).max_by_key(|text| text.len()).unwrap();
+            assert!(text.len() >= 60, "a locked section needs a sentence to look for: {html}");
             text.chars().take(60).collect()
         })
         .collect()
@@ -238,9 +183,6 @@ pub fn locked_phrases() -> Vec<String> {
 /// Asserts that no locked text is in `text`.
 pub fn assert_no_locked_text(text: &str) {
     for phrase in locked_phrases() {
-        assert!(
-            !text.contains(&phrase),
-            "locked text {phrase:?} leaked into: {text}"
-        );
+        assert!(!text.contains(&phrase), "locked text {phrase:?} leaked into: {text}");
     }
 }

@@ -23,18 +23,12 @@ fn decoded(data: String) -> String {
     let Some((head, body)) = data.split_once("\n\n") else {
         return data;
     };
-    if !head
-        .to_ascii_lowercase()
-        .contains("content-transfer-encoding: quoted-printable")
-    {
+    if !head.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
         return data;
     }
-    let body = quoted_printable::decode(
-        body.replace('\n', "\r\n"),
-        quoted_printable::ParseMode::Robust,
-    )
-    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-    .unwrap_or_else(|_| body.to_owned());
+    let body = quoted_printable::decode(body.replace('\n', "\r\n"), quoted_printable::ParseMode::Robust)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_else(|_| body.to_owned());
     format!("{head}\n\n{body}")
 }
 
@@ -49,9 +43,7 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a sink on a free port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
@@ -64,11 +56,7 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink {
-            url,
-            received,
-            arrived,
-        }
+        SmtpSink { url, received, arrived }
     }
 
     /// Every message so far.
@@ -87,9 +75,7 @@ impl SmtpSink {
             if let Some(message) = self.messages().get(count - 1) {
                 return message.clone();
             }
-            tokio::time::timeout_at(deadline, notified)
-                .await
-                .expect("the email arrives within 10 s");
+            tokio::time::timeout_at(deadline, notified).await.expect("the email arrives within 10 s");
         }
     }
 }
@@ -120,10 +106,7 @@ async fn session(
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 data.push('\n');
             }
-            keep.lock().unwrap().push(Received {
-                to: std::mem::take(&mut to),
-                data: decoded(data),
-            });
+            keep.lock().unwrap().push(Received { to: std::mem::take(&mut to), data: decoded(data) });
             arrived.notify_waiters();
             b"250 kept\r\n"
         } else if command.starts_with("QUIT") {

@@ -1,0 +1,298 @@
+//! Every sentence the widget shows a reader, in English, French, German and Spanish.
+//!
+//! Each language is one `static` of plain strings compiled into the module, so a language
+//! costs the download its own strings and nothing more: there is no message-format runtime,
+//! no plural-rules database and no second fetch. Plurals are the one-or-many kind these four
+//! languages need (French counts 0 as one).
+
+mod de;
+mod en;
+mod es;
+mod fr;
+
+use paywall_protocol::Reason;
+
+use crate::error::Error;
+
+/// One language's texts.
+#[derive(Debug)]
+pub struct Texts {
+    /// The BCP 47 tag, for the shadow root's `lang`.
+    pub lang: &'static str,
+    /// The prompt's heading.
+    pub locked_heading: &'static str,
+    /// Before the list of locked sections: "Including".
+    pub including: &'static str,
+    /// The word before the last locked section: "and".
+    pub and: &'static str,
+    /// The prompt's call to subscribe.
+    pub subscribe: &'static str,
+    /// Before the sign-in link.
+    pub already_subscribed: &'static str,
+    /// The sign-in link.
+    pub sign_in_link: &'static str,
+    /// The sign-out control.
+    pub sign_out: &'static str,
+    /// The control that ends every session of the reader.
+    pub sign_out_everywhere: &'static str,
+    /// Before the signed-in reader's email.
+    pub signed_in_as: &'static str,
+    /// Said to a signed-in reader whose account cannot read the locked sections.
+    pub no_subscription: &'static str,
+    /// The dialog's heading at the email step.
+    pub email_heading: &'static str,
+    /// Under the heading at the email step.
+    pub email_hint: &'static str,
+    /// The email step's button.
+    pub send_code: &'static str,
+    /// Switches to the password step.
+    pub use_password: &'static str,
+    /// The dialog's heading at the code step.
+    pub code_heading: &'static str,
+    /// Under the heading at the code step; `{}` is the email.
+    pub code_sent: &'static str,
+    /// The code field's label.
+    pub code: &'static str,
+    /// Asks for another code.
+    pub resend_code: &'static str,
+    /// Back to the email step.
+    pub other_email: &'static str,
+    /// The dialog's heading at the password step.
+    pub password_heading: &'static str,
+    /// Switches to the email step from the password step.
+    pub use_code: &'static str,
+    /// The email field's label.
+    pub email: &'static str,
+    /// The password field's label.
+    pub password: &'static str,
+    /// The dialog's submit button.
+    pub sign_in: &'static str,
+    /// Any button while the server answers.
+    pub working: &'static str,
+    /// Tries a failed request again.
+    pub retry: &'static str,
+    /// The dialog's close button, for screen readers.
+    pub close: &'static str,
+    /// Announced when the locked sections appear.
+    pub unlocked: &'static str,
+    /// A rejected email or password.
+    pub wrong_credentials: &'static str,
+    /// A wrong code, before how many tries are left.
+    pub wrong_code: &'static str,
+    /// Tries left after a wrong code: one.
+    pub one_try_left: &'static str,
+    /// Tries left after a wrong code: `{}` of them.
+    pub tries_left: &'static str,
+    /// A code that is no longer live.
+    pub code_expired: &'static str,
+    /// A code that took too many wrong tries.
+    pub too_many_attempts: &'static str,
+    /// An address mail cannot go to.
+    pub invalid_email: &'static str,
+    /// Rate limited, before how long to wait.
+    pub too_many_tries: &'static str,
+    /// Wait: one second.
+    pub wait_a_second: &'static str,
+    /// Wait: `{}` seconds.
+    pub wait_seconds: &'static str,
+    /// Wait: one minute.
+    pub wait_a_minute: &'static str,
+    /// Wait: `{}` minutes.
+    pub wait_minutes: &'static str,
+    /// The server could not be reached.
+    pub offline: &'static str,
+    /// The server took too long.
+    pub timed_out: &'static str,
+    /// The server failed.
+    pub server_error: &'static str,
+    /// The article is not known to the paywall.
+    pub unknown_article: &'static str,
+    /// Whether a count of zero takes the singular (French).
+    pub zero_is_one: bool,
+}
+
+/// The texts for a locale such as `fr-CA` (by its language), English for any other.
+pub fn texts(locale: &str) -> &'static Texts {
+    let language = locale.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    match language.as_str() {
+        "fr" => &fr::TEXTS,
+        "de" => &de::TEXTS,
+        "es" => &es::TEXTS,
+        _ => &en::TEXTS,
+    }
+}
+
+impl PartialEq for Texts {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Texts {
+    /// "Including A, B and C." from the titles of the locked sections.
+    pub fn including(&self, titles: &[String]) -> String {
+        match titles {
+            [] => String::new(),
+            [only] => format!("{} {only}.", self.including),
+            [rest @ .., last] => format!("{} {} {} {last}.", self.including, rest.join(", "), self.and),
+        }
+    }
+
+    /// "We sent a 6-digit code to …".
+    pub fn code_sent(&self, email: &str) -> String {
+        self.code_sent.replace("{}", email)
+    }
+
+    fn one(&self, count: u64) -> bool {
+        count == 1 || (count == 0 && self.zero_is_one)
+    }
+
+    fn count(&self, count: u64, one: &str, many: &str) -> String {
+        if self.one(count) { one.to_owned() } else { many.replace("{}", &count.to_string()) }
+    }
+
+    /// What to tell a reader about an error.
+    pub fn error(&self, error: &Error) -> String {
+        let problem = match error {
+            Error::Network => return self.offline.into(),
+            Error::TimedOut => return self.timed_out.into(),
+            Error::Problem(problem) => problem,
+            _ => return self.server_error.into(),
+        };
+        match problem.reason {
+            Some(Reason::WrongCode) => match problem.attempts_left {
+                Some(left) => {
+                    format!(
+                        "{} {}",
+                        self.wrong_code,
+                        self.count(left.into(), self.one_try_left, self.tries_left)
+                    )
+                }
+                None => self.wrong_code.into(),
+            },
+            Some(Reason::CodeExpired) => self.code_expired.into(),
+            Some(Reason::TooManyAttempts) => self.too_many_attempts.into(),
+            Some(Reason::InvalidEmail) => self.invalid_email.into(),
+            Some(Reason::RateLimited) => {
+                let seconds = problem.retry_after.unwrap_or(60).max(1);
+                let wait = if seconds <= 90 {
+                    self.count(seconds, self.wait_a_second, self.wait_seconds)
+                } else {
+                    self.count(seconds.div_ceil(60), self.wait_a_minute, self.wait_minutes)
+                };
+                format!("{} {wait}", self.too_many_tries)
+            }
+            _ if problem.status == 401 => self.wrong_credentials.into(),
+            _ if problem.status == 404 => self.unknown_article.into(),
+            _ => self.server_error.into(),
+        }
+    }
+}
+
+/// Whether the same request may succeed if tried again as it is.
+pub fn worth_retrying(error: &Error) -> bool {
+    match error {
+        Error::Network | Error::TimedOut => true,
+        Error::Problem(problem) => problem.status >= 500,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use paywall_protocol::Problem;
+
+    use super::*;
+
+    fn titles(titles: &[&str]) -> Vec<String> {
+        titles.iter().map(|title| (*title).to_owned()).collect()
+    }
+
+    fn problem(status: u16, reason: Option<Reason>) -> Problem {
+        Problem {
+            kind: "about:blank".into(),
+            title: "x".into(),
+            status,
+            detail: None,
+            reason,
+            retry_after: None,
+            attempts_left: None,
+        }
+    }
+
+    fn wrong_code(left: u32) -> Error {
+        let mut wrong = problem(401, Some(Reason::WrongCode));
+        wrong.attempts_left = Some(left);
+        Error::Problem(wrong)
+    }
+
+    fn limited(seconds: u64) -> Error {
+        let mut limited = problem(429, Some(Reason::RateLimited));
+        limited.retry_after = Some(seconds);
+        Error::Problem(limited)
+    }
+
+    #[test]
+    fn names_every_locked_section_in_order_in_each_language() {
+        let sections = titles(&["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"]);
+        assert_eq!(
+            texts("en").including(&sections),
+            "Including Our Take, Tailwinds & headwinds, Connections and What should you do."
+        );
+        assert_eq!(texts("fr").including(&titles(&["Un", "Deux"])), "Dont Un et Deux.");
+        assert_eq!(texts("de").including(&titles(&["Eins", "Zwei"])), "Darunter Eins und Zwei.");
+        assert_eq!(texts("es").including(&titles(&["Uno"])), "Incluye Uno.");
+        assert_eq!(texts("en").including(&[]), "");
+    }
+
+    #[test]
+    fn picks_the_language_by_its_tag_and_falls_back_to_english() {
+        assert_eq!(texts("fr-CA").lang, "fr");
+        assert_eq!(texts("DE").lang, "de");
+        assert_eq!(texts("es_MX").lang, "es");
+        assert_eq!(texts("pt-BR").lang, "en");
+        assert_eq!(texts("").lang, "en");
+    }
+
+    #[test]
+    fn counts_tries_and_waits_with_each_language_s_plural() {
+        assert_eq!(texts("en").error(&wrong_code(3)), "That code isn't right. 3 tries left.");
+        assert_eq!(texts("en").error(&wrong_code(1)), "That code isn't right. 1 try left.");
+        assert_eq!(texts("fr").error(&wrong_code(1)), "Ce code n'est pas le bon. Il reste 1 essai.");
+        assert_eq!(texts("fr").error(&wrong_code(2)), "Ce code n'est pas le bon. Il reste 2 essais.");
+        assert_eq!(texts("de").error(&wrong_code(4)), "Dieser Code stimmt nicht. Noch 4 Versuche.");
+        assert_eq!(texts("es").error(&wrong_code(1)), "Ese código no es correcto. Queda 1 intento.");
+
+        assert_eq!(texts("en").error(&limited(42)), "Too many tries. Try again in 42 seconds.");
+        assert_eq!(texts("en").error(&limited(1)), "Too many tries. Try again in 1 second.");
+        assert_eq!(texts("en").error(&limited(250)), "Too many tries. Try again in 5 minutes.");
+        assert_eq!(
+            texts("de").error(&limited(61)),
+            "Zu viele Versuche. Bitte in 61 Sekunden erneut versuchen."
+        );
+        assert_eq!(
+            texts("es").error(&limited(120)),
+            "Demasiados intentos. Vuelve a intentarlo en 2 minutos."
+        );
+    }
+
+    #[test]
+    fn every_language_says_every_thing() {
+        for lang in ["en", "fr", "de", "es"] {
+            let texts = texts(lang);
+            let debug = format!("{texts:?}");
+            assert!(!debug.contains(": \"\""), "{lang} has an empty text");
+            assert!(texts.code_sent.contains("{}") && texts.tries_left.contains("{}"), "{lang}");
+            assert!(texts.wait_seconds.contains("{}") && texts.wait_minutes.contains("{}"), "{lang}");
+        }
+    }
+
+    #[test]
+    fn only_network_timeouts_and_server_failures_are_worth_retrying_as_they_are() {
+        assert!(worth_retrying(&Error::Network));
+        assert!(worth_retrying(&Error::TimedOut));
+        assert!(worth_retrying(&Error::Problem(problem(503, None))));
+        assert!(!worth_retrying(&wrong_code(2)));
+        assert!(!worth_retrying(&limited(5)));
+    }
+}
