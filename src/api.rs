@@ -152,8 +152,8 @@ impl Api {
         init.set_credentials(RequestCredentials::Omit);
         if let Some(body) = body {
             set("Content-Type", "application/json")?;
-            let text = js_sys::JSON::stringify(body)
-                .map_err(|_| Error::Unexpected("unserializable body".into()))?;
+            let text =
+                js_sys::JSON::stringify(body).map_err(|_| Error::Unexpected("unserializable body".into()))?;
             init.set_body(&text);
         }
         if let Some(token) = bearer {

@@ -46,45 +46,18 @@ pub struct Paywall {
     widgets: Rc<RefCell<Vec<Mounted>>>,
 }
 
-/// What `Paywall.mount` may be told, each the same as a `data-paywall-*` attribute.
-#[derive(Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MountOptions {
-    locale: Option<String>,
-    theme: Option<String>,
-    subscribe_url: Option<String>,
-    token: Option<String>,
-}
-
 #[wasm_bindgen]
 impl Paywall {
     /// Mounts a widget on one more `[data-paywall]` element (for pages that build themselves).
-    /// `options` (`locale`, `theme`, `subscribeUrl`, `token`) are written onto the element as
-    /// its `data-paywall-*` attributes; a token is exchanged for a session first.
-    pub fn mount(&self, container: Element, options: JsValue) -> Result<(), JsError> {
-        let options: MountOptions = if options.is_undefined() || options.is_null() {
-            MountOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|error| Error::Config(format!("Paywall.mount options: {error}")))?
-        };
-        for (name, value) in [
-            ("data-paywall-locale", options.locale),
-            ("data-paywall-theme", options.theme),
-            ("data-paywall-subscribe-url", options.subscribe_url),
-            ("data-paywall-token", options.token),
-        ] {
-            if let Some(value) = value {
-                let _ = container.set_attribute(name, &value);
-            }
-        }
+    /// Its `data-paywall-*` attributes are read as for the page's own articles (the loader
+    /// writes `Paywall.mount`'s options there); a token is exchanged for a session first.
+    pub fn mount(&self, container: Element) {
         let (config, session, widgets) = (self.config.clone(), self.session.clone(), self.widgets.clone());
         spawn_local(async move {
             let token = container.get_attribute("data-paywall-token");
             sign_in_from_page(&session, None, token).await;
             mount_into(&widgets, &container, &config, &session);
         });
-        Ok(())
     }
 
     /// Takes the widget off an element; the free section stays as it always was.

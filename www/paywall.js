@@ -5,16 +5,67 @@
 //
 // It finds its own script tag by attribute (document.currentScript is null for modules), loads
 // the widget's WebAssembly from beside itself, and mounts a widget on every [data-paywall]
-// element. `window.Paywall.mount(element)` mounts one more, for pages that build themselves.
+// element. window.Paywall (see paywall.d.ts) mounts, unmounts, signs out and refreshes.
+//
+// If the widget cannot start, or fails later, the page is left alone: the free section stays,
+// and each article gets a plain link to subscribe or to reload and sign in.
 import init, { mountAll } from "./pkg/paywall.js";
 
 const script =
   document.querySelector("script[data-paywall-api]") ??
   document.querySelector('script[src$="/paywall.js"], script[src="paywall.js"]');
 
+function fallBack() {
+  const subscribe = script?.dataset.paywallSubscribeUrl || "/subscribe";
+  for (const container of document.querySelectorAll("[data-paywall]")) {
+    if (container.querySelector(".paywall-fallback")) continue;
+    container.querySelector(".paywall-widget")?.remove();
+    const note = document.createElement("p");
+    note.className = "paywall-fallback";
+    const link = (href, text) => Object.assign(document.createElement("a"), { href, textContent: text });
+    note.append(
+      "The rest of this story is for subscribers. ",
+      link(subscribe, "Subscribe"),
+      " or ",
+      link(location.href, "reload the page to sign in"),
+      ".",
+    );
+    container.append(note);
+  }
+}
+
+// A failure inside the widget surfaces as a WebAssembly trap; it stays the widget's problem.
+const isWidgetFailure = (error) => error instanceof WebAssembly.RuntimeError;
+addEventListener("error", (event) => {
+  if (isWidgetFailure(event.error)) {
+    event.preventDefault();
+    fallBack();
+  }
+});
+addEventListener("unhandledrejection", (event) => {
+  if (isWidgetFailure(event.reason)) {
+    event.preventDefault();
+    fallBack();
+  }
+});
+
 try {
   await init({ module_or_path: new URL("./pkg/paywall_bg.wasm", import.meta.url) });
-  window.Paywall = mountAll(script);
+  const paywall = mountAll(script);
+  window.Paywall = {
+    mount(element, options = {}) {
+      // Options are the element's data-paywall-* attributes, as for the page's own articles.
+      for (const [name, value] of Object.entries(options)) {
+        if (value != null) element.setAttribute(`data-paywall-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, value);
+      }
+      paywall.mount(element);
+    },
+    unmount: (element) => paywall.unmount(element),
+    setToken: (token) => paywall.setToken(token),
+    signOut: () => paywall.signOut(),
+    refresh: () => paywall.refresh(),
+  };
 } catch (error) {
-  console.error("paywall: the widget could not start.", error);
+  console.warn("paywall: the widget could not start; showing plain links instead.", error);
+  fallBack();
 }
