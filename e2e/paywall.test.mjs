@@ -107,7 +107,7 @@ describe("a subscriber", () => {
     assert.equal(await page.getByRole("dialog").count(), 0);
     // The sections follow the free section inside the publisher's article.
     const order = await page.evaluate(() => [...document.querySelector("article").children].map((e) => e.tagName + "." + e.className));
-    assert.deepEqual(order.slice(-2), ["DIV.paywall-unlocked", "DIV.paywall-widget"]);
+    assert.deepEqual(order.slice(-2), ["DIV.paywall-widget", "DIV.paywall-unlocked"]);
     assert.deepEqual(order.slice(0, 1), ["H2."]);
     await page.screenshot({ path: join(screenshots, "unlocked.png"), fullPage: true });
   });

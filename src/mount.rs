@@ -34,9 +34,11 @@ impl Mounted {
     }
 }
 
-/// Mounts a widget on `container`: the free section inside it is left exactly as it is; an
-/// empty light-DOM element for the unlocked sections and the widget's shadow host are appended
-/// after it. `None` if the container has a widget already.
+/// Mounts a widget on `container`: the free section inside it is left exactly as it is; the
+/// widget's shadow host and then an empty light-DOM element for the unlocked sections are
+/// appended after it. In that order, unlocking shrinks the prompt to the one-line account bar
+/// and adds the sections below it: nothing the reader was looking at moves.
+/// `None` if the container has a widget already.
 pub fn mount(container: &Element, config: &Config, session: Rc<Session>) -> Result<Option<Mounted>, Error> {
     let article_id = container
         .get_attribute("data-paywall")
@@ -65,7 +67,7 @@ pub fn mount(container: &Element, config: &Config, session: Rc<Session>) -> Resu
     let root = dom::create_element(&document, "div")?;
     root.set_class_name("root");
     shadow.append_child(&root).map_err(|_| Error::Browser("cannot fill the paywall's shadow root".into()))?;
-    for host in [&unlocked_host, &widget_host] {
+    for host in [&widget_host, &unlocked_host] {
         container
             .append_child(host)
             .map_err(|_| Error::Browser("cannot add the paywall to the article".into()))?;
@@ -81,5 +83,5 @@ pub fn mount(container: &Element, config: &Config, session: Rc<Session>) -> Resu
         unlocked_host: unlocked_host.clone(),
     };
     let app = yew::Renderer::<ArticlePaywall>::with_root_and_props(root, props).render();
-    Ok(Some(Mounted { container: container.clone(), app, hosts: [unlocked_host, widget_host] }))
+    Ok(Some(Mounted { container: container.clone(), app, hosts: [widget_host, unlocked_host] }))
 }
