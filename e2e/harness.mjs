@@ -1,7 +1,7 @@
 // What the end-to-end tests share: the real paywall server on a free port with a fresh data
 // directory, headless Chromium that may talk only to 127.0.0.1, and the demo's locked text.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -121,3 +121,25 @@ export const lockedPhrases = demoArticle.sections
   .map((section) => section.html.split(/[<>]/).filter((_, i) => i % 2 === 0).sort((a, b) => b.length - a.length)[0].slice(0, 60));
 
 export const screenshots = join(root, "e2e/screenshots");
+
+/**
+ * A publisher's signing key for tests: the public half written to a file for
+ * `PAYWALL_PUBLISHER_KEY_FILE`, and a function that signs a reader's token with the private half.
+ */
+export async function publisherKey(issuer) {
+  const { SignJWT, exportSPKI, generateKeyPair } = await import("jose");
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const file = join(mkdtempSync(join(tmpdir(), "paywall-publisher-")), "publisher.pem");
+  writeFileSync(file, await exportSPKI(publicKey));
+  /** A token as the publisher's own sign-in would issue it; every part can be spoiled. */
+  const sign = ({ iss = issuer, aud = "paywall", expires = "5m", key = privateKey, claims = {} } = {}) =>
+    new SignJWT({ email: "member@news.example", tier: "premium", ...claims })
+      .setProtectedHeader({ alg: "ES256" })
+      .setSubject(`member-${claims.email ?? "member@news.example"}`)
+      .setIssuer(iss)
+      .setAudience(aud)
+      .setIssuedAt()
+      .setExpirationTime(expires)
+      .sign(key);
+  return { file, sign };
+}

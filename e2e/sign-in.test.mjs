@@ -2,12 +2,9 @@
 // codes and links through a real SMTP server on loopback, sign-up, abuse limits, signing out
 // everywhere, the publisher's own tokens, and tabs that keep in step.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { SignJWT, exportSPKI, generateKeyPair } from "jose";
-import { launchBrowser, lockedPhrases, openContext, startServer, wholeDom } from "./harness.mjs";
+import { generateKeyPair } from "jose";
+import { launchBrowser, lockedPhrases, openContext, publisherKey, startServer, wholeDom } from "./harness.mjs";
 import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
 
 const ISSUER = "https://news.example";
@@ -16,16 +13,14 @@ const PROMPT = "The rest of this story is for subscribers.";
 let server;
 let browser;
 let smtp;
-let publisherKey;
+let publisher;
 
 before(async () => {
   smtp = await startSmtpSink();
-  publisherKey = await generateKeyPair("ES256");
-  const keyFile = join(mkdtempSync(join(tmpdir(), "paywall-publisher-")), "publisher.pem");
-  writeFileSync(keyFile, await exportSPKI(publisherKey.publicKey));
+  publisher = await publisherKey(ISSUER);
   server = await startServer({
     PAYWALL_SMTP_URL: smtp.url,
-    PAYWALL_PUBLISHER_KEY_FILE: keyFile,
+    PAYWALL_PUBLISHER_KEY_FILE: publisher.file,
     PAYWALL_PUBLISHER_ISSUER: ISSUER,
     PAYWALL_TRUSTED_PROXIES: "127.0.0.1",
   });
@@ -231,23 +226,11 @@ describe("sessions", () => {
   });
 });
 
-/** A token as the publisher's own sign-in would issue it. */
-function publisherToken({ issuer = ISSUER, audience = "paywall", expires = "5m", key = publisherKey.privateKey, alg = "ES256", claims = {} } = {}) {
-  return new SignJWT({ email: "member@news.example", tier: "premium", ...claims })
-    .setProtectedHeader({ alg })
-    .setSubject("member-1")
-    .setIssuer(issuer)
-    .setAudience(audience)
-    .setIssuedAt()
-    .setExpirationTime(expires)
-    .sign(key);
-}
-
 describe("the publisher's own accounts", () => {
   it("a token the publisher signed unlocks the article through window.Paywall.setToken", async () => {
     const session = await openContext(browser);
     const page = await openDemo(session);
-    const token = await publisherToken();
+    const token = await publisher.sign();
     await page.evaluate((token) => window.Paywall.setToken(token), token);
     await waitUnlocked(page);
     assert.ok(await page.getByText("member@news.example").isVisible());
@@ -261,10 +244,10 @@ describe("the publisher's own accounts", () => {
     const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
     const now = Math.floor(Date.now() / 1000);
     const bad = {
-      "wrong issuer": await publisherToken({ issuer: "https://evil.example", claims: { email: "x1@news.example" } }),
-      "wrong audience": await publisherToken({ audience: "elsewhere", claims: { email: "x2@news.example" } }),
-      "another key": await publisherToken({ key: stranger.privateKey, claims: { email: "x3@news.example" } }),
-      expired: await publisherToken({ expires: now - 600, claims: { email: "x4@news.example" } }),
+      "wrong issuer": await publisher.sign({ iss: "https://evil.example", claims: { email: "x1@news.example" } }),
+      "wrong audience": await publisher.sign({ aud: "elsewhere", claims: { email: "x2@news.example" } }),
+      "another key": await publisher.sign({ key: stranger.privateKey, claims: { email: "x3@news.example" } }),
+      expired: await publisher.sign({ expires: now - 600, claims: { email: "x4@news.example" } }),
       "alg none": `${encode({ alg: "none", typ: "JWT" })}.${encode({ iss: ISSUER, aud: "paywall", email: "x5@news.example", tier: "premium", exp: now + 300 })}.`,
     };
     for (const [why, token] of Object.entries(bad)) {
