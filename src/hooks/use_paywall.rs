@@ -178,13 +178,18 @@ impl Flow {
                 }
                 Err(Error::SignedOut) => {}
                 Err(error) if error.is_unauthorized() => {}
-                Err(error) => return self.fail(&error),
+                Err(error) => {
+                    return if current() {
+                        self.fail(&error)
+                    };
+                }
             }
         }
         match self.session.api().article(&self.article_id).await {
             Ok(summary) if current() => self.dispatch.dispatch(Action::Locked { summary, reader }),
             Ok(_) => {}
-            Err(error) => self.fail(&error),
+            Err(error) if current() => self.fail(&error),
+            Err(_) => {}
         }
     }
 
