@@ -29,7 +29,9 @@ pub use error::Error;
 pub use mount::{Mounted, mount};
 pub use session::Session;
 
-/// Runs when the module loads: nothing to do but make panics readable in the console.
+/// Runs when the module loads: nothing to do but make panics readable in the console (in a
+/// stable build; the size-optimised nightly build traps at once, and the loader then shows its
+/// plain-link fallback).
 #[wasm_bindgen(start)]
 pub fn start() {
     yew::set_custom_panic_hook(Box::new(|info| {
