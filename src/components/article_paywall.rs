@@ -18,7 +18,10 @@ use crate::i18n::Texts;
 use crate::session::Session;
 use crate::state::{Dialog, Phase, Step};
 
-/// The widget's styles, scoped to its shadow root.
+/// The widget's styles, scoped to its shadow root. (Every byte of it is downloaded, so its
+/// notes live here: the dark palette is written twice, for `data-theme="dark"` and for `auto`
+/// under a dark system setting, because CSS cannot share one block between an attribute
+/// selector and a media query, and `light-dark()` would leave pre-2024 browsers colourless.)
 const STYLE: &str = include_str!("../paywall.css");
 
 /// What the root needs from `mount`.
