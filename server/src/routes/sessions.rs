@@ -49,7 +49,7 @@ async fn sign_in(
         return Err(AppError::InvalidCredentials);
     }
     let reader = reader.ok_or(AppError::InvalidCredentials)?;
-    start_session(&state, reader.id, reader.email).await
+    start_session(&state.db, &state, reader.id, reader.email).await
 }
 
 /// `POST /v1/sessions/code`: the emailed code in, a new session out; the first sign-in with a
@@ -86,7 +86,7 @@ async fn sign_in_with_code(
         return Err(code_expired());
     }
     let reader_id = readers::find_or_create(&state.db, &email, None).await?;
-    start_session(&state, reader_id, email).await
+    start_session(&state.db, &state, reader_id, email).await
 }
 
 /// `POST /v1/sessions/link`: the token an emailed link carried back to the article page.
@@ -102,7 +102,7 @@ async fn sign_in_with_link(
         return Err(link_expired());
     }
     let reader_id = readers::find_or_create(&state.db, &link.email, None).await?;
-    start_session(&state, reader_id, link.email).await
+    start_session(&state.db, &state, reader_id, link.email).await
 }
 
 /// `POST /v1/sessions/publisher`: a token the publisher signed for one of its readers. The
@@ -120,7 +120,6 @@ async fn sign_in_with_publisher_token(
     let identity = verifier.verify(&body.token)?;
     let email = readers::valid_email(&identity.email)
         .ok_or(AppError::InvalidToken("The publisher token's email is not a valid address."))?;
-    let refresh = RefreshToken::generate();
     let mut tx = state.db.begin().await?;
     let (reader_id, email) = readers::from_publisher(&mut tx, &email, identity.subject.as_deref()).await?;
     subscriptions::set_from_publisher(
@@ -130,11 +129,9 @@ async fn sign_in_with_publisher_token(
         now() + PUBLISHER_TIER_SECONDS,
     )
     .await?;
-    let session_id =
-        sessions::create(&mut *tx, reader_id, &refresh.hash, now() + REFRESH_TOKEN_SECONDS).await?;
+    let response = start_session(&mut *tx, &state, reader_id, email).await?;
     tx.commit().await?;
-    let tokens = tokens(&state, reader_id, email, session_id, refresh)?;
-    Ok((StatusCode::CREATED, no_store(tokens)).into_response())
+    Ok(response)
 }
 
 /// `POST /v1/sessions/refresh`: spends a refresh token for a new pair.
@@ -176,11 +173,16 @@ async fn sign_out(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Starts a session for a reader who has just proved who they are: 201 with the tokens.
-async fn start_session(state: &AppState, reader_id: i64, email: String) -> AppResult<Response> {
+/// Starts a session for a reader who has just proved who they are (in `db`, which may be a
+/// transaction the caller commits): 201 with the tokens.
+async fn start_session(
+    db: impl sqlx::SqliteExecutor<'_>,
+    state: &AppState,
+    reader_id: i64,
+    email: String,
+) -> AppResult<Response> {
     let refresh = RefreshToken::generate();
-    let session_id =
-        sessions::create(&state.db, reader_id, &refresh.hash, now() + REFRESH_TOKEN_SECONDS).await?;
+    let session_id = sessions::create(db, reader_id, &refresh.hash, now() + REFRESH_TOKEN_SECONDS).await?;
     let tokens = tokens(state, reader_id, email, session_id, refresh)?;
     Ok((StatusCode::CREATED, no_store(tokens)).into_response())
 }
