@@ -25,6 +25,7 @@ async fn signing_in_returns_tokens_and_the_reader_with_a_normalised_email() {
         sqlx::query_scalar("SELECT refresh_hash FROM sessions").fetch_one(&server.state.db).await.unwrap();
     assert_ne!(stored, body["refresh_token"].as_str().unwrap().as_bytes());
     assert_eq!(stored.len(), 32);
+    assert_not_stored(&server.snapshot().await, body["refresh_token"].as_str().unwrap());
 }
 
 #[tokio::test]

@@ -119,32 +119,58 @@ impl TestServer {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.state.db).await.unwrap()
     }
 
-    /// Every row of every table, as text: to show a refused request changed nothing.
+    /// Every table of the database and its columns, read from the schema itself (so a table or
+    /// column added by a migration is covered without anyone remembering to list it).
+    pub async fn schema(&self) -> Vec<(String, Vec<String>)> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(&self.state.db)
+        .await
+        .unwrap();
+        let mut schema = Vec::new();
+        for table in tables {
+            let columns: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                    .bind(&table)
+                    .fetch_all(&self.state.db)
+                    .await
+                    .unwrap();
+            schema.push((table, columns));
+        }
+        schema
+    }
+
+    /// Every row of every table, every column quoted as SQL (blobs as `X'…'`), in a stable
+    /// order: to show a refused request changed nothing.
     pub async fn snapshot(&self) -> String {
-        const TABLES: [(&str, &str); 5] = [
-            ("articles", "id, title, tier, created_at"),
-            ("sections", "article_id, position, locked, title, html"),
-            ("readers", "id, email, password_hash, created_at"),
-            ("subscriptions", "id, reader_id, tier, status, current_period_end"),
-            ("sessions", "id, reader_id, refresh_hash, expires_at, revoked_at, created_at"),
-        ];
         let mut all = String::new();
-        for (table, columns) in TABLES {
+        for (table, columns) in self.schema().await {
             let row = columns
-                .split(", ")
-                .map(|column| format!("quote({column})"))
+                .iter()
+                .map(|column| format!("quote(\"{column}\")"))
                 .collect::<Vec<_>>()
                 .join(" || ',' || ");
+            let order = columns.iter().map(|column| format!("\"{column}\"")).collect::<Vec<_>>().join(", ");
             let rows: Option<String> = sqlx::query_scalar(&format!(
-                "SELECT group_concat({row}, ';') FROM (SELECT * FROM {table} ORDER BY 1, 2)"
+                "SELECT group_concat(r, ';') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY {order})"
             ))
             .fetch_one(&self.state.db)
             .await
             .unwrap();
-            all.push_str(&format!("{table}: {}\n", rows.unwrap_or_default()));
+            all.push_str(&format!("{table}({}): {}\n", columns.join(","), rows.unwrap_or_default()));
         }
         all
     }
+}
+
+/// Asserts that `secret` is stored nowhere in the database: not as text, and not as the bytes
+/// of a blob (which the snapshot shows in hex).
+pub fn assert_not_stored(snapshot: &str, secret: &str) {
+    let hex: String = secret.bytes().map(|byte| format!("{byte:02X}")).collect();
+    assert!(!snapshot.contains(&format!("'{secret}'")), "{secret:?} is stored as text: {snapshot}");
+    assert!(!snapshot.contains(secret), "{secret:?} is stored: {snapshot}");
+    assert!(!snapshot.contains(&hex), "{secret:?} is stored as a blob: {snapshot}");
 }
 
 /// A request with an optional bearer token and JSON body.
