@@ -22,6 +22,7 @@ export async function startServer(env = {}) {
       PAYWALL_ADDR: "127.0.0.1:0",
       PAYWALL_DATA: data,
       PAYWALL_SITE: process.env.PAYWALL_SITE ?? root,
+      PAYWALL_DEMO: "true",
       RUST_LOG: "warn",
       ...env,
     },

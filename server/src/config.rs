@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-/// How the paywall server runs. With nothing set it serves the demo on 127.0.0.1:8080 from
-/// the current directory and keeps its data in `./data`.
+/// How the paywall server runs. With nothing set it listens on 127.0.0.1:8080, serves the site
+/// in the current directory and keeps its data in `./data`; the demo is off unless asked for.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "paywall-server", version, about)]
 pub struct Config {
@@ -37,10 +37,31 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_SITE", default_value = ".")]
     pub site: PathBuf,
 
-    /// Seed the demo article and demo readers at start (only what is missing is added).
-    /// Demo mode also keeps outgoing mail at `/dev/outbox` when no SMTP server is set.
-    #[arg(long, env = "PAYWALL_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Demo mode, for trying the paywall on one machine: seeds the demo article and two demo
+    /// readers whose password is public (`paywall-demo`), and shows every sign-in email at
+    /// `/dev/outbox` when no SMTP server is set. Off by default; without it, demo readers
+    /// left from an earlier demo run are removed at start.
+    #[arg(
+        long,
+        env = "PAYWALL_DEMO",
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
     pub demo: bool,
+
+    /// Allow demo mode on an address other than loopback. Anyone who can reach the server can
+    /// then sign in as the demo subscriber and read every sign-in code at `/dev/outbox`.
+    #[arg(
+        long,
+        env = "PAYWALL_DEMO_PUBLIC",
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub demo_public: bool,
 
     /// The server's public address, for the sign-in links in emails
     /// (default: `http://` and the address it listens on).

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::auth::hash_password;
 use crate::error::AppError;
 use crate::sanitize;
-use crate::store::{Db, articles, readers, subscriptions};
+use crate::store::{Db, articles, outbox, readers, subscriptions};
 use crate::time::now;
 
 /// The demo article as stored: the id `index.html` uses, and its locked sections. The free
@@ -30,6 +30,9 @@ struct DemoSection {
     html: String,
 }
 
+/// The demo readers' addresses: one with a subscription to the demo article's tier, one without.
+pub const READERS: [&str; 2] = ["subscriber@example.com", "reader@example.com"];
+
 /// Adds whatever of the demo is missing; leaves everything that is there alone.
 pub async fn seed(db: &Db) -> Result<(), AppError> {
     let article: DemoArticle = serde_json::from_str(ARTICLE).expect("demo/article.json is valid");
@@ -46,16 +49,32 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         tracing::info!(article = %article.id, "seeded the demo article");
     }
 
-    let subscriber = demo_reader(db, "subscriber@example.com").await?;
-    subscriptions::ensure_active(db, subscriber, &article.tier, now() + 365 * 24 * 60 * 60).await?;
-    demo_reader(db, "reader@example.com").await?;
+    let [subscriber, reader] = READERS;
+    if let Some(subscriber) = demo_reader(db, subscriber).await? {
+        subscriptions::ensure_active(db, subscriber, &article.tier, now() + 365 * 24 * 60 * 60).await?;
+    }
+    demo_reader(db, reader).await?;
     Ok(())
 }
 
-async fn demo_reader(db: &Db, email: &str) -> Result<i64, AppError> {
+/// Removes the demo readers (with their sessions and subscriptions) and the mail kept for the
+/// dev outbox: outside demo mode nobody may sign in with the demo's public password, and
+/// nothing shows the kept mail. The demo article stays: its text is ours and locked as before.
+pub async fn remove(db: &Db) -> Result<(), AppError> {
+    let removed = readers::delete_demo(db).await?;
+    if removed > 0 {
+        tracing::info!(removed, "demo mode is off: removed the demo readers");
+    }
+    outbox::clear(db).await?;
+    Ok(())
+}
+
+/// The demo reader with this address, created with the demo password if missing. `None` when
+/// a reader who is not a demo reader already has the address: they are left alone.
+async fn demo_reader(db: &Db, email: &str) -> Result<Option<i64>, AppError> {
     if let Some(reader) = readers::by_email(db, email).await? {
-        return Ok(reader.id);
+        return Ok(reader.demo.then_some(reader.id));
     }
     let hash = hash_password(DEMO_PASSWORD)?;
-    Ok(readers::find_or_create(db, email, Some(&hash)).await?)
+    Ok(Some(readers::create_demo(db, email, &hash).await?))
 }

@@ -54,6 +54,7 @@ pub struct AppState {
 /// Everything the server needs before it can answer: the data directory, the migrated
 /// database, the signing key, and (in demo mode) the demo article and readers.
 pub async fn start(config: Config) -> Result<AppState, AppError> {
+    check_demo_address(&config)?;
     std::fs::create_dir_all(&config.data)
         .map_err(|error| AppError::Internal(format!("creating {}: {error}", config.data.display())))?;
     let db = store::open(&config.database_url()).await?;
@@ -76,6 +77,8 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
     };
     if config.demo {
         demo::seed(&db).await?;
+    } else {
+        demo::remove(&db).await?;
     }
     Ok(AppState {
         db,
@@ -88,6 +91,31 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
         public_url: config.public_url().into(),
         config: Arc::new(config),
     })
+}
+
+/// Demo mode gives away a subscriber's account (its password is public) and every sign-in code
+/// (at `/dev/outbox`), so it runs on a loopback address only, unless the configuration says
+/// explicitly that it may be public; then the log says what that exposes.
+fn check_demo_address(config: &Config) -> Result<(), AppError> {
+    if !config.demo || config.addr.ip().is_loopback() {
+        return Ok(());
+    }
+    if !config.demo_public {
+        return Err(AppError::Internal(format!(
+            "refusing to run the demo on {}, which is not a loopback address: anyone who reaches it \
+             could sign in as a demo subscriber and read every sign-in code. Listen on 127.0.0.1, \
+             turn the demo off (PAYWALL_DEMO=false), or set PAYWALL_DEMO_PUBLIC=true if that is wanted",
+            config.addr
+        )));
+    }
+    tracing::warn!(
+        addr = %config.addr,
+        "demo mode on a public address: anyone who can reach it can sign in as {} with the password \
+         `paywall-demo` and read every article of its tier, and /dev/outbox shows every sign-in code \
+         the server sends, so anyone can sign in as any reader who asks for one",
+        demo::READERS[0]
+    );
+    Ok(())
 }
 
 /// Serves the app on the configured address until Ctrl-C, printing the address it bound.

@@ -131,7 +131,7 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
     }
 
     // A second server on the same data directory: same key, same database.
-    let config = paywall_server::Config::with_data_dir(server.dir.path().join("data"));
+    let config = demo_config(server.dir.path().join("data"));
     let restarted = paywall_server::start(config).await.unwrap();
     assert_eq!(std::fs::read_to_string(&key_path).unwrap(), key);
     let app = paywall_server::app(restarted);
@@ -162,7 +162,7 @@ async fn seeding_twice_adds_nothing_and_keeps_what_was_saved() {
     let server = TestServer::start().await;
     server.sign_in(SUBSCRIBER, PASSWORD).await;
     let before = server.snapshot().await;
-    let config = paywall_server::Config::with_data_dir(server.dir.path().join("data"));
+    let config = demo_config(server.dir.path().join("data"));
     paywall_server::start(config).await.unwrap();
     assert_eq!(server.snapshot().await, before);
     assert_eq!(server.count("articles").await, 1);

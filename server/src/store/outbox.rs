@@ -35,3 +35,8 @@ pub async fn latest(db: &Db, limit: i64) -> Result<Vec<KeptEmail>, sqlx::Error> 
         .fetch_all(db)
         .await
 }
+
+/// Forgets every kept email.
+pub async fn clear(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM outbox").execute(db).await?.rows_affected())
+}

@@ -12,6 +12,8 @@ pub struct ReaderRow {
     pub email: String,
     /// The argon2id hash, if the reader has a password.
     pub password_hash: Option<String>,
+    /// Whether this is one of the demo's readers (whose password is public).
+    pub demo: bool,
 }
 
 /// The longest address mail can be sent to (RFC 5321).
@@ -32,7 +34,7 @@ pub fn valid_email(email: &str) -> Option<String> {
 
 /// The reader with this (normalised) email, if any.
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<ReaderRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, password_hash FROM readers WHERE email = ?")
+    sqlx::query_as("SELECT id, email, password_hash, demo FROM readers WHERE email = ?")
         .bind(email)
         .fetch_optional(db)
         .await
@@ -61,6 +63,23 @@ pub async fn find_or_create(
     .bind(now())
     .fetch_one(db)
     .await
+}
+
+/// Creates a demo reader with the demo password's hash; returns the id.
+pub async fn create_demo(db: &Db, email: &str, password_hash: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO readers (email, password_hash, created_at, demo) VALUES (?, ?, ?, TRUE) RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(now())
+    .fetch_one(db)
+    .await
+}
+
+/// Deletes the demo readers, and with them their sessions and subscriptions; returns how many.
+pub async fn delete_demo(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM readers WHERE demo").execute(db).await?.rows_affected())
 }
 
 /// Sets a reader's password hash.

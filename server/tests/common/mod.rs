@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -60,16 +61,15 @@ impl Reply {
 }
 
 impl TestServer {
-    /// A fresh server with the demo seeded.
+    /// A fresh server in demo mode: the demo article and readers are seeded.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
-    /// A fresh server after `configure` has had its say on the configuration.
+    /// A fresh server in demo mode after `configure` has had its say on the configuration.
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut config = Config::with_data_dir(dir.path().join("data"));
-        config.site = concat!(env!("CARGO_MANIFEST_DIR"), "/..").into();
+        let mut config = demo_config(dir.path().join("data"));
         configure(&mut config);
         let state = paywall_server::start(config).await.expect("the server starts");
         let app = paywall_server::app(state.clone());
@@ -171,6 +171,14 @@ pub fn assert_not_stored(snapshot: &str, secret: &str) {
     assert!(!snapshot.contains(&format!("'{secret}'")), "{secret:?} is stored as text: {snapshot}");
     assert!(!snapshot.contains(secret), "{secret:?} is stored: {snapshot}");
     assert!(!snapshot.contains(&hex), "{secret:?} is stored as a blob: {snapshot}");
+}
+
+/// The configuration of a demo server keeping its data in `data`, serving this repository's site.
+pub fn demo_config(data: impl Into<std::path::PathBuf>) -> Config {
+    let mut config = Config::with_data_dir(data);
+    config.site = concat!(env!("CARGO_MANIFEST_DIR"), "/..").into();
+    config.demo = true;
+    config
 }
 
 /// A request with an optional bearer token and JSON body.
