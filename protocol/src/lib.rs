@@ -90,11 +90,20 @@ pub struct PublisherSignIn {
     pub token: String,
 }
 
-/// `PUT /v1/readers/me/password`: set or change the signed-in reader's password.
+/// `PUT /v1/readers/me/password`: set or change the signed-in reader's password, with proof
+/// that the reader is who the session says: the current password, or (for a reader who has
+/// none) a code just emailed to them by `POST /v1/sign-in-codes`. Every other session of the
+/// reader ends when it succeeds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPassword {
     /// At least 8 characters.
     pub password: String,
+    /// The reader's current password, if they have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_password: Option<String>,
+    /// A code emailed to the reader, if they have no password yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `POST /v1/sessions/refresh`: trade a refresh token for a new pair of tokens.
@@ -142,6 +151,14 @@ pub enum Reason {
     RateLimited,
     /// 422: the email address is not one mail can be sent to.
     InvalidEmail,
+    /// 403: changing the password needs the current password, or an emailed code when there
+    /// is none.
+    ProofRequired,
+    /// 403: the current password given is not right.
+    WrongPassword,
+    /// 409: the publisher's token names an email that already has an account here, and does
+    /// not say the email is verified (`email_verified: true`), so it may not join it.
+    AccountExists,
 }
 
 /// An error body (`application/problem+json`).

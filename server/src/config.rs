@@ -4,6 +4,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
+use ipnet::IpNet;
+
+use crate::auth::REFRESH_TOKEN_SECONDS;
+use crate::store::sessions::Lifetime;
 
 /// How the paywall server runs. With nothing set it listens on 127.0.0.1:8080, serves the site
 /// in the current directory and keeps its data in `./data`; the demo is off unless asked for.
@@ -22,11 +26,18 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
-    /// The secret that signs access tokens (at least 32 bytes). Without it a random key is
-    /// generated into `<data>/signing.key` at first start. Every server behind one load
-    /// balancer needs the same key.
-    #[arg(long, env = "PAYWALL_SIGNING_KEY", hide_env_values = true)]
+    /// The secret that signs access tokens and keys the hashes of sign-in codes: at least 32
+    /// random bytes. Read only from the environment variable `PAYWALL_SIGNING_KEY`, never from
+    /// the command line (where `ps` would show it). Without it, `--signing-key-file`; without
+    /// either, a random key is generated into `<data>/signing.key` at first start. Every server
+    /// behind one load balancer needs the same key.
+    #[arg(skip = std::env::var("PAYWALL_SIGNING_KEY").ok().filter(|key| !key.is_empty()))]
     pub signing_key: Option<String>,
+
+    /// A file holding the signing key (its first line), e.g. a mounted secret; unless
+    /// `PAYWALL_SIGNING_KEY` is set. Make one with `head -c 48 /dev/urandom | base64 > FILE`.
+    #[arg(long, env = "PAYWALL_SIGNING_KEY_FILE")]
+    pub signing_key_file: Option<PathBuf>,
 
     /// Publisher origins allowed to call the API from the browser, comma-separated
     /// (e.g. `https://news.example`). The page the server itself serves needs none.
@@ -99,10 +110,64 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_PUBLISHER_TIER_CLAIM", default_value = "tier")]
     pub publisher_tier_claim: String,
 
-    /// Proxies whose `X-Forwarded-For` is believed, comma-separated IP addresses. A request
-    /// from any other address is identified by its socket address alone.
-    #[arg(long, env = "PAYWALL_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<IpAddr>,
+    /// The longest lifetime a publisher token may have, in seconds, from its `iat` (or from
+    /// now) to its `exp`. Sign a fresh, short-lived token for each page view.
+    #[arg(long, env = "PAYWALL_PUBLISHER_TOKEN_MAX_SECONDS", default_value_t = 600)]
+    pub publisher_token_max_seconds: u64,
+
+    /// The longest a reader stays signed in on one device, however often they come back, in
+    /// days; then they sign in again.
+    #[arg(long, env = "PAYWALL_SESSION_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub session_max_days: u32,
+
+    /// Seconds a client has to send a request's headers: from opening the connection, or
+    /// from the first byte of a later request on it.
+    #[arg(long, env = "PAYWALL_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+
+    /// Seconds a request may take once its headers are in: its body, the work, and the
+    /// client reading the answer (a reply left unread this long closes the connection).
+    #[arg(long, env = "PAYWALL_REQUEST_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+
+    /// Seconds a kept-alive connection may wait idle for its next request. Behind a load
+    /// balancer, keep it longer than the balancer's own idle timeout (60 s at AWS).
+    #[arg(long, env = "PAYWALL_IDLE_TIMEOUT", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+
+    /// Connections served at once; more wait in the operating system's queue until one
+    /// closes. Keep it well under the process's open-file limit (`ulimit -n`).
+    #[arg(long, env = "PAYWALL_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Seconds a shutdown (Ctrl-C or SIGTERM) waits for requests in progress before it
+    /// closes every connection and exits.
+    #[arg(long, env = "PAYWALL_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    pub shutdown_timeout: u64,
+
+    /// Seconds between prunings of expired codes, sessions, kept mail and idle rate-limit keys.
+    #[arg(long, env = "PAYWALL_PRUNE_EVERY", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub prune_every: u64,
+
+    /// Proxies whose `X-Forwarded-For` is believed: comma-separated addresses or CIDR ranges
+    /// (`10.0.0.0/8`, `2001:db8::/32`). A request from any other address is identified by its
+    /// socket address alone.
+    #[arg(long, env = "PAYWALL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = network)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// How many leading bits of an IPv6 address name one client for the abuse limits. One home
+    /// or phone usually gets a whole /64, so counting single addresses would let it rotate
+    /// through billions of them.
+    #[arg(long, env = "PAYWALL_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
+    pub ipv6_prefix: u8,
+}
+
+/// An address (`10.0.0.1`, a network of one) or a CIDR range (`10.0.0.0/8`).
+fn network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR range"))
 }
 
 impl Config {
@@ -119,6 +184,12 @@ impl Config {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.addr),
         }
+    }
+
+    /// How long sessions last: a refresh token works [`REFRESH_TOKEN_SECONDS`] unused, and a
+    /// session at most the configured number of days.
+    pub fn session_lifetime(&self) -> Lifetime {
+        Lifetime { idle: REFRESH_TOKEN_SECONDS, absolute: i64::from(self.session_max_days) * 24 * 60 * 60 }
     }
 
     /// The database URL: the one given, or a SQLite file in the data directory.

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::{PROBLEM_CONTENT_TYPE, Problem, Reason};
 
+use crate::auth::CodeRefused;
+
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -27,16 +29,28 @@ pub enum AppError {
     /// The email and password do not belong to one reader.
     #[error("wrong email or password")]
     InvalidCredentials,
-    /// A one-time code or link was refused: wrong, expired, spent or out of tries.
-    #[error("code refused: {reason:?}")]
-    CodeRefused {
-        /// Which of the three it is.
-        reason: Reason,
-        /// What to tell the reader.
-        detail: String,
-        /// For a wrong code, the tries it has left.
-        attempts_left: Option<u32>,
+    /// Typed sign-in digits were refused: wrong, expired, spent or out of tries.
+    #[error("code refused: {0:?}")]
+    CodeRefused(CodeRefused),
+    /// An emailed link's token is unknown, expired or already spent.
+    #[error("sign-in link expired")]
+    LinkExpired,
+    /// Changing the password needs the current password (or, with none, an emailed code),
+    /// and the request did not give it.
+    #[error("proof required (has a password: {has_password})")]
+    ProofRequired {
+        /// Whether the reader has a password (so the proof asked for is the password).
+        has_password: bool,
     },
+    /// The current password given to change it is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
+    /// The emailed code given to set a password was refused.
+    #[error("proof code refused: {0:?}")]
+    ProofCodeRefused(CodeRefused),
+    /// A publisher token names an email that has an account here, without saying it verified it.
+    #[error("account exists")]
+    AccountExists,
     /// The bearer token or refresh token is missing, malformed, forged, expired or revoked.
     #[error("invalid token: {0}")]
     InvalidToken(&'static str),
@@ -58,6 +72,15 @@ pub enum AppError {
     /// The feature is not configured on this server.
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
+    /// Too much work is queued (password hashing); the client should come back shortly.
+    #[error("overloaded, retry after {retry_after} s")]
+    Overloaded {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// The request (its body, or the work it asked for) took longer than the server allows.
+    #[error("request timed out")]
+    RequestTimeout,
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -121,12 +144,49 @@ impl AppError {
                 Some("That email and password do not match an account.".to_owned()),
                 None,
             ),
-            AppError::CodeRefused { reason, detail, .. } => parts(
+            AppError::CodeRefused(refused) => {
+                let (reason, detail) = code_refusal(*refused);
+                parts(StatusCode::UNAUTHORIZED, "urn:paywall:code-refused", "Code not accepted", Some(detail), Some(reason))
+            }
+            AppError::LinkExpired => parts(
                 StatusCode::UNAUTHORIZED,
                 "urn:paywall:code-refused",
                 "Code not accepted",
-                Some(detail.clone()),
-                Some(*reason),
+                Some("This sign-in link has expired or was already used. Ask for a new code.".to_owned()),
+                Some(Reason::CodeExpired),
+            ),
+            AppError::ProofRequired { has_password } => parts(
+                StatusCode::FORBIDDEN,
+                "urn:paywall:proof-required",
+                "Proof required",
+                Some(if *has_password {
+                    "Enter your current password to change it.".to_owned()
+                } else {
+                    "Ask for a code by email, then enter it with your new password.".to_owned()
+                }),
+                Some(Reason::ProofRequired),
+            ),
+            AppError::WrongPassword => parts(
+                StatusCode::FORBIDDEN,
+                "urn:paywall:wrong-password",
+                "Wrong password",
+                Some("That is not your current password.".to_owned()),
+                Some(Reason::WrongPassword),
+            ),
+            AppError::ProofCodeRefused(refused) => {
+                let (reason, detail) = code_refusal(*refused);
+                parts(StatusCode::FORBIDDEN, "urn:paywall:code-refused", "Code not accepted", Some(detail), Some(reason))
+            }
+            AppError::AccountExists => parts(
+                StatusCode::CONFLICT,
+                "urn:paywall:account-exists",
+                "Account exists",
+                Some(
+                    "An account with this email already exists here. Sign in with an emailed code, or have the \
+                     publisher's token say the email is verified."
+                        .to_owned(),
+                ),
+                Some(Reason::AccountExists),
             ),
             AppError::InvalidToken(why) => parts(
                 StatusCode::UNAUTHORIZED,
@@ -162,6 +222,20 @@ impl AppError {
                 Some((*what).to_owned()),
                 None,
             ),
+            AppError::Overloaded { .. } => parts(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "urn:paywall:overloaded",
+                "Busy",
+                Some("The server is busy. Try again in a moment.".to_owned()),
+                None,
+            ),
+            AppError::RequestTimeout => parts(
+                StatusCode::REQUEST_TIMEOUT,
+                "about:blank",
+                "Request timeout",
+                Some("The request took too long. Please try again.".to_owned()),
+                None,
+            ),
             AppError::Database(_) | AppError::Internal(_) => parts(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "about:blank",
@@ -176,11 +250,16 @@ impl AppError {
     pub fn problem(&self) -> Problem {
         let Parts { status, kind, title, detail, reason } = self.parts();
         let retry_after = match self {
-            AppError::RateLimited { retry_after } => Some(*retry_after),
+            AppError::RateLimited { retry_after } | AppError::Overloaded { retry_after } => {
+                Some(*retry_after)
+            }
             _ => None,
         };
         let attempts_left = match self {
-            AppError::CodeRefused { attempts_left, .. } => *attempts_left,
+            AppError::CodeRefused(CodeRefused::Wrong { attempts_left })
+            | AppError::ProofCodeRefused(CodeRefused::Wrong { attempts_left }) => {
+                u32::try_from(*attempts_left).ok()
+            }
             _ => None,
         };
         Problem {
@@ -214,6 +293,25 @@ impl IntoResponse for AppError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// The reason and the words for refused digits.
+fn code_refusal(refused: CodeRefused) -> (Reason, String) {
+    match refused {
+        CodeRefused::Expired => {
+            (Reason::CodeExpired, "This code has expired or was already used. Ask for a new one.".to_owned())
+        }
+        CodeRefused::Wrong { attempts_left } => (
+            Reason::WrongCode,
+            format!(
+                "That code isn't right. {attempts_left} {} left.",
+                if attempts_left == 1 { "try" } else { "tries" }
+            ),
+        ),
+        CodeRefused::TooManyAttempts => {
+            (Reason::TooManyAttempts, "Too many wrong tries for this code. Ask for a new one.".to_owned())
+        }
     }
 }
 

@@ -55,21 +55,36 @@ pub struct AppState {
 /// database, the signing key, and (in demo mode) the demo article and readers.
 pub async fn start(config: Config) -> Result<AppState, AppError> {
     check_demo_address(&config)?;
-    std::fs::create_dir_all(&config.data)
+    create_private_dir(&config.data)
         .map_err(|error| AppError::Internal(format!("creating {}: {error}", config.data.display())))?;
     let db = store::open(&config.database_url()).await?;
-    let secret = auth::secret::load_or_create(config.signing_key.as_deref(), &config.data)?;
+    let secret = auth::secret::load_or_create(
+        config.signing_key.as_deref(),
+        config.signing_key_file.as_deref(),
+        &config.data,
+    )?;
     let keys = AccessKeys::from_secret(&secret)?;
     let codes = CodeHasher::from_secret(&secret);
     let passwords = PasswordHasher::new()?;
     let mailer = Mailer::from_config(&config)?;
     let publisher = match (&config.publisher_key_file, &config.publisher_issuer) {
-        (Some(path), Some(issuer)) => Some(Arc::new(PublisherVerifier::from_file(
-            path,
-            issuer.clone(),
-            config.publisher_audience.clone(),
-            config.publisher_tier_claim.clone(),
-        )?)),
+        (Some(path), Some(issuer)) => {
+            let expected = auth::publisher::Expectations {
+                issuer: issuer.clone(),
+                audience: config.publisher_audience.clone(),
+                tier_claim: config.publisher_tier_claim.clone(),
+                max_lifetime: config.publisher_token_max_seconds,
+            };
+            let adopted = store::readers::adopt_unscoped_publisher_readers(&db, issuer).await?;
+            if adopted > 0 {
+                tracing::info!(
+                    adopted,
+                    issuer,
+                    "publisher readers from an earlier version now belong to the issuer"
+                );
+            }
+            Some(Arc::new(PublisherVerifier::from_file(path, expected)?))
+        }
         (Some(_), None) => {
             return Err(AppError::Internal("PAYWALL_PUBLISHER_ISSUER must be set with the key".into()));
         }
@@ -91,6 +106,16 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
         public_url: config.public_url().into(),
         config: Arc::new(config),
     })
+}
+
+/// Creates the data directory, and any missing parent, readable by the owner only: it holds
+/// the database and the signing key.
+fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
 }
 
 /// Demo mode gives away a subscriber's account (its password is public) and every sign-in code

@@ -1,5 +1,9 @@
-//! Abuse limits: how often one address or one email may try to sign in or ask for codes, and
-//! which address a request comes from.
+//! Abuse limits: how often one client, one email, or one client for one email may try to sign
+//! in, ask for codes or change a password; and which client a request comes from.
+//!
+//! Limits that protect an account against guessing count per email, but always behind a
+//! tighter limit per client and email: a stranger's requests for someone's address stop the
+//! stranger long before they could stop the owner.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -7,14 +11,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+use ipnet::{IpNet, Ipv6Net};
+use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::AppError;
 
-/// One kind of limit, keyed by address or email.
+/// One kind of limit, keyed by client, email, reader, or a pair of them.
 pub struct Limit<K: std::hash::Hash + Eq + Clone> {
     limiter: DefaultKeyedRateLimiter<K>,
 }
@@ -37,20 +44,49 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
 
     fn forget_idle(&self) {
         self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
+    /// How many keys are remembered.
+    pub fn keys(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
+/// An email as the limits key it: a 16-byte digest, so that a key costs the same whatever
+/// was typed (an address can be 16 KB of garbage) and no address is kept in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EmailKey([u8; 16]);
+
+impl EmailKey {
+    /// The key for an (already normalised) email.
+    pub fn new(email: &str) -> Self {
+        let digest = Sha256::digest(email.as_bytes());
+        EmailKey(digest[..16].try_into().expect("a SHA-256 digest has 32 bytes"))
     }
 }
 
 /// Every limit the server keeps. They live in this process's memory: behind a load balancer
 /// each server counts on its own.
 pub struct Limits {
-    /// Password, code and link sign-ins from one address.
-    pub sign_in_per_ip: Limit<IpAddr>,
-    /// Password sign-ins for one email, wherever they come from.
-    pub password_per_email: Limit<String>,
-    /// Codes sent to one email.
-    pub codes_per_email: Limit<String>,
-    /// Codes asked for from one address.
-    pub codes_per_ip: Limit<IpAddr>,
+    /// Sign-in attempts of every kind (password, code, link, publisher token) from one client.
+    pub sign_in_per_client: Limit<Client>,
+    /// Password tries for one email from one client.
+    pub password_per_client_and_email: Limit<(Client, EmailKey)>,
+    /// Password tries for one email from every client together: against guessing spread over
+    /// many networks, and out of reach of any one client.
+    pub password_per_email: Limit<EmailKey>,
+    /// Codes typed for one email, across every code sent to it: asking for new codes never
+    /// buys more guesses.
+    pub code_tries_per_email: Limit<EmailKey>,
+    /// Codes asked for by one client.
+    pub codes_per_client: Limit<Client>,
+    /// Codes one client asks to send to one email.
+    pub codes_per_client_and_email: Limit<(Client, EmailKey)>,
+    /// Codes sent to one email, whoever asks: nobody's inbox is flooded.
+    pub codes_per_email: Limit<EmailKey>,
+    /// Password changes by one signed-in reader (each costs an argon2 hash or two).
+    pub password_changes_per_reader: Limit<i64>,
 }
 
 impl Limits {
@@ -58,29 +94,59 @@ impl Limits {
     pub fn new() -> Arc<Self> {
         let minute = Duration::from_secs(60);
         Arc::new(Limits {
-            sign_in_per_ip: Limit::new(20, minute / 10),
-            password_per_email: Limit::new(5, minute),
-            codes_per_email: Limit::new(3, 5 * minute),
-            codes_per_ip: Limit::new(10, minute),
+            sign_in_per_client: Limit::new(20, minute / 10),
+            password_per_client_and_email: Limit::new(5, minute),
+            password_per_email: Limit::new(30, 2 * minute),
+            code_tries_per_email: Limit::new(10, 10 * minute),
+            codes_per_client: Limit::new(10, minute / 10),
+            codes_per_client_and_email: Limit::new(3, 5 * minute),
+            codes_per_email: Limit::new(8, 10 * minute),
+            password_changes_per_reader: Limit::new(5, 10 * minute),
         })
     }
 
     /// Drops the counts of keys that have been quiet, so memory does not grow with every
-    /// address ever seen. Run every few minutes.
+    /// client and email ever seen. Run every few minutes.
     pub fn forget_idle(&self) {
-        self.sign_in_per_ip.forget_idle();
+        self.sign_in_per_client.forget_idle();
+        self.password_per_client_and_email.forget_idle();
         self.password_per_email.forget_idle();
+        self.code_tries_per_email.forget_idle();
+        self.codes_per_client.forget_idle();
+        self.codes_per_client_and_email.forget_idle();
         self.codes_per_email.forget_idle();
-        self.codes_per_ip.forget_idle();
+        self.password_changes_per_reader.forget_idle();
     }
 }
 
-/// The address a request comes from: the socket's, unless the socket is a trusted proxy, in
-/// which case the last address in `X-Forwarded-For` that is not itself a trusted proxy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientIp(pub IpAddr);
+/// Who a request comes from, as the limits count clients: an IPv4 address, or the IPv6
+/// network of the configured prefix (a /64 unless configured) that holds the address.
+///
+/// The address is the socket's, unless the socket is a trusted proxy: then the right-most
+/// entry of `X-Forwarded-For` that is not itself a trusted proxy. An entry the server cannot
+/// read stops the search there (whatever is left of it was written by the client itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Client(IpAddr);
 
-impl FromRequestParts<AppState> for ClientIp {
+impl Client {
+    /// The client an address belongs to, counting IPv6 by its first `ipv6_prefix` bits.
+    pub fn new(ip: IpAddr, ipv6_prefix: u8) -> Self {
+        match ip.to_canonical() {
+            IpAddr::V4(v4) => Client(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => {
+                let network = Ipv6Net::new(v6, ipv6_prefix.min(128)).expect("the prefix is at most 128");
+                Client(IpAddr::V6(network.trunc().addr()))
+            }
+        }
+    }
+
+    /// The client's address (for IPv6, the first address of its network).
+    pub fn ip(&self) -> IpAddr {
+        self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Client {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -89,19 +155,103 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
             .ok_or_else(|| AppError::Internal("the server was started without connection info".into()))?;
-        let trusted = &state.config.trusted_proxies;
-        if !trusted.contains(&socket) {
-            return Ok(ClientIp(socket));
+        let ip = client_address(socket, &parts.headers, &state.config.trusted_proxies);
+        Ok(Client::new(ip, state.config.ipv6_prefix))
+    }
+}
+
+/// The address a request comes from, given the proxies whose word is believed.
+pub fn client_address(socket: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let socket = socket.to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|network| network.contains(ip));
+    if !is_trusted(&socket) {
+        return socket;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    for entry in entries.into_iter().rev() {
+        match forwarded_address(entry) {
+            Some(ip) if is_trusted(&ip) => continue,
+            Some(ip) => return ip,
+            None => break,
         }
-        let forwarded = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-            .collect::<Vec<_>>();
-        let client = forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(socket);
-        Ok(ClientIp(client))
+    }
+    socket
+}
+
+/// One `X-Forwarded-For` entry: `203.0.113.7`, `203.0.113.7:4711`, `2001:db8::1`,
+/// `[2001:db8::1]` or `[2001:db8::1]:4711`, possibly quoted.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim_matches('"');
+    let ip = entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|addr| addr.ip()))
+        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())?;
+    Some(ip.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(chain: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", chain.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn forwarded_entries_with_ports_and_brackets_are_read() {
+        for (entry, ip) in [
+            ("203.0.113.7", "203.0.113.7"),
+            ("203.0.113.7:4711", "203.0.113.7"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:4711", "2001:db8::1"),
+            ("\"[2001:db8::1]:4711\"", "2001:db8::1"),
+            ("::ffff:203.0.113.7", "203.0.113.7"),
+        ] {
+            assert_eq!(forwarded_address(entry), Some(ip.parse().unwrap()), "{entry}");
+        }
+        assert_eq!(forwarded_address("unknown"), None);
+        assert_eq!(forwarded_address("_hidden"), None);
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_untrusted_entry_and_an_unreadable_one_ends_the_search() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "2001:db8:ffff::/48".parse().unwrap()];
+        let proxy: IpAddr = "10.1.2.3".parse().unwrap();
+        let client = |chain: &str| client_address(proxy, &forwarded(chain), &trusted).to_string();
+        // The attacker's own entry comes first; the proxy appends the real one, with its port.
+        assert_eq!(client("6.6.6.6, 203.0.113.7:51234"), "203.0.113.7");
+        assert_eq!(client("6.6.6.6, 203.0.113.7, 10.9.9.9"), "203.0.113.7");
+        assert_eq!(client("6.6.6.6, [2001:db8:1::5]:443, 2001:db8:ffff::1"), "2001:db8:1::5");
+        // An unreadable entry: nothing to its left is believed; the proxy itself is the client.
+        assert_eq!(client("6.6.6.6, garbage"), "10.1.2.3");
+        // Not from a trusted proxy: the header is ignored.
+        let stranger: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(client_address(stranger, &forwarded("203.0.113.7"), &trusted), stranger);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_network() {
+        let a = Client::new("2001:db8:1:2::1".parse().unwrap(), 64);
+        let b = Client::new("2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap(), 64);
+        let c = Client::new("2001:db8:1:3::1".parse().unwrap(), 64);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.ip().to_string(), "2001:db8:1:2::");
+        assert_eq!(
+            Client::new("2001:db8:1:3::1".parse().unwrap(), 48),
+            Client::new("2001:db8:1:2::1".parse().unwrap(), 48)
+        );
+        assert_eq!(Client::new("::ffff:192.0.2.1".parse().unwrap(), 64).ip().to_string(), "192.0.2.1");
     }
 }

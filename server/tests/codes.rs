@@ -56,7 +56,8 @@ async fn a_code_sent_over_smtp_signs_a_new_reader_up_and_in() {
     assert_eq!(email.to, ["new.reader@example.com"]);
     assert!(email.data.contains("Subject: Your sign-in code for The Platform"), "{}", email.data);
     let (code, link) = code_and_link(&email.data);
-    assert!(link.contains("/sign-in/confirm?token="), "{link}");
+    // The token rides in the fragment: no server, proxy or log ever sees it in a request line.
+    assert!(link.contains("/sign-in/confirm#token="), "{link}");
     // Only hashes are stored: neither the digits nor the link token are in the database.
     let stored = server.snapshot().await;
     assert!(stored.contains("sign_in_codes("), "the snapshot covers the codes table: {stored}");
@@ -143,18 +144,20 @@ async fn a_wrong_code_counts_down_and_the_fifth_voids_the_code() {
 }
 
 #[tokio::test]
-async fn a_code_works_once_expires_and_is_replaced_by_a_newer_one() {
+async fn a_code_works_once_an_earlier_one_keeps_working_until_one_is_spent_and_codes_expire() {
     let (server, sink) = with_mail().await;
     ask_for_code(&server, SUBSCRIBER).await;
     let (first, _) = code_and_link(&sink.wait_for(1).await.data);
     ask_for_code(&server, SUBSCRIBER).await;
     let (second, _) = code_and_link(&sink.wait_for(2).await.data);
+    // Asking again does not void the code already on its way.
+    assert_eq!(sign_in_with_code(&server, SUBSCRIBER, &first).await.status, StatusCode::CREATED);
+    // Spending one voids the others.
     if first != second {
-        let problem = sign_in_with_code(&server, SUBSCRIBER, &first).await.problem(StatusCode::UNAUTHORIZED);
-        assert!(matches!(problem["reason"].as_str(), Some("wrong_code")), "{problem}");
+        let problem = sign_in_with_code(&server, SUBSCRIBER, &second).await.problem(StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["reason"], "code_expired", "{problem}");
     }
-    assert_eq!(sign_in_with_code(&server, SUBSCRIBER, &second).await.status, StatusCode::CREATED);
-    let reused = sign_in_with_code(&server, SUBSCRIBER, &second).await.problem(StatusCode::UNAUTHORIZED);
+    let reused = sign_in_with_code(&server, SUBSCRIBER, &first).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(reused["reason"], "code_expired");
 
     ask_for_code(&server, "late@example.com").await;
@@ -171,6 +174,14 @@ async fn a_code_works_once_expires_and_is_replaced_by_a_newer_one() {
     assert_eq!(never_sent["reason"], "code_expired");
 }
 
+/// The confirmation form's POST for a link token.
+fn confirm(token: &str) -> Request<Body> {
+    Request::post("/sign-in/confirm")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("token={token}")))
+        .unwrap()
+}
+
 #[tokio::test]
 async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
     let (server, sink) = with_mail().await;
@@ -178,17 +189,22 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
     let reply = server.post_json("/v1/sign-in-codes", &request.to_string()).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
     let (_, link) = code_and_link(&sink.wait_for(1).await.data);
-    let path = &link[link.find("/sign-in/").unwrap()..];
-    let token = link.rsplit('=').next().unwrap().to_owned();
+    let (path, token) = link[link.find("/sign-in/").unwrap()..].split_once("#token=").unwrap();
+    let token = token.to_owned();
 
-    // A scanner's GETs, as many as it likes: a page with a button, and nothing spent.
+    // A scanner's GETs, as many as it likes: a page with a button, and nothing spent. The
+    // request never carries the token; only the page's one script, pinned by its hash, may
+    // move it from the fragment into the form.
     for _ in 0..3 {
         let page = server.get(path, None).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text.contains("<form method=\"post\""), "{}", page.text);
-        assert!(page.text.contains(SUBSCRIBER));
+        assert!(!page.text.contains(&token));
         assert_eq!(page.header(header::REFERRER_POLICY), "no-referrer");
-        assert!(page.header(header::CONTENT_SECURITY_POLICY).contains("default-src 'none'"));
+        let policy = page.header(header::CONTENT_SECURITY_POLICY);
+        assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'sha256-"), "{policy}");
+        let scripts = policy.split(';').map(str::trim).find(|directive| directive.starts_with("script-src"));
+        assert!(scripts.is_some_and(|scripts| !scripts.contains("unsafe")), "{policy}");
     }
     let unspent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_codes WHERE used_at IS NULL")
         .fetch_one(&server.state.db)
@@ -198,11 +214,7 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
     assert_eq!(server.count("sessions").await, 0);
 
     // Confirming sends the reader back to the article with the token in the fragment.
-    let confirm = Request::post("/sign-in/confirm")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!("token={token}")))
-        .unwrap();
-    let reply = server.send(confirm).await;
+    let reply = server.send(confirm(&token)).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(
         reply.header(header::LOCATION),
@@ -216,10 +228,22 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
     assert_eq!(session.json()["reader"]["email"], SUBSCRIBER);
     let again = server.post_json("/v1/sessions/link", &body).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(again["reason"], "code_expired");
-    // And the page now says the link is spent.
-    let page = server.get(path, None).await;
+    // And confirming it again says the link is spent.
+    let page = server.send(confirm(&token)).await;
     assert_eq!(page.status, StatusCode::GONE);
     assert!(!page.text.contains("<form"));
+}
+
+#[tokio::test]
+async fn the_confirmation_pages_script_is_the_one_its_policy_allows() {
+    use base64::Engine;
+    use sha2::Digest;
+    let server = TestServer::start().await;
+    let page = server.get("/sign-in/confirm", None).await;
+    let script = page.text.split("<script>").nth(1).unwrap().split("</script>").next().unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
+    assert!(page.header(header::CONTENT_SECURITY_POLICY).contains(&format!("'sha256-{hash}'")));
+    assert_eq!(page.text.matches("<script").count(), 1);
 }
 
 #[tokio::test]
@@ -256,7 +280,7 @@ async fn demo_mode_without_smtp_keeps_mail_in_the_dev_outbox() {
     let page = server.get("/dev/outbox", None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Your sign-in code for The Platform"), "{}", page.text);
-    assert!(page.text.contains("/sign-in/confirm?token="));
+    assert!(page.text.contains("/sign-in/confirm#token="));
     let code = page.text.split("Platform: ").nth(1).unwrap()[..6].to_owned();
     assert_eq!(sign_in_with_code(&server, SUBSCRIBER, &code).await.status, StatusCode::CREATED);
 }
@@ -270,30 +294,85 @@ async fn outside_demo_mode_there_is_no_outbox_and_no_smtp_means_no_email_sign_in
     assert_eq!(server.count("articles").await, 0);
 }
 
+/// `PUT /v1/readers/me/password` with this access token and body.
+fn put_password(token: &str, body: serde_json::Value) -> Request<Body> {
+    Request::put("/v1/readers/me/password")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
 #[tokio::test]
-async fn a_reader_can_set_a_password_after_signing_up_with_a_code() {
+async fn setting_a_password_takes_an_emailed_code_and_changing_it_takes_the_current_one() {
     let (server, sink) = with_mail().await;
     ask_for_code(&server, "fresh@example.com").await;
     let (code, _) = code_and_link(&sink.wait_for(1).await.data);
     let session = sign_in_with_code(&server, "fresh@example.com", &code).await.json();
     let token = session["access_token"].as_str().unwrap();
+    let other_device = sign_in_with_code_again(&server, &sink, "fresh@example.com", 2).await;
 
-    let put = |password: &str| {
-        Request::put("/v1/readers/me/password")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({ "password": password }).to_string()))
-            .unwrap()
-    };
-    server.send(put("short")).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(server.send(put("a long enough passphrase")).await.status, StatusCode::NO_CONTENT);
+    // The session alone proves nothing: a stolen access token must not become a password.
+    let before = server.snapshot().await;
+    let problem = server
+        .send(put_password(token, json!({ "password": "a long enough passphrase" })))
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    assert_eq!(problem["reason"], "proof_required");
+    let wrong = server
+        .send(put_password(token, json!({ "password": "a long enough passphrase", "code": "000000" })))
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    assert_eq!(wrong["reason"], "code_expired", "no code was asked for: {wrong}");
+    server
+        .send(put_password(token, json!({ "password": "short" })))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.snapshot().await, before);
+
+    // A code just emailed proves the reader owns the address.
+    ask_for_code(&server, "fresh@example.com").await;
+    let (code, _) = code_and_link(&sink.wait_for(3).await.data);
+    let set = put_password(token, json!({ "password": "a long enough passphrase", "code": code }));
+    assert_eq!(server.send(set).await.status, StatusCode::NO_CONTENT);
     server.sign_in("fresh@example.com", "a long enough passphrase").await;
+    // Every other session ended; this one goes on.
+    server.locked(&other_device["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    server.locked(&session["access_token"]).await.problem(StatusCode::FORBIDDEN);
+
+    // Now there is a password, changing it takes that password.
+    let problem = server
+        .send(put_password(token, json!({ "password": "another passphrase" })))
+        .await
+        .problem(StatusCode::FORBIDDEN);
+    assert_eq!(problem["reason"], "proof_required");
+    assert!(problem["detail"].as_str().unwrap().contains("current password"), "{problem}");
+    let wrong = json!({ "password": "another passphrase", "current_password": "not it at all" });
+    let problem = server.send(put_password(token, wrong)).await.problem(StatusCode::FORBIDDEN);
+    assert_eq!(problem["reason"], "wrong_password");
+    let right = json!({ "password": "another passphrase", "current_password": "a long enough passphrase" });
+    assert_eq!(server.send(put_password(token, right)).await.status, StatusCode::NO_CONTENT);
+    server.sign_in("fresh@example.com", "another passphrase").await;
 
     let anonymous = Request::put("/v1/readers/me/password")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(r#"{"password":"a long enough passphrase"}"#))
         .unwrap();
     server.send(anonymous).await.problem(StatusCode::UNAUTHORIZED);
+}
+
+/// Signs in once more with a new code (the `nth` email to arrive): a second device.
+async fn sign_in_with_code_again(
+    server: &TestServer,
+    sink: &SmtpSink,
+    email: &str,
+    nth: usize,
+) -> serde_json::Value {
+    ask_for_code(server, email).await;
+    let (code, _) = code_and_link(&sink.wait_for(nth).await.data);
+    let reply = sign_in_with_code(server, email, &code).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.json()
 }
 
 #[tokio::test]

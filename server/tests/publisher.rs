@@ -56,9 +56,15 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+fn without(claims: &Value, name: &str) -> Value {
+    let mut claims = claims.clone();
+    claims.as_object_mut().unwrap().remove(name);
+    claims
+}
+
 fn claims(email: &str, tier: Option<&str>) -> Value {
     let mut claims = json!({
-        "iss": ISSUER, "aud": "paywall", "sub": format!("member-{email}"), "email": email,
+        "iss": ISSUER, "aud": "paywall", "sub": format!("member-{}", email.to_lowercase()), "email": email,
         "iat": now(), "nbf": now() - 5, "exp": now() + 300,
     });
     if let Some(tier) = tier {
@@ -156,6 +162,12 @@ async fn tokens_with_a_wrong_issuer_audience_key_time_or_algorithm_are_401_and_c
         ("expired", sign(&pair, None, &with("exp", json!(now() - 120)))),
         ("not yet valid", sign(&pair, None, &with("nbf", json!(now() + 600)))),
         ("no email", sign(&pair, None, &no_email)),
+        ("no subject", sign(&pair, None, &without(&good, "sub"))),
+        ("no expiry", sign(&pair, None, &without(&good, "exp"))),
+        ("ten years", sign(&pair, None, &with("exp", json!(now() + 10 * 365 * 24 * 3600)))),
+        ("an hour", sign(&pair, None, &with("exp", json!(now() + 3600)))),
+        ("issued in the future", sign(&pair, None, &with("iat", json!(now() + 3600)))),
+        ("a jti of 201 characters", sign(&pair, None, &with("jti", json!("j".repeat(201))))),
         ("bad email", sign(&pair, None, &with("email", json!("not an email")))),
         ("alg none", format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&good))),
         (
@@ -184,4 +196,118 @@ async fn without_a_configured_key_publisher_tokens_are_not_accepted() {
     let pair = ec_pair();
     let reply = exchange(&server, &sign(&pair, None, &claims("m@news.example", Some("premium")))).await;
     reply.problem(StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_token_naming_a_local_readers_email_without_vouching_for_it_joins_nothing() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let before = server.snapshot().await;
+    // The audit's token: the local subscriber's email, a sub nobody knows, no tier.
+    let mut takeover = claims(SUBSCRIBER, None);
+    takeover["sub"] = json!("someone-else");
+    let reply = exchange(&server, &sign(&pair, None, &takeover)).await;
+    let problem = reply.problem(StatusCode::CONFLICT);
+    assert_eq!(problem["reason"], "account_exists");
+    assert!(reply.json()["access_token"].is_null());
+    assert_no_locked_text(&reply.text);
+    assert_eq!(server.snapshot().await, before);
+    // Saying so explicitly is the same as not saying it.
+    takeover["email_verified"] = json!(false);
+    exchange(&server, &sign(&pair, None, &takeover)).await.problem(StatusCode::CONFLICT);
+    assert_eq!(server.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_verified_email_joins_the_local_account_but_gives_no_right_to_set_its_password() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let mut vouched = claims(SUBSCRIBER, None);
+    vouched["email_verified"] = json!(true);
+    let reply = exchange(&server, &sign(&pair, None, &vouched)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let session = reply.json();
+    assert_eq!(session["reader"]["email"], SUBSCRIBER);
+    assert_eq!(server.locked(&session["access_token"]).await.status, StatusCode::OK);
+
+    let token = session["access_token"].as_str().unwrap();
+    let before = server.snapshot().await;
+    for body in [
+        json!({ "password": "taken over for good" }),
+        json!({ "password": "taken over for good", "current_password": "a guess at it" }),
+        json!({ "password": "taken over for good", "code": "123456" }),
+    ] {
+        let request = axum::http::Request::put("/v1/readers/me/password")
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        server.send(request).await.problem(StatusCode::FORBIDDEN);
+    }
+    assert_eq!(server.snapshot().await, before);
+    server.sign_in(SUBSCRIBER, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn the_reader_is_the_one_the_publisher_names_by_sub_whatever_the_email() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let mut first = claims("member@news.example", None);
+    first["sub"] = json!("member-1");
+    let reader = exchange(&server, &sign(&pair, None, &first)).await.json()["reader"].clone();
+    // The same member with a new email: still the same reader.
+    first["email"] = json!("renamed@news.example");
+    let again = exchange(&server, &sign(&pair, None, &first)).await.json();
+    assert_eq!(again["reader"]["id"], reader["id"]);
+    // Another member claiming the first one's email: not joined to them, even vouched for.
+    let mut other = claims("member@news.example", Some("premium"));
+    other["sub"] = json!("member-2");
+    other["email_verified"] = json!(true);
+    exchange(&server, &sign(&pair, None, &other)).await.problem(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_token_with_an_id_is_accepted_once() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let mut once = claims("once@news.example", Some("premium"));
+    once["jti"] = json!("page-view-7f3a");
+    let token = sign(&pair, None, &once);
+    assert_eq!(exchange(&server, &token).await.status, StatusCode::CREATED);
+    let before = server.snapshot().await;
+    let replay = exchange(&server, &token).await;
+    replay.problem(StatusCode::UNAUTHORIZED);
+    assert!(replay.json()["access_token"].is_null());
+    assert_eq!(server.snapshot().await, before);
+    // Another id is another token.
+    once["jti"] = json!("page-view-7f3b");
+    assert_eq!(exchange(&server, &sign(&pair, None, &once)).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_longest_lifetime_accepted_is_configurable_and_ten_minutes_by_default() {
+    let pair = ec_pair();
+    let ten_minutes = with_lifetime(&pair, 600);
+    let an_hour = with_lifetime(&pair, 3600);
+    let server = trusting(&pair.public_pem).await;
+    assert_eq!(exchange(&server, &ten_minutes).await.status, StatusCode::CREATED);
+    exchange(&server, &an_hour).await.problem(StatusCode::UNAUTHORIZED);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("publisher-key");
+    std::fs::write(&path, &pair.public_pem).unwrap();
+    let server = TestServer::start_with(|config| {
+        config.publisher_key_file = Some(path.clone());
+        config.publisher_issuer = Some(ISSUER.into());
+        config.publisher_token_max_seconds = 3600;
+    })
+    .await;
+    assert_eq!(exchange(&server, &an_hour).await.status, StatusCode::CREATED);
+}
+
+fn with_lifetime(pair: &KeyPair, seconds: i64) -> String {
+    let mut claims = claims("lifetime@news.example", Some("premium"));
+    claims["exp"] = json!(now() + seconds);
+    claims["iat"] = json!(now());
+    sign(pair, None, &claims)
 }

@@ -146,15 +146,119 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
 }
 
 #[tokio::test]
-async fn a_configured_signing_key_is_used_instead_of_a_file_and_a_short_one_is_refused() {
-    let server = TestServer::start_with(|config| config.signing_key = Some("k".repeat(40))).await;
+async fn a_configured_signing_key_is_used_instead_of_a_file_and_a_weak_one_is_refused() {
+    let key = "6Qx1VvR0m3pJbYk2s8ZfT9wLhN4cA7uE5gKdPq0oXyIrSt1W";
+    let server = TestServer::start_with(|config| config.signing_key = Some(key.into())).await;
     assert!(!server.dir.path().join("data/signing.key").exists());
     server.sign_in(SUBSCRIBER, PASSWORD).await;
 
+    for weak in ["too short", &"k".repeat(40), &"changeme".repeat(5)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = paywall_server::Config::with_data_dir(dir.path());
+        config.signing_key = Some(weak.into());
+        let error = paywall_server::start(config).await.err().expect("a weak key is refused").to_string();
+        assert!(error.contains("head -c 48 /dev/urandom | base64"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn the_signing_key_can_come_from_a_file_but_never_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = paywall_server::Config::with_data_dir(dir.path());
-    config.signing_key = Some("too short".into());
-    assert!(paywall_server::start(config).await.is_err());
+    let file = dir.path().join("key");
+    std::fs::write(&file, "6Qx1VvR0m3pJbYk2s8ZfT9wLhN4cA7uE5gKdPq0oXyIrSt1W\n").unwrap();
+    let server = TestServer::start_with(|config| config.signing_key_file = Some(file.clone())).await;
+    assert!(!server.dir.path().join("data/signing.key").exists());
+    server.sign_in(SUBSCRIBER, PASSWORD).await;
+
+    use clap::Parser;
+    let on_the_command_line =
+        paywall_server::Config::try_parse_from(["paywall-server", "--signing-key", "x"]);
+    assert!(on_the_command_line.is_err(), "`ps` would show it");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_the_database_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    server.sign_in(SUBSCRIBER, PASSWORD).await;
+    let mode =
+        |path: &str| std::fs::metadata(server.dir.path().join(path)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("data"), 0o700);
+    assert_eq!(mode("data/paywall.db"), 0o600);
+    assert_eq!(mode("data/paywall.db-wal"), 0o600);
+    assert_eq!(mode("data/signing.key"), 0o600);
+}
+
+async fn refresh(server: &TestServer, token: &serde_json::Value) -> Reply {
+    server.post_json("/v1/sessions/refresh", &serde_json::json!({ "refresh_token": token }).to_string()).await
+}
+
+#[tokio::test]
+async fn a_refresh_token_used_twice_ends_the_session_for_whoever_holds_it() {
+    let server = TestServer::start().await;
+    let first = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    let stolen = first["refresh_token"].clone();
+    let second = refresh(&server, &stolen).await.json();
+    let third = refresh(&server, &second["refresh_token"]).await.json();
+    assert_eq!(server.locked(&third["access_token"]).await.status, StatusCode::OK);
+
+    // The thief uses the copy, long after it was spent: refused, and the session is over.
+    let replay = refresh(&server, &stolen).await;
+    let problem = replay.problem(StatusCode::UNAUTHORIZED);
+    assert!(problem["detail"].as_str().unwrap().contains("already used"), "{problem}");
+    assert!(replay.json()["access_token"].is_null());
+    refresh(&server, &third["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    server.locked(&third["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    // The reader's other sessions are not touched.
+    let elsewhere = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    assert_eq!(server.locked(&elsewhere["access_token"]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_token_just_replaced_is_refused_without_ending_the_session_but_not_after_the_grace() {
+    let server = TestServer::start().await;
+    let first = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    let second = refresh(&server, &first["refresh_token"]).await.json();
+    // Another tab sent the same token a moment later: refused, and nothing else happens.
+    let before = server.snapshot().await;
+    refresh(&server, &first["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    assert_eq!(server.snapshot().await, before);
+    assert_eq!(server.locked(&second["access_token"]).await.status, StatusCode::OK);
+
+    // A minute later the same replay is a stolen copy.
+    sqlx::query("UPDATE spent_refresh_tokens SET spent_at = spent_at - 60")
+        .execute(&server.state.db)
+        .await
+        .unwrap();
+    refresh(&server, &first["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    refresh(&server, &second["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    server.locked(&second["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed() {
+    let server = TestServer::start_with(|config| config.session_max_days = 1).await;
+    let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    let lifetime = || async {
+        sqlx::query_as::<_, (i64, i64)>("SELECT created_at, expires_at FROM sessions")
+            .fetch_one(&server.state.db)
+            .await
+            .unwrap()
+    };
+    let (created, expires) = lifetime().await;
+    assert_eq!(expires - created, 24 * 60 * 60);
+    let refreshed = refresh(&server, &session["refresh_token"]).await.json();
+    let (created_after, expires_after) = lifetime().await;
+    assert_eq!((created_after, expires_after), (created, expires), "a refresh does not extend it");
+
+    // Two days on (the clock moved back instead), refreshing no longer works.
+    sqlx::query("UPDATE sessions SET created_at = created_at - 172800, expires_at = expires_at - 172800")
+        .execute(&server.state.db)
+        .await
+        .unwrap();
+    refresh(&server, &refreshed["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    server.locked(&refreshed["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -1,14 +1,30 @@
-//! One-time sign-in codes: six digits for the reader to type, a random token for the link.
+//! One-time sign-in codes: six digits for the reader to type, a random token for the link,
+//! and the one place that decides whether typed digits are accepted.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::random;
+use crate::store::{Db, codes};
 
 /// How long a code and its link work.
 pub const CODE_SECONDS: i64 = 15 * 60;
-/// Wrong tries before a code stops working.
+/// Wrong tries (for its email, while it is live) before a code stops taking digits.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Why typed digits were not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// No live code was sent to this email: none asked for, or expired, spent or voided.
+    Expired,
+    /// Not the code sent; this many tries are left.
+    Wrong {
+        /// Tries left before the email's codes stop taking digits.
+        attempts_left: i64,
+    },
+    /// The email's live codes have had too many wrong tries.
+    TooManyAttempts,
+}
 
 /// A new code: the digits and link token for the email, the hashes for the database.
 pub struct NewCode {
@@ -61,6 +77,38 @@ impl CodeHasher {
     /// Whether `code` is the one whose hash is `stored`, compared in constant time.
     pub fn matches(&self, email: &str, code: &str, stored: &[u8]) -> bool {
         self.keyed(email, code).verify_slice(stored).is_ok()
+    }
+
+    /// Checks typed digits against every live code sent to `email`. The matching code is
+    /// spent and the email's other codes voided; a wrong code counts a try against each live
+    /// code. The caller limits how often this may be asked for one email.
+    pub async fn verify(
+        &self,
+        db: &Db,
+        email: &str,
+        typed: &str,
+    ) -> Result<Result<(), CodeRefused>, sqlx::Error> {
+        let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+        let live = codes::live_for_email(db, email).await?;
+        if live.is_empty() {
+            return Ok(Err(CodeRefused::Expired));
+        }
+        let open: Vec<&codes::StoredCode> = live.iter().filter(|code| code.attempts < MAX_ATTEMPTS).collect();
+        if open.is_empty() {
+            return Ok(Err(CodeRefused::TooManyAttempts));
+        }
+        // Every open code is compared, so the time taken does not say which one matched.
+        let matched = open.iter().fold(None, |found, code| {
+            if self.matches(email, &typed, &code.code_hash) { Some(code.id) } else { found }
+        });
+        Ok(match matched {
+            Some(id) if codes::spend(db, id).await? => Ok(()),
+            Some(_) => Err(CodeRefused::Expired),
+            None => match codes::count_wrong_try(db, email, MAX_ATTEMPTS).await? {
+                0 => Err(CodeRefused::TooManyAttempts),
+                attempts_left => Err(CodeRefused::Wrong { attempts_left }),
+            },
+        })
     }
 
     fn keyed(&self, email: &str, code: &str) -> Hmac<Sha256> {

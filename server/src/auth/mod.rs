@@ -10,7 +10,7 @@ mod refresh;
 pub mod secret;
 
 pub use access::{ACCESS_TOKEN_SECONDS, AccessClaims, AccessKeys};
-pub use code::{CODE_SECONDS, CodeHasher, MAX_ATTEMPTS, NewCode};
+pub use code::{CODE_SECONDS, CodeHasher, CodeRefused, MAX_ATTEMPTS, NewCode};
 pub use extract::Reader;
 pub use password::{MIN_PASSWORD_CHARS, PasswordHasher, hash_password};
 pub use refresh::{REFRESH_TOKEN_SECONDS, RefreshToken};

@@ -16,9 +16,17 @@ const MEMORY_KIB: u32 = 64 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
 
-/// Checks that may run at once: each holds 64 MiB, so a burst of sign-ins queues instead of
+/// Hashes that may run at once: each holds 64 MiB, so a burst of sign-ins queues instead of
 /// exhausting memory.
-const CONCURRENT_CHECKS: usize = 4;
+const RUNNING: usize = 4;
+
+/// Hashes that may wait for one of those. Beyond this a request is answered at once with a 503
+/// and `Retry-After`, never left in a queue that only grows: at about 80 ms a hash, the last
+/// one admitted waits well under a second.
+const WAITING: usize = 16;
+
+/// What a request that finds the queue full is told to wait, in seconds.
+const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -45,14 +53,27 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 pub struct PasswordHasher {
     /// A hash of a password nobody knows, checked when there is no account.
     decoy: Arc<str>,
-    permits: Arc<Semaphore>,
+    /// Hashes running.
+    running: Arc<Semaphore>,
+    /// Hashes running or waiting to.
+    admitted: Arc<Semaphore>,
 }
 
 impl PasswordHasher {
-    /// A checker with a freshly made decoy hash.
+    /// A checker with a freshly made decoy hash, running [`RUNNING`] hashes at once and
+    /// keeping [`WAITING`] more waiting.
     pub fn new() -> Result<Self, AppError> {
+        Self::with_capacity(RUNNING, WAITING)
+    }
+
+    /// A checker that runs `running` hashes at once and keeps at most `waiting` more waiting.
+    pub fn with_capacity(running: usize, waiting: usize) -> Result<Self, AppError> {
         let decoy = hash_password(&crate::random::token())?;
-        Ok(PasswordHasher { decoy: decoy.into(), permits: Arc::new(Semaphore::new(CONCURRENT_CHECKS)) })
+        Ok(PasswordHasher {
+            decoy: decoy.into(),
+            running: Arc::new(Semaphore::new(running)),
+            admitted: Arc::new(Semaphore::new(running + waiting)),
+        })
     }
 
     /// Whether `password` matches `stored` (or, with no stored hash, the decoy: always false).
@@ -86,10 +107,24 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit =
-            self.permits.acquire().await.map_err(|_| AppError::Internal("password checks closed".into()))?;
-        tokio::task::spawn_blocking(work)
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| AppError::Overloaded { retry_after: RETRY_AFTER_SECONDS })?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|error| AppError::Internal(format!("password task: {error}")))?
+            .map_err(|_| AppError::Internal("password checks closed".into()))?;
+        // The permits go with the work: a request that gives up (its client left, or it timed
+        // out) does not free a place while its hash still runs.
+        tokio::task::spawn_blocking(move || {
+            let _permits = (admitted, running);
+            work()
+        })
+        .await
+        .map_err(|error| AppError::Internal(format!("password task: {error}")))?
     }
 }

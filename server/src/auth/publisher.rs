@@ -12,15 +12,27 @@ use crate::error::AppError;
 /// The algorithms a publisher may sign with: asymmetric only, so we never hold their secret.
 const ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
 
+/// How far a token's clock may be from ours, in seconds.
+const LEEWAY_SECONDS: u64 = 30;
+
+/// The longest `jti` remembered; a longer one is refused.
+const MAX_JTI_CHARS: usize = 200;
+
 /// Who the publisher says the reader is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublisherIdentity {
+    /// The publisher's id for the reader (`sub`): with the issuer, what names the reader.
+    pub subject: String,
     /// The reader's email (the `email` claim).
     pub email: String,
-    /// The publisher's id for the reader (`sub`), if given.
-    pub subject: Option<String>,
+    /// Whether the publisher says it verified that the reader owns the email (`email_verified`).
+    pub email_verified: bool,
     /// The tier the configured claim names, if the token carries it.
     pub tier: Option<String>,
+    /// The token's id (`jti`), if it has one: such a token is accepted once.
+    pub token_id: Option<String>,
+    /// When the token expires (Unix seconds).
+    pub expires_at: i64,
 }
 
 /// One key the publisher may sign with.
@@ -30,22 +42,29 @@ struct PublisherKey {
     key: DecodingKey,
 }
 
-/// Checks publisher tokens: signature, algorithm, issuer, audience, expiry and not-before.
+/// What a publisher's tokens must say, besides being signed by one of its keys.
+#[derive(Clone, Debug)]
+pub struct Expectations {
+    /// The `iss` they carry.
+    pub issuer: String,
+    /// The `aud` they carry.
+    pub audience: String,
+    /// The claim that names the reader's tier.
+    pub tier_claim: String,
+    /// The longest lifetime accepted, in seconds: from `iat` (or now) to `exp`.
+    pub max_lifetime: u64,
+}
+
+/// Checks publisher tokens: signature, algorithm, issuer, audience, subject, expiry,
+/// not-before, and a lifetime no longer than configured.
 pub struct PublisherVerifier {
     keys: Vec<PublisherKey>,
-    issuer: String,
-    audience: String,
-    tier_claim: String,
+    expected: Expectations,
 }
 
 impl PublisherVerifier {
     /// A verifier for the keys in a PEM public-key file or a JWKS file (chosen by content).
-    pub fn from_file(
-        path: &Path,
-        issuer: String,
-        audience: String,
-        tier_claim: String,
-    ) -> Result<Self, AppError> {
+    pub fn from_file(path: &Path, expected: Expectations) -> Result<Self, AppError> {
         let text = std::fs::read_to_string(path).map_err(|error| {
             AppError::Internal(format!("reading the publisher key {}: {error}", path.display()))
         })?;
@@ -53,7 +72,12 @@ impl PublisherVerifier {
         if keys.is_empty() {
             return Err(AppError::Internal(format!("{} holds no RS256, ES256 or EdDSA key", path.display())));
         }
-        Ok(PublisherVerifier { keys, issuer, audience, tier_claim })
+        Ok(PublisherVerifier { keys, expected })
+    }
+
+    /// The issuer its tokens carry.
+    pub fn issuer(&self) -> &str {
+        &self.expected.issuer
     }
 
     /// The reader a valid token names; anything wrong with the token is a 401.
@@ -67,11 +91,11 @@ impl PublisherVerifier {
             .find(|key| header.kid.is_none() || key.id.is_none() || key.id == header.kid)
             .ok_or(AppError::InvalidToken("The publisher token is not valid."))?;
         let mut validation = Validation::new(key.algorithm);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.set_issuer(&[&self.expected.issuer]);
+        validation.set_audience(&[&self.expected.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
         let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
             .map_err(|error| match error.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
@@ -81,11 +105,36 @@ impl PublisherVerifier {
             })?
             .claims;
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+        let seconds = |name: &str| claims.get(name).and_then(Value::as_u64);
+        let now = u64::try_from(crate::time::now()).unwrap_or_default();
+        let exp = seconds("exp").ok_or(AppError::InvalidToken("The publisher token has no expiry."))?;
+        // A token that works for years is a password that can never be changed: refuse one
+        // whose lifetime, from when it says it was issued (or from now), is over the maximum.
+        let issued = match seconds("iat") {
+            Some(iat) if iat > now + LEEWAY_SECONDS => {
+                return Err(AppError::InvalidToken("The publisher token was issued in the future."));
+            }
+            Some(iat) => iat.min(now),
+            None => now,
+        };
+        if exp.saturating_sub(issued) > self.expected.max_lifetime + LEEWAY_SECONDS {
+            return Err(AppError::InvalidToken("The publisher token lives longer than this server accepts."));
+        }
+        let subject = text("sub")
+            .filter(|sub| !sub.is_empty())
+            .ok_or(AppError::InvalidToken("The publisher token names no reader (sub)."))?;
         let email = text("email").ok_or(AppError::InvalidToken("The publisher token names no email."))?;
+        let token_id = text("jti");
+        if token_id.as_ref().is_some_and(|jti| jti.chars().count() > MAX_JTI_CHARS) {
+            return Err(AppError::InvalidToken("The publisher token's id (jti) is too long."));
+        }
         Ok(PublisherIdentity {
+            subject,
             email,
-            subject: text("sub"),
-            tier: text(&self.tier_claim).filter(|t| !t.is_empty()),
+            email_verified: claims.get("email_verified").and_then(Value::as_bool).unwrap_or(false),
+            tier: text(&self.expected.tier_claim).filter(|tier| !tier.is_empty()),
+            token_id,
+            expires_at: i64::try_from(exp).unwrap_or(i64::MAX),
         })
     }
 }

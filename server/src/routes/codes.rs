@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::auth::CODE_SECONDS;
 use crate::error::{AppError, AppResult};
 use crate::json::Json;
-use crate::limits::ClientIp;
+use crate::limits::{Client, EmailKey};
 use crate::mail::{Email, Mailer};
 use crate::store::{codes, readers};
 use crate::time::now;
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 /// whether or not the address has an account (one is made at the first sign-in).
 async fn send_code(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     Json(body): Json<CodeRequest>,
 ) -> AppResult<(StatusCode, Json<CodeSent>)> {
     if matches!(state.mailer, Mailer::Disabled) {
@@ -32,13 +32,20 @@ async fn send_code(
     }
     let email = readers::valid_email(&body.email).ok_or(AppError::InvalidEmail)?;
     let return_to = return_to(&state, body.return_to.as_deref())?;
-    state.limits.codes_per_ip.check(&ip)?;
-    state.limits.codes_per_email.check(&email)?;
+    let key = EmailKey::new(&email);
+    state.limits.codes_per_client.check(&client)?;
+    // Per client and email first, so one client asking for someone's address is stopped
+    // before it can use up what the address itself allows.
+    state.limits.codes_per_client_and_email.check(&(client, key))?;
+    state.limits.codes_per_email.check(&key)?;
 
+    // Earlier codes stay valid: a code already on its way keeps working whoever asks again.
     let code = state.codes.generate(&email);
-    codes::replace(&state.db, &email, &code.code_hash, &code.link_hash, &return_to, now() + CODE_SECONDS)
+    codes::insert(&state.db, &email, &code.code_hash, &code.link_hash, &return_to, now() + CODE_SECONDS)
         .await?;
-    let link = format!("{}/sign-in/confirm?token={}", state.public_url, code.link_token);
+    // The token travels in the fragment, which browsers never send: it stays out of access
+    // logs, proxies and Referer headers. The confirmation page moves it into its form.
+    let link = format!("{}/sign-in/confirm#token={}", state.public_url, code.link_token);
     let email_message = Email {
         to: email.clone(),
         subject: format!("Your sign-in code for {}: {}", state.config.publication, code.code),

@@ -1,13 +1,18 @@
 //! The server's own HTML pages: the emailed link's confirmation page and, in demo mode, the
-//! dev outbox. Both are plain HTML with no script, and every value in them is escaped.
+//! dev outbox. Both are plain HTML (the confirmation page runs one script, pinned by its hash),
+//! and every value in them is escaped.
 
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use std::sync::LazyLock;
+
+use axum::extract::{Form, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use base64::Engine;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::auth::RefreshToken;
@@ -20,31 +25,36 @@ pub fn router(demo: bool) -> Router<AppState> {
     if demo { router.route("/dev/outbox", get(dev_outbox)) } else { router }
 }
 
-/// The token an emailed link carries.
+/// The token an emailed link carries, as the confirmation form posts it.
 #[derive(Deserialize)]
 struct LinkToken {
     token: String,
 }
 
-/// `GET /sign-in/confirm?token=…`: asks the reader to confirm. A GET never spends the link, so
-/// a mail scanner that opens it signs nobody in.
-async fn confirm_page(State(state): State<AppState>, Query(link): Query<LinkToken>) -> AppResult<Response> {
-    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await? else {
-        return Ok(expired_page(&state));
-    };
+/// Moves the token from the address's fragment (where the email put it, so it never reaches
+/// a server or a log) into the form, and lets the reader confirm. Allowed by its hash in the
+/// page's Content-Security-Policy; nothing else may run.
+const CONFIRM_SCRIPT: &str = r#"const token = new URLSearchParams(location.hash.slice(1)).get("token");
+if (token) { document.getElementById("token").value = token; document.getElementById("confirm").disabled = false; }
+else { document.getElementById("no-token").hidden = false; }"#;
+
+/// `GET /sign-in/confirm#token=…`: asks the reader to confirm. A GET never spends the link (a
+/// mail scanner that opens it signs nobody in), and never sees the token: it is in the fragment.
+async fn confirm_page(State(state): State<AppState>) -> Response {
     let body = format!(
         r#"<h1>Sign in to {publication}</h1>
-<p>Continue as <strong>{email}</strong> and go back to the article you were reading.</p>
+<p>Sign in with the address this email was sent to, and go back to the article you were reading.</p>
 <form method="post" action="/sign-in/confirm">
-  <input type="hidden" name="token" value="{token}">
-  <button type="submit">Sign in and continue reading</button>
+  <input type="hidden" name="token" id="token" value="">
+  <button type="submit" id="confirm" disabled>Sign in and continue reading</button>
 </form>
-<p class="quiet">If you did not ask to sign in, close this page; nothing changes.</p>"#,
+<p id="no-token" class="quiet" hidden>This address is missing its sign-in token. Open the link from the email again, or type the 6-digit code from it on the article page.</p>
+<noscript><p class="quiet">This page needs JavaScript to read the link. Or type the 6-digit code from the email on the article page.</p></noscript>
+<p class="quiet">If you did not ask to sign in, close this page; nothing changes.</p>
+<script>{CONFIRM_SCRIPT}</script>"#,
         publication = escape(&state.config.publication),
-        email = escape(&code.email),
-        token = escape(&link.token),
     );
-    Ok(page(StatusCode::OK, "Confirm sign-in", &body))
+    page(StatusCode::OK, "Confirm sign-in", &body)
 }
 
 /// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
@@ -94,8 +104,8 @@ async fn dev_outbox(State(state): State<AppState>) -> AppResult<Response> {
     Ok(page(StatusCode::OK, "Dev outbox", &body))
 }
 
-/// A complete page that runs no script, cannot be framed, and sends no referrer (the confirm
-/// page's address holds a token).
+/// A complete page that runs no script but the confirmation page's own, cannot be framed,
+/// and sends no referrer.
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         r#"<!doctype html>
@@ -126,11 +136,23 @@ article {{ border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }}
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, content_security_policy());
     response
+}
+
+/// Nothing but the page's own styles and the one script, pinned by its hash; forms post only
+/// here; no framing.
+fn content_security_policy() -> HeaderValue {
+    static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CONFIRM_SCRIPT.as_bytes()));
+        HeaderValue::from_str(&format!(
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        ))
+        .expect("the policy is a valid header value")
+    });
+    POLICY.clone()
 }
 
 /// Text made safe to put in HTML, between tags or in a double-quoted attribute.

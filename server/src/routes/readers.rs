@@ -7,24 +7,61 @@ use axum::routing::put;
 use paywall_protocol::NewPassword;
 
 use crate::AppState;
-use crate::auth::Reader;
-use crate::error::AppResult;
+use crate::auth::{MIN_PASSWORD_CHARS, Reader};
+use crate::error::{AppError, AppResult};
 use crate::json::Json;
-use crate::store::readers;
+use crate::limits::{Client, EmailKey};
+use crate::store::{readers, sessions};
 
 /// The reader routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/readers/me/password", put(set_password))
 }
 
-/// `PUT /v1/readers/me/password`: sets a password, so a reader who signed up with a code can
-/// also sign in with one.
+/// `PUT /v1/readers/me/password`: sets or changes the reader's password. A session alone is
+/// not enough (a stolen access token would become a permanent password): the request proves
+/// the reader with their current password, or, when they have none, with a code just emailed
+/// to them. Every other session of the reader ends.
 async fn set_password(
     State(state): State<AppState>,
     reader: Reader,
+    client: Client,
     Json(body): Json<NewPassword>,
 ) -> AppResult<StatusCode> {
+    if body.password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::InvalidInput(format!(
+            "Choose a password of at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    let email = readers::email(&state.db, reader.id)
+        .await?
+        .ok_or(AppError::InvalidToken("The account no longer exists."))?;
+    let current = readers::password_hash(&state.db, reader.id).await?.flatten();
+    let has_proof = if current.is_some() { body.current_password.is_some() } else { body.code.is_some() };
+    if !has_proof {
+        return Err(AppError::ProofRequired { has_password: current.is_some() });
+    }
+    // Each change costs one or two argon2 hashes: one reader gets a few an hour, however many
+    // requests they send at once.
+    state.limits.password_changes_per_reader.check(&reader.id)?;
+    match (current, body.current_password, body.code) {
+        (Some(hash), Some(given), _) => {
+            if !state.passwords.verify(given, Some(hash)).await? {
+                return Err(AppError::WrongPassword);
+            }
+        }
+        (None, _, Some(code)) => {
+            state.limits.sign_in_per_client.check(&client)?;
+            state.limits.code_tries_per_email.check(&EmailKey::new(&email))?;
+            state.codes.verify(&state.db, &email, &code).await?.map_err(AppError::ProofCodeRefused)?;
+        }
+        (current, _, _) => return Err(AppError::ProofRequired { has_password: current.is_some() }),
+    }
     let hash = state.passwords.hash(body.password).await?;
-    readers::set_password(&state.db, reader.id, &hash).await?;
+    let mut tx = state.db.begin().await?;
+    readers::set_password(&mut *tx, reader.id, &hash).await?;
+    let ended = sessions::revoke_all(&mut *tx, reader.id, Some(reader.session_id)).await?;
+    tx.commit().await?;
+    tracing::info!(reader = reader.id, other_sessions_ended = ended, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

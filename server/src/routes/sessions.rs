@@ -7,21 +7,28 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use paywall_protocol::{
-    CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader as ReaderInfo, Reason, RefreshRequest,
+    CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader as ReaderInfo, RefreshRequest,
     SessionTokens,
 };
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ACCESS_TOKEN_SECONDS, MAX_ATTEMPTS, REFRESH_TOKEN_SECONDS, Reader, RefreshToken};
+use crate::auth::{ACCESS_TOKEN_SECONDS, Reader, RefreshToken};
 use crate::error::{AppError, AppResult};
 use crate::json::Json;
-use crate::limits::ClientIp;
-use crate::store::{codes, readers, sessions, subscriptions};
+use crate::limits::{Client, EmailKey};
+use crate::store::readers::PublisherReader;
+use crate::store::sessions::Rotation;
+use crate::store::{codes, publisher_tokens, readers, sessions, subscriptions};
 use crate::time::now;
 
 /// How long a tier asserted by a publisher token lasts without a newer token.
 const PUBLISHER_TIER_SECONDS: i64 = 24 * 60 * 60;
+
+/// How long after a refresh token is replaced a second use of it is taken for two tabs of one
+/// browser refreshing at once (refused, nothing more) rather than a stolen copy (which ends
+/// the session).
+const REFRESH_GRACE_SECONDS: i64 = 30;
 
 /// The session routes.
 pub fn router() -> Router<AppState> {
@@ -37,12 +44,16 @@ pub fn router() -> Router<AppState> {
 /// password get the same answer, in about the same time.
 async fn sign_in(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     Json(body): Json<PasswordSignIn>,
 ) -> AppResult<Response> {
     let email = readers::normalize_email(&body.email);
-    state.limits.sign_in_per_ip.check(&ip)?;
-    state.limits.password_per_email.check(&email)?;
+    let key = EmailKey::new(&email);
+    state.limits.sign_in_per_client.check(&client)?;
+    // Per client and email first: a stranger's guesses stop the stranger, and only count
+    // towards the email's own limit once they pass this one.
+    state.limits.password_per_client_and_email.check(&(client, key))?;
+    state.limits.password_per_email.check(&key)?;
     let reader = readers::by_email(&state.db, &email).await?;
     let stored_hash = reader.as_ref().and_then(|reader| reader.password_hash.clone());
     if !state.passwords.verify(body.password, stored_hash).await? {
@@ -56,35 +67,13 @@ async fn sign_in(
 /// code creates the account.
 async fn sign_in_with_code(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     Json(body): Json<CodeSignIn>,
 ) -> AppResult<Response> {
-    state.limits.sign_in_per_ip.check(&ip)?;
     let email = readers::normalize_email(&body.email);
-    let code: String = body.code.chars().filter(|c| !c.is_whitespace()).collect();
-    let latest = codes::latest_for_email(&state.db, &email).await?.ok_or_else(code_expired)?;
-    if latest.attempts >= MAX_ATTEMPTS {
-        return Err(too_many_attempts());
-    }
-    if !latest.is_live(now()) {
-        return Err(code_expired());
-    }
-    if !state.codes.matches(&email, &code, &latest.code_hash) {
-        return Err(match codes::count_wrong_try(&state.db, latest.id, MAX_ATTEMPTS).await? {
-            0 => too_many_attempts(),
-            left => AppError::CodeRefused {
-                attempts_left: u32::try_from(left).ok(),
-                reason: Reason::WrongCode,
-                detail: format!(
-                    "That code isn't right. {left} {} left.",
-                    if left == 1 { "try" } else { "tries" }
-                ),
-            },
-        });
-    }
-    if !codes::spend(&state.db, latest.id).await? {
-        return Err(code_expired());
-    }
+    state.limits.sign_in_per_client.check(&client)?;
+    state.limits.code_tries_per_email.check(&EmailKey::new(&email))?;
+    state.codes.verify(&state.db, &email, &body.code).await?.map_err(AppError::CodeRefused)?;
     let reader_id = readers::find_or_create(&state.db, &email, None).await?;
     start_session(&state.db, &state, reader_id, email).await
 }
@@ -92,28 +81,30 @@ async fn sign_in_with_code(
 /// `POST /v1/sessions/link`: the token an emailed link carried back to the article page.
 async fn sign_in_with_link(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     Json(body): Json<LinkSignIn>,
 ) -> AppResult<Response> {
-    state.limits.sign_in_per_ip.check(&ip)?;
-    let link =
-        codes::live_for_link(&state.db, &RefreshToken::hash(&body.token)).await?.ok_or_else(link_expired)?;
+    state.limits.sign_in_per_client.check(&client)?;
+    let link = codes::live_for_link(&state.db, &RefreshToken::hash(&body.token))
+        .await?
+        .ok_or(AppError::LinkExpired)?;
     if !codes::spend(&state.db, link.id).await? {
-        return Err(link_expired());
+        return Err(AppError::LinkExpired);
     }
     let reader_id = readers::find_or_create(&state.db, &link.email, None).await?;
     start_session(&state.db, &state, reader_id, link.email).await
 }
 
 /// `POST /v1/sessions/publisher`: a token the publisher signed for one of its readers. The
-/// reader is created or updated and their tier set from the token; a token that fails any
-/// check changes nothing.
+/// reader is the one the publisher knows by the token's `sub`; their tier is set from the
+/// token. A token that fails any check, or names an email someone here already has without
+/// vouching for it, changes nothing.
 async fn sign_in_with_publisher_token(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: Client,
     Json(body): Json<PublisherSignIn>,
 ) -> AppResult<Response> {
-    state.limits.sign_in_per_ip.check(&ip)?;
+    state.limits.sign_in_per_client.check(&client)?;
     let verifier = state.publisher.as_ref().ok_or(AppError::Unavailable(
         "Sign-in with the publisher's accounts is not set up on this server.",
     ))?;
@@ -121,7 +112,22 @@ async fn sign_in_with_publisher_token(
     let email = readers::valid_email(&identity.email)
         .ok_or(AppError::InvalidToken("The publisher token's email is not a valid address."))?;
     let mut tx = state.db.begin().await?;
-    let (reader_id, email) = readers::from_publisher(&mut tx, &email, identity.subject.as_deref()).await?;
+    if let Some(token_id) = &identity.token_id
+        && !publisher_tokens::first_use(&mut tx, verifier.issuer(), token_id, identity.expires_at).await?
+    {
+        return Err(AppError::InvalidToken("This publisher token was already used."));
+    }
+    let found = readers::from_publisher(
+        &mut tx,
+        verifier.issuer(),
+        &identity.subject,
+        &email,
+        identity.email_verified,
+    )
+    .await?;
+    let PublisherReader::Found(reader_id, email) = found else {
+        return Err(AppError::AccountExists);
+    };
     subscriptions::set_from_publisher(
         &mut tx,
         reader_id,
@@ -134,14 +140,34 @@ async fn sign_in_with_publisher_token(
     Ok(response)
 }
 
-/// `POST /v1/sessions/refresh`: spends a refresh token for a new pair.
+/// `POST /v1/sessions/refresh`: spends a refresh token for a new pair. A token spent before
+/// ends its session: whoever else holds a copy is signed out with the reader.
 async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> AppResult<Response> {
     let next = RefreshToken::generate();
     let old_hash = RefreshToken::hash(&body.refresh_token);
-    let (session_id, reader_id) =
-        sessions::rotate(&state.db, &old_hash, &next.hash, now() + REFRESH_TOKEN_SECONDS)
-            .await?
-            .ok_or(AppError::InvalidToken("The refresh token is not valid. Sign in again."))?;
+    let rotation = sessions::rotate(
+        &state.db,
+        &old_hash,
+        &next.hash,
+        state.config.session_lifetime(),
+        REFRESH_GRACE_SECONDS,
+    )
+    .await?;
+    let (session_id, reader_id) = match rotation {
+        Rotation::Rotated { session_id, reader_id } => (session_id, reader_id),
+        Rotation::JustReplaced => {
+            return Err(AppError::InvalidToken("This refresh token was just replaced. Use the newer one."));
+        }
+        Rotation::Replayed => {
+            tracing::warn!("a spent refresh token was used again: its session is ended");
+            return Err(AppError::InvalidToken(
+                "This refresh token was already used, so the session has been ended for safety. Sign in again.",
+            ));
+        }
+        Rotation::Unknown => {
+            return Err(AppError::InvalidToken("The refresh token is not valid. Sign in again."));
+        }
+    };
     let email = readers::email(&state.db, reader_id)
         .await?
         .ok_or(AppError::InvalidToken("The account no longer exists."))?;
@@ -166,7 +192,7 @@ async fn sign_out(
 ) -> AppResult<StatusCode> {
     let Query(scope) = scope.map_err(|rejection| AppError::InvalidInput(rejection.body_text()))?;
     if scope.all {
-        sessions::revoke_all(&state.db, reader.id).await?;
+        sessions::revoke_all(&state.db, reader.id, None).await?;
     } else {
         sessions::revoke(&state.db, reader.session_id, reader.id).await?;
     }
@@ -182,7 +208,7 @@ async fn start_session(
     email: String,
 ) -> AppResult<Response> {
     let refresh = RefreshToken::generate();
-    let session_id = sessions::create(db, reader_id, &refresh.hash, now() + REFRESH_TOKEN_SECONDS).await?;
+    let session_id = sessions::create(db, reader_id, &refresh.hash, state.config.session_lifetime()).await?;
     let tokens = tokens(state, reader_id, email, session_id, refresh)?;
     Ok((StatusCode::CREATED, no_store(tokens)).into_response())
 }
@@ -205,28 +231,4 @@ fn tokens(
 /// Tokens must not be kept by any cache.
 fn no_store(tokens: SessionTokens) -> impl IntoResponse {
     ([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(tokens))
-}
-
-fn code_expired() -> AppError {
-    AppError::CodeRefused {
-        attempts_left: None,
-        reason: Reason::CodeExpired,
-        detail: "This code has expired or was already used. Ask for a new one.".into(),
-    }
-}
-
-fn too_many_attempts() -> AppError {
-    AppError::CodeRefused {
-        attempts_left: None,
-        reason: Reason::TooManyAttempts,
-        detail: "Too many wrong tries for this code. Ask for a new one.".into(),
-    }
-}
-
-fn link_expired() -> AppError {
-    AppError::CodeRefused {
-        attempts_left: None,
-        reason: Reason::CodeExpired,
-        detail: "This sign-in link has expired or was already used. Ask for a new code.".into(),
-    }
 }

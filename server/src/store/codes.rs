@@ -1,4 +1,10 @@
 //! SQL for one-time sign-in codes.
+//!
+//! A code is live until it is spent, voided or expired. Several can be live for one email at
+//! once (asking again, or a stranger asking, does not void a code already sent); spending
+//! one voids the rest. Wrong tries are counted on every live code of the email; a code with
+//! too many no longer accepts its digits, though its link (256 random bits, nothing to guess)
+//! still works.
 
 use super::Db;
 use crate::time::now;
@@ -16,23 +22,14 @@ pub struct StoredCode {
     pub attempts: i64,
     /// The page to come back to.
     pub return_to: String,
-    /// When it stops working (Unix seconds).
-    pub expires_at: i64,
-    /// When it was spent or voided, if it was.
-    pub used_at: Option<i64>,
 }
 
-impl StoredCode {
-    /// Whether the code can still be spent at `now`.
-    pub fn is_live(&self, now: i64) -> bool {
-        self.used_at.is_none() && self.expires_at > now
-    }
-}
+/// What makes a code live: not spent or voided, not expired. The one definition, used by
+/// every query below (each binds the current time for the `?`).
+const LIVE: &str = "used_at IS NULL AND expires_at > ?";
 
-const COLUMNS: &str = "id, email, code_hash, attempts, return_to, expires_at, used_at";
-
-/// Stores a new code for `email` and voids any older live one, so only the newest works.
-pub async fn replace(
+/// Stores a new code for `email`.
+pub async fn insert(
     db: &Db,
     email: &str,
     code_hash: &[u8],
@@ -40,13 +37,6 @@ pub async fn replace(
     return_to: &str,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
-    let now = now();
-    let mut tx = db.begin().await?;
-    sqlx::query("UPDATE sign_in_codes SET used_at = ? WHERE email = ? AND used_at IS NULL")
-        .bind(now)
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
         "INSERT INTO sign_in_codes (email, code_hash, link_hash, return_to, expires_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -56,54 +46,72 @@ pub async fn replace(
     .bind(link_hash)
     .bind(return_to)
     .bind(expires_at)
-    .bind(now)
-    .execute(&mut *tx)
+    .bind(now())
+    .execute(db)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
-const LIVE: &str = "used_at IS NULL AND expires_at > ?";
-
-/// The newest code sent to `email`, live or not.
-pub async fn latest_for_email(db: &Db, email: &str) -> Result<Option<StoredCode>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sign_in_codes WHERE email = ? ORDER BY id DESC LIMIT 1"))
-        .bind(email)
-        .fetch_optional(db)
-        .await
+/// Every live code sent to `email`, newest first.
+pub async fn live_for_email(db: &Db, email: &str) -> Result<Vec<StoredCode>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT id, email, code_hash, attempts, return_to FROM sign_in_codes
+          WHERE email = ? AND {LIVE} ORDER BY id DESC"
+    ))
+    .bind(email)
+    .bind(now())
+    .fetch_all(db)
+    .await
 }
 
 /// The live code whose link token hashes to `link_hash`, if any.
 pub async fn live_for_link(db: &Db, link_hash: &[u8]) -> Result<Option<StoredCode>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sign_in_codes WHERE link_hash = ? AND {LIVE}"))
-        .bind(link_hash)
-        .bind(now())
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT id, email, code_hash, attempts, return_to FROM sign_in_codes WHERE link_hash = ? AND {LIVE}"
+    ))
+    .bind(link_hash)
+    .bind(now())
+    .fetch_optional(db)
+    .await
 }
 
-/// Spends a live code; false if another request spent or voided it first.
+/// Spends a live code and voids every other live code of its email; false if another request
+/// spent or voided it first.
 pub async fn spend(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    let spent = sqlx::query(&format!("UPDATE sign_in_codes SET used_at = ? WHERE id = ? AND {LIVE}"))
-        .bind(now())
-        .bind(id)
-        .bind(now())
-        .execute(db)
+    let now = now();
+    let mut tx = db.begin().await?;
+    let email: Option<String> = sqlx::query_scalar(&format!(
+        "UPDATE sign_in_codes SET used_at = ? WHERE id = ? AND {LIVE} RETURNING email"
+    ))
+    .bind(now)
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(email) = email else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE sign_in_codes SET used_at = ? WHERE email = ? AND used_at IS NULL")
+        .bind(now)
+        .bind(&email)
+        .execute(&mut *tx)
         .await?;
-    Ok(spent.rows_affected() == 1)
+    tx.commit().await?;
+    Ok(true)
 }
 
-/// Counts a wrong try; the code is voided on the `max`-th. Returns the tries left.
-pub async fn count_wrong_try(db: &Db, id: i64, max: i64) -> Result<i64, sqlx::Error> {
-    let attempts: Option<i64> = sqlx::query_scalar(
-        "UPDATE sign_in_codes SET attempts = attempts + 1,
-             used_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE used_at END
-         WHERE id = ? AND used_at IS NULL
-         RETURNING attempts",
-    )
+/// Counts a wrong try against every live code of `email` that still takes tries; returns the
+/// most tries any of them has left (0: none takes digits any more).
+pub async fn count_wrong_try(db: &Db, email: &str, max: i64) -> Result<i64, sqlx::Error> {
+    let attempts: Vec<i64> = sqlx::query_scalar(&format!(
+        "UPDATE sign_in_codes SET attempts = attempts + 1
+          WHERE email = ? AND attempts < ? AND {LIVE}
+          RETURNING attempts"
+    ))
+    .bind(email)
     .bind(max)
     .bind(now())
-    .bind(id)
-    .fetch_optional(db)
+    .fetch_all(db)
     .await?;
-    Ok(attempts.map_or(0, |attempts| (max - attempts).max(0)))
+    Ok(attempts.into_iter().map(|attempts| (max - attempts).max(0)).max().unwrap_or(0))
 }

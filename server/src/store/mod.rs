@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod codes;
 pub mod outbox;
+pub mod publisher_tokens;
 pub mod readers;
 pub mod sessions;
 pub mod subscriptions;
@@ -15,9 +16,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 /// The connection pool every handler shares.
 pub type Db = sqlx::SqlitePool;
 
-/// Opens the database at `url` (creating the file if needed) and brings its schema up to date.
+/// Opens the database at `url` (creating the file, readable by its owner only, if needed) and
+/// brings its schema up to date.
 pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
+    let options = SqliteConnectOptions::from_str(url)?;
+    let file = options.get_filename();
+    if !url.contains(":memory:") && !url.contains("mode=memory") && !file.exists() {
+        // SQLite gives its journal files the database file's permissions.
+        crate::auth::secret::write_private(file, b"").map_err(sqlx::Error::Io)?;
+    }
+    let options = options
         .create_if_missing(true)
         .foreign_keys(true)
         // WAL lets readers go on while a sign-in writes.

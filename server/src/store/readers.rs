@@ -82,8 +82,18 @@ pub async fn delete_demo(db: &Db) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM readers WHERE demo").execute(db).await?.rows_affected())
 }
 
+/// The password hash of a reader by id: `None` if there is no such reader, `Some(None)` if
+/// they have no password.
+pub async fn password_hash(db: &Db, id: i64) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM readers WHERE id = ?").bind(id).fetch_optional(db).await
+}
+
 /// Sets a reader's password hash.
-pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    db: impl sqlx::SqliteExecutor<'_>,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE readers SET password_hash = ? WHERE id = ?")
         .bind(password_hash)
         .bind(id)
@@ -92,31 +102,76 @@ pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<(), s
     Ok(())
 }
 
-/// The reader the publisher's token names: by the publisher's id for them if known, else by
-/// email (remembering the publisher's id), else a new reader. Returns the id and the email
-/// the reader is known by here.
+/// How a publisher's reader was matched to a reader here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublisherReader {
+    /// A reader here: known by the publisher's id, new, or (with a verified email) the
+    /// account that already had the email. Their id and the email they are known by here.
+    Found(i64, String),
+    /// Someone here already has the email and the publisher did not say it verified it (or
+    /// the account belongs to another of the publisher's readers): nothing was joined.
+    EmailTaken,
+}
+
+/// The reader the publisher's token names, by the publisher's issuer and its id for them
+/// (`iss`, `sub`): known already, else a new reader with the token's email. An account that
+/// already has the email is joined only when the publisher says it verified the email, and
+/// only if it is not already another of the publisher's readers.
 pub async fn from_publisher(
     tx: &mut sqlx::SqliteConnection,
+    issuer: &str,
+    subject: &str,
     email: &str,
-    external_id: Option<&str>,
-) -> Result<(i64, String), sqlx::Error> {
-    if let Some(external_id) = external_id {
-        let known: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, email FROM readers WHERE external_id = ?")
-                .bind(external_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(known) = known {
-            return Ok(known);
-        }
-    }
-    let id = find_or_create(&mut *tx, email, None).await?;
-    if let Some(external_id) = external_id {
-        sqlx::query("UPDATE readers SET external_id = ? WHERE id = ? AND external_id IS NULL")
-            .bind(external_id)
-            .bind(id)
-            .execute(&mut *tx)
+    email_verified: bool,
+) -> Result<PublisherReader, sqlx::Error> {
+    let known: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, email FROM readers WHERE external_issuer = ? AND external_id = ?")
+            .bind(issuer)
+            .bind(subject)
+            .fetch_optional(&mut *tx)
             .await?;
+    if let Some((id, email)) = known {
+        return Ok(PublisherReader::Found(id, email));
     }
-    Ok((id, email.to_owned()))
+    let created: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO readers (email, created_at, external_issuer, external_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(email)
+    .bind(now())
+    .bind(issuer)
+    .bind(subject)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = created {
+        return Ok(PublisherReader::Found(id, email.to_owned()));
+    }
+    if !email_verified {
+        return Ok(PublisherReader::EmailTaken);
+    }
+    let joined: Option<i64> = sqlx::query_scalar(
+        "UPDATE readers SET external_issuer = ?, external_id = ?
+          WHERE email = ? AND external_id IS NULL RETURNING id",
+    )
+    .bind(issuer)
+    .bind(subject)
+    .bind(email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(match joined {
+        Some(id) => PublisherReader::Found(id, email.to_owned()),
+        None => PublisherReader::EmailTaken,
+    })
+}
+
+/// Gives readers linked by a version that kept no issuer the configured issuer (there was only
+/// ever one). Returns how many.
+pub async fn adopt_unscoped_publisher_readers(db: &Db, issuer: &str) -> Result<u64, sqlx::Error> {
+    let adopted = sqlx::query(
+        "UPDATE readers SET external_issuer = ? WHERE external_id IS NOT NULL AND external_issuer IS NULL",
+    )
+    .bind(issuer)
+    .execute(db)
+    .await?;
+    Ok(adopted.rows_affected())
 }
