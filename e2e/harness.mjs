@@ -1,5 +1,6 @@
 // What the end-to-end tests share: the real paywall server on a free port with a fresh data
 // directory, headless Chromium that may talk only to 127.0.0.1, and the demo's locked text.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,6 +114,60 @@ export function wholeDom(page) {
   });
 }
 
+/** What the prompt says to an anonymous reader. */
+export const PROMPT = "The rest of this story is for subscribers.";
+
+/**
+ * Opens the demo page of `server` in a new tab of `session`. `edit` rewrites the page's HTML
+ * first (another language, a theme, ...). Unless `wait` is false, resolves once the widget
+ * shows its prompt or a failure.
+ */
+export async function openDemo(server, session, { edit, wait = true } = {}) {
+  const page = await session.context.newPage();
+  page.setDefaultTimeout(10_000);
+  if (edit) {
+    server.demoHtml ??= await (await fetch(`${server.url}/`)).text();
+    const html = edit(server.demoHtml);
+    await page.route(`${server.url}/`, (route) => route.fulfill({ contentType: "text/html", body: html }));
+  }
+  await page.goto(`${server.url}/`);
+  if (wait) await page.locator(".paywall-widget .prompt, .paywall-widget .failed").first().waitFor();
+  return page;
+}
+
+/** The widget's dialog. */
+export function dialog(page) {
+  return page.getByRole("dialog");
+}
+
+/** Opens the dialog and signs in with a password; resolves with the dialog (still open if refused). */
+export async function typePassword(page, email = "subscriber@example.com", password = "paywall-demo") {
+  await page.getByRole("button", { name: "Sign in →" }).click();
+  await page.getByRole("button", { name: "Use a password instead" }).click();
+  const passwordDialog = page.getByRole("dialog", { name: "Sign in with your password" });
+  await passwordDialog.getByLabel("Email").fill(email);
+  await passwordDialog.getByLabel("Password").fill(password);
+  await passwordDialog.getByRole("button", { name: "Sign in", exact: true }).click();
+  return passwordDialog;
+}
+
+/** Signs the demo subscriber in with the password and waits for the sections. */
+export async function signInWithPassword(page) {
+  await typePassword(page);
+  await waitUnlocked(page);
+}
+
+/** Waits for all four locked sections, and checks the prompt is gone. */
+export async function waitUnlocked(page) {
+  await page.locator(".paywall-unlocked section").nth(LOCKED_TITLES.length - 1).waitFor();
+  assert.equal(await page.getByText(PROMPT).count(), 0, "the prompt is gone once the story is unlocked");
+}
+
+/** The headings of the unlocked sections, in order. */
+export function unlockedTitles(page) {
+  return page.locator("article .paywall-unlocked section h2").allTextContents();
+}
+
 /** The demo article as the server stores it. */
 export const demoArticle = JSON.parse(readFileSync(join(root, "server/demo/article.json"), "utf8"));
 
@@ -120,6 +175,15 @@ export const demoArticle = JSON.parse(readFileSync(join(root, "server/demo/artic
 export const lockedPhrases = demoArticle.sections
   .filter((section) => section.locked)
   .map((section) => section.html.split(/[<>]/).filter((_, i) => i % 2 === 0).sort((a, b) => b.length - a.length)[0].slice(0, 60));
+
+/** The headings of the locked sections, in reading order. */
+export const LOCKED_TITLES = demoArticle.sections.filter((section) => section.locked).map((section) => section.title);
+
+/** Asserts that no locked sentence is in `text`, found in `where`. */
+export function assertNoLockedText(text, where = "the page") {
+  assert.equal(lockedPhrases.length, LOCKED_TITLES.length, "a phrase to look for in each locked section");
+  for (const phrase of lockedPhrases) assert.ok(!text.includes(phrase), `locked text "${phrase}" found in ${where}`);
+}
 
 export const screenshots = join(root, "e2e/screenshots");
 

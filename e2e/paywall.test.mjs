@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { launchBrowser, lockedPhrases, openContext, screenshots, startServer, wholeDom } from "./harness.mjs";
-
-const LOCKED_TITLES = ["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"];
+import {
+  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, lockedPhrases, openContext, openDemo, screenshots,
+  startServer, typePassword, unlockedTitles, wholeDom,
+} from "./harness.mjs";
 
 let server;
 let browser;
@@ -22,40 +23,11 @@ after(async () => {
   server?.stop();
 });
 
-/** Asserts that no locked sentence is in `text`. */
-function assertNoLockedText(text, where) {
-  assert.ok(lockedPhrases.length === 4);
-  for (const phrase of lockedPhrases) {
-    assert.ok(!text.includes(phrase), `locked text "${phrase}" found in ${where}`);
-  }
-}
-
-async function openDemo(session) {
-  const page = await session.context.newPage();
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${server.url}/`);
-  return page;
-}
-
-async function signIn(page, email, password) {
-  await page.getByRole("button", { name: "Sign in →" }).click();
-  await page.getByRole("button", { name: "Use a password instead" }).click();
-  const dialog = page.getByRole("dialog", { name: "Sign in with your password" });
-  await dialog.getByLabel("Email").fill(email);
-  await dialog.getByLabel("Password").fill(password);
-  await dialog.getByRole("button", { name: "Sign in", exact: true }).click();
-  return dialog;
-}
-
-function unlockedTitles(page) {
-  return page.locator("article .paywall-unlocked section h2").allTextContents();
-}
-
 describe("an anonymous reader", () => {
   it("sees the free section and the prompt, and no locked text reaches the browser", async () => {
     const session = await openContext(browser);
-    const page = await openDemo(session);
-    await page.getByText("The rest of this story is for subscribers.").waitFor();
+    const page = await openDemo(server, session);
+    await page.getByText(PROMPT).waitFor();
 
     assert.ok(await page.locator("article h2", { hasText: "The story" }).isVisible());
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
@@ -76,8 +48,8 @@ describe("an anonymous reader", () => {
 describe("a reader who types the wrong password", () => {
   it("gets an error in the dialog, keeps the email, and stays locked", async () => {
     const session = await openContext(browser);
-    const page = await openDemo(session);
-    const dialog = await signIn(page, "subscriber@example.com", "not-the-password");
+    const page = await openDemo(server, session);
+    const dialog = await typePassword(page, "subscriber@example.com", "not-the-password");
     await dialog.getByRole("alert").filter({ hasText: "don't match" }).waitFor();
     assert.equal(await dialog.getByLabel("Email").inputValue(), "subscriber@example.com");
     assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
@@ -93,17 +65,17 @@ describe("a subscriber", () => {
 
   before(async () => {
     session = await openContext(browser);
-    page = await openDemo(session);
+    page = await openDemo(server, session);
   });
   after(() => session.context.close());
 
   it("signs in and sees the four locked sections, in order, in place of the prompt", async () => {
-    await signIn(page, "subscriber@example.com", "paywall-demo");
+    await typePassword(page, "subscriber@example.com", "paywall-demo");
     await page.locator(".paywall-unlocked section").nth(3).waitFor();
     assert.deepEqual(await unlockedTitles(page), LOCKED_TITLES);
     const dom = await wholeDom(page);
     for (const phrase of lockedPhrases) assert.ok(dom.includes(phrase), `"${phrase}" is shown`);
-    assert.equal(await page.getByText("The rest of this story is for subscribers.").count(), 0);
+    assert.equal(await page.getByText(PROMPT).count(), 0);
     assert.equal(await page.getByRole("dialog").count(), 0);
     // The sections follow the free section inside the publisher's article.
     const order = await page.evaluate(() => [...document.querySelector("article").children].map((e) => e.tagName + "." + e.className));
@@ -128,7 +100,7 @@ describe("a subscriber", () => {
     });
     assert.ok(refreshToken, "a refresh token was stored");
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
-    await page.getByText("The rest of this story is for subscribers.").waitFor();
+    await page.getByText(PROMPT).waitFor();
     assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
     assertNoLockedText(await wholeDom(page), "the DOM after sign-out");
     assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("paywall:")).length), 0);
@@ -142,7 +114,7 @@ describe("a subscriber", () => {
     assert.equal(refused.headers.get("content-type"), "application/problem+json");
 
     await page.reload();
-    await page.getByText("The rest of this story is for subscribers.").waitFor();
+    await page.getByText(PROMPT).waitFor();
     assert.deepEqual(session.errors, []);
   });
 });
@@ -150,8 +122,8 @@ describe("a subscriber", () => {
 describe("a reader without a subscription", () => {
   it("is told the account has no active subscription, offered Subscribe, and sees no locked text", async () => {
     const session = await openContext(browser);
-    const page = await openDemo(session);
-    await signIn(page, "reader@example.com", "paywall-demo");
+    const page = await openDemo(server, session);
+    await typePassword(page, "reader@example.com", "paywall-demo");
     await page.getByText("This account has no active subscription.").waitFor();
     assert.ok(await page.getByText("reader@example.com").isVisible());
     assert.ok(await page.getByRole("link", { name: "Subscribe" }).isVisible());

@@ -5,16 +5,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
-import { launchBrowser, lockedPhrases, openContext, publisherKey, startServer, wholeDom } from "./harness.mjs";
+import {
+  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, publisherKey, signInWithPassword,
+  startServer, wholeDom,
+} from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const PROMPT = "The rest of this story is for subscribers.";
-const TITLES = ["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"];
 
 let server;
 let browser;
-let demoHtml;
 let publisher;
 
 before(async () => {
@@ -25,25 +25,12 @@ before(async () => {
     PAYWALL_PUBLISHER_ISSUER: "https://news.example",
   });
   browser = await launchBrowser();
-  demoHtml = await (await fetch(`${server.url}/`)).text();
 });
 
 after(async () => {
   await browser?.close();
   server?.stop();
 });
-
-/** A page on the demo; `edit` rewrites the demo HTML first (another language, theme, ...). */
-async function open(session, { edit, wait = true } = {}) {
-  const page = await session.context.newPage();
-  page.setDefaultTimeout(10_000);
-  if (edit) {
-    await page.route(`${server.url}/`, (route) => route.fulfill({ contentType: "text/html", body: edit(demoHtml) }));
-  }
-  await page.goto(`${server.url}/`);
-  if (wait) await page.locator(".paywall-widget .prompt, .paywall-widget .failed").first().waitFor();
-  return page;
-}
 
 async function axe(page, what) {
   // Let the dialog's entrance finish: half-faded text is not what a reader reads.
@@ -67,15 +54,6 @@ async function signInWithToken(page) {
   await page.locator(".paywall-unlocked section").nth(3).waitFor();
 }
 
-async function signInWithPassword(page) {
-  await page.getByRole("button", { name: "Sign in →" }).click();
-  await page.getByRole("button", { name: "Use a password instead" }).click();
-  await page.getByRole("dialog").getByLabel("Email").fill("subscriber@example.com");
-  await page.getByRole("dialog").getByLabel("Password").fill("paywall-demo");
-  await page.getByRole("dialog").getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.locator(".paywall-unlocked section").nth(3).waitFor();
-}
-
 /** The element that has focus, looking through shadow roots. */
 function focused(page) {
   return page.evaluate(() => {
@@ -89,7 +67,7 @@ describe("accessibility", () => {
   for (const scheme of ["light", "dark"]) {
     it(`axe-core finds nothing on the locked page, the open dialog and the unlocked page (${scheme})`, async () => {
       const session = await openContext(browser);
-      const page = await open(session);
+      const page = await openDemo(server, session);
       await page.emulateMedia({ colorScheme: scheme });
       await axe(page, "the locked page");
       await page.getByRole("button", { name: "Sign in →" }).click();
@@ -108,7 +86,7 @@ describe("accessibility", () => {
 
   it("a reader signs in with the keyboard alone, and focus lands on the first unlocked heading", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     // Tab from the top of the page: Subscribe, then Sign in.
     await page.keyboard.press("Tab");
     assert.equal(await focused(page), "a:Subscribe");
@@ -135,7 +113,7 @@ describe("accessibility", () => {
 
   it("the dialog is a real modal: labelled, Escape closes it, focus returns to Sign in", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.getByRole("button", { name: "Sign in →" }).focus();
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog", { name: "Sign in or create an account" });
@@ -158,7 +136,7 @@ describe("accessibility", () => {
 
   it("errors are announced: the dialog's error is an alert", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.getByRole("button", { name: "Sign in →" }).click();
     await page.getByRole("dialog").getByLabel("Email").fill("name@localhost");
     await page.getByRole("button", { name: "Email me a code" }).click();
@@ -168,7 +146,7 @@ describe("accessibility", () => {
 
   it("the focus ring is visible and motion follows prefers-reduced-motion", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.keyboard.press("Tab");
     const outline = await page.evaluate(() => {
       const link = document.querySelector(".paywall-widget").shadowRoot.activeElement;
@@ -199,7 +177,7 @@ describe("languages", () => {
   for (const [source, edit, heading, including] of cases) {
     it(`takes the language from ${source}`, async () => {
       const session = await openContext(browser);
-      const page = await open(session, { edit });
+      const page = await openDemo(server, session, { edit });
       await page.getByText(heading).waitFor();
       await page.getByText(including).waitFor();
       await session.context.close();
@@ -209,7 +187,7 @@ describe("languages", () => {
   it("falls back to the browser's language, and speaks it in the dialog and its errors", async () => {
     const context = await browser.newContext({ locale: "de-DE", extraHTTPHeaders: { "x-forwarded-for": "198.51.100.250" } });
     await context.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
-    const page = await open({ context }, { edit: (html) => html.replace('<html lang="en">', "<html>") });
+    const page = await openDemo(server, { context }, { edit: (html) => html.replace('<html lang="en">', "<html>") });
     await page.getByText("Der Rest dieses Artikels ist Abonnenten vorbehalten.").waitFor();
     await page.getByRole("button", { name: "Anmelden →" }).click();
     await page.getByRole("dialog", { name: "Anmelden oder Konto erstellen" }).waitFor();
@@ -225,14 +203,14 @@ describe("theming", () => {
 
   it("follows prefers-color-scheme, or data-paywall-theme, and takes the publisher's colours", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.emulateMedia({ colorScheme: "light" });
     assert.equal(await background(page), "rgb(246, 247, 249)");
     await page.emulateMedia({ colorScheme: "dark" });
     assert.equal(await background(page), "rgb(30, 36, 48)");
     await page.close();
 
-    const forced = await open(session, { edit: (html) => html.replace("data-paywall-api=", 'data-paywall-theme="light" data-paywall-api=') });
+    const forced = await openDemo(server, session, { edit: (html) => html.replace("data-paywall-api=", 'data-paywall-theme="light" data-paywall-api=') });
     await forced.emulateMedia({ colorScheme: "dark" });
     assert.equal(await background(forced), "rgb(246, 247, 249)", "data-paywall-theme=light wins");
 
@@ -248,7 +226,7 @@ describe("theming", () => {
 
   it("neither side's CSS leaks into the other", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.addStyleTag({ content: "button, h2, p { color: rgb(255, 0, 0) !important; }" });
     const inside = await page.evaluate(() => getComputedStyle(document.querySelector(".paywall-widget").shadowRoot.querySelector("h2")).color);
     assert.notEqual(inside, "rgb(255, 0, 0)");
@@ -321,7 +299,7 @@ describe("events and the JavaScript API", () => {
 
   it("Paywall.mount adds a widget to a second article with options, sharing the session; unmount takes it off", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.evaluate(() => {
       const article = document.createElement("article");
       article.id = "second";
@@ -347,7 +325,7 @@ describe("failures", () => {
     const session = await openContext(browser);
     let down = true;
     await session.context.route(`${server.url}/v1/**`, (route) => (down ? route.abort("connectionrefused") : route.fallback()));
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.locator(".paywall-widget .failed").getByText("We couldn't reach the subscription service.").waitFor();
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
     down = false;
@@ -364,7 +342,7 @@ describe("failures", () => {
       tries += 1;
       return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"type":"about:blank","title":"Unavailable","status":503}' });
     });
-    const page = await open(session);
+    const page = await openDemo(server, session);
     await page.locator(".paywall-widget .failed").getByText("Something went wrong on our side.").waitFor();
     assert.equal(tries, 3, "one try and two retries");
     assert.deepEqual(session.errors, []);
@@ -374,7 +352,7 @@ describe("failures", () => {
   it("a server that does not answer is given up on after about 8 seconds", async () => {
     const session = await openContext(browser);
     await session.context.route(`${server.url}/v1/articles/**`, () => {}); // never answered
-    const page = await open(session, { wait: false });
+    const page = await openDemo(server, session, { wait: false });
     const started = Date.now();
     await page.locator(".paywall-widget .failed").getByText("taking too long to answer").waitFor({ timeout: 15_000 });
     const waited = Date.now() - started;
@@ -386,7 +364,7 @@ describe("failures", () => {
   it("if the widget cannot load, the page keeps working and shows a plain link", async () => {
     const session = await openContext(browser);
     await session.context.route("**/pkg/paywall_bg.wasm", (route) => route.abort());
-    const page = await open(session, { wait: false });
+    const page = await openDemo(server, session, { wait: false });
     await page.locator(".paywall-fallback").waitFor();
     assert.equal(await page.locator(".paywall-fallback a").first().getAttribute("href"), "/subscribe.html");
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
@@ -408,15 +386,15 @@ describe("without JavaScript, and for search engines", () => {
 
   it("the JSON-LD marks the article paywalled, names the part the widget fills, and holds no locked text", async () => {
     const session = await openContext(browser);
-    const page = await open(session);
+    const page = await openDemo(server, session);
     const data = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
     assert.equal(data.isAccessibleForFree, false);
     assert.equal(data.hasPart.isAccessibleForFree, false);
     assert.equal(await page.locator(data.hasPart.cssSelector).count(), 1, "the widget adds the element the selector names");
     const json = JSON.stringify(data);
-    for (const phrase of lockedPhrases) assert.ok(!json.includes(phrase));
+    assertNoLockedText(json, "the JSON-LD");
     await signInWithToken(page);
-    assert.equal(await page.locator(`${data.hasPart.cssSelector} section`).count(), TITLES.length);
+    assert.equal(await page.locator(`${data.hasPart.cssSelector} section`).count(), LOCKED_TITLES.length);
     assert.ok(!(await wholeDom(page)).includes("undefined"));
     await session.context.close();
   });
