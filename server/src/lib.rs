@@ -14,6 +14,7 @@ pub mod mail;
 mod random;
 mod routes;
 pub mod sanitize;
+mod serve;
 pub mod store;
 mod time;
 
@@ -143,7 +144,8 @@ fn check_demo_address(config: &Config) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Serves the app on the configured address until Ctrl-C, printing the address it bound.
+/// Serves the app on the configured address until Ctrl-C or SIGTERM, printing the address it
+/// bound, and prunes what is no longer needed on a schedule.
 pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
@@ -152,18 +154,32 @@ pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     }
     // Tests and `cargo xtask demo` read this line to learn the port.
     println!("paywall-server listening on http://{addr}");
-    let limits = state.limits.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-        loop {
-            every.tick().await;
-            limits.forget_idle();
+    let pruning = tokio::spawn(prune_every(state.clone()));
+    let config = state.config.clone();
+    serve::serve(
+        listener,
+        app(state),
+        serve::Deadlines::from_config(&config),
+        usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+        std::time::Duration::from_secs(config.shutdown_timeout),
+        serve::shutdown_signal(),
+    )
+    .await;
+    pruning.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Prunes the tables and forgets idle rate-limit keys every `prune_every` seconds.
+async fn prune_every(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(state.config.prune_every));
+    loop {
+        every.tick().await;
+        state.limits.forget_idle();
+        match store::prune::run(&state.db, time::now()).await {
+            Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "pruning failed"),
         }
-    });
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    }
 }

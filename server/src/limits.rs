@@ -241,6 +241,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_fixed_size_and_idle_ones_are_forgotten() {
+        assert_eq!(std::mem::size_of::<EmailKey>(), 16);
+        assert_eq!(EmailKey::new(&"x".repeat(16 * 1024)), EmailKey::new(&"x".repeat(16 * 1024)));
+        let limit = Limit::new(1, Duration::from_millis(5));
+        for n in 0..1000 {
+            limit.check(&EmailKey::new(&format!("reader{n}@example.com"))).unwrap();
+        }
+        assert_eq!(limit.keys(), 1000);
+        std::thread::sleep(Duration::from_millis(20));
+        limit.forget_idle();
+        assert_eq!(limit.keys(), 0);
+    }
+
+    #[test]
     fn ipv6_clients_are_counted_by_their_network() {
         let a = Client::new("2001:db8:1:2::1".parse().unwrap(), 64);
         let b = Client::new("2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap(), 64);

@@ -6,9 +6,13 @@ mod pages;
 mod readers;
 mod sessions;
 
+use std::time::Duration;
+
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -45,8 +49,18 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout), time_limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every request is answered within the configured time: a body that trickles in, or work
+/// that does not finish, gets a 408 problem instead of holding the connection.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::RequestTimeout.into_response(),
+    }
 }
 
 /// CORS for the configured publisher origins only; with none configured, no cross-origin

@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod codes;
 pub mod outbox;
+pub mod prune;
 pub mod publisher_tokens;
 pub mod readers;
 pub mod sessions;

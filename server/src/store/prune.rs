@@ -1,0 +1,73 @@
+//! Forgetting what is no longer needed: spent and expired sign-in codes, ended sessions and
+//! the refresh tokens they spent, kept mail, and the ids of expired publisher tokens. Without
+//! this every table that records an attempt would only grow.
+
+use super::Db;
+use crate::auth::REFRESH_TOKEN_SECONDS;
+
+/// How long a code is kept once expired or spent, and an ended session once it ended.
+const KEEP_CODES_SECONDS: i64 = 60 * 60;
+const KEEP_SESSIONS_SECONDS: i64 = 24 * 60 * 60;
+/// How long the dev outbox keeps mail.
+const KEEP_MAIL_SECONDS: i64 = 24 * 60 * 60;
+/// A publisher token's id is kept until the token could no longer be accepted anyway (its
+/// expiry, plus the clock leeway).
+const KEEP_TOKEN_IDS_SECONDS: i64 = 60;
+
+/// How many rows a pruning removed, per table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Sign-in codes.
+    pub codes: u64,
+    /// Sessions (with their spent refresh tokens).
+    pub sessions: u64,
+    /// Spent refresh tokens of sessions still going.
+    pub spent_refresh_tokens: u64,
+    /// Kept mail.
+    pub outbox: u64,
+    /// Publisher token ids.
+    pub publisher_token_ids: u64,
+}
+
+impl Pruned {
+    /// Rows removed in all.
+    pub fn total(&self) -> u64 {
+        self.codes + self.sessions + self.spent_refresh_tokens + self.outbox + self.publisher_token_ids
+    }
+}
+
+/// Deletes what is no longer needed at `now` (Unix seconds).
+pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
+    let codes_ended = now - KEEP_CODES_SECONDS;
+    let codes = sqlx::query("DELETE FROM sign_in_codes WHERE expires_at < ? OR used_at < ?")
+        .bind(codes_ended)
+        .bind(codes_ended)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let sessions_ended = now - KEEP_SESSIONS_SECONDS;
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?")
+        .bind(sessions_ended)
+        .bind(sessions_ended)
+        .execute(db)
+        .await?
+        .rows_affected();
+    // A token spent longer ago than a refresh token lives was not current recently: a replay
+    // of it is refused as unknown, which is all a replay needs.
+    let spent_refresh_tokens = sqlx::query("DELETE FROM spent_refresh_tokens WHERE spent_at < ?")
+        .bind(now - REFRESH_TOKEN_SECONDS)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let outbox = sqlx::query("DELETE FROM outbox WHERE created_at < ?")
+        .bind(now - KEEP_MAIL_SECONDS)
+        .execute(db)
+        .await?
+        .rows_affected();
+    let publisher_token_ids = sqlx::query("DELETE FROM publisher_token_ids WHERE expires_at < ?")
+        .bind(now - KEEP_TOKEN_IDS_SECONDS)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(Pruned { codes, sessions, spent_refresh_tokens, outbox, publisher_token_ids })
+}
