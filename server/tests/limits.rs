@@ -45,27 +45,25 @@ fn assert_rate_limited(reply: &Reply) {
     assert_eq!(problem["retry_after"], wait);
 }
 
-/// The code in the `nth` (from 0) email the demo outbox kept for `email`.
+/// The subject and body of the `nth` (from 0) email the demo outbox kept for `email`.
+async fn kept_email(server: &TestServer, email: &str, nth: i64) -> (String, String) {
+    sqlx::query_as("SELECT subject, body FROM outbox WHERE recipient = ? ORDER BY id LIMIT 1 OFFSET ?")
+        .bind(email)
+        .bind(nth)
+        .fetch_one(&server.state.db)
+        .await
+        .unwrap()
+}
+
+/// The code in the `nth` email kept for `email`: the subject ends with it.
 async fn kept_code(server: &TestServer, email: &str, nth: i64) -> String {
-    let subject: String =
-        sqlx::query_scalar("SELECT subject FROM outbox WHERE recipient = ? ORDER BY id LIMIT 1 OFFSET ?")
-            .bind(email)
-            .bind(nth)
-            .fetch_one(&server.state.db)
-            .await
-            .unwrap();
+    let (subject, _) = kept_email(server, email, nth).await;
     subject.rsplit(' ').next().unwrap().to_owned()
 }
 
 /// The link token in the `nth` email kept for `email`.
 async fn kept_link_token(server: &TestServer, email: &str, nth: i64) -> String {
-    let body: String =
-        sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = ? ORDER BY id LIMIT 1 OFFSET ?")
-            .bind(email)
-            .bind(nth)
-            .fetch_one(&server.state.db)
-            .await
-            .unwrap();
+    let (_, body) = kept_email(server, email, nth).await;
     body.split("#token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
 }
 

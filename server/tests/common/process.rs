@@ -54,28 +54,11 @@ impl ServerProcess {
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("the server binary runs");
         let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut log = kept.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let stdout = child.stdout.take().expect("stdout is piped");
+        keep_lines(child.stderr.take().expect("stderr is piped"), log.clone(), |_| {});
         let (found, listening) = mpsc::channel();
-        let kept = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                {
-                    let mut log = kept.lock().unwrap();
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-                if let Some(url) = line.split("listening on http://").nth(1) {
-                    let _ = found.send(url.trim().parse::<SocketAddr>().expect("an address"));
-                }
+        keep_lines(child.stdout.take().expect("stdout is piped"), log.clone(), move |line| {
+            if let Some(url) = line.split("listening on http://").nth(1) {
+                let _ = found.send(url.trim().parse::<SocketAddr>().expect("an address"));
             }
         });
         match listening.recv_timeout(Duration::from_secs(30)) {
@@ -137,6 +120,24 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Appends every line `output` prints to `log`, on a thread of its own, and shows each to `seen`.
+fn keep_lines(
+    output: impl Read + Send + 'static,
+    log: Arc<Mutex<String>>,
+    seen: impl Fn(&str) + Send + 'static,
+) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
+            {
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+            seen(&line);
+        }
+    });
 }
 
 fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
