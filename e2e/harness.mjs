@@ -2,6 +2,7 @@
 // directory, headless Chromium that may talk only to 127.0.0.1, and the demo's locked text.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -204,6 +205,7 @@ export async function publisherKey(issuer) {
       .setIssuer(iss)
       .setAudience(aud)
       .setIssuedAt()
+      .setJti(randomUUID())
       .setExpirationTime(expires)
       .sign(key);
   return { file, sign };

@@ -24,7 +24,10 @@ before(async () => {
     PAYWALL_SMTP_URL: smtp.url,
     PAYWALL_PUBLISHER_KEY_FILE: publisher.file,
     PAYWALL_PUBLISHER_ISSUER: ISSUER,
+    // Each browser context comes as its own client through "a proxy" on loopback; a demo
+    // behind a proxy must be allowed explicitly.
     PAYWALL_TRUSTED_PROXIES: "127.0.0.1",
+    PAYWALL_DEMO_PUBLIC: "true",
   });
   browser = await launchBrowser();
 });

@@ -20,7 +20,10 @@ let publisher;
 before(async () => {
   publisher = await publisherKey("https://news.example");
   server = await startServer({
+    // Each browser context comes as its own client through "a proxy" on loopback; a demo
+    // behind a proxy must be allowed explicitly.
     PAYWALL_TRUSTED_PROXIES: "127.0.0.1",
+    PAYWALL_DEMO_PUBLIC: "true",
     PAYWALL_PUBLISHER_KEY_FILE: publisher.file,
     PAYWALL_PUBLISHER_ISSUER: "https://news.example",
   });

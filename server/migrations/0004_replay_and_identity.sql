@@ -5,13 +5,22 @@ ALTER TABLE readers ADD COLUMN external_issuer TEXT;
 DROP INDEX readers_by_external_id;
 CREATE UNIQUE INDEX readers_by_external_id ON readers (external_issuer, external_id);
 
+-- Whether the reader is known to own the email: proved here by a code or link, or vouched for
+-- by the publisher (`email_verified`). A publisher's reader whose email nobody vouched for
+-- holds it only until its owner proves it. Readers linked by earlier versions are not known.
+ALTER TABLE readers ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT TRUE;
+UPDATE readers SET email_verified = FALSE WHERE external_id IS NOT NULL;
+
 -- Refresh tokens already spent, so that one used twice is noticed and ends its session.
 CREATE TABLE spent_refresh_tokens (
     id         INTEGER PRIMARY KEY,
     -- SHA-256 of the spent token.
     hash       BLOB    NOT NULL UNIQUE,
     session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    spent_at   INTEGER NOT NULL
+    spent_at   INTEGER NOT NULL,
+    -- The client (address, or IPv6 network) that spent it: only that client's second use
+    -- within a few seconds is taken for two tabs racing.
+    spent_by   TEXT    NOT NULL
 );
 CREATE INDEX spent_refresh_tokens_by_session ON spent_refresh_tokens (session_id);
 CREATE INDEX spent_refresh_tokens_by_time ON spent_refresh_tokens (spent_at);

@@ -115,6 +115,19 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_PUBLISHER_TOKEN_MAX_SECONDS", default_value_t = 600)]
     pub publisher_token_max_seconds: u64,
 
+    /// Whether a publisher token must carry a `jti` (each is accepted once). Without one, a
+    /// token can be replayed until it expires: a page cached with `data-paywall-token` in it
+    /// would sign every visitor in as that reader. Turn off only if your tokens cannot have one.
+    #[arg(
+        long,
+        env = "PAYWALL_PUBLISHER_REQUIRE_JTI",
+        num_args = 0..=1,
+        default_value_t = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub publisher_require_jti: bool,
+
     /// The longest a reader stays signed in on one device, however often they come back, in
     /// days; then they sign in again.
     #[arg(long, env = "PAYWALL_SESSION_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -139,6 +152,11 @@ pub struct Config {
     /// closes. Keep it well under the process's open-file limit (`ulimit -n`).
     #[arg(long, env = "PAYWALL_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+
+    /// Connections one client (an address, or an IPv6 network) may hold at once; more are
+    /// closed at once. Trusted proxies are exempt.
+    #[arg(long, env = "PAYWALL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_client: u32,
 
     /// Seconds a shutdown (Ctrl-C or SIGTERM) waits for requests in progress before it
     /// closes every connection and exits.

@@ -68,14 +68,23 @@ impl EmailKey {
 
 /// Every limit the server keeps. They live in this process's memory: behind a load balancer
 /// each server counts on its own.
+///
+/// Where a limit per email stands behind a limit per client and email, the pair's limit
+/// refills several times more slowly than the email's: one client can never keep an email's
+/// allowance used up, only many can, and the reader still has the emailed link.
 pub struct Limits {
-    /// Sign-in attempts of every kind (password, code, link, publisher token) from one client.
+    /// Password, code and link sign-ins from one client.
     pub sign_in_per_client: Limit<Client>,
+    /// Publisher-token sign-ins from one client: signed tokens, not guesses, so more are
+    /// allowed (a newsroom behind one address signs in on every page view).
+    pub publisher_sign_in_per_client: Limit<Client>,
     /// Password tries for one email from one client.
     pub password_per_client_and_email: Limit<(Client, EmailKey)>,
     /// Password tries for one email from every client together: against guessing spread over
-    /// many networks, and out of reach of any one client.
+    /// many networks.
     pub password_per_email: Limit<EmailKey>,
+    /// Codes typed for one email by one client.
+    pub code_tries_per_client_and_email: Limit<(Client, EmailKey)>,
     /// Codes typed for one email, across every code sent to it: asking for new codes never
     /// buys more guesses.
     pub code_tries_per_email: Limit<EmailKey>,
@@ -95,11 +104,13 @@ impl Limits {
         let minute = Duration::from_secs(60);
         Arc::new(Limits {
             sign_in_per_client: Limit::new(20, minute / 10),
-            password_per_client_and_email: Limit::new(5, minute),
-            password_per_email: Limit::new(30, 2 * minute),
+            publisher_sign_in_per_client: Limit::new(60, Duration::from_secs(1)),
+            password_per_client_and_email: Limit::new(5, 10 * minute),
+            password_per_email: Limit::new(50, 2 * minute),
+            code_tries_per_client_and_email: Limit::new(5, 30 * minute),
             code_tries_per_email: Limit::new(10, 10 * minute),
             codes_per_client: Limit::new(10, minute / 10),
-            codes_per_client_and_email: Limit::new(3, 5 * minute),
+            codes_per_client_and_email: Limit::new(3, 30 * minute),
             codes_per_email: Limit::new(8, 10 * minute),
             password_changes_per_reader: Limit::new(5, 10 * minute),
         })
@@ -109,8 +120,10 @@ impl Limits {
     /// client and email ever seen. Run every few minutes.
     pub fn forget_idle(&self) {
         self.sign_in_per_client.forget_idle();
+        self.publisher_sign_in_per_client.forget_idle();
         self.password_per_client_and_email.forget_idle();
         self.password_per_email.forget_idle();
+        self.code_tries_per_client_and_email.forget_idle();
         self.code_tries_per_email.forget_idle();
         self.codes_per_client.forget_idle();
         self.codes_per_client_and_email.forget_idle();

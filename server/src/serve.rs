@@ -11,11 +11,16 @@
 //!   previous reply (the idle timeout), until the request's first byte;
 //! - reading the request's headers, from its first byte until the router has it (the header
 //!   timeout);
-//! - writing: a reply the client leaves unread closes the connection after the request timeout.
+//! - writing: a reply the client leaves unread for the request timeout, or has not read whole
+//!   within three times that, closes the connection.
+//!
+//! One client (an address, or an IPv6 network) holds at most `per_client` connections, so no
+//! single host can take every place; trusted proxies, which carry many clients, are exempt.
 //!
 //! The body and the work are bounded by the router's own time limit (a 408 problem); see
 //! `routes::app`. A failed read or write ends the connection, and hyper drops the request.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -29,6 +34,7 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
+use ipnet::IpNet;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -37,6 +43,7 @@ use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::limits::Client;
 
 /// How long each phase of a connection may take.
 #[derive(Clone, Copy, Debug)]
@@ -46,8 +53,68 @@ pub struct Deadlines {
     pub header: Duration,
     /// From the end of a reply to the next request's first byte.
     pub idle: Duration,
-    /// How long a write may wait for the client to read.
+    /// How long a write may wait for the client to read; a whole reply may take three times this.
     pub write: Duration,
+}
+
+/// How many connections may be open at once, in all and per client.
+#[derive(Clone, Debug)]
+pub struct Capacity {
+    /// Connections in all; more wait in the operating system's queue.
+    pub total: usize,
+    /// Connections from one client (address, or IPv6 network); more are closed at once.
+    pub per_client: usize,
+    /// How many bits of an IPv6 address name a client.
+    pub ipv6_prefix: u8,
+    /// Proxies, which carry many clients: not held to `per_client`.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Capacity {
+    /// The capacity the configuration sets.
+    pub fn from_config(config: &Config) -> Self {
+        Capacity {
+            total: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+            per_client: usize::try_from(config.max_connections_per_client).unwrap_or(usize::MAX),
+            ipv6_prefix: config.ipv6_prefix,
+            trusted_proxies: config.trusted_proxies.clone(),
+        }
+    }
+}
+
+/// How many connections each client has open.
+#[derive(Default)]
+struct OpenPerClient(Mutex<HashMap<Client, usize>>);
+
+impl OpenPerClient {
+    /// Counts a new connection from `client`, unless it has `limit` open already.
+    fn admit(self: &Arc<Self>, client: Client, limit: usize) -> Option<ClientSlot> {
+        let mut open = self.0.lock().expect("the count lock is never poisoned");
+        let count = open.entry(client).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot { open: self.clone(), client })
+    }
+}
+
+/// One connection counted for its client, until dropped.
+struct ClientSlot {
+    open: Arc<OpenPerClient>,
+    client: Client,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.0.lock().expect("the count lock is never poisoned");
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
 }
 
 impl Deadlines {
@@ -61,18 +128,19 @@ impl Deadlines {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes: at most `max_connections` at once
-/// (more wait in the operating system's queue), each held to `deadlines`. Then it stops
-/// accepting, lets requests in progress finish for up to `grace`, and closes what is left.
+/// Serves `app` on `listener` until `shutdown` completes: within `capacity`, each connection
+/// held to `deadlines`. Then it stops accepting, lets requests in progress finish for up to
+/// `grace`, and closes what is left.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     deadlines: Deadlines,
-    max_connections: usize,
+    capacity: Capacity,
     grace: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
-    let permits = Arc::new(Semaphore::new(max_connections));
+    let permits = Arc::new(Semaphore::new(capacity.total));
+    let open_per_client = Arc::new(OpenPerClient::default());
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -95,6 +163,19 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let peer = remote.ip().to_canonical();
+        let slot = if capacity.trusted_proxies.iter().any(|proxy| proxy.contains(&peer)) {
+            None
+        } else {
+            let client = Client::new(peer, capacity.ipv6_prefix);
+            match open_per_client.admit(client, capacity.per_client) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(%remote, "closing a connection: its client has too many open");
+                    continue;
+                }
+            }
+        };
         // Replies are small and written whole: send them at once, not after a delayed ACK.
         let _ = stream.set_nodelay(true);
         let phase = Arc::new(Mutex::new(Phase::Waiting { since: Instant::now(), limit: deadlines.header }));
@@ -110,7 +191,7 @@ pub async fn serve(
             .serve_connection(TokioIo::new(Watched::new(stream, phase, deadlines)), service);
         let connection = graceful.watch(connection);
         connections.spawn(async move {
-            let _permit = permit;
+            let _held = (permit, slot);
             if let Err(error) = connection.await {
                 tracing::debug!(%remote, %error, "connection ended");
             }
@@ -171,6 +252,8 @@ struct Watched {
     write_timer: Pin<Box<Sleep>>,
     /// Since when a write has been waiting for the client to read.
     write_stalled_since: Option<Instant>,
+    /// When the reply being written started.
+    reply_started: Option<Instant>,
 }
 
 impl Watched {
@@ -183,6 +266,7 @@ impl Watched {
             read_timer: Box::pin(tokio::time::sleep_until(far)),
             write_timer: Box::pin(tokio::time::sleep_until(far)),
             write_stalled_since: None,
+            reply_started: None,
         }
     }
 
@@ -200,10 +284,11 @@ impl Watched {
     }
 
     /// Bytes came in: a waiting connection now has a request arriving.
-    fn bytes_read(&self) {
-        let mut phase = self.phase();
+    fn bytes_read(&mut self) {
+        let mut phase = self.phase.lock().expect("the phase lock is never poisoned");
         if let Phase::Waiting { .. } = *phase {
             *phase = Phase::Head { since: Instant::now() };
+            self.reply_started = None;
         }
     }
 
@@ -211,31 +296,38 @@ impl Watched {
     /// from its last byte. When the reply starts, the task is woken: hyper's read was last
     /// polled while the request was handled (with no deadline), and its next poll arms one.
     fn bytes_written(&mut self, cx: &mut Context<'_>) {
+        let now = Instant::now();
         self.write_stalled_since = None;
-        let mut phase = self.phase();
+        let mut phase = self.phase.lock().expect("the phase lock is never poisoned");
         let reply_starts = !matches!(*phase, Phase::Waiting { .. });
-        *phase = Phase::Waiting { since: Instant::now(), limit: self.deadlines.idle };
+        *phase = Phase::Waiting { since: now, limit: self.deadlines.idle };
         drop(phase);
         if reply_starts {
+            self.reply_started = Some(now);
             cx.waker().wake_by_ref();
         }
     }
 
-    /// Whether a write that cannot go on now has waited too long (arming the timer if not).
+    /// Whether a write that cannot go on now has waited too long, or the reply it belongs to
+    /// has taken too long in all (arming the timer if not).
     fn write_timed_out(&mut self, cx: &mut Context<'_>) -> bool {
-        let stalled_since = *self.write_stalled_since.get_or_insert_with(Instant::now);
-        expired(&mut self.write_timer, stalled_since + self.deadlines.write, cx)
+        let now = Instant::now();
+        let stalled_since = *self.write_stalled_since.get_or_insert(now);
+        let whole_reply = self.reply_started.unwrap_or(now) + 3 * self.deadlines.write;
+        expired(&mut self.write_timer, (stalled_since + self.deadlines.write).min(whole_reply), cx)
     }
 
-    /// What a write returned, with the deadline applied.
+    /// What a write returned, with the deadline applied. An interim `100 Continue` (sent when
+    /// the handler starts reading a body the client asked leave to send) is not the reply.
     fn after_write(
         &mut self,
         result: Poll<io::Result<usize>>,
+        interim: bool,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<usize>> {
         match result {
             Poll::Ready(Ok(written)) => {
-                if written > 0 {
+                if written > 0 && !interim {
                     self.bytes_written(cx);
                 }
                 Poll::Ready(Ok(written))
@@ -257,6 +349,12 @@ fn expired(timer: &mut Pin<Box<Sleep>>, deadline: Instant, cx: &mut Context<'_>)
         timer.as_mut().reset(deadline);
     }
     timer.as_mut().poll(cx).is_ready()
+}
+
+/// Whether bytes about to be written are an interim response (`HTTP/1.1 1xx`), which hyper
+/// writes on its own.
+fn is_interim(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"HTTP/1.1 1") || bytes.starts_with(b"HTTP/1.0 1")
 }
 
 fn timed_out(what: &'static str) -> io::Error {
@@ -289,7 +387,7 @@ impl AsyncWrite for Watched {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let result = Pin::new(&mut this.stream).poll_write(cx, buf);
-        this.after_write(result, cx)
+        this.after_write(result, is_interim(buf), cx)
     }
 
     fn poll_write_vectored(
@@ -299,7 +397,8 @@ impl AsyncWrite for Watched {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.after_write(result, cx)
+        let first = bufs.iter().find(|buf| !buf.is_empty()).map_or(&[][..], |buf| &buf[..]);
+        this.after_write(result, is_interim(first), cx)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -496,7 +496,10 @@ fn sessions_and_accounts(attacker: &mut Attacker, publisher_key: &p256::SecretKe
         )
         .unwrap()
     };
-    let base = json!({ "iss": ISSUER, "aud": "paywall", "sub": "attacker-1", "email": SUBSCRIBER, "iat": now(), "exp": now() + 300 });
+    let base = json!({
+        "iss": ISSUER, "aud": "paywall", "sub": "attacker-1", "email": SUBSCRIBER,
+        "iat": now(), "exp": now() + 300, "jti": "view-takeover",
+    });
     let takeover = attacker.attempt_request(
         "publisher token naming a local account's email",
         "POST",
@@ -509,6 +512,7 @@ fn sessions_and_accounts(attacker: &mut Attacker, publisher_key: &p256::SecretKe
     let mut decade = base.clone();
     decade["email"] = json!("decade@news.example");
     decade["exp"] = json!(now() + 10 * 365 * 24 * 3600);
+    decade["jti"] = json!("view-decade");
     let reply = attacker.attempt_request(
         "publisher token valid for ten years",
         "POST",
@@ -624,8 +628,11 @@ fn other_servers() -> usize {
     assert_eq!(plain.request("GET", "/dev/outbox", &[], None).status, 404);
 
     // Finding 7: code guesses from ever-new IPv6 addresses of one /64, through a trusted proxy.
-    let proxied =
-        ServerProcess::start(&[("PAYWALL_DEMO", "true"), ("PAYWALL_TRUSTED_PROXIES", "127.0.0.0/8")]);
+    let proxied = ServerProcess::start(&[
+        ("PAYWALL_DEMO", "true"),
+        ("PAYWALL_DEMO_PUBLIC", "true"),
+        ("PAYWALL_TRUSTED_PROXIES", "127.0.0.0/8"),
+    ]);
     let mut limited = false;
     let mut tried = 2;
     for n in 1..=25 {

@@ -83,10 +83,10 @@ async fn a_stranger_asking_for_codes_for_an_address_is_stopped_and_the_owners_co
     assert_rate_limited(&server.send(code_request(SUBSCRIBER, stranger, None)).await);
     assert_eq!(server.count("sign_in_codes").await, before, "a refused request sends nothing");
 
-    // The owner can still ask, and the code sent before the stranger came still works.
-    assert_eq!(server.send(code_request(SUBSCRIBER, owner, None)).await.status, StatusCode::ACCEPTED);
+    // The code sent before the stranger came still works, and the owner can still ask.
     let reply = server.send(code_from(SUBSCRIBER, &owners_code, owner)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    assert_eq!(server.send(code_request(SUBSCRIBER, owner, None)).await.status, StatusCode::ACCEPTED);
 }
 
 #[tokio::test]
@@ -123,6 +123,7 @@ async fn behind_trusted_proxies_each_forwarded_client_is_counted_on_its_own() {
     let server = TestServer::start_with(|config| {
         config.trusted_proxies =
             vec!["10.0.0.0/24".parse().unwrap(), "2001:db8:ffff::1/128".parse().unwrap()];
+        config.demo_public = true;
     })
     .await;
     for n in 0..12 {
@@ -174,7 +175,7 @@ async fn a_strangers_wrong_passwords_stop_the_stranger_not_the_owner() {
 async fn password_guesses_for_one_email_from_many_networks_are_capped_and_codes_still_sign_the_owner_in() {
     let server = TestServer::start().await;
     let mut refused = 0;
-    for n in 0..7 {
+    for n in 0..11 {
         for _ in 0..5 {
             let reply = server.send(password_from(SUBSCRIBER, "guess", &format!("10.0.2.{n}"))).await;
             if reply.status == StatusCode::TOO_MANY_REQUESTS {
@@ -182,7 +183,7 @@ async fn password_guesses_for_one_email_from_many_networks_are_capped_and_codes_
             }
         }
     }
-    assert_eq!(refused, 5, "30 guesses for one email, from anywhere, then none");
+    assert_eq!(refused, 5, "50 guesses for one email, from anywhere, then none");
     assert_rate_limited(&server.send(password_from(SUBSCRIBER, PASSWORD, "10.0.3.1")).await);
     // The owner still has the emailed code.
     server.send(code_request(SUBSCRIBER, "10.0.3.1", None)).await;

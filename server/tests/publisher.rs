@@ -56,6 +56,12 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+/// A fresh token id: each token the publisher signs has its own.
+fn token_id() -> String {
+    use argon2::password_hash::rand_core::RngCore;
+    format!("view-{:016x}", OsRng.next_u64())
+}
+
 fn without(claims: &Value, name: &str) -> Value {
     let mut claims = claims.clone();
     claims.as_object_mut().unwrap().remove(name);
@@ -65,7 +71,7 @@ fn without(claims: &Value, name: &str) -> Value {
 fn claims(email: &str, tier: Option<&str>) -> Value {
     let mut claims = json!({
         "iss": ISSUER, "aud": "paywall", "sub": format!("member-{}", email.to_lowercase()), "email": email,
-        "iat": now(), "nbf": now() - 5, "exp": now() + 300,
+        "iat": now(), "nbf": now() - 5, "exp": now() + 300, "jti": token_id(),
     });
     if let Some(tier) = tier {
         claims["tier"] = json!(tier);
@@ -257,6 +263,7 @@ async fn the_reader_is_the_one_the_publisher_names_by_sub_whatever_the_email() {
     let reader = exchange(&server, &sign(&pair, None, &first)).await.json()["reader"].clone();
     // The same member with a new email: still the same reader.
     first["email"] = json!("renamed@news.example");
+    first["jti"] = json!(token_id());
     let again = exchange(&server, &sign(&pair, None, &first)).await.json();
     assert_eq!(again["reader"]["id"], reader["id"]);
     // Another member claiming the first one's email: not joined to them, even vouched for.

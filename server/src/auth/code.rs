@@ -4,6 +4,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::error::AppError;
+use crate::limits::{Client, EmailKey, Limits};
 use crate::random;
 use crate::store::{Db, codes};
 
@@ -11,6 +13,12 @@ use crate::store::{Db, codes};
 pub const CODE_SECONDS: i64 = 15 * 60;
 /// Wrong tries (for its email, while it is live) before a code stops taking digits.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// How many of an email's live codes, newest first, accept their digits: one more than one
+/// client may ask for at once, so no single stranger can push the owner's code out. Each is
+/// one more chance for a guess. Older live codes still sign in through their link (256
+/// random bits, nothing to guess).
+const CODES_TAKING_DIGITS: usize = 4;
 
 /// Why typed digits were not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,24 +87,32 @@ impl CodeHasher {
         self.keyed(email, code).verify_slice(stored).is_ok()
     }
 
-    /// Checks typed digits against every live code sent to `email`. The matching code is
-    /// spent and the email's other codes voided; a wrong code counts a try against each live
-    /// code. The caller limits how often this may be asked for one email.
+    /// Checks digits `client` typed against the newest live codes sent to `email`. The matching
+    /// code is spent and the email's other codes voided; a wrong code counts a try against each
+    /// live code. Tries are limited per client and email and per email (only while a code is
+    /// live and takes digits, so nobody can use up an email's tries before its owner asks for a code).
     pub async fn verify(
         &self,
         db: &Db,
+        limits: &Limits,
+        client: Client,
         email: &str,
         typed: &str,
-    ) -> Result<Result<(), CodeRefused>, sqlx::Error> {
+    ) -> Result<Result<(), CodeRefused>, AppError> {
         let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
         let live = codes::live_for_email(db, email).await?;
         if live.is_empty() {
             return Ok(Err(CodeRefused::Expired));
         }
-        let open: Vec<&codes::StoredCode> = live.iter().filter(|code| code.attempts < MAX_ATTEMPTS).collect();
+        // Only the newest few take digits: each live code is one more chance for a guess.
+        let open: Vec<&codes::StoredCode> =
+            live.iter().take(CODES_TAKING_DIGITS).filter(|code| code.attempts < MAX_ATTEMPTS).collect();
         if open.is_empty() {
             return Ok(Err(CodeRefused::TooManyAttempts));
         }
+        let key = EmailKey::new(email);
+        limits.code_tries_per_client_and_email.check(&(client, key))?;
+        limits.code_tries_per_email.check(&key)?;
         // Every open code is compared, so the time taken does not say which one matched.
         let matched = open.iter().fold(None, |found, code| {
             if self.matches(email, &typed, &code.code_hash) { Some(code.id) } else { found }

@@ -53,6 +53,8 @@ pub struct Expectations {
     pub tier_claim: String,
     /// The longest lifetime accepted, in seconds: from `iat` (or now) to `exp`.
     pub max_lifetime: u64,
+    /// Whether a token must carry a `jti`.
+    pub require_token_id: bool,
 }
 
 /// Checks publisher tokens: signature, algorithm, issuer, audience, subject, expiry,
@@ -124,9 +126,14 @@ impl PublisherVerifier {
             .filter(|sub| !sub.is_empty())
             .ok_or(AppError::InvalidToken("The publisher token names no reader (sub)."))?;
         let email = text("email").ok_or(AppError::InvalidToken("The publisher token names no email."))?;
-        let token_id = text("jti");
+        let token_id = text("jti").filter(|jti| !jti.is_empty());
         if token_id.as_ref().is_some_and(|jti| jti.chars().count() > MAX_JTI_CHARS) {
             return Err(AppError::InvalidToken("The publisher token's id (jti) is too long."));
+        }
+        if token_id.is_none() && self.expected.require_token_id {
+            return Err(AppError::InvalidToken(
+                "The publisher token has no id (jti), so it could be replayed.",
+            ));
         }
         Ok(PublisherIdentity {
             subject,

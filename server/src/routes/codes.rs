@@ -76,14 +76,6 @@ fn return_to(state: &AppState, requested: Option<&str>) -> AppResult<String> {
         return Err(refused());
     };
     let origin = format!("{scheme}://{authority}");
-    let allowed = origin == origin_of(&state.public_url)
-        || state.config.cors_origins.iter().any(|allowed| allowed.trim().trim_end_matches('/') == origin);
+    let allowed = state.return_origins().contains(&origin);
     if allowed && matches!(scheme, "http" | "https") { Ok(requested.to_owned()) } else { Err(refused()) }
-}
-
-fn origin_of(url: &str) -> String {
-    url.parse::<Uri>()
-        .ok()
-        .and_then(|uri| Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?)))
-        .unwrap_or_default()
 }

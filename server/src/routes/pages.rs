@@ -6,7 +6,10 @@ use axum::Router;
 use axum::extract::rejection::FormRejection;
 use std::sync::LazyLock;
 
-use axum::extract::{Form, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -54,7 +57,9 @@ async fn confirm_page(State(state): State<AppState>) -> Response {
 <script>{CONFIRM_SCRIPT}</script>"#,
         publication = escape(&state.config.publication),
     );
-    page(StatusCode::OK, "Confirm sign-in", &body)
+    let mut response = page(StatusCode::OK, "Confirm sign-in", &body);
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, confirm_policy(&state));
+    response
 }
 
 /// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
@@ -80,7 +85,18 @@ fn expired_page(state: &AppState) -> Response {
 }
 
 /// `GET /dev/outbox`: the mail the demo would have sent, newest first.
-async fn dev_outbox(State(state): State<AppState>) -> AppResult<Response> {
+async fn dev_outbox(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    // Only for someone on this machine, and not through a proxy on it: the kept mail holds
+    // every visitor's sign-in codes.
+    let forwarded =
+        ["x-forwarded-for", "forwarded", "x-real-ip"].iter().any(|name| headers.contains_key(*name));
+    if !peer.ip().to_canonical().is_loopback() || forwarded {
+        return Err(AppError::NotFound("Nothing is at this address.".to_owned()));
+    }
     let mut body = String::from(
         "<h1>Dev outbox</h1>\n<p class=\"quiet\">Demo mode with no SMTP server: sign-in emails are kept here \
          instead of sent.</p>\n",
@@ -140,19 +156,32 @@ article {{ border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }}
     response
 }
 
-/// Nothing but the page's own styles and the one script, pinned by its hash; forms post only
-/// here; no framing.
+/// Nothing but the page's own styles; no forms, no framing.
 fn content_security_policy() -> HeaderValue {
-    static POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
-        let hash =
-            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CONFIRM_SCRIPT.as_bytes()));
-        HeaderValue::from_str(&format!(
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-        ))
-        .expect("the policy is a valid header value")
+    HeaderValue::from_static(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+    )
+}
+
+/// The confirmation page's policy: its styles and its one script, pinned by its hash; its form
+/// posts here, and the answer may redirect to a page a link may lead back to (browsers hold a
+/// form's redirect to `form-action` too); no framing.
+fn confirm_policy(state: &AppState) -> HeaderValue {
+    static SCRIPT_HASH: LazyLock<String> = LazyLock::new(|| {
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CONFIRM_SCRIPT.as_bytes()))
     });
-    POLICY.clone()
+    let targets: Vec<String> = state.return_origins();
+    let policy = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
+         form-action 'self' {targets}; base-uri 'none'; frame-ancestors 'none'",
+        hash = *SCRIPT_HASH,
+        targets = targets.join(" "),
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        tracing::warn!("a configured origin cannot go in a header; the confirmation form posts here only");
+        HeaderValue::from_str(&policy.replace(&targets.join(" "), ""))
+            .expect("the policy without origins is valid")
+    })
 }
 
 /// Text made safe to put in HTML, between tags or in a double-quoted attribute.

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::auth::{MIN_PASSWORD_CHARS, Reader};
 use crate::error::{AppError, AppResult};
 use crate::json::Json;
-use crate::limits::{Client, EmailKey};
+use crate::limits::Client;
 use crate::store::{readers, sessions};
 
 /// The reader routes.
@@ -52,8 +52,8 @@ async fn set_password(
         }
         (None, _, Some(code)) => {
             state.limits.sign_in_per_client.check(&client)?;
-            state.limits.code_tries_per_email.check(&EmailKey::new(&email))?;
-            state.codes.verify(&state.db, &email, &code).await?.map_err(AppError::ProofCodeRefused)?;
+            let verdict = state.codes.verify(&state.db, &state.limits, client, &email, &code).await?;
+            verdict.map_err(AppError::ProofCodeRefused)?;
         }
         (current, _, _) => return Err(AppError::ProofRequired { has_password: current.is_some() }),
     }

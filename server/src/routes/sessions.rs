@@ -25,9 +25,9 @@ use crate::time::now;
 /// How long a tier asserted by a publisher token lasts without a newer token.
 const PUBLISHER_TIER_SECONDS: i64 = 24 * 60 * 60;
 
-/// How long after a refresh token is replaced a second use of it is taken for two tabs of one
-/// browser refreshing at once (refused, nothing more) rather than a stolen copy (which ends
-/// the session).
+/// How long after a refresh token is replaced a second use of it, by the same client, is taken
+/// for two tabs of one browser refreshing at once (refused, nothing more) rather than a stolen
+/// copy (which ends the session).
 const REFRESH_GRACE_SECONDS: i64 = 30;
 
 /// The session routes.
@@ -72,9 +72,9 @@ async fn sign_in_with_code(
 ) -> AppResult<Response> {
     let email = readers::normalize_email(&body.email);
     state.limits.sign_in_per_client.check(&client)?;
-    state.limits.code_tries_per_email.check(&EmailKey::new(&email))?;
-    state.codes.verify(&state.db, &email, &body.code).await?.map_err(AppError::CodeRefused)?;
-    let reader_id = readers::find_or_create(&state.db, &email, None).await?;
+    let verdict = state.codes.verify(&state.db, &state.limits, client, &email, &body.code).await?;
+    verdict.map_err(AppError::CodeRefused)?;
+    let reader_id = readers::proven_owner(&state.db, &email).await?;
     start_session(&state.db, &state, reader_id, email).await
 }
 
@@ -91,7 +91,7 @@ async fn sign_in_with_link(
     if !codes::spend(&state.db, link.id).await? {
         return Err(AppError::LinkExpired);
     }
-    let reader_id = readers::find_or_create(&state.db, &link.email, None).await?;
+    let reader_id = readers::proven_owner(&state.db, &link.email).await?;
     start_session(&state.db, &state, reader_id, link.email).await
 }
 
@@ -104,14 +104,15 @@ async fn sign_in_with_publisher_token(
     client: Client,
     Json(body): Json<PublisherSignIn>,
 ) -> AppResult<Response> {
-    state.limits.sign_in_per_client.check(&client)?;
+    state.limits.publisher_sign_in_per_client.check(&client)?;
     let verifier = state.publisher.as_ref().ok_or(AppError::Unavailable(
         "Sign-in with the publisher's accounts is not set up on this server.",
     ))?;
     let identity = verifier.verify(&body.token)?;
     let email = readers::valid_email(&identity.email)
         .ok_or(AppError::InvalidToken("The publisher token's email is not a valid address."))?;
-    let mut tx = state.db.begin().await?;
+    // BEGIN IMMEDIATE: the transaction reads and then writes; it takes the write lock first.
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     if let Some(token_id) = &identity.token_id
         && !publisher_tokens::first_use(&mut tx, verifier.issuer(), token_id, identity.expires_at).await?
     {
@@ -142,7 +143,11 @@ async fn sign_in_with_publisher_token(
 
 /// `POST /v1/sessions/refresh`: spends a refresh token for a new pair. A token spent before
 /// ends its session: whoever else holds a copy is signed out with the reader.
-async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> AppResult<Response> {
+async fn refresh(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<RefreshRequest>,
+) -> AppResult<Response> {
     let next = RefreshToken::generate();
     let old_hash = RefreshToken::hash(&body.refresh_token);
     let rotation = sessions::rotate(
@@ -150,6 +155,7 @@ async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>
         &old_hash,
         &next.hash,
         state.config.session_lifetime(),
+        &client.ip().to_string(),
         REFRESH_GRACE_SECONDS,
     )
     .await?;

@@ -65,6 +65,45 @@ pub async fn find_or_create(
     .await
 }
 
+/// The reader who has just proved they own `email` (with an emailed code or link): created if
+/// there is none. If a publisher's reader holds the email without anyone having vouched for it,
+/// the email's owner takes the account back: the publisher identity is unlinked, its sessions
+/// end, its publisher-asserted subscription goes, and the email is marked verified. Otherwise
+/// whoever signed up at the publisher with someone else's address would be in the account
+/// its owner signs into.
+pub async fn proven_owner(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
+    // BEGIN IMMEDIATE: the transaction reads and then writes; it takes the write lock first.
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO readers (email, created_at) VALUES (?, ?)
+         ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
+    )
+    .bind(email)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    let released: Option<i64> = sqlx::query_scalar(
+        "UPDATE readers SET email_verified = TRUE, external_issuer = NULL, external_id = NULL, password_hash = NULL
+          WHERE id = ? AND NOT email_verified RETURNING id",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if released.is_some() {
+        super::sessions::revoke_all(&mut *tx, id, None).await?;
+        sqlx::query("DELETE FROM subscriptions WHERE reader_id = ? AND source = 'publisher'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tracing::warn!(
+            reader = id,
+            "the owner of an email proved it; the publisher identity that held it unverified was unlinked"
+        );
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Creates a demo reader with the demo password's hash; returns the id.
 pub async fn create_demo(db: &Db, email: &str, password_hash: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -133,14 +172,17 @@ pub async fn from_publisher(
     if let Some((id, email)) = known {
         return Ok(PublisherReader::Found(id, email));
     }
+    // A new reader holds the email as verified only if the publisher vouches for it; else the
+    // email's owner takes it back by proving it (see `proven_owner`).
     let created: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO readers (email, created_at, external_issuer, external_id) VALUES (?, ?, ?, ?)
+        "INSERT INTO readers (email, created_at, external_issuer, external_id, email_verified) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (email) DO NOTHING RETURNING id",
     )
     .bind(email)
     .bind(now())
     .bind(issuer)
     .bind(subject)
+    .bind(email_verified)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(id) = created {

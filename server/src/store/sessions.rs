@@ -43,8 +43,8 @@ pub enum Rotation {
         /// Its reader.
         reader_id: i64,
     },
-    /// The token was replaced within the last `grace` seconds, most likely by another tab of
-    /// the same browser a moment earlier: refused, nothing else happens.
+    /// The token was replaced within the last `grace` seconds by the same client, most likely
+    /// another tab of the same browser a moment earlier: refused, nothing else happens.
     JustReplaced,
     /// The token was spent before: someone holds a copy. The session is ended for everyone.
     Replayed,
@@ -53,13 +53,15 @@ pub enum Rotation {
 }
 
 /// Swaps a live session's refresh token for a new one, so a token can be spent once only even
-/// when two requests race; a token spent earlier ends its session (unless it was replaced
-/// within `grace` seconds by the newest token, which two tabs refreshing at once do).
+/// when two requests race; a token spent earlier ends its session, unless it is the one just
+/// replaced, within `grace` seconds, by the same `client` (two tabs refreshing at once). A
+/// thief elsewhere who refreshed first is noticed when the owner's tab comes second.
 pub async fn rotate(
     db: &Db,
     old_hash: &[u8],
     new_hash: &[u8],
     lifetime: Lifetime,
+    client: &str,
     grace: i64,
 ) -> Result<Rotation, sqlx::Error> {
     let now = now();
@@ -80,17 +82,20 @@ pub async fn rotate(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((session_id, reader_id)) = rotated {
-        sqlx::query("INSERT INTO spent_refresh_tokens (hash, session_id, spent_at) VALUES (?, ?, ?)")
-            .bind(old_hash)
-            .bind(session_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO spent_refresh_tokens (hash, session_id, spent_at, spent_by) VALUES (?, ?, ?, ?)",
+        )
+        .bind(old_hash)
+        .bind(session_id)
+        .bind(now)
+        .bind(client)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         return Ok(Rotation::Rotated { session_id, reader_id });
     }
-    let spent: Option<(i64, i64, bool)> = sqlx::query_as(
-        "SELECT session_id, spent_at,
+    let spent: Option<(i64, i64, String, bool)> = sqlx::query_as(
+        "SELECT session_id, spent_at, spent_by,
                 NOT EXISTS (SELECT 1 FROM spent_refresh_tokens later
                              WHERE later.session_id = spent.session_id AND later.id > spent.id)
            FROM spent_refresh_tokens spent WHERE hash = ?",
@@ -98,10 +103,10 @@ pub async fn rotate(
     .bind(old_hash)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((session_id, spent_at, newest)) = spent else {
+    let Some((session_id, spent_at, spent_by, newest)) = spent else {
         return Ok(Rotation::Unknown);
     };
-    if newest && now - spent_at <= grace {
+    if newest && now - spent_at <= grace && spent_by == client {
         return Ok(Rotation::JustReplaced);
     }
     sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
