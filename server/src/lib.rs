@@ -174,10 +174,10 @@ fn check_demo_address(config: &Config) -> Result<(), AppError> {
             "it trusts proxies (PAYWALL_TRUSTED_PROXIES), so it is meant to be reached through one"
                 .to_owned(),
         )
-    } else if let Some(host) = public_url_host.filter(|host| !is_loopback_host(host)) {
-        Some(format!("its public address (PAYWALL_PUBLIC_URL) is {host}"))
     } else {
-        None
+        public_url_host
+            .filter(|host| !is_loopback_host(host))
+            .map(|host| format!("its public address (PAYWALL_PUBLIC_URL) is {host}"))
     };
     let Some(why_public) = why_public.filter(|_| config.demo) else {
         return Ok(());

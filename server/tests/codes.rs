@@ -238,8 +238,14 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
 async fn the_confirmation_pages_script_is_the_one_its_policy_allows() {
     use base64::Engine;
     use sha2::Digest;
-    let server = TestServer::start().await;
+    let server =
+        TestServer::start_with(|config| config.cors_origins = vec!["https://news.example/".into()]).await;
     let page = server.get("/sign-in/confirm", None).await;
+    // Browsers hold the form's redirect to `form-action`: a link may lead back to the publisher.
+    let policy = page.header(header::CONTENT_SECURITY_POLICY);
+    let form_action =
+        policy.split(';').map(str::trim).find(|directive| directive.starts_with("form-action")).unwrap();
+    assert_eq!(form_action, "form-action 'self' http://127.0.0.1:8080 https://news.example", "{policy}");
     let script = page.text.split("<script>").nth(1).unwrap().split("</script>").next().unwrap();
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
     assert!(page.header(header::CONTENT_SECURITY_POLICY).contains(&format!("'sha256-{hash}'")));

@@ -209,3 +209,104 @@ fn a_request_in_progress_at_shutdown_is_answered() {
     assert_eq!(parse_reply(&bytes).status, 201);
     assert!(server.terminate(Duration::from_secs(6)).is_some_and(|status| status.success()));
 }
+
+/// A connection from another loopback address (all of 127.0.0.0/8 is this machine).
+fn connect_from(source: &str, addr: SocketAddr) -> TcpStream {
+    connect_with(source, None, addr)
+}
+
+/// A connection from `source`, with a receive buffer of `window` bytes if given.
+fn connect_with(source: &str, window: Option<u32>, addr: SocketAddr) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(window) = window {
+            socket.set_recv_buffer_size(window).unwrap();
+        }
+        socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+        let stream = socket.connect(addr).await.expect("the server accepts the connection");
+        let stream = stream.into_std().unwrap();
+        stream.set_nonblocking(false).unwrap();
+        stream
+    })
+}
+
+#[test]
+fn one_client_cannot_hold_every_connection() {
+    let server = ServerProcess::start(&[
+        ("PAYWALL_DEMO", "true"),
+        ("PAYWALL_HEADER_TIMEOUT", "30"),
+        ("PAYWALL_MAX_CONNECTIONS_PER_CLIENT", "5"),
+    ]);
+    let _held: Vec<TcpStream> = (0..5).map(|_| open_with(server.addr, b"GET / HTTP/1.1\r\n")).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // The sixth from the same address is closed at once, long before any timeout.
+    let mut sixth = open_with(server.addr, b"");
+    let (after, _) =
+        closed_after(&mut sixth, Duration::from_secs(5)).expect("the sixth connection is closed");
+    assert!(after < Duration::from_secs(2), "{after:?}");
+    // Another client is served.
+    let mut other = connect_from("127.0.0.2", server.addr);
+    other.write_all(raw_request("GET", &format!("/v1/articles/{ARTICLE}"), &[], None).as_bytes()).unwrap();
+    let (_, bytes) = closed_after(&mut other, Duration::from_secs(5)).expect("a reply");
+    assert_eq!(parse_reply(&bytes).status, 200);
+}
+
+#[test]
+fn a_body_sent_after_100_continue_is_held_to_the_request_timeout_not_the_header_timeout() {
+    let server = ServerProcess::start(&[("PAYWALL_DEMO", "true"), ("PAYWALL_HEADER_TIMEOUT", "1")]);
+    let body = r#"{"email":"subscriber@example.com","password":"paywall-demo"}"#;
+    let head = format!(
+        "POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        body.len()
+    );
+    let mut stream = open_with(server.addr, head.as_bytes());
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&interim));
+    // The body comes in three parts over 1.5 s: longer than the header timeout.
+    for part in [&body[..20], &body[20..40], &body[40..]] {
+        std::thread::sleep(Duration::from_millis(500));
+        stream.write_all(part.as_bytes()).unwrap();
+    }
+    let (_, bytes) = closed_after(&mut stream, Duration::from_secs(5)).expect("a reply");
+    assert_eq!(parse_reply(&bytes).status, 201, "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[test]
+fn a_reader_too_slow_to_take_a_reply_is_cut_off_and_its_place_freed() {
+    // A site with one large file, and a client that reads a little of it now and then.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("www")).unwrap();
+    std::fs::write(site.path().join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    std::fs::write(site.path().join("www/large.bin"), vec![7u8; 16 * 1024 * 1024]).unwrap();
+    let server = ServerProcess::start(&[
+        ("PAYWALL_SITE", site.path().to_str().unwrap()),
+        ("PAYWALL_REQUEST_TIMEOUT", "1"),
+        ("PAYWALL_MAX_CONNECTIONS_PER_CLIENT", "1"),
+    ]);
+    // A small receive window, so the server's writes wait on the reader (else the operating
+    // system would take the whole reply into its buffers at once).
+    let mut slow = connect_with("127.0.0.1", Some(8 * 1024), server.addr);
+    slow.write_all(raw_request("GET", "/large.bin", &[], None).as_bytes()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 16 * 1024];
+    // It keeps reading slowly. (What it still receives after the server closed is the
+    // operating system delivering what was already sent into its buffers.)
+    let freed = loop {
+        std::thread::sleep(Duration::from_millis(400));
+        let _ = slow.read(&mut buffer);
+        // The client's one place is free again once the server has let go of the slow reply.
+        let mut probe = open_with(server.addr, raw_request("GET", "/", &[], None).as_bytes());
+        if let Some((_, bytes)) = closed_after(&mut probe, Duration::from_secs(2))
+            && parse_reply(&bytes).status == 200
+        {
+            break started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the slow reader held its place for 20 s");
+    };
+    println!("# a slow reader's place was freed after {} ms", freed.as_millis());
+}

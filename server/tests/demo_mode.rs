@@ -133,3 +133,45 @@ async fn the_demo_never_takes_over_a_real_reader_who_has_a_demo_address() {
         sqlx::query_scalar("SELECT email FROM readers").fetch_all(&server.state.db).await.unwrap();
     assert_eq!(left, [SUBSCRIBER]);
 }
+
+#[tokio::test]
+async fn the_demo_also_refuses_a_proxy_in_front_or_a_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, fn(&mut Config), bool); 4] = [
+        ("behind a proxy", |config| config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()], false),
+        ("under a public URL", |config| config.public_url = Some("https://news.example".into()), false),
+        ("under a local URL", |config| config.public_url = Some("http://localhost:8080".into()), true),
+        (
+            "told it may be public",
+            |config| {
+                config.public_url = Some("https://news.example".into());
+                config.demo_public = true;
+            },
+            true,
+        ),
+    ];
+    for (n, (case, configure, starts)) in cases.into_iter().enumerate() {
+        let mut config = demo_config(dir.path().join(n.to_string()));
+        configure(&mut config);
+        let started = paywall_server::start(config).await;
+        assert_eq!(started.is_ok(), starts, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn the_dev_outbox_is_shown_only_to_this_machine_and_not_through_a_proxy() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    let server = TestServer::start().await;
+    server.post_json("/v1/sign-in-codes", r#"{"email":"r@example.com"}"#).await;
+    assert_eq!(server.get("/dev/outbox", None).await.status, StatusCode::OK);
+    let mut from_afar = Request::get("/dev/outbox").body(Body::empty()).unwrap();
+    from_afar.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from(([203, 0, 113, 5], 1))));
+    let reply = server.send(from_afar).await;
+    reply.problem(StatusCode::NOT_FOUND);
+    assert!(!reply.text.contains("sign-in code"));
+    let proxied =
+        Request::get("/dev/outbox").header("x-forwarded-for", "203.0.113.5").body(Body::empty()).unwrap();
+    server.send(proxied).await.problem(StatusCode::NOT_FOUND);
+}

@@ -298,3 +298,37 @@ async fn the_ipv6_prefix_that_names_a_client_is_configurable() {
     }
     assert_rate_limited(&server.send(code_request("w11@example.com", "2001:db8:7:ffff::1", None)).await);
 }
+
+#[tokio::test]
+async fn nobody_can_use_up_an_emails_code_tries_before_a_code_is_sent() {
+    let server = TestServer::start().await;
+    for n in 0..15 {
+        let problem = server
+            .send(code_from(READER, "123456", &format!("10.0.7.{n}")))
+            .await
+            .problem(StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["reason"], "code_expired");
+    }
+    server.send(code_request(READER, "10.0.8.1", None)).await;
+    let code = kept_code(&server, READER, 0).await;
+    assert_eq!(server.send(code_from(READER, &code, "10.0.8.1")).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn only_the_four_newest_codes_take_digits_and_every_live_link_still_works() {
+    let server = TestServer::start().await;
+    for n in 0..5 {
+        let client = if n < 3 { "10.0.9.1" } else { "10.0.9.2" };
+        assert_eq!(server.send(code_request(READER, client, None)).await.status, StatusCode::ACCEPTED);
+    }
+    let oldest = kept_code(&server, READER, 0).await;
+    let newest = kept_code(&server, READER, 4).await;
+    if oldest != newest {
+        let problem =
+            server.send(code_from(READER, &oldest, "10.0.9.1")).await.problem(StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["reason"], "wrong_code");
+    }
+    let token = kept_link_token(&server, READER, 0).await;
+    let reply = server.post_json("/v1/sessions/link", &json!({ "token": token }).to_string()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+}

@@ -318,3 +318,81 @@ fn with_lifetime(pair: &KeyPair, seconds: i64) -> String {
     claims["iat"] = json!(now());
     sign(pair, None, &claims)
 }
+
+#[tokio::test]
+async fn an_email_nobody_vouched_for_goes_back_to_its_owner_when_they_prove_it() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    // Someone signs up at the publisher with another person's address, which the publisher
+    // does not verify, and comes here first: the account is made with that address.
+    let mut squatter = claims("owner@example.org", Some("premium"));
+    squatter["sub"] = json!("squatter");
+    let squatted = exchange(&server, &sign(&pair, None, &squatter)).await.json();
+    assert_eq!(server.locked(&squatted["access_token"]).await.status, StatusCode::OK);
+
+    // The address's owner signs in with an emailed code (kept in the demo outbox).
+    let ask = server.post_json("/v1/sign-in-codes", r#"{"email":"owner@example.org"}"#).await;
+    assert_eq!(ask.status, StatusCode::ACCEPTED);
+    let subject: String =
+        sqlx::query_scalar("SELECT subject FROM outbox WHERE recipient = 'owner@example.org'")
+            .fetch_one(&server.state.db)
+            .await
+            .unwrap();
+    let code = subject.rsplit(' ').next().unwrap();
+    let owner = server
+        .post_json("/v1/sessions/code", &json!({ "email": "owner@example.org", "code": code }).to_string())
+        .await;
+    assert_eq!(owner.status, StatusCode::CREATED, "{}", owner.text);
+    let owner = owner.json();
+    assert_eq!(owner["reader"]["id"], squatted["reader"]["id"], "the same account, now its owner's");
+
+    // The squatter is out: their session ended, the publisher's tier went with them, and their
+    // next token can no longer claim the address.
+    server.locked(&squatted["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    server.locked(&owner["access_token"]).await.problem(StatusCode::FORBIDDEN);
+    squatter["jti"] = json!(token_id());
+    exchange(&server, &sign(&pair, None, &squatter)).await.problem(StatusCode::CONFLICT);
+    let linked: Option<String> =
+        sqlx::query_scalar("SELECT external_id FROM readers WHERE email = 'owner@example.org'")
+            .fetch_one(&server.state.db)
+            .await
+            .unwrap();
+    assert_eq!(linked, None);
+}
+
+#[tokio::test]
+async fn an_email_the_publisher_vouched_for_stays_with_its_reader() {
+    let pair = ec_pair();
+    let server = trusting(&pair.public_pem).await;
+    let mut member = claims("member@example.org", Some("premium"));
+    member["email_verified"] = json!(true);
+    let session = exchange(&server, &sign(&pair, None, &member)).await.json();
+    server.post_json("/v1/sign-in-codes", r#"{"email":"member@example.org"}"#).await;
+    let subject: String =
+        sqlx::query_scalar("SELECT subject FROM outbox").fetch_one(&server.state.db).await.unwrap();
+    let code = subject.rsplit(' ').next().unwrap();
+    let body = json!({ "email": "member@example.org", "code": code }).to_string();
+    assert_eq!(server.post_json("/v1/sessions/code", &body).await.status, StatusCode::CREATED);
+    // Proving the email changed nothing for the publisher's reader.
+    assert_eq!(server.locked(&session["access_token"]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_token_without_an_id_is_refused_unless_the_publisher_turns_that_off() {
+    let pair = ec_pair();
+    let no_id = sign(&pair, None, &without(&claims("noid@news.example", Some("premium")), "jti"));
+    let server = trusting(&pair.public_pem).await;
+    let problem = exchange(&server, &no_id).await.problem(StatusCode::UNAUTHORIZED);
+    assert!(problem["detail"].as_str().unwrap().contains("jti"), "{problem}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("publisher-key");
+    std::fs::write(&path, &pair.public_pem).unwrap();
+    let server = TestServer::start_with(|config| {
+        config.publisher_key_file = Some(path.clone());
+        config.publisher_issuer = Some(ISSUER.into());
+        config.publisher_require_jti = false;
+    })
+    .await;
+    assert_eq!(exchange(&server, &no_id).await.status, StatusCode::CREATED);
+}

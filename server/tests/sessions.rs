@@ -273,3 +273,41 @@ async fn seeding_twice_adds_nothing_and_keeps_what_was_saved() {
     assert_eq!(server.count("readers").await, 2);
     assert_eq!(server.count("subscriptions").await, 1);
 }
+
+#[tokio::test]
+async fn the_grace_is_only_for_the_client_that_replaced_the_token() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    let server = TestServer::start().await;
+    let first = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    // A thief elsewhere refreshes first...
+    let mut thief = axum::http::Request::post("/v1/sessions/refresh")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::json!({ "refresh_token": first["refresh_token"] }).to_string()))
+        .unwrap();
+    thief.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from(([203, 0, 113, 9], 1))));
+    let stolen = server.send(thief).await.json();
+    // ...and the owner's tab, a moment later, from its own address, uses the same token: not
+    // another tab of the thief's browser, so the session ends for both.
+    refresh(&server, &first["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
+    server.locked(&stolen["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_data_directory_others_could_read_is_made_private_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start().await;
+    let data = server.dir.path().join("data");
+    let open_to_all = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    open_to_all(&data, 0o755);
+    open_to_all(&data.join("paywall.db"), 0o644);
+    open_to_all(&data.join("signing.key"), 0o644);
+    paywall_server::start(demo_config(&data)).await.unwrap();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("paywall.db")), 0o600);
+    assert_eq!(mode(&data.join("signing.key")), 0o600);
+}
