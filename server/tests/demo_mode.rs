@@ -134,10 +134,13 @@ async fn the_demo_never_takes_over_a_real_reader_who_has_a_demo_address() {
     assert_eq!(left, [SUBSCRIBER]);
 }
 
+/// A configuration to try, and whether the demo may start with it.
+type Case = (&'static str, fn(&mut Config), bool);
+
 #[tokio::test]
 async fn the_demo_also_refuses_a_proxy_in_front_or_a_public_url() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, fn(&mut Config), bool); 4] = [
+    let cases: [Case; 4] = [
         ("behind a proxy", |config| config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()], false),
         ("under a public URL", |config| config.public_url = Some("https://news.example".into()), false),
         ("under a local URL", |config| config.public_url = Some("http://localhost:8080".into()), true),
