@@ -198,6 +198,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    while connections.try_join_next().is_some() {}
     let open = connections.len();
     tracing::info!(open, "shutting down: no new connections; letting requests in progress finish");
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
