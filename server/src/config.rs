@@ -189,9 +189,16 @@ fn network(text: &str) -> Result<IpNet, String> {
 }
 
 impl Config {
-    /// The configuration with every default, data kept in `data`: what tests start from.
-    pub fn with_data_dir(data: impl Into<PathBuf>) -> Self {
-        let mut config = Config::parse_from(["paywall-server"]);
+    /// Every setting at its default, with data kept in `data`, whatever the environment says
+    /// (a developer's exported `DATABASE_URL` or `PAYWALL_SMTP_URL` must not reach a test's
+    /// fresh server): what tests build on.
+    pub fn defaults(data: impl Into<PathBuf>) -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Config::command().mut_args(|arg| arg.env(None::<&str>));
+        let matches = command.try_get_matches_from(["paywall-server"]).expect("the defaults parse");
+        let mut config = Config::from_arg_matches(&matches).expect("the defaults make a configuration");
+        // Read from the environment by its own default expression, not by clap.
+        config.signing_key = None;
         config.data = data.into();
         config
     }

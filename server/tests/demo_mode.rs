@@ -11,7 +11,7 @@ use serde_json::json;
 
 #[test]
 fn the_server_alone_runs_no_demo_no_demo_reader_can_sign_in_and_codes_are_a_clear_503() {
-    assert!(!Config::with_data_dir("data").demo, "demo mode is off by default");
+    assert!(!Config::defaults("data").demo, "demo mode is off by default");
     let server = ServerProcess::start(&[]);
     let sign_in = json!({ "email": SUBSCRIBER, "password": PASSWORD }).to_string();
     let reply = server.request("POST", "/v1/sessions", &[], Some(&sign_in));

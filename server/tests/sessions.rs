@@ -154,7 +154,7 @@ async fn a_configured_signing_key_is_used_instead_of_a_file_and_a_weak_one_is_re
 
     for weak in ["too short", &"k".repeat(40), &"changeme".repeat(5)] {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = paywall_server::Config::with_data_dir(dir.path());
+        let mut config = paywall_server::Config::defaults(dir.path());
         config.signing_key = Some(weak.into());
         let error = paywall_server::start(config).await.err().expect("a weak key is refused").to_string();
         assert!(error.contains("head -c 48 /dev/urandom | base64"), "{error}");

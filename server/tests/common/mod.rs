@@ -175,7 +175,7 @@ pub fn assert_not_stored(snapshot: &str, secret: &str) {
 
 /// The configuration of a demo server keeping its data in `data`, serving this repository's site.
 pub fn demo_config(data: impl Into<std::path::PathBuf>) -> Config {
-    let mut config = Config::with_data_dir(data);
+    let mut config = Config::defaults(data);
     config.site = concat!(env!("CARGO_MANIFEST_DIR"), "/..").into();
     config.demo = true;
     config
