@@ -2,7 +2,7 @@
 //!
 //! Internal causes are logged here and never sent: a 500 says only that something went wrong.
 
-use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::{PROBLEM_CONTENT_TYPE, Problem, Reason};
@@ -12,7 +12,7 @@ use crate::auth::CodeRefused;
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The request body could not be read as what the endpoint expects.
+    /// The request body or query string could not be read as what the endpoint expects.
     #[error("invalid request body: {detail}")]
     InvalidBody {
         /// The status the rejection calls for (400, 413, 415 or 422).
@@ -97,6 +97,12 @@ impl From<JsonRejection> for AppError {
 
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
+        AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
         AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
     }
 }

@@ -8,7 +8,7 @@ pub mod auth;
 pub mod config;
 mod demo;
 pub mod error;
-mod json;
+mod extract;
 pub mod limits;
 pub mod mail;
 mod random;

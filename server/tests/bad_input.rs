@@ -66,3 +66,28 @@ async fn hostile_article_ids_are_just_unknown_articles() {
         assert!(!reply.text.contains("<script>"), "{}", reply.text);
     }
 }
+
+#[tokio::test]
+async fn json_query_and_form_rejections_are_all_the_same_kind_of_problem() {
+    let server = TestServer::start().await;
+    let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    let query = server.delete("/v1/sessions?all=perhaps", session["access_token"].as_str()).await;
+    let json = server.post_json("/v1/sessions", "{not json").await;
+    let form = server
+        .send(
+            Request::post("/sign-in/confirm")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
+        .await;
+    for (what, reply, status) in [
+        ("query", &query, StatusCode::BAD_REQUEST),
+        ("json", &json, StatusCode::BAD_REQUEST),
+        ("form", &form, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        let problem = reply.problem(status);
+        assert_eq!(problem["title"], "Invalid request body", "{what}: {problem}");
+        assert!(problem["detail"].as_str().is_some_and(|detail| !detail.is_empty()), "{what}: {problem}");
+    }
+}

@@ -397,5 +397,5 @@ async fn signing_out_everywhere_ends_every_session_of_the_reader() {
     server.locked(&other_reader["access_token"]).await.problem(StatusCode::FORBIDDEN);
 
     let bad = server.delete("/v1/sessions?all=maybe", other_reader["access_token"].as_str()).await;
-    bad.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.problem(StatusCode::BAD_REQUEST);
 }

@@ -41,6 +41,11 @@ async fn only_configured_origins_may_call_the_api_from_a_browser() {
     let allowed = preflight(&server, "https://news.example").await;
     assert_eq!(allowed.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "https://news.example");
     assert!(allowed.header(header::ACCESS_CONTROL_ALLOW_HEADERS).contains("authorization"));
+    // Every method the API has, PUT (the password) included.
+    let methods = allowed.header(header::ACCESS_CONTROL_ALLOW_METHODS);
+    for method in ["GET", "POST", "PUT", "DELETE"] {
+        assert!(methods.contains(method), "{method} in {methods}");
+    }
 
     let other = preflight(&server, "https://evil.example").await;
     assert_eq!(other.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "");

@@ -10,7 +10,7 @@ use paywall_protocol::LockedSections;
 use crate::AppState;
 use crate::auth::Reader;
 use crate::error::{AppError, AppResult};
-use crate::json::Json;
+use crate::extract::Json;
 use crate::sanitize;
 use crate::store::{articles, subscriptions};
 

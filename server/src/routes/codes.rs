@@ -9,7 +9,7 @@ use paywall_protocol::{CodeRequest, CodeSent};
 use crate::AppState;
 use crate::auth::CODE_SECONDS;
 use crate::error::{AppError, AppResult};
-use crate::json::Json;
+use crate::extract::Json;
 use crate::limits::{Client, EmailKey};
 use crate::mail::{Email, Mailer};
 use crate::store::{codes, readers};

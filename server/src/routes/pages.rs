@@ -3,12 +3,11 @@
 //! and every value in them is escaped.
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
 use std::sync::LazyLock;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::auth::RefreshToken;
 use crate::error::{AppError, AppResult};
+use crate::extract::Form;
 use crate::store::{codes, outbox};
 
 /// The page routes; `/dev/outbox` only in demo mode.
@@ -64,11 +64,7 @@ async fn confirm_page(State(state): State<AppState>) -> Response {
 
 /// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
 /// the fragment (which never reaches a server), where the widget spends it.
-async fn confirm(
-    State(state): State<AppState>,
-    form: Result<Form<LinkToken>, FormRejection>,
-) -> AppResult<Response> {
-    let Form(link) = form.map_err(AppError::from)?;
+async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> AppResult<Response> {
     let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await? else {
         return Ok(expired_page(&state));
     };

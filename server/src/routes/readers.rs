@@ -9,7 +9,7 @@ use paywall_protocol::NewPassword;
 use crate::AppState;
 use crate::auth::{MIN_PASSWORD_CHARS, Reader};
 use crate::error::{AppError, AppResult};
-use crate::json::Json;
+use crate::extract::Json;
 use crate::limits::Client;
 use crate::store::{readers, sessions};
 

@@ -1,8 +1,7 @@
 //! `/v1/sessions`: sign in (password, emailed code or link, publisher token), refresh, sign out.
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,7 +14,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{ACCESS_TOKEN_SECONDS, Reader, RefreshToken};
 use crate::error::{AppError, AppResult};
-use crate::json::Json;
+use crate::extract::{Json, Query};
 use crate::limits::{Client, EmailKey};
 use crate::store::readers::PublisherReader;
 use crate::store::sessions::Rotation;
@@ -194,9 +193,8 @@ struct SignOutScope {
 async fn sign_out(
     State(state): State<AppState>,
     reader: Reader,
-    scope: Result<Query<SignOutScope>, QueryRejection>,
+    Query(scope): Query<SignOutScope>,
 ) -> AppResult<StatusCode> {
-    let Query(scope) = scope.map_err(|rejection| AppError::InvalidInput(rejection.body_text()))?;
     if scope.all {
         sessions::revoke_all(&state.db, reader.id, None).await?;
     } else {
