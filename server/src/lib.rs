@@ -11,7 +11,7 @@ pub mod error;
 mod extract;
 pub mod limits;
 pub mod mail;
-mod random;
+pub mod random;
 mod routes;
 pub mod sanitize;
 mod serve;

@@ -68,13 +68,8 @@ impl CodeHasher {
     /// A fresh code for `email`.
     pub fn generate(&self, email: &str) -> NewCode {
         let code = random::digits(6);
-        let link_token = random::token();
-        NewCode {
-            code_hash: self.hash(email, &code),
-            link_hash: crate::auth::RefreshToken::hash(&link_token),
-            code,
-            link_token,
-        }
+        let link = random::NewToken::generate();
+        NewCode { code_hash: self.hash(email, &code), link_hash: link.hash, code, link_token: link.token }
     }
 
     /// The keyed hash of a code sent to `email`.

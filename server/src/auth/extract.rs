@@ -1,4 +1,4 @@
-//! The `Reader` extractor: a handler that takes one runs only for a signed-in reader.
+//! The `SignedIn` extractor: a handler that takes one runs only for a signed-in reader.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -12,14 +12,14 @@ use crate::store;
 /// for a session that has not been revoked. A missing, malformed, forged or expired token is
 /// a 401, never an anonymous reader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reader {
+pub struct SignedIn {
     /// The reader's id.
     pub id: i64,
     /// The session the token belongs to.
     pub session_id: i64,
 }
 
-impl FromRequestParts<AppState> for Reader {
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -38,6 +38,6 @@ impl FromRequestParts<AppState> for Reader {
         if !store::sessions::is_active(&state.db, claims.sid, reader_id).await? {
             return Err(AppError::InvalidToken("This session has ended. Sign in again."));
         }
-        Ok(Reader { id: reader_id, session_id: claims.sid })
+        Ok(SignedIn { id: reader_id, session_id: claims.sid })
     }
 }

@@ -8,7 +8,7 @@ use axum::routing::get;
 use paywall_protocol::LockedSections;
 
 use crate::AppState;
-use crate::auth::Reader;
+use crate::auth::SignedIn;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::sanitize;
@@ -31,7 +31,7 @@ async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
 /// the reader's session is live and that they subscribe to the article's tier.
 async fn locked(
     State(state): State<AppState>,
-    reader: Reader,
+    reader: SignedIn,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let tier = articles::tier(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;

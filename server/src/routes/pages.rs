@@ -17,7 +17,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::auth::RefreshToken;
 use crate::error::{AppError, AppResult};
 use crate::extract::Form;
 use crate::store::{codes, outbox};
@@ -65,7 +64,7 @@ async fn confirm_page(State(state): State<AppState>) -> Response {
 /// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
 /// the fragment (which never reaches a server), where the widget spends it.
 async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> AppResult<Response> {
-    let Some(code) = codes::live_for_link(&state.db, &RefreshToken::hash(&link.token)).await? else {
+    let Some(code) = codes::live_for_link(&state.db, &crate::random::token_hash(&link.token)).await? else {
         return Ok(expired_page(&state));
     };
     Ok(Redirect::to(&format!("{}#paywall-link={}", code.return_to, link.token)).into_response())

@@ -7,7 +7,7 @@ use axum::routing::put;
 use paywall_protocol::NewPassword;
 
 use crate::AppState;
-use crate::auth::{MIN_PASSWORD_CHARS, Reader};
+use crate::auth::{MIN_PASSWORD_CHARS, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::limits::Client;
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 /// to them. Every other session of the reader ends.
 async fn set_password(
     State(state): State<AppState>,
-    reader: Reader,
+    reader: SignedIn,
     client: Client,
     Json(body): Json<NewPassword>,
 ) -> AppResult<StatusCode> {

@@ -6,16 +6,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use paywall_protocol::{
-    CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader as ReaderInfo, RefreshRequest,
-    SessionTokens,
+    CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader, RefreshRequest, SessionTokens,
 };
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ACCESS_TOKEN_SECONDS, Reader, RefreshToken};
+use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Json, Query};
 use crate::limits::{Client, EmailKey};
+use crate::random::{NewToken, token_hash};
 use crate::store::readers::PublisherReader;
 use crate::store::sessions::Rotation;
 use crate::store::{codes, publisher_tokens, readers, sessions, subscriptions};
@@ -84,9 +84,8 @@ async fn sign_in_with_link(
     Json(body): Json<LinkSignIn>,
 ) -> AppResult<Response> {
     state.limits.sign_in_per_client.check(&client)?;
-    let link = codes::live_for_link(&state.db, &RefreshToken::hash(&body.token))
-        .await?
-        .ok_or(AppError::LinkExpired)?;
+    let link =
+        codes::live_for_link(&state.db, &token_hash(&body.token)).await?.ok_or(AppError::LinkExpired)?;
     if !codes::spend(&state.db, link.id).await? {
         return Err(AppError::LinkExpired);
     }
@@ -147,8 +146,8 @@ async fn refresh(
     client: Client,
     Json(body): Json<RefreshRequest>,
 ) -> AppResult<Response> {
-    let next = RefreshToken::generate();
-    let old_hash = RefreshToken::hash(&body.refresh_token);
+    let next = NewToken::generate();
+    let old_hash = token_hash(&body.refresh_token);
     let rotation = sessions::rotate(
         &state.db,
         &old_hash,
@@ -192,7 +191,7 @@ struct SignOutScope {
 /// every session of the reader.
 async fn sign_out(
     State(state): State<AppState>,
-    reader: Reader,
+    reader: SignedIn,
     Query(scope): Query<SignOutScope>,
 ) -> AppResult<StatusCode> {
     if scope.all {
@@ -211,7 +210,7 @@ async fn start_session(
     reader_id: i64,
     email: String,
 ) -> AppResult<Response> {
-    let refresh = RefreshToken::generate();
+    let refresh = NewToken::generate();
     let session_id = sessions::create(db, reader_id, &refresh.hash, state.config.session_lifetime()).await?;
     let tokens = tokens(state, reader_id, email, session_id, refresh)?;
     Ok((StatusCode::CREATED, no_store(tokens)).into_response())
@@ -222,13 +221,13 @@ fn tokens(
     reader_id: i64,
     email: String,
     session_id: i64,
-    refresh: RefreshToken,
+    refresh: NewToken,
 ) -> AppResult<SessionTokens> {
     Ok(SessionTokens {
         access_token: state.keys.issue(reader_id, session_id)?,
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token: refresh.token,
-        reader: ReaderInfo { id: reader_id, email },
+        reader: Reader { id: reader_id, email },
     })
 }
 
