@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use crate::auth::hash_password;
-use crate::error::AppError;
 use crate::sanitize;
+use crate::startup::StartError;
 use crate::store::{Db, articles, outbox, readers, subscriptions};
 use crate::time::now;
 
@@ -34,7 +34,7 @@ struct DemoSection {
 pub const READERS: [&str; 2] = ["subscriber@example.com", "reader@example.com"];
 
 /// Adds whatever of the demo is missing; leaves everything that is there alone.
-pub async fn seed(db: &Db) -> Result<(), AppError> {
+pub async fn seed(db: &Db) -> Result<(), StartError> {
     let article: DemoArticle = serde_json::from_str(ARTICLE).expect("demo/article.json is valid");
     let sections: Vec<articles::NewSection<'_>> = article
         .sections
@@ -60,7 +60,7 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
 /// Removes the demo readers (with their sessions and subscriptions) and the mail kept for the
 /// dev outbox: outside demo mode nobody may sign in with the demo's public password, and
 /// nothing shows the kept mail. The demo article stays: its text is ours and locked as before.
-pub async fn remove(db: &Db) -> Result<(), AppError> {
+pub async fn remove(db: &Db) -> Result<(), StartError> {
     let removed = readers::delete_demo(db).await?;
     if removed > 0 {
         tracing::info!(removed, "demo mode is off: removed the demo readers");
@@ -71,10 +71,10 @@ pub async fn remove(db: &Db) -> Result<(), AppError> {
 
 /// The demo reader with this address, created with the demo password if missing. `None` when
 /// a reader who is not a demo reader already has the address: they are left alone.
-async fn demo_reader(db: &Db, email: &str) -> Result<Option<i64>, AppError> {
+async fn demo_reader(db: &Db, email: &str) -> Result<Option<i64>, StartError> {
     if let Some(reader) = readers::by_email(db, email).await? {
         return Ok(reader.demo.then_some(reader.id));
     }
-    let hash = hash_password(DEMO_PASSWORD)?;
+    let hash = hash_password(DEMO_PASSWORD).map_err(StartError::Hashing)?;
     Ok(Some(readers::create_demo(db, email, &hash).await?))
 }

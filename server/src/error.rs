@@ -82,11 +82,49 @@ pub enum AppError {
     #[error("request timed out")]
     RequestTimeout,
     /// The database failed.
-    #[error("database: {0}")]
+    #[error("the database failed")]
     Database(#[from] sqlx::Error),
-    /// Something else inside the server failed.
-    #[error("internal: {0}")]
-    Internal(String),
+    /// Something else inside the server failed: what it was doing, and why, if there is a cause.
+    #[error("{context}")]
+    Internal {
+        /// What the server was doing.
+        context: &'static str,
+        /// What failed underneath.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+/// Any error, as a cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl AppError {
+    /// An internal failure while doing `context`, caused by `source`.
+    pub fn internal(context: &'static str, source: impl Into<BoxError>) -> Self {
+        AppError::Internal { context, source: Some(source.into()) }
+    }
+
+    /// An internal failure with no cause beneath it: something that should not happen.
+    pub fn bug(context: &'static str) -> Self {
+        AppError::Internal { context, source: None }
+    }
+}
+
+/// An error and each of its causes, joined with ": ", for a log line. A cause whose words the
+/// text already ends with (some errors repeat their source in their own message) is not said
+/// twice.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let words = next.to_string();
+        if !text.ends_with(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        cause = next.source();
+    }
+    text
 }
 
 impl From<JsonRejection> for AppError {
@@ -242,7 +280,7 @@ impl AppError {
                 Some("The request took too long. Please try again.".to_owned()),
                 None,
             ),
-            AppError::Database(_) | AppError::Internal(_) => parts(
+            AppError::Database(_) | AppError::Internal { .. } => parts(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "about:blank",
                 "Something went wrong",
@@ -284,7 +322,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let problem = self.problem();
         if problem.status >= 500 {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %with_causes(&self), "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");
         }

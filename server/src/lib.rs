@@ -15,7 +15,7 @@ pub mod random;
 mod routes;
 pub mod sanitize;
 mod serve;
-mod startup;
+pub mod startup;
 pub mod store;
 mod time;
 
@@ -23,10 +23,10 @@ use std::sync::Arc;
 
 pub use config::Config;
 pub use routes::{MAX_BODY_BYTES, app};
+pub use startup::StartError;
 
 use auth::publisher::PublisherVerifier;
 use auth::{AccessKeys, CodeHasher, PasswordHasher};
-use error::AppError;
 use limits::Limits;
 use mail::Mailer;
 
@@ -70,19 +70,19 @@ impl AppState {
 
 /// Everything the server needs before it can answer: the data directory, the migrated
 /// database, the signing key, and (in demo mode) the demo article and readers.
-pub async fn start(config: Config) -> Result<AppState, AppError> {
+pub async fn start(config: Config) -> Result<AppState, StartError> {
     startup::check_demo_address(&config)?;
     startup::create_private_dir(&config.data)
-        .map_err(|error| AppError::Internal(format!("creating {}: {error}", config.data.display())))?;
+        .map_err(StartError::file("preparing the data directory", &config.data))?;
     let db = store::open(&config.database_url()).await?;
     let secret = auth::secret::load_or_create(
         config.signing_key.as_deref(),
         config.signing_key_file.as_deref(),
         &config.data,
     )?;
-    let keys = AccessKeys::from_secret(&secret)?;
+    let keys = AccessKeys::from_secret(&secret);
     let codes = CodeHasher::from_secret(&secret);
-    let passwords = PasswordHasher::new()?;
+    let passwords = PasswordHasher::new().map_err(StartError::Hashing)?;
     let mailer = Mailer::from_config(&config)?;
     let publisher = match (&config.publisher_key_file, &config.publisher_issuer) {
         (Some(path), Some(issuer)) => {
@@ -104,7 +104,7 @@ pub async fn start(config: Config) -> Result<AppState, AppError> {
             Some(Arc::new(PublisherVerifier::from_file(path, expected)?))
         }
         (Some(_), None) => {
-            return Err(AppError::Internal("PAYWALL_PUBLISHER_ISSUER must be set with the key".into()));
+            return Err(StartError::Refused("PAYWALL_PUBLISHER_ISSUER must be set with the key".into()));
         }
         _ => None,
     };

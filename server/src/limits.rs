@@ -167,7 +167,7 @@ impl FromRequestParts<AppState> for Client {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
-            .ok_or_else(|| AppError::Internal("the server was started without connection info".into()))?;
+            .ok_or_else(|| AppError::bug("the server was started without connection info"))?;
         let ip = client_address(socket, &parts.headers, &state.config.trusted_proxies);
         Ok(Client::new(ip, state.config.ipv6_prefix))
     }

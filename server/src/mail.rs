@@ -6,6 +6,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::startup::StartError;
 use crate::store::{Db, outbox};
 
 /// Where outgoing mail goes.
@@ -36,16 +37,16 @@ pub struct Email {
 
 impl Mailer {
     /// The mailer the configuration asks for.
-    pub fn from_config(config: &Config) -> Result<Self, AppError> {
+    pub fn from_config(config: &Config) -> Result<Self, StartError> {
         match &config.smtp_url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|error| AppError::Internal(format!("PAYWALL_SMTP_URL: {error}")))?
+                    .map_err(|error| StartError::invalid("PAYWALL_SMTP_URL", error))?
                     .build();
                 let from = config
                     .mail_from
                     .parse()
-                    .map_err(|error| AppError::Internal(format!("PAYWALL_MAIL_FROM: {error}")))?;
+                    .map_err(|error| StartError::invalid("PAYWALL_MAIL_FROM", error))?;
                 Ok(Mailer::Smtp { transport, from })
             }
             None if config.demo => Ok(Mailer::Outbox),
@@ -64,11 +65,11 @@ impl Mailer {
                     .subject(email.subject)
                     .header(ContentType::TEXT_PLAIN)
                     .body(email.body)
-                    .map_err(|error| AppError::Internal(format!("building an email: {error}")))?;
+                    .map_err(|error| AppError::internal("building an email", error))?;
                 transport
                     .send(message)
                     .await
-                    .map_err(|error| AppError::Internal(format!("sending an email: {error}")))?;
+                    .map_err(|error| AppError::internal("sending an email", error))?;
                 Ok(())
             }
             Mailer::Outbox => {

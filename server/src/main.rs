@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use paywall_server::Config;
+use paywall_server::error::with_causes;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -11,8 +12,8 @@ async fn main() -> std::process::ExitCode {
         .init();
     let config = Config::parse();
     let result = match paywall_server::start(config).await {
-        Ok(state) => paywall_server::serve(state).await.map_err(|error| error.to_string()),
-        Err(error) => Err(error.to_string()),
+        Ok(state) => paywall_server::serve(state).await.map_err(|error| with_causes(&error)),
+        Err(error) => Err(with_causes(&error)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

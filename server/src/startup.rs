@@ -1,9 +1,59 @@
 //! What start-up checks and prepares before the server answers anyone: a data directory only
 //! its owner can read, and demo mode only where nobody else can reach it.
 
+use std::path::PathBuf;
+
 use crate::config::Config;
 use crate::demo;
-use crate::error::AppError;
+use crate::error::BoxError;
+
+/// Why the server could not start. `main` prints it with its causes; none of it is ever an
+/// HTTP answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is unsafe or incomplete; the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// A setting's value cannot be used.
+    #[error("{setting} is not valid")]
+    Invalid {
+        /// The setting, as its environment variable.
+        setting: &'static str,
+        /// What is wrong with it.
+        #[source]
+        source: BoxError,
+    },
+    /// A file or directory could not be read, written or created.
+    #[error("{action} {}", path.display())]
+    File {
+        /// What was being done to it.
+        action: &'static str,
+        /// Which file.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be opened, brought up to date, or prepared.
+    #[error("preparing the database")]
+    Database(#[from] sqlx::Error),
+    /// A password could not be hashed (the demo's, or the decoy).
+    #[error("hashing a password")]
+    Hashing(#[source] argon2::password_hash::Error),
+}
+
+impl StartError {
+    /// A setting whose value cannot be used, and why.
+    pub fn invalid(setting: &'static str, source: impl Into<BoxError>) -> Self {
+        StartError::Invalid { setting, source: source.into() }
+    }
+
+    /// A file that could not be read, written or created.
+    pub fn file(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| StartError::File { action, path, source }
+    }
+}
 
 /// Creates the data directory, and any missing parent, readable by the owner only: it holds
 /// the database and the signing key. A directory (and its files) left readable by others by an
@@ -41,7 +91,7 @@ pub(crate) fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> 
 /// not behind a proxy (a proxy on this machine makes loopback public), and not under a public
 /// URL. Unless the configuration says explicitly that it may be public; then the log says
 /// what that exposes.
-pub(crate) fn check_demo_address(config: &Config) -> Result<(), AppError> {
+pub(crate) fn check_demo_address(config: &Config) -> Result<(), StartError> {
     let public_url_host = config
         .public_url
         .as_deref()
@@ -63,7 +113,7 @@ pub(crate) fn check_demo_address(config: &Config) -> Result<(), AppError> {
         return Ok(());
     };
     if !config.demo_public {
-        return Err(AppError::Internal(format!(
+        return Err(StartError::Refused(format!(
             "refusing to run the demo where others can reach it: {why_public}. Anyone could sign in as \
              a demo subscriber and read every sign-in code. Run it on 127.0.0.1 alone, turn the demo \
              off (PAYWALL_DEMO=false), or set PAYWALL_DEMO_PUBLIC=true if that is wanted"

@@ -12,7 +12,7 @@ pub const ACCESS_TOKEN_SECONDS: u64 = 15 * 60;
 
 const ISSUER: &str = "paywall";
 const AUDIENCE: &str = "paywall-api";
-const MIN_KEY_BYTES: usize = 32;
+use super::secret::MIN_KEY_BYTES;
 
 /// What an access token says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,24 +40,20 @@ pub struct AccessKeys {
 }
 
 impl AccessKeys {
-    /// Keys from a secret; fails if the secret is too short to be safe.
-    pub fn from_secret(secret: &[u8]) -> Result<Self, AppError> {
-        if secret.len() < MIN_KEY_BYTES {
-            return Err(AppError::Internal(format!(
-                "the signing key must be at least {MIN_KEY_BYTES} bytes"
-            )));
-        }
+    /// Keys from a secret of at least [`MIN_KEY_BYTES`] (checked when it was loaded).
+    pub fn from_secret(secret: &[u8]) -> Self {
+        assert!(secret.len() >= MIN_KEY_BYTES, "the signing key was checked when it was loaded");
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         // One server (or one cluster sharing a clock) signs and checks, so skew is small.
         validation.leeway = 5;
-        Ok(AccessKeys {
+        AccessKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-        })
+        }
     }
 
     /// A signed access token for a reader's session.
@@ -72,7 +68,7 @@ impl AccessKeys {
             aud: AUDIENCE.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|error| AppError::Internal(format!("signing an access token: {error}")))
+            .map_err(|error| AppError::internal("signing an access token", error))
     }
 
     /// The claims of a token this server signed and that has not expired. Any other

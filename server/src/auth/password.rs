@@ -38,13 +38,10 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes a password as an argon2id PHC string (salted; the parameters are stored with it,
 /// so hashes made with older parameters still verify).
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     use argon2::PasswordHasher as _;
     let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| AppError::Internal(format!("hashing a password: {error}")))
+    argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
 }
 
 /// Hashes and checks passwords, spending the same work whether or not the account exists,
@@ -62,12 +59,12 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     /// A checker with a freshly made decoy hash, running [`RUNNING`] hashes at once and
     /// keeping [`WAITING`] more waiting.
-    pub fn new() -> Result<Self, AppError> {
+    pub fn new() -> Result<Self, argon2::password_hash::Error> {
         Self::with_capacity(RUNNING, WAITING)
     }
 
     /// A checker that runs `running` hashes at once and keeps at most `waiting` more waiting.
-    pub fn with_capacity(running: usize, waiting: usize) -> Result<Self, AppError> {
+    pub fn with_capacity(running: usize, waiting: usize) -> Result<Self, argon2::password_hash::Error> {
         let decoy = hash_password(&crate::random::token())?;
         Ok(PasswordHasher {
             decoy: decoy.into(),
@@ -84,9 +81,8 @@ impl PasswordHasher {
                 Some(hash) => (hash.as_str(), true),
                 None => (&*decoy, false),
             };
-            let parsed = PasswordHash::new(hash).map_err(|error| {
-                AppError::Internal(format!("a stored password hash is malformed: {error}"))
-            })?;
+            let parsed = PasswordHash::new(hash)
+                .map_err(|error| AppError::internal("reading a stored password hash", error))?;
             let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
             Ok(real && matches)
         })
@@ -100,7 +96,10 @@ impl PasswordHasher {
                 "Choose a password of at least {MIN_PASSWORD_CHARS} characters."
             )));
         }
-        self.blocking(move || hash_password(&password)).await
+        self.blocking(move || {
+            hash_password(&password).map_err(|error| AppError::internal("hashing a password", error))
+        })
+        .await
     }
 
     async fn blocking<T: Send + 'static>(
@@ -117,7 +116,7 @@ impl PasswordHasher {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| AppError::Internal("password checks closed".into()))?;
+            .map_err(|_| AppError::bug("the password checks were closed"))?;
         // The permits go with the work: a request that gives up (its client left, or it timed
         // out) does not free a place while its hash still runs.
         tokio::task::spawn_blocking(move || {
@@ -125,6 +124,6 @@ impl PasswordHasher {
             work()
         })
         .await
-        .map_err(|error| AppError::Internal(format!("password task: {error}")))?
+        .map_err(|error| AppError::internal("running a password check", error))?
     }
 }

@@ -8,6 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
 use crate::error::AppError;
+use crate::startup::StartError;
 
 /// The algorithms a publisher may sign with: asymmetric only, so we never hold their secret.
 const ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
@@ -66,13 +67,15 @@ pub struct PublisherVerifier {
 
 impl PublisherVerifier {
     /// A verifier for the keys in a PEM public-key file or a JWKS file (chosen by content).
-    pub fn from_file(path: &Path, expected: Expectations) -> Result<Self, AppError> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            AppError::Internal(format!("reading the publisher key {}: {error}", path.display()))
-        })?;
+    pub fn from_file(path: &Path, expected: Expectations) -> Result<Self, StartError> {
+        let text =
+            std::fs::read_to_string(path).map_err(StartError::file("reading the publisher key", path))?;
         let keys = if text.trim_start().starts_with('{') { jwks_keys(&text)? } else { vec![pem_key(&text)?] };
         if keys.is_empty() {
-            return Err(AppError::Internal(format!("{} holds no RS256, ES256 or EdDSA key", path.display())));
+            return Err(StartError::Refused(format!(
+                "{} holds no RS256, ES256 or EdDSA key",
+                path.display()
+            )));
         }
         Ok(PublisherVerifier { keys, expected })
     }
@@ -147,7 +150,7 @@ impl PublisherVerifier {
 }
 
 /// One public key in PEM: RSA, P-256 or Ed25519.
-fn pem_key(pem: &str) -> Result<PublisherKey, AppError> {
+fn pem_key(pem: &str) -> Result<PublisherKey, StartError> {
     let bytes = pem.as_bytes();
     let (algorithm, key) = if let Ok(key) = DecodingKey::from_rsa_pem(bytes) {
         (Algorithm::RS256, key)
@@ -156,7 +159,7 @@ fn pem_key(pem: &str) -> Result<PublisherKey, AppError> {
     } else if let Ok(key) = DecodingKey::from_ed_pem(bytes) {
         (Algorithm::EdDSA, key)
     } else {
-        return Err(AppError::Internal(
+        return Err(StartError::Refused(
             "the publisher key is not an RSA, P-256 or Ed25519 public key in PEM".into(),
         ));
     };
@@ -164,9 +167,9 @@ fn pem_key(pem: &str) -> Result<PublisherKey, AppError> {
 }
 
 /// The usable keys of a JWKS document; keys for other algorithms are skipped.
-fn jwks_keys(text: &str) -> Result<Vec<PublisherKey>, AppError> {
+fn jwks_keys(text: &str) -> Result<Vec<PublisherKey>, StartError> {
     let set: JwkSet = serde_json::from_str(text)
-        .map_err(|error| AppError::Internal(format!("the publisher JWKS: {error}")))?;
+        .map_err(|error| StartError::invalid("PAYWALL_PUBLISHER_KEY_FILE (a JWKS document)", error))?;
     let mut keys = Vec::new();
     for jwk in &set.keys {
         let declared = jwk.common.key_algorithm.and_then(|declared| match declared {

@@ -5,7 +5,7 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::AppError;
+use crate::startup::StartError;
 
 const KEY_FILE: &str = "signing.key";
 
@@ -22,14 +22,13 @@ pub fn load_or_create(
     from_env: Option<&str>,
     from_file: Option<&Path>,
     data_dir: &Path,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<Vec<u8>, StartError> {
     if let Some(secret) = from_env {
         return check_strength(secret.trim().as_bytes(), "PAYWALL_SIGNING_KEY");
     }
     if let Some(path) = from_file {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            AppError::Internal(format!("reading the signing key {}: {error}", path.display()))
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(StartError::file("reading the signing key", path))?;
         let first_line = text.lines().next().unwrap_or_default().trim();
         return check_strength(first_line.as_bytes(), &path.display().to_string());
     }
@@ -37,15 +36,15 @@ pub fn load_or_create(
     match std::fs::read_to_string(&path) {
         Ok(text) => URL_SAFE_NO_PAD
             .decode(text.trim())
-            .map_err(|_| AppError::Internal(format!("{} is not a key this server wrote", path.display()))),
+            .map_err(|_| StartError::Refused(format!("{} is not a key this server wrote", path.display()))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let secret = crate::random::bytes::<64>().to_vec();
             write_private(&path, URL_SAFE_NO_PAD.encode(&secret).as_bytes())
-                .map_err(|error| AppError::Internal(format!("writing {}: {error}", path.display())))?;
+                .map_err(StartError::file("writing the signing key", &path))?;
             tracing::info!(path = %path.display(), "generated a new token-signing key");
             Ok(secret)
         }
-        Err(error) => Err(AppError::Internal(format!("reading {}: {error}", path.display()))),
+        Err(error) => Err(StartError::file("reading the signing key", &path)(error)),
     }
 }
 
@@ -54,16 +53,16 @@ pub fn load_or_create(
 /// measured as the Shannon entropy of its bytes: more than 128 bits in all and 3.5 bits a byte.
 /// A base64 or hex string from a random source passes (about 5 and 4 bits a byte); `changeme`
 /// repeated, `k` forty times, digits, or 32 hex digits (16 bytes of randomness) do not.
-pub fn check_strength(key: &[u8], source: &str) -> Result<Vec<u8>, AppError> {
+pub fn check_strength(key: &[u8], source: &str) -> Result<Vec<u8>, StartError> {
     if key.len() < MIN_KEY_BYTES {
-        return Err(AppError::Internal(format!(
+        return Err(StartError::Refused(format!(
             "the signing key in {source} is {} bytes; it must be at least {MIN_KEY_BYTES} random bytes: {HOW_TO_MAKE_ONE}",
             key.len()
         )));
     }
     let bits_per_byte = entropy_bits_per_byte(key);
     if bits_per_byte < 3.5 || bits_per_byte * key.len() as f64 <= 128.0 {
-        return Err(AppError::Internal(format!(
+        return Err(StartError::Refused(format!(
             "the signing key in {source} does not look random (a word, a pattern or a short alphabet); {HOW_TO_MAKE_ONE}"
         )));
     }
