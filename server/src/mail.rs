@@ -1,9 +1,11 @@
-//! Sending sign-in emails: over SMTP when configured, else (in demo mode) into the dev outbox.
+//! Sign-in emails: their words, and sending them over SMTP when configured, else (in demo
+//! mode) into the dev outbox.
 
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::auth::CODE_SECONDS;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::startup::StartError;
@@ -23,6 +25,20 @@ pub enum Mailer {
     Outbox,
     /// Nowhere: email sign-in is off.
     Disabled,
+}
+
+/// The sign-in email: the code to type and the link to open, for `to`.
+pub fn sign_in_code(publication: &str, to: &str, code: &str, link: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("Your sign-in code for {publication}: {code}"),
+        body: format!(
+            "Your code to sign in to {publication} is:\n\n    {code}\n\n\
+             It works once, for the next {minutes} minutes. Or open this link to sign in:\n\n{link}\n\n\
+             If you did not ask to sign in, you can ignore this email; nothing changes.\n",
+            minutes = CODE_SECONDS / 60,
+        ),
+    }
 }
 
 /// One email to send.

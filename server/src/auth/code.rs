@@ -65,8 +65,24 @@ impl CodeHasher {
         Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length")
     }
 
+    /// Makes and stores a fresh code for `email`, to come back to `return_to`. Earlier codes
+    /// stay valid: a code already on its way keeps working, whoever asks again.
+    pub async fn issue(&self, db: &Db, email: &str, return_to: &str) -> Result<NewCode, sqlx::Error> {
+        let code = self.generate(email);
+        codes::insert(
+            db,
+            email,
+            &code.code_hash,
+            &code.link_hash,
+            return_to,
+            crate::time::now() + CODE_SECONDS,
+        )
+        .await?;
+        Ok(code)
+    }
+
     /// A fresh code for `email`.
-    pub fn generate(&self, email: &str) -> NewCode {
+    fn generate(&self, email: &str) -> NewCode {
         let code = random::digits(6);
         let link = random::NewToken::generate();
         NewCode { code_hash: self.hash(email, &code), link_hash: link.hash, code, link_token: link.token }
@@ -129,4 +145,20 @@ impl CodeHasher {
         mac.update(code.as_bytes());
         mac
     }
+}
+
+/// The live code an emailed link's `token` belongs to, if any: what the confirmation page
+/// shows before the reader confirms. Nothing is spent.
+pub async fn live_link(db: &Db, token: &str) -> Result<Option<codes::StoredCode>, sqlx::Error> {
+    codes::live_for_link(db, &random::token_hash(token)).await
+}
+
+/// Spends the code an emailed link's `token` belongs to (voiding the email's other codes);
+/// the email it was sent to, or `None` if the link is unknown, expired or already spent. A
+/// link takes no tries: its token is 256 random bits.
+pub async fn redeem_link(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
+    let Some(link) = live_link(db, token).await? else {
+        return Ok(None);
+    };
+    Ok(codes::spend(db, link.id).await?.then_some(link.email))
 }

@@ -2,7 +2,7 @@
 //! and the `SignedIn` extractor.
 
 mod access;
-mod code;
+pub mod code;
 mod extract;
 mod password;
 pub mod publisher;

@@ -11,9 +11,8 @@ use crate::auth::CODE_SECONDS;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::limits::{Client, EmailKey};
-use crate::mail::{Email, Mailer};
-use crate::store::{codes, readers};
-use crate::time::now;
+use crate::mail::{self, Mailer};
+use crate::store::readers;
 
 /// The code routes.
 pub fn router() -> Router<AppState> {
@@ -39,26 +38,12 @@ async fn send_code(
     state.limits.codes_per_client_and_email.check(&(client, key))?;
     state.limits.codes_per_email.check(&key)?;
 
-    // Earlier codes stay valid: a code already on its way keeps working whoever asks again.
-    let code = state.codes.generate(&email);
-    codes::insert(&state.db, &email, &code.code_hash, &code.link_hash, &return_to, now() + CODE_SECONDS)
-        .await?;
+    let code = state.codes.issue(&state.db, &email, &return_to).await?;
     // The token travels in the fragment, which browsers never send: it stays out of access
     // logs, proxies and Referer headers. The confirmation page moves it into its form.
     let link = format!("{}/sign-in/confirm#token={}", state.public_url, code.link_token);
-    let email_message = Email {
-        to: email.clone(),
-        subject: format!("Your sign-in code for {}: {}", state.config.publication, code.code),
-        body: format!(
-            "Your code to sign in to {publication} is:\n\n    {code}\n\n\
-             It works once, for the next {minutes} minutes. Or open this link to sign in:\n\n{link}\n\n\
-             If you did not ask to sign in, you can ignore this email; nothing changes.\n",
-            publication = state.config.publication,
-            code = code.code,
-            minutes = CODE_SECONDS / 60,
-        ),
-    };
-    state.mailer.send(&state.db, email_message).await?;
+    let message = mail::sign_in_code(&state.config.publication, &email, &code.code, &link);
+    state.mailer.send(&state.db, message).await?;
     Ok((StatusCode::ACCEPTED, Json(CodeSent { email, expires_in: CODE_SECONDS as u64 })))
 }
 

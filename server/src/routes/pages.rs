@@ -17,9 +17,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::auth::{CODE_SECONDS, code};
 use crate::error::{AppError, AppResult};
 use crate::extract::Form;
-use crate::store::{codes, outbox};
+use crate::store::outbox;
 
 /// The page routes; `/dev/outbox` only in demo mode.
 pub fn router(demo: bool) -> Router<AppState> {
@@ -64,7 +65,7 @@ async fn confirm_page(State(state): State<AppState>) -> Response {
 /// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
 /// the fragment (which never reaches a server), where the widget spends it.
 async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> AppResult<Response> {
-    let Some(code) = codes::live_for_link(&state.db, &crate::random::token_hash(&link.token)).await? else {
+    let Some(code) = code::live_link(&state.db, &link.token).await? else {
         return Ok(expired_page(&state));
     };
     Ok(Redirect::to(&format!("{}#paywall-link={}", code.return_to, link.token)).into_response())
@@ -72,9 +73,10 @@ async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> 
 
 fn expired_page(state: &AppState) -> Response {
     let body = format!(
-        "<h1>This link no longer works</h1>\n<p>Sign-in links work once, for 15 minutes. Go back to the article \
-         on {} and ask for a new code.</p>",
-        escape(&state.config.publication)
+        "<h1>This link no longer works</h1>\n<p>Sign-in links work once, for {minutes} minutes. Go back to the article \
+         on {publication} and ask for a new code.</p>",
+        minutes = CODE_SECONDS / 60,
+        publication = escape(&state.config.publication),
     );
     page(StatusCode::GONE, "Link expired", &body)
 }

@@ -11,14 +11,14 @@ use paywall_protocol::{
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn};
+use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn, code};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Json, Query};
 use crate::limits::{Client, EmailKey};
 use crate::random::{NewToken, token_hash};
 use crate::store::readers::PublisherReader;
 use crate::store::sessions::Rotation;
-use crate::store::{codes, publisher_tokens, readers, sessions, subscriptions};
+use crate::store::{publisher_tokens, readers, sessions, subscriptions};
 use crate::time::now;
 
 /// How long a tier asserted by a publisher token lasts without a newer token.
@@ -84,13 +84,9 @@ async fn sign_in_with_link(
     Json(body): Json<LinkSignIn>,
 ) -> AppResult<Response> {
     state.limits.sign_in_per_client.check(&client)?;
-    let link =
-        codes::live_for_link(&state.db, &token_hash(&body.token)).await?.ok_or(AppError::LinkExpired)?;
-    if !codes::spend(&state.db, link.id).await? {
-        return Err(AppError::LinkExpired);
-    }
-    let reader_id = readers::proven_owner(&state.db, &link.email).await?;
-    start_session(&state.db, &state, reader_id, link.email).await
+    let email = code::redeem_link(&state.db, &body.token).await?.ok_or(AppError::LinkExpired)?;
+    let reader_id = readers::proven_owner(&state.db, &email).await?;
+    start_session(&state.db, &state, reader_id, email).await
 }
 
 /// `POST /v1/sessions/publisher`: a token the publisher signed for one of its readers. The
