@@ -185,15 +185,7 @@ impl Api {
         }
         let problem = json
             .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok())
-            .unwrap_or_else(|| Problem {
-                kind: "about:blank".into(),
-                title: response.status_text(),
-                status: response.status(),
-                detail: None,
-                reason: None,
-                retry_after: None,
-                attempts_left: None,
-            });
+            .unwrap_or_else(|| Problem::new(response.status(), response.status_text()));
         Err(Error::Problem(problem))
     }
 }

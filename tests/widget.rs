@@ -94,15 +94,7 @@ fn tokens(email: &str) -> SessionTokens {
 }
 
 fn problem(status: u16, reason: Option<Reason>) -> Problem {
-    Problem {
-        kind: "about:blank".into(),
-        title: "Refused".into(),
-        status,
-        detail: None,
-        reason,
-        retry_after: None,
-        attempts_left: None,
-    }
+    Problem { reason, ..Problem::new(status, "Refused") }
 }
 
 /// A fresh `<article data-paywall>` with a free section, in the page, and a fresh session.

@@ -184,3 +184,23 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u32>,
 }
+
+impl Problem {
+    /// A problem with its status and title alone (`type` is `about:blank`).
+    pub fn new(status: u16, title: impl Into<String>) -> Self {
+        Problem {
+            kind: "about:blank".to_owned(),
+            title: title.into(),
+            status,
+            detail: None,
+            reason: None,
+            retry_after: None,
+            attempts_left: None,
+        }
+    }
+
+    /// The same problem, with a reason a client can act on.
+    pub fn with_reason(self, reason: Reason) -> Self {
+        Problem { reason: Some(reason), ..self }
+    }
+}

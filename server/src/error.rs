@@ -307,13 +307,12 @@ impl AppError {
             _ => None,
         };
         Problem {
-            attempts_left,
             kind: kind.to_owned(),
-            title: title.to_owned(),
-            status: status.as_u16(),
             detail,
             reason,
             retry_after,
+            attempts_left,
+            ..Problem::new(status.as_u16(), title)
         }
     }
 }

@@ -27,10 +27,10 @@ pub struct Limit<K: std::hash::Hash + Eq + Clone> {
 }
 
 impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
-    /// `burst` requests at once, then one more every `every`.
-    fn new(burst: u32, every: Duration) -> Self {
-        let burst = NonZeroU32::new(burst).expect("a limit allows at least one request");
-        let quota = Quota::with_period(every).expect("a limit's period is not zero").allow_burst(burst);
+    /// A limit of `rate`.
+    fn new(rate: Rate) -> Self {
+        let burst = NonZeroU32::new(rate.burst).expect("a limit allows at least one request");
+        let quota = Quota::with_period(rate.every).expect("a limit's period is not zero").allow_burst(burst);
         Limit { limiter: DefaultKeyedRateLimiter::keyed(quota) }
     }
 
@@ -98,21 +98,54 @@ pub struct Limits {
     pub password_changes_per_reader: Limit<i64>,
 }
 
+/// How many requests a limit allows at once, and how often it allows one more after that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests allowed at once.
+    pub burst: u32,
+    /// Then one more each this long.
+    pub every: Duration,
+}
+
+const fn rate(burst: u32, every_seconds: u64) -> Rate {
+    Rate { burst, every: Duration::from_secs(every_seconds) }
+}
+
+/// Password, code and link sign-ins from one client.
+pub const SIGN_IN_PER_CLIENT: Rate = rate(20, 6);
+/// Publisher-token sign-ins from one client.
+pub const PUBLISHER_SIGN_IN_PER_CLIENT: Rate = rate(60, 1);
+/// Password tries for one email from one client.
+pub const PASSWORD_PER_CLIENT_AND_EMAIL: Rate = rate(5, 10 * 60);
+/// Password tries for one email from every client together.
+pub const PASSWORD_PER_EMAIL: Rate = rate(50, 2 * 60);
+/// Codes typed for one email by one client.
+pub const CODE_TRIES_PER_CLIENT_AND_EMAIL: Rate = rate(5, 30 * 60);
+/// Codes typed for one email, across its codes.
+pub const CODE_TRIES_PER_EMAIL: Rate = rate(10, 10 * 60);
+/// Codes asked for by one client.
+pub const CODES_PER_CLIENT: Rate = rate(10, 6);
+/// Codes one client asks to send to one email.
+pub const CODES_PER_CLIENT_AND_EMAIL: Rate = rate(3, 30 * 60);
+/// Codes sent to one email, whoever asks.
+pub const CODES_PER_EMAIL: Rate = rate(8, 10 * 60);
+/// Password changes by one reader.
+pub const PASSWORD_CHANGES_PER_READER: Rate = rate(5, 10 * 60);
+
 impl Limits {
     /// The limits this server enforces.
     pub fn new() -> Arc<Self> {
-        let minute = Duration::from_secs(60);
         Arc::new(Limits {
-            sign_in_per_client: Limit::new(20, minute / 10),
-            publisher_sign_in_per_client: Limit::new(60, Duration::from_secs(1)),
-            password_per_client_and_email: Limit::new(5, 10 * minute),
-            password_per_email: Limit::new(50, 2 * minute),
-            code_tries_per_client_and_email: Limit::new(5, 30 * minute),
-            code_tries_per_email: Limit::new(10, 10 * minute),
-            codes_per_client: Limit::new(10, minute / 10),
-            codes_per_client_and_email: Limit::new(3, 30 * minute),
-            codes_per_email: Limit::new(8, 10 * minute),
-            password_changes_per_reader: Limit::new(5, 10 * minute),
+            sign_in_per_client: Limit::new(SIGN_IN_PER_CLIENT),
+            publisher_sign_in_per_client: Limit::new(PUBLISHER_SIGN_IN_PER_CLIENT),
+            password_per_client_and_email: Limit::new(PASSWORD_PER_CLIENT_AND_EMAIL),
+            password_per_email: Limit::new(PASSWORD_PER_EMAIL),
+            code_tries_per_client_and_email: Limit::new(CODE_TRIES_PER_CLIENT_AND_EMAIL),
+            code_tries_per_email: Limit::new(CODE_TRIES_PER_EMAIL),
+            codes_per_client: Limit::new(CODES_PER_CLIENT),
+            codes_per_client_and_email: Limit::new(CODES_PER_CLIENT_AND_EMAIL),
+            codes_per_email: Limit::new(CODES_PER_EMAIL),
+            password_changes_per_reader: Limit::new(PASSWORD_CHANGES_PER_READER),
         })
     }
 
@@ -257,7 +290,7 @@ mod tests {
     fn keys_are_fixed_size_and_idle_ones_are_forgotten() {
         assert_eq!(std::mem::size_of::<EmailKey>(), 16);
         assert_eq!(EmailKey::new(&"x".repeat(16 * 1024)), EmailKey::new(&"x".repeat(16 * 1024)));
-        let limit = Limit::new(1, Duration::from_millis(5));
+        let limit = Limit::new(Rate { burst: 1, every: Duration::from_millis(5) });
         for n in 0..1000 {
             limit.check(&EmailKey::new(&format!("reader{n}@example.com"))).unwrap();
         }

@@ -11,6 +11,9 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use common::*;
+use paywall_server::auth::MAX_ATTEMPTS;
+use paywall_server::auth::code::CODES_TAKING_DIGITS;
+use paywall_server::limits::*;
 use serde_json::json;
 
 /// A JSON POST from `peer`, claiming to forward for `forwarded_for`.
@@ -75,7 +78,7 @@ async fn a_stranger_asking_for_codes_for_an_address_is_stopped_and_the_owners_co
     let owners_code = kept_code(&server, SUBSCRIBER, 0).await;
 
     let stranger = "10.0.0.1";
-    for _ in 0..3 {
+    for _ in 0..CODES_PER_CLIENT_AND_EMAIL.burst {
         let reply = server.send(code_request(SUBSCRIBER, stranger, None)).await;
         assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
     }
@@ -93,7 +96,7 @@ async fn a_stranger_asking_for_codes_for_an_address_is_stopped_and_the_owners_co
 async fn codes_to_one_email_are_capped_whoever_asks_so_no_inbox_is_flooded() {
     let server = TestServer::start().await;
     let mut sent = 0;
-    for n in 1..=9 {
+    for n in 1..=CODES_PER_EMAIL.burst + 1 {
         let reply = server.send(code_request("flooded@example.com", &format!("10.0.1.{n}"), None)).await;
         if reply.status == StatusCode::ACCEPTED {
             sent += 1;
@@ -101,14 +104,14 @@ async fn codes_to_one_email_are_capped_whoever_asks_so_no_inbox_is_flooded() {
             assert_rate_limited(&reply);
         }
     }
-    assert_eq!(sent, 8);
-    assert_eq!(server.count("outbox").await, 8);
+    assert_eq!(sent, CODES_PER_EMAIL.burst);
+    assert_eq!(server.count("outbox").await, i64::from(CODES_PER_EMAIL.burst));
 }
 
 #[tokio::test]
 async fn codes_from_one_address_are_limited_however_x_forwarded_for_is_spoofed() {
     let server = TestServer::start().await;
-    for n in 0..10 {
+    for n in 0..CODES_PER_CLIENT.burst {
         let spoofed = format!("203.0.113.{n}");
         let reply = server.send(code_request(&format!("r{n}@example.com"), "10.0.0.3", Some(&spoofed))).await;
         assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
@@ -126,7 +129,7 @@ async fn behind_trusted_proxies_each_forwarded_client_is_counted_on_its_own() {
         config.demo_public = true;
     })
     .await;
-    for n in 0..12 {
+    for n in 0..CODES_PER_CLIENT.burst + 2 {
         // The client's own (spoofable) entry comes first; the proxy appends the real address,
         // here with its port as some proxies write it; proxies anywhere in the range are believed.
         let chain = format!("6.6.6.6, 203.0.113.{n}:5{n:04}");
@@ -135,7 +138,7 @@ async fn behind_trusted_proxies_each_forwarded_client_is_counted_on_its_own() {
         assert_eq!(reply.status, StatusCode::ACCEPTED, "{n}: {}", reply.text);
     }
     // One client behind the proxies is still limited, however it writes its entry.
-    for n in 0..10 {
+    for n in 0..CODES_PER_CLIENT.burst {
         let chain = if n % 2 == 0 { "203.0.113.200" } else { "203.0.113.200:4711" };
         server.send(code_request(&format!("q{n}@example.com"), "2001:db8:ffff::1", Some(chain))).await;
     }
@@ -143,7 +146,7 @@ async fn behind_trusted_proxies_each_forwarded_client_is_counted_on_its_own() {
         &server.send(code_request("q10@example.com", "10.0.0.9", Some("203.0.113.200"))).await,
     );
     // A proxy outside the range is not believed: its clients are all the proxy.
-    for n in 0..10 {
+    for n in 0..CODES_PER_CLIENT.burst {
         server
             .send(code_request(&format!("o{n}@example.com"), "10.0.1.1", Some(&format!("198.51.100.{n}"))))
             .await;
@@ -157,7 +160,7 @@ async fn behind_trusted_proxies_each_forwarded_client_is_counted_on_its_own() {
 async fn a_strangers_wrong_passwords_stop_the_stranger_not_the_owner() {
     let server = TestServer::start().await;
     let stranger = "10.0.0.4";
-    for _ in 0..5 {
+    for _ in 0..PASSWORD_PER_CLIENT_AND_EMAIL.burst {
         server.send(password_from(SUBSCRIBER, "guess", stranger)).await.problem(StatusCode::UNAUTHORIZED);
     }
     assert_rate_limited(&server.send(password_from(SUBSCRIBER, "guess", stranger)).await);
@@ -174,16 +177,19 @@ async fn a_strangers_wrong_passwords_stop_the_stranger_not_the_owner() {
 #[tokio::test]
 async fn password_guesses_for_one_email_from_many_networks_are_capped_and_codes_still_sign_the_owner_in() {
     let server = TestServer::start().await;
+    // Enough clients, each within its own allowance, to go past the email's.
+    let per_client = PASSWORD_PER_CLIENT_AND_EMAIL.burst;
+    let clients = PASSWORD_PER_EMAIL.burst / per_client + 1;
     let mut refused = 0;
-    for n in 0..11 {
-        for _ in 0..5 {
+    for n in 0..clients {
+        for _ in 0..per_client {
             let reply = server.send(password_from(SUBSCRIBER, "guess", &format!("10.0.2.{n}"))).await;
             if reply.status == StatusCode::TOO_MANY_REQUESTS {
                 refused += 1;
             }
         }
     }
-    assert_eq!(refused, 5, "50 guesses for one email, from anywhere, then none");
+    assert_eq!(refused, clients * per_client - PASSWORD_PER_EMAIL.burst, "the email's allowance, then none");
     assert_rate_limited(&server.send(password_from(SUBSCRIBER, PASSWORD, "10.0.3.1")).await);
     // The owner still has the emailed code.
     server.send(code_request(SUBSCRIBER, "10.0.3.1", None)).await;
@@ -195,18 +201,18 @@ async fn password_guesses_for_one_email_from_many_networks_are_capped_and_codes_
 async fn code_guesses_from_one_address_are_limited_across_emails() {
     let server = TestServer::start().await;
     let mut limited = false;
-    for n in 0..25 {
+    for n in 0..SIGN_IN_PER_CLIENT.burst + 5 {
         let body = json!({ "email": format!("g{n}@example.com"), "code": "123456" }).to_string();
         let reply = server.post_json("/v1/sessions/code", &body).await;
         if reply.status == StatusCode::TOO_MANY_REQUESTS {
             assert_rate_limited(&reply);
-            assert!(n >= 20, "limited after only {n}");
+            assert!(n >= SIGN_IN_PER_CLIENT.burst, "limited after only {n}");
             limited = true;
             break;
         }
         reply.problem(StatusCode::UNAUTHORIZED);
     }
-    assert!(limited, "25 guesses in a row were never limited");
+    assert!(limited, "guesses past the limit were never limited");
 }
 
 #[tokio::test]
@@ -215,17 +221,21 @@ async fn asking_for_new_codes_buys_no_more_guesses() {
     let email = "guessed@example.com";
     let mut tries = 0;
     for round in 0..3 {
-        // A fresh code each round, from a fresh client, and five wrong tries at it.
+        // A fresh code each round, from a fresh client, and all its wrong tries.
         let client = format!("10.0.4.{round}");
         assert_eq!(server.send(code_request(email, &client, None)).await.status, StatusCode::ACCEPTED);
         let code = kept_code(&server, email, round).await;
         let wrong = if code == "000000" { "111111" } else { "000000" };
-        for _ in 0..5 {
+        for _ in 0..MAX_ATTEMPTS {
             let reply = server.send(code_from(email, wrong, &format!("10.0.5.{tries}"))).await;
             tries += 1;
             if reply.status == StatusCode::TOO_MANY_REQUESTS {
                 assert_rate_limited(&reply);
-                assert_eq!(tries, 11, "10 tries for one email, across its codes, then none");
+                assert_eq!(
+                    tries,
+                    CODE_TRIES_PER_EMAIL.burst + 1,
+                    "the email's tries, across its codes, then none"
+                );
                 return;
             }
         }
@@ -240,7 +250,7 @@ async fn a_strangers_wrong_codes_leave_the_owners_emailed_link_working() {
     let code = kept_code(&server, READER, 0).await;
     let token = kept_link_token(&server, READER, 0).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    for _ in 0..4 {
+    for _ in 1..MAX_ATTEMPTS {
         let problem =
             server.send(code_from(READER, wrong, "10.0.6.66")).await.problem(StatusCode::UNAUTHORIZED);
         assert_eq!(problem["reason"], "wrong_code");
@@ -257,7 +267,7 @@ async fn a_strangers_wrong_codes_leave_the_owners_emailed_link_working() {
 #[tokio::test]
 async fn an_ipv6_client_rotating_through_its_64_is_one_client() {
     let server = TestServer::start().await;
-    for n in 1..=10 {
+    for n in 1..=CODES_PER_CLIENT.burst {
         let reply = server
             .send(code_request(&format!("v{n}@example.com"), &format!("2001:db8:1:2::{n:x}"), None))
             .await;
@@ -273,12 +283,12 @@ async fn an_ipv6_client_rotating_through_its_64_is_one_client() {
 
     // And password guesses across accounts, from ever-new addresses in one /64, are limited too.
     let mut limited = false;
-    for n in 1..=25 {
+    for n in 1..=SIGN_IN_PER_CLIENT.burst + 5 {
         let reply = server
             .send(password_from(&format!("a{n}@example.com"), "guess", &format!("2001:db8:9:9::{n:x}")))
             .await;
         if reply.status == StatusCode::TOO_MANY_REQUESTS {
-            assert!(n > 20, "limited after only {n}");
+            assert!(n > SIGN_IN_PER_CLIENT.burst, "limited after only {n}");
             limited = true;
             break;
         }
@@ -289,7 +299,7 @@ async fn an_ipv6_client_rotating_through_its_64_is_one_client() {
 #[tokio::test]
 async fn the_ipv6_prefix_that_names_a_client_is_configurable() {
     let server = TestServer::start_with(|config| config.ipv6_prefix = 48).await;
-    for n in 1..=10 {
+    for n in 1..=CODES_PER_CLIENT.burst {
         let peer = format!("2001:db8:7:{n:x}::1");
         assert_eq!(
             server.send(code_request(&format!("w{n}@example.com"), &peer, None)).await.status,
@@ -302,7 +312,7 @@ async fn the_ipv6_prefix_that_names_a_client_is_configurable() {
 #[tokio::test]
 async fn nobody_can_use_up_an_emails_code_tries_before_a_code_is_sent() {
     let server = TestServer::start().await;
-    for n in 0..15 {
+    for n in 0..CODE_TRIES_PER_EMAIL.burst + 5 {
         let problem = server
             .send(code_from(READER, "123456", &format!("10.0.7.{n}")))
             .await
@@ -315,14 +325,15 @@ async fn nobody_can_use_up_an_emails_code_tries_before_a_code_is_sent() {
 }
 
 #[tokio::test]
-async fn only_the_four_newest_codes_take_digits_and_every_live_link_still_works() {
+async fn only_the_newest_codes_take_digits_and_every_live_link_still_works() {
     let server = TestServer::start().await;
-    for n in 0..5 {
-        let client = if n < 3 { "10.0.9.1" } else { "10.0.9.2" };
+    let sent = CODES_TAKING_DIGITS + 1;
+    for n in 0..sent {
+        let client = if n < CODES_PER_CLIENT_AND_EMAIL.burst as usize { "10.0.9.1" } else { "10.0.9.2" };
         assert_eq!(server.send(code_request(READER, client, None)).await.status, StatusCode::ACCEPTED);
     }
     let oldest = kept_code(&server, READER, 0).await;
-    let newest = kept_code(&server, READER, 4).await;
+    let newest = kept_code(&server, READER, sent as i64 - 1).await;
     if oldest != newest {
         let problem =
             server.send(code_from(READER, &oldest, "10.0.9.1")).await.problem(StatusCode::UNAUTHORIZED);

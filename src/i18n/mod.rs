@@ -209,15 +209,7 @@ mod tests {
     }
 
     fn problem(status: u16, reason: Option<Reason>) -> Problem {
-        Problem {
-            kind: "about:blank".into(),
-            title: "x".into(),
-            status,
-            detail: None,
-            reason,
-            retry_after: None,
-            attempts_left: None,
-        }
+        Problem { reason, ..Problem::new(status, "x") }
     }
 
     fn wrong_code(left: u32) -> Error {

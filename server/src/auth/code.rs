@@ -18,7 +18,7 @@ pub const MAX_ATTEMPTS: i64 = 5;
 /// client may ask for at once, so no single stranger can push the owner's code out. Each is
 /// one more chance for a guess. Older live codes still sign in through their link (256
 /// random bits, nothing to guess).
-const CODES_TAKING_DIGITS: usize = 4;
+pub const CODES_TAKING_DIGITS: usize = 4;
 
 /// Why typed digits were not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
