@@ -203,14 +203,6 @@ impl Config {
         config
     }
 
-    /// The public URL: the one given, or the listening address.
-    pub fn public_url(&self) -> String {
-        match &self.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.addr),
-        }
-    }
-
     /// How long sessions last: a refresh token works [`REFRESH_TOKEN_SECONDS`] unused, and a
     /// session at most the configured number of days.
     pub fn session_lifetime(&self) -> Lifetime {

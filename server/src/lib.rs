@@ -121,7 +121,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         mailer,
         limits: Limits::new(),
         publisher,
-        public_url: config.public_url().into(),
+        public_url: public_url(&config, config.addr).into(),
         config: Arc::new(config),
     })
 }
@@ -131,9 +131,8 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
 pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
-    if state.config.public_url.is_none() {
-        state.public_url = format!("http://{addr}").into();
-    }
+    // With port 0 the address is known only now.
+    state.public_url = public_url(&state.config, addr).into();
     // Tests and `cargo xtask demo` read this line to learn the port.
     println!("paywall-server listening on http://{addr}");
     let pruning = tokio::spawn(prune_every(state.clone()));
@@ -150,6 +149,15 @@ pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     pruning.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The server's public address, for links in emails: the one configured (without a trailing
+/// slash), else `http://` and the address it listens on.
+fn public_url(config: &Config, listening: std::net::SocketAddr) -> String {
+    match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{listening}"),
+    }
 }
 
 /// Prunes the tables and forgets idle rate-limit keys every `prune_every` seconds.

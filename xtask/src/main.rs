@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use run::{Failed, Run};
 
-const USAGE: &str = "usage: cargo xtask <demo | test | size | setup>
+const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
 
   demo    install what is missing, build the widget in release mode, and serve the demo
           (PAYWALL_ADDR, default 127.0.0.1:8080; data in PAYWALL_DATA, default ./data)

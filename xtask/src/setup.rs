@@ -129,16 +129,21 @@ fn wasm_bindgen() -> Result<(), Failed> {
         .status_ok("cargo install wasm-bindgen-cli")
 }
 
-/// The version of `package` that Cargo.lock pins.
+/// The version of `package` that Cargo.lock pins, as `cargo metadata` reports it.
 fn locked_version(package: &str) -> Result<String, Failed> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
-        .map_err(|error| Failed(format!("reading Cargo.lock: {error}")))?;
-    let name = format!("name = \"{package}\"");
-    lock.lines()
-        .zip(lock.lines().skip(1))
-        .find(|(line, _)| *line == name)
-        .and_then(|(_, next)| next.strip_prefix("version = \""))
-        .map(|version| version.trim_end_matches('"').to_owned())
+    let metadata = run::cargo()
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .output_text()
+        .ok_or_else(|| Failed("cargo metadata failed".into()))?;
+    let metadata: serde_json::Value =
+        serde_json::from_str(&metadata).map_err(|error| Failed(format!("reading cargo metadata: {error}")))?;
+    metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|candidate| candidate["name"] == package)
+        .and_then(|found| found["version"].as_str())
+        .map(str::to_owned)
         .ok_or_else(|| Failed(format!("Cargo.lock does not pin {package}")))
 }
 
