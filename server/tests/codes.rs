@@ -399,3 +399,26 @@ async fn signing_out_everywhere_ends_every_session_of_the_reader() {
     let bad = server.delete("/v1/sessions?all=maybe", other_reader["access_token"].as_str()).await;
     bad.problem(StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_servers_pages_escape_every_value() {
+    let hostile = r#"<script>alert("x")</script> & "Co""#;
+    let server = TestServer::start_with(|config| config.publication = hostile.into()).await;
+    server.post_json("/v1/sign-in-codes", r#"{"email":"r@example.com"}"#).await;
+    let expired = server
+        .send(
+            Request::post("/sign-in/confirm")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("token=unknown"))
+                .unwrap(),
+        )
+        .await;
+    for page in [server.get("/sign-in/confirm", None).await, expired, server.get("/dev/outbox", None).await] {
+        assert!(!page.text.contains("<script>alert"), "{}", page.text);
+        assert!(
+            page.text.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;Co&quot;"),
+            "{}",
+            page.text
+        );
+    }
+}

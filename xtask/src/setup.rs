@@ -135,8 +135,8 @@ fn locked_version(package: &str) -> Result<String, Failed> {
         .args(["metadata", "--format-version", "1", "--locked"])
         .output_text()
         .ok_or_else(|| Failed("cargo metadata failed".into()))?;
-    let metadata: serde_json::Value =
-        serde_json::from_str(&metadata).map_err(|error| Failed(format!("reading cargo metadata: {error}")))?;
+    let metadata: serde_json::Value = serde_json::from_str(&metadata)
+        .map_err(|error| Failed(format!("reading cargo metadata: {error}")))?;
     metadata["packages"]
         .as_array()
         .into_iter()

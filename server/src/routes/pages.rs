@@ -1,6 +1,6 @@
 //! The server's own HTML pages: the emailed link's confirmation page and, in demo mode, the
-//! dev outbox. Both are plain HTML (the confirmation page runs one script, pinned by its hash),
-//! and every value in them is escaped.
+//! dev outbox. Both are plain HTML built with maud, which escapes every value by default (the
+//! confirmation page runs one script, pinned by its hash).
 
 use axum::Router;
 use std::sync::LazyLock;
@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use base64::Engine;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -44,20 +45,26 @@ else { document.getElementById("no-token").hidden = false; }"#;
 /// `GET /sign-in/confirm#token=…`: asks the reader to confirm. A GET never spends the link (a
 /// mail scanner that opens it signs nobody in), and never sees the token: it is in the fragment.
 async fn confirm_page(State(state): State<AppState>) -> Response {
-    let body = format!(
-        r#"<h1>Sign in to {publication}</h1>
-<p>Sign in with the address this email was sent to, and go back to the article you were reading.</p>
-<form method="post" action="/sign-in/confirm">
-  <input type="hidden" name="token" id="token" value="">
-  <button type="submit" id="confirm" disabled>Sign in and continue reading</button>
-</form>
-<p id="no-token" class="quiet" hidden>This address is missing its sign-in token. Open the link from the email again, or type the 6-digit code from it on the article page.</p>
-<noscript><p class="quiet">This page needs JavaScript to read the link. Or type the 6-digit code from the email on the article page.</p></noscript>
-<p class="quiet">If you did not ask to sign in, close this page; nothing changes.</p>
-<script>{CONFIRM_SCRIPT}</script>"#,
-        publication = escape(&state.config.publication),
-    );
-    let mut response = page(StatusCode::OK, "Confirm sign-in", &body);
+    let body = html! {
+        h1 { "Sign in to " (state.config.publication) }
+        p { "Sign in with the address this email was sent to, and go back to the article you were reading." }
+        form method="post" action="/sign-in/confirm" {
+            input type="hidden" name="token" id="token" value="";
+            button type="submit" id="confirm" disabled { "Sign in and continue reading" }
+        }
+        p id="no-token" class="quiet" hidden {
+            "This address is missing its sign-in token. Open the link from the email again, or type the \
+             6-digit code from it on the article page."
+        }
+        noscript {
+            p class="quiet" {
+                "This page needs JavaScript to read the link. Or type the 6-digit code from the email on the article page."
+            }
+        }
+        p class="quiet" { "If you did not ask to sign in, close this page; nothing changes." }
+        script { (PreEscaped(CONFIRM_SCRIPT)) }
+    };
+    let mut response = page(StatusCode::OK, "Confirm sign-in", body);
     response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, confirm_policy(&state));
     response
 }
@@ -72,13 +79,14 @@ async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> 
 }
 
 fn expired_page(state: &AppState) -> Response {
-    let body = format!(
-        "<h1>This link no longer works</h1>\n<p>Sign-in links work once, for {minutes} minutes. Go back to the article \
-         on {publication} and ask for a new code.</p>",
-        minutes = CODE_SECONDS / 60,
-        publication = escape(&state.config.publication),
-    );
-    page(StatusCode::GONE, "Link expired", &body)
+    let body = html! {
+        h1 { "This link no longer works" }
+        p {
+            "Sign-in links work once, for " (CODE_SECONDS / 60) " minutes. Go back to the article on "
+            (state.config.publication) " and ask for a new code."
+        }
+    };
+    page(StatusCode::GONE, "Link expired", body)
 }
 
 /// `GET /dev/outbox`: the mail the demo would have sent, newest first.
@@ -94,56 +102,54 @@ async fn dev_outbox(
     if !peer.ip().to_canonical().is_loopback() || forwarded {
         return Err(AppError::NotFound("Nothing is at this address.".to_owned()));
     }
-    let mut body = String::from(
-        "<h1>Dev outbox</h1>\n<p class=\"quiet\">Demo mode with no SMTP server: sign-in emails are kept here \
-         instead of sent.</p>\n",
-    );
     let kept = outbox::latest(&state.db, 20).await?;
-    if kept.is_empty() {
-        body.push_str("<p>No mail yet. Ask for a sign-in code on the article page.</p>");
-    }
-    for email in kept {
-        let link = email.body.lines().map(str::trim).find(|line| line.starts_with("http"));
-        body.push_str(&format!(
-            "<article><h2>{subject}</h2><p class=\"quiet\">To {to}</p><pre>{text}</pre>{link}</article>\n",
-            subject = escape(&email.subject),
-            to = escape(&email.recipient),
-            text = escape(&email.body),
-            link = link
-                .map(|link| format!("<p><a href=\"{0}\">Open the sign-in link</a></p>", escape(link)))
-                .unwrap_or_default(),
-        ));
-    }
-    Ok(page(StatusCode::OK, "Dev outbox", &body))
+    let body = html! {
+        h1 { "Dev outbox" }
+        p class="quiet" { "Demo mode with no SMTP server: sign-in emails are kept here instead of sent." }
+        @if kept.is_empty() {
+            p { "No mail yet. Ask for a sign-in code on the article page." }
+        }
+        @for email in &kept {
+            article {
+                h2 { (email.subject) }
+                p class="quiet" { "To " (email.recipient) }
+                pre { (email.body) }
+                @if let Some(link) = email.body.lines().map(str::trim).find(|line| line.starts_with("http")) {
+                    p { a href=(link) { "Open the sign-in link" } }
+                }
+            }
+        }
+    };
+    Ok(page(StatusCode::OK, "Dev outbox", body))
 }
 
-/// A complete page that runs no script but the confirmation page's own, cannot be framed,
-/// and sends no referrer.
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ max-width: 34rem; margin: 3rem auto; padding: 0 1.25rem; font: 17px/1.6 system-ui, sans-serif; color: #1f2328; }}
-button {{ padding: .7em 1.4em; border: 0; border-radius: 10px; background: #1d4ed8; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }}
-button:focus-visible, a:focus-visible {{ outline: 3px solid #1d4ed8; outline-offset: 2px; }}
-pre {{ white-space: pre-wrap; background: #f6f7f9; padding: 1rem; border-radius: 8px; }}
-article {{ border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }}
-.quiet {{ color: #4b5563; }}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"#,
-        title = escape(title)
-    );
-    let mut response = (status, html).into_response();
+/// The pages' own styles.
+const STYLE: &str = "
+body { max-width: 34rem; margin: 3rem auto; padding: 0 1.25rem; font: 17px/1.6 system-ui, sans-serif; color: #1f2328; }
+button { padding: .7em 1.4em; border: 0; border-radius: 10px; background: #1d4ed8; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
+button:disabled { opacity: .6; cursor: default; }
+button:focus-visible, a:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+pre { white-space: pre-wrap; background: #f6f7f9; padding: 1rem; border-radius: 8px; }
+article { border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }
+.quiet { color: #4b5563; }
+";
+
+/// A complete page (every value in it escaped by the template) that runs no script but the
+/// confirmation page's own, cannot be framed, and sends no referrer.
+fn page(status: StatusCode, title: &str, body: Markup) -> Response {
+    let html = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    };
+    let mut response = (status, html.into_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -179,20 +185,4 @@ fn confirm_policy(state: &AppState) -> HeaderValue {
         HeaderValue::from_str(&policy.replace(&targets.join(" "), ""))
             .expect("the policy without origins is valid")
     })
-}
-
-/// Text made safe to put in HTML, between tags or in a double-quoted attribute.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
