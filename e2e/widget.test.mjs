@@ -2,12 +2,13 @@
 // accessibility (axe-core, keyboard only, focus, live region), languages, themes, layout
 // shift, events and the JavaScript API, failures, no JavaScript, and search-engine markup.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, publisherKey, signInWithPassword,
-  startServer, wholeDom,
+  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, publisherKey, screenshots,
+  signInWithPassword, startServer, wholeDom,
 } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
@@ -237,6 +238,39 @@ describe("theming", () => {
     assert.match(outside, /Georgia/);
     await session.context.close();
   });
+});
+
+describe("how it looks", () => {
+  for (const width of [360, 1280]) {
+    it(`at ${width} px, light and dark: the dialog sits in the middle; screenshots of locked, dialog and unlocked`, async () => {
+      mkdirSync(screenshots, { recursive: true });
+      for (const scheme of ["light", "dark"]) {
+        const context = await browser.newContext({ viewport: { width, height: 800 }, colorScheme: scheme });
+        await context.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
+        const page = await openDemo(server, { context });
+        const shot = (state) => page.screenshot({ path: join(screenshots, `${width}-${scheme}-${state}.png`) });
+        await page.locator(".paywall-widget").scrollIntoViewIfNeeded();
+        await shot("locked");
+
+        await page.getByRole("button", { name: "Sign in →" }).click();
+        const dialog = page.getByRole("dialog");
+        await dialog.waitFor();
+        await page.evaluate(() => Promise.all(document.querySelector(".paywall-widget").shadowRoot.getAnimations().map((a) => a.finished)));
+        const box = await dialog.boundingBox();
+        const middle = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+        assert.ok(Math.abs(middle.x - width / 2) <= 2, `centred across: ${JSON.stringify(box)}`);
+        assert.ok(Math.abs(middle.y - 400) <= 2, `centred down: ${JSON.stringify(box)}`);
+        assert.ok(box.x >= 8 && box.x + box.width <= width - 8, `inside the viewport: ${JSON.stringify(box)}`);
+        await shot("dialog");
+        await page.keyboard.press("Escape");
+
+        await signInWithToken(page);
+        await page.locator(".paywall-widget").scrollIntoViewIfNeeded();
+        await shot("unlocked");
+        await context.close();
+      }
+    });
+  }
 });
 
 describe("layout", () => {

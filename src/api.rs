@@ -114,11 +114,13 @@ impl Api {
         let mut json = self.fetch(method, path, body.as_ref(), bearer).await;
         // A read that failed on the way (no connection, a 5xx) is tried again a few times,
         // waiting longer each time. Writes are not: the server may have done them already.
+        // A timeout is worth retrying, but not here: the reader has waited long enough already,
+        // and the Retry button offers it.
         if method == "GET" {
             for delay_ms in RETRY_DELAYS_MS {
                 match &json {
-                    Err(Error::Network) => {}
-                    Err(Error::Problem(problem)) if problem.status >= 500 => {}
+                    Err(Error::TimedOut) => break,
+                    Err(error) if error.worth_retrying() => {}
                     _ => break,
                 }
                 dom::sleep(delay_ms).await;

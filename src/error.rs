@@ -42,11 +42,37 @@ impl Error {
         self.status() == Some(401)
     }
 
+    /// Whether the same request, sent again as it is, may succeed: the network failed, the
+    /// server took too long, or it failed on its side (5xx). The one definition: the Retry
+    /// buttons and the automatic retries of reads both ask it.
+    pub fn worth_retrying(&self) -> bool {
+        match self {
+            Error::Network | Error::TimedOut => true,
+            Error::Problem(problem) => problem.status >= 500,
+            _ => false,
+        }
+    }
+
     /// Which problem the server reported, when it is one the widget can act on.
     pub fn reason(&self) -> Option<Reason> {
         match self {
             Error::Problem(problem) => problem.reason,
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_network_failures_timeouts_and_server_failures_are_worth_retrying() {
+        assert!(Error::Network.worth_retrying());
+        assert!(Error::TimedOut.worth_retrying());
+        assert!(Error::Problem(Problem::new(503, "Busy")).worth_retrying());
+        assert!(!Error::Problem(Problem::new(401, "No").with_reason(Reason::WrongCode)).worth_retrying());
+        assert!(!Error::Problem(Problem::new(429, "Wait").with_reason(Reason::RateLimited)).worth_retrying());
+        assert!(!Error::Config("x".into()).worth_retrying());
     }
 }

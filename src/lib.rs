@@ -4,6 +4,7 @@
 //! `www/paywall.js` loads this module and calls [`mount_all`] with its own script tag; tests
 //! call [`mount`] directly.
 
+mod access;
 pub mod api;
 mod components;
 pub mod config;

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use paywall_protocol::{ArticleSummary, LockedSection, Reader};
 use yew::{AttrValue, Reducible};
 
+use crate::error::Error;
+
 /// Where the reader stands with this article.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -16,8 +18,7 @@ pub enum Phase {
     /// looking at (not on a page load): the news is then announced and focus moves to them.
     Unlocked { reader: Reader, sections: Rc<Vec<LockedSection>>, announce: bool },
     /// The article's paywall could not be loaded; the free section is all there is.
-    /// `retry` when loading again may work.
-    Failed { message: AttrValue, retry: bool },
+    Failed(Error),
 }
 
 /// Which form the sign-in dialog shows.
@@ -25,8 +26,8 @@ pub enum Phase {
 pub enum Step {
     /// Ask for the email, to send a code.
     Email,
-    /// Ask for the code that was sent to this email.
-    Code { email: AttrValue },
+    /// Ask for the code that was sent to this email, which works for `minutes`.
+    Code { email: AttrValue, minutes: u64 },
     /// Ask for email and password.
     Password,
 }
@@ -38,8 +39,8 @@ pub enum Status {
     Ready,
     /// Waiting for the server.
     Busy,
-    /// The last try failed; `retry` when trying the same again may work (network, server).
-    Failed { message: AttrValue, retry: bool },
+    /// The last try failed.
+    Failed(Error),
 }
 
 /// The sign-in dialog.
@@ -73,8 +74,8 @@ pub enum Action {
     Locked { summary: ArticleSummary, reader: Option<Reader> },
     /// The server sent the locked sections.
     Unlocked { reader: Reader, sections: Vec<LockedSection> },
-    /// Loading failed; in the dialog if it is open, else in place of the prompt.
-    Failed { message: AttrValue, retry: bool },
+    /// Something failed; in the dialog if it is open, else in place of the prompt.
+    Failed(Error),
     /// Open the dialog at a step (or move it there).
     Show(Step),
     /// The reader closed the dialog.
@@ -102,9 +103,9 @@ impl Reducible for State {
                 next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce };
                 next.dialog = Dialog::Closed;
             }
-            Action::Failed { message, retry } => match &mut next.dialog {
-                Dialog::Open { status, .. } => *status = Status::Failed { message, retry },
-                Dialog::Closed => next.phase = Phase::Failed { message, retry },
+            Action::Failed(error) => match &mut next.dialog {
+                Dialog::Open { status, .. } => *status = Status::Failed(error),
+                Dialog::Closed => next.phase = Phase::Failed(error),
             },
             Action::Show(step) => next.dialog = Dialog::Open { step, status: Status::Ready },
             Action::CloseDialog => next.dialog = Dialog::Closed,
@@ -156,25 +157,22 @@ mod tests {
 
     #[test]
     fn a_failure_while_the_dialog_is_open_stays_in_the_dialog_at_the_same_step() {
-        let step = Step::Code { email: "r@example.com".into() };
-        let next = reduce(busy_at(step.clone()), Action::Failed { message: "wrong".into(), retry: false });
-        assert_eq!(
-            next.dialog,
-            Dialog::Open { step, status: Status::Failed { message: "wrong".into(), retry: false } }
-        );
+        let step = Step::Code { email: "r@example.com".into(), minutes: 15 };
+        let next = reduce(busy_at(step.clone()), Action::Failed(Error::SignedOut));
+        assert_eq!(next.dialog, Dialog::Open { step, status: Status::Failed(Error::SignedOut) });
         assert_eq!(next.phase, busy_at(Step::Email).phase);
     }
 
     #[test]
     fn a_failure_with_the_dialog_closed_replaces_the_prompt_until_retried() {
-        let next = reduce(State::default(), Action::Failed { message: "offline".into(), retry: true });
-        assert_eq!(next.phase, Phase::Failed { message: "offline".into(), retry: true });
+        let next = reduce(State::default(), Action::Failed(Error::Network));
+        assert_eq!(next.phase, Phase::Failed(Error::Network));
         assert_eq!(reduce(next, Action::Retry), State::default());
     }
 
     #[test]
     fn moving_to_another_step_clears_the_error() {
-        let failed = reduce(busy_at(Step::Email), Action::Failed { message: "x".into(), retry: false });
+        let failed = reduce(busy_at(Step::Email), Action::Failed(Error::TimedOut));
         let next = reduce(failed, Action::Show(Step::Password));
         assert_eq!(next.dialog, Dialog::Open { step: Step::Password, status: Status::Ready });
     }

@@ -18,15 +18,19 @@ pub struct AccountBarProps {
 pub fn AccountBar(props: &AccountBarProps) -> Html {
     let texts = use_context::<&'static Texts>().expect("the root provides the texts");
     html! {
+        // Two groups that each stay whole: on a narrow screen the line breaks between who is
+        // signed in and what they can do, not in the middle of either.
         <p class="account" part="account">
-            {texts.signed_in_as}{" "}<strong>{props.email.clone()}</strong>{". "}
-            <button type="button" class="link" part="sign-out" onclick={props.on_sign_out.reform(|_| false)}>
-                {texts.sign_out}
-            </button>
-            {" · "}
-            <button type="button" class="link" part="sign-out-everywhere" onclick={props.on_sign_out.reform(|_| true)}>
-                {texts.sign_out_everywhere}
-            </button>
+            <span>{texts.signed_in_as}{" "}<strong>{props.email.clone()}</strong>{"."}</span>{" "}
+            <span>
+                <button type="button" class="link" part="sign-out" onclick={props.on_sign_out.reform(|_| false)}>
+                    {texts.sign_out}
+                </button>
+                {" · "}
+                <button type="button" class="link" part="sign-out-everywhere" onclick={props.on_sign_out.reform(|_| true)}>
+                    {texts.sign_out_everywhere}
+                </button>
+            </span>
         </p>
     }
 }

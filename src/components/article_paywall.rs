@@ -45,8 +45,7 @@ pub struct ArticlePaywallProps {
 #[function_component]
 pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
     let texts = props.texts;
-    let paywall =
-        use_paywall(props.article_id.clone(), props.session.clone(), props.container.clone(), texts);
+    let paywall = use_paywall(props.article_id.clone(), props.session.clone(), props.container.clone());
     let state = &*paywall.state;
 
     {
@@ -76,7 +75,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     dialog_open={state.dialog != Dialog::Closed}
                     on_sign_in={paywall.show.reform(|()| Step::Email)}
                     on_subscribe={paywall.subscribe_click.clone()}
-                    on_sign_out={paywall.sign_out.reform(|()| false)}
+                    on_sign_out={paywall.sign_out.clone()}
                 />
             },
             "",
@@ -90,11 +89,11 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             },
             if *announce { texts.unlocked } else { "" },
         ),
-        Phase::Failed { message, retry } => (
+        Phase::Failed(error) => (
             html! {
                 <div class="failed" part="prompt">
-                    <p>{message.clone()}</p>
-                    if *retry {
+                    <p>{texts.error(error)}</p>
+                    if error.worth_retrying() {
                         <button type="button" class="button" part="retry" onclick={paywall.retry.reform(|_| ())}>
                             {texts.retry}
                         </button>
@@ -105,7 +104,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
         ),
     };
     let announcement = match &state.phase {
-        Phase::Failed { message, .. } => message.clone(),
+        Phase::Failed(error) => AttrValue::from(texts.error(error)),
         _ => AttrValue::from(announcement),
     };
     html! {

@@ -9,6 +9,7 @@ use yew::{
     use_mut_ref, use_node_ref,
 };
 
+use super::account_bar::AccountBar;
 use crate::i18n::Texts;
 
 /// What the prompt shows.
@@ -26,8 +27,8 @@ pub struct PromptProps {
     pub on_sign_in: Callback<()>,
     /// The reader followed Subscribe.
     pub on_subscribe: Callback<()>,
-    /// The reader asked to sign out.
-    pub on_sign_out: Callback<()>,
+    /// The reader asked to sign out: `true` for every device.
+    pub on_sign_out: Callback<bool>,
 }
 
 /// The subscribe / sign-in prompt.
@@ -64,12 +65,7 @@ pub fn Prompt(props: &PromptProps) -> Html {
         Some(reader) => html! {
             <>
                 <p class="notice">{texts.no_subscription}</p>
-                <p class="account">
-                    {texts.signed_in_as}{" "}<strong>{reader.email.clone()}</strong>{". "}
-                    <button type="button" class="link" part="sign-out" onclick={props.on_sign_out.reform(|_| ())}>
-                        {texts.sign_out}
-                    </button>
-                </p>
+                <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={props.on_sign_out.clone()} />
             </>
         },
     };

@@ -1,12 +1,12 @@
 //! The sign-in dialog: a native modal `<dialog>` (focus kept inside, Escape closes it) that
-//! walks email → code, or email and password. What the reader types is kept across steps
-//! and errors.
+//! walks email → code, or email and password. One component per step, all filling the same
+//! form; what the reader types lives here, so it is kept across steps and errors.
 
 use paywall_protocol::{CodeSignIn, PasswordSignIn};
-use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, SubmitEvent};
+use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, MouseEvent, SubmitEvent};
 use yew::{
-    AttrValue, Callback, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component, html,
-    use_context, use_effect_with, use_node_ref, use_state,
+    AttrValue, Callback, Children, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
+    html, use_context, use_effect_with, use_node_ref, use_state,
 };
 
 use crate::i18n::Texts;
@@ -17,7 +17,7 @@ use crate::state::{Status, Step};
 pub struct SignInDialogProps {
     /// Which form to show.
     pub step: Step,
-    /// Ready, busy, or failed with a message.
+    /// Ready, busy, or failed.
     pub status: Status,
     /// The reader wants another step.
     pub on_show: Callback<Step>,
@@ -31,16 +31,24 @@ pub struct SignInDialogProps {
     pub on_close: Callback<()>,
 }
 
+/// What the reader has typed, kept while the dialog is open.
+#[derive(Clone, PartialEq)]
+struct Typed {
+    email: UseStateHandle<String>,
+    code: UseStateHandle<String>,
+    password: UseStateHandle<String>,
+}
+
 /// The sign-in dialog.
 #[function_component]
 pub fn SignInDialog(props: &SignInDialogProps) -> Html {
     let texts = use_context::<&'static Texts>().expect("the root provides the texts");
     let dialog = use_node_ref();
-    let first_input = use_node_ref();
-    let email = use_state(String::new);
-    let code = use_state(String::new);
-    let password = use_state(String::new);
-
+    let typed = Typed {
+        email: use_state(String::new),
+        code: use_state(String::new),
+        password: use_state(String::new),
+    };
     {
         let dialog = dialog.clone();
         use_effect_with((), move |_| {
@@ -51,115 +59,199 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
             }
         });
     }
+    let step = StepProps {
+        typed,
+        status: props.status.clone(),
+        on_show: props.on_show.clone(),
+        on_request_code: props.on_request_code.clone(),
+        on_code: props.on_code.clone(),
+        on_password: props.on_password.clone(),
+    };
+    html! {
+        <dialog ref={dialog} class="dialog" part="dialog" aria-labelledby="paywall-dialog-heading"
+            onclose={props.on_close.reform(|_| ())}>
+            { match &props.step {
+                Step::Email => html! { <EmailStep ..step /> },
+                Step::Code { email, minutes } => html! {
+                    <CodeStep sent_to={email.clone()} minutes={*minutes} common={step} />
+                },
+                Step::Password => html! { <PasswordStep ..step /> },
+            } }
+            <button type="button" class="close" part="close" aria-label={texts.close}
+                onclick={props.on_close.reform(|_| ())}>{"×"}</button>
+        </dialog>
+    }
+}
+
+/// What every step gets from the dialog.
+#[derive(Properties, PartialEq, Clone)]
+struct StepProps {
+    typed: Typed,
+    status: Status,
+    on_show: Callback<Step>,
+    on_request_code: Callback<String>,
+    on_code: Callback<CodeSignIn>,
+    on_password: Callback<PasswordSignIn>,
+}
+
+/// The email step: an address, to send a code to.
+#[function_component]
+fn EmailStep(props: &StepProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
+    let first_input = use_node_ref();
+    let submit = {
+        let (email, on_request_code) = (props.typed.email.clone(), props.on_request_code.clone());
+        Callback::from(move |()| on_request_code.emit((*email).clone()))
+    };
+    let busy = props.status == Status::Busy;
+    html! {
+        <StepForm heading={texts.email_heading} hint={AttrValue::from(texts.email_hint)}
+            primary={texts.send_code} status={props.status.clone()} first_input={first_input.clone()}
+            on_submit={submit}
+            others={link(texts.use_password, busy, show(&props.on_show, Step::Password))}>
+            {email_field(texts, &props.typed.email, &first_input)}
+        </StepForm>
+    }
+}
+
+/// What the code step needs besides what every step gets.
+#[derive(Properties, PartialEq)]
+struct CodeStepProps {
+    /// Where the code went.
+    sent_to: AttrValue,
+    /// How long it works.
+    minutes: u64,
+    /// What every step gets.
+    common: StepProps,
+}
+
+/// The code step: the six digits that were emailed.
+#[function_component]
+fn CodeStep(props: &CodeStepProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
+    let first_input = use_node_ref();
+    let common = &props.common;
+    let submit = {
+        let (sent_to, code, on_code) =
+            (props.sent_to.clone(), common.typed.code.clone(), common.on_code.clone());
+        Callback::from(move |()| {
+            on_code.emit(CodeSignIn { email: sent_to.to_string(), code: (*code).clone() })
+        })
+    };
+    let busy = common.status == Status::Busy;
+    let resend = {
+        let sent_to = props.sent_to.to_string();
+        common.on_request_code.reform(move |_: MouseEvent| sent_to.clone())
+    };
+    html! {
+        <StepForm heading={texts.code_heading} hint={AttrValue::from(texts.code_sent(&props.sent_to, props.minutes))}
+            primary={texts.sign_in} status={common.status.clone()} first_input={first_input.clone()}
+            on_submit={submit}
+            others={html! {
+                <>
+                    {link(texts.resend_code, busy, resend)}
+                    {link(texts.other_email, busy, show(&common.on_show, Step::Email))}
+                </>
+            }}>
+            <label for="paywall-code">{texts.code}</label>
+            <input ref={first_input} id="paywall-code" part="input" name="code" type="text"
+                inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
+                required=true value={(*common.typed.code).clone()} oninput={keep(&common.typed.code)} />
+        </StepForm>
+    }
+}
+
+/// The password step: email and password.
+#[function_component]
+fn PasswordStep(props: &StepProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
+    let first_input = use_node_ref();
+    let submit = {
+        let (email, password, on_password) =
+            (props.typed.email.clone(), props.typed.password.clone(), props.on_password.clone());
+        Callback::from(move |()| {
+            on_password.emit(PasswordSignIn { email: (*email).clone(), password: (*password).clone() })
+        })
+    };
+    let busy = props.status == Status::Busy;
+    html! {
+        <StepForm heading={texts.password_heading} primary={texts.sign_in} status={props.status.clone()}
+            first_input={first_input.clone()} on_submit={submit}
+            others={link(texts.use_code, busy, show(&props.on_show, Step::Email))}>
+            {email_field(texts, &props.typed.email, &first_input)}
+            <label for="paywall-password">{texts.password}</label>
+            <input id="paywall-password" part="input" name="password" type="password"
+                autocomplete="current-password" required=true value={(*props.typed.password).clone()}
+                oninput={keep(&props.typed.password)} />
+        </StepForm>
+    }
+}
+
+/// What a step's form shows.
+#[derive(Properties, PartialEq)]
+struct StepFormProps {
+    heading: &'static str,
+    #[prop_or_default]
+    hint: Option<AttrValue>,
+    /// The submit button's label.
+    primary: &'static str,
+    status: Status,
+    /// The field that gets the cursor when the step opens.
+    first_input: NodeRef,
+    on_submit: Callback<()>,
+    /// The other ways to sign in, under the button.
+    others: Html,
+    /// The step's fields.
+    children: Children,
+}
+
+/// The form every step fills: heading, hint, fields, what went wrong, the submit button (busy
+/// while the server answers), and the other ways.
+#[function_component]
+fn StepForm(props: &StepFormProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
     {
         // Each step starts with the cursor in its first field.
-        let first_input = first_input.clone();
-        use_effect_with(props.step.clone(), move |_| {
+        let first_input = props.first_input.clone();
+        use_effect_with((), move |_| {
             if let Some(input) = first_input.cast::<HtmlInputElement>() {
                 let _ = input.focus();
             }
         });
     }
-
-    let submit = {
-        let (step, email, code, password) =
-            (props.step.clone(), email.clone(), code.clone(), password.clone());
-        let (on_request_code, on_code, on_password) =
-            (props.on_request_code.clone(), props.on_code.clone(), props.on_password.clone());
-        Callback::from(move |()| match &step {
-            Step::Email => on_request_code.emit((*email).clone()),
-            Step::Code { email } => {
-                on_code.emit(CodeSignIn { email: email.to_string(), code: (*code).clone() })
-            }
-            Step::Password => {
-                on_password.emit(PasswordSignIn { email: (*email).clone(), password: (*password).clone() })
-            }
-        })
-    };
-    let onsubmit = submit.reform(|event: SubmitEvent| event.prevent_default());
     let busy = props.status == Status::Busy;
-    let show = |step: Step| props.on_show.reform(move |_| step.clone());
-    let link = |label: &'static str, onclick: Callback<web_sys::MouseEvent>| {
-        html! { <button type="button" class="link" disabled={busy} {onclick}>{label}</button> }
-    };
-
-    let (heading, hint, fields, primary, others) = match &props.step {
-        Step::Email => (
-            texts.email_heading,
-            Some(AttrValue::from(texts.email_hint)),
-            email_field(texts, &email, &first_input),
-            texts.send_code,
-            link(texts.use_password, show(Step::Password)),
-        ),
-        Step::Code { email: sent_to } => (
-            texts.code_heading,
-            Some(AttrValue::from(texts.code_sent(sent_to))),
-            html! {
-                <>
-                    <label for="paywall-code">{texts.code}</label>
-                    <input ref={first_input.clone()} id="paywall-code" part="input" name="code" type="text"
-                        inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
-                        required=true value={(*code).clone()} oninput={keep(&code)} />
-                </>
-            },
-            texts.sign_in,
-            html! {
-                <>
-                    {link(texts.resend_code, props.on_request_code.reform({
-                        let sent_to = sent_to.to_string();
-                        move |_| sent_to.clone()
-                    }))}
-                    {link(texts.other_email, show(Step::Email))}
-                </>
-            },
-        ),
-        Step::Password => (
-            texts.password_heading,
-            None,
-            html! {
-                <>
-                    {email_field(texts, &email, &first_input)}
-                    <label for="paywall-password">{texts.password}</label>
-                    <input id="paywall-password" part="input" name="password" type="password"
-                        autocomplete="current-password" required=true value={(*password).clone()}
-                        oninput={keep(&password)} />
-                </>
-            },
-            texts.sign_in,
-            link(texts.use_code, show(Step::Email)),
-        ),
-    };
-    let error = match &props.status {
-        Status::Failed { message, retry } => html! {
-            <div class="error" part="error" role="alert">
-                <p>{message.clone()}</p>
-                if *retry {
-                    <button type="button" class="link" onclick={submit.reform(|_| ())}>{texts.retry}</button>
-                }
-            </div>
-        },
-        _ => html! {},
-    };
-
+    let onsubmit = props.on_submit.reform(|event: SubmitEvent| event.prevent_default());
     html! {
-        <dialog ref={dialog} class="dialog" part="dialog" aria-labelledby="paywall-dialog-heading"
-            onclose={props.on_close.reform(|_| ())}>
-            <form {onsubmit} aria-busy={busy.to_string()}>
-                <h2 id="paywall-dialog-heading">{heading}</h2>
-                if let Some(hint) = hint {
-                    <p class="hint">{hint}</p>
-                }
-                {fields}
-                {error}
-                <button type="submit" class="button" part="submit" disabled={busy}>
-                    { if busy { texts.working } else { primary } }
-                </button>
-                <p class="other-ways">{others}</p>
-            </form>
-            <button type="button" class="close" part="close" aria-label={texts.close}
-                onclick={props.on_close.reform(|_| ())}>{"×"}</button>
-        </dialog>
+        <form {onsubmit} aria-busy={busy.to_string()}>
+            <h2 id="paywall-dialog-heading">{props.heading}</h2>
+            if let Some(hint) = &props.hint {
+                <p class="hint">{hint.clone()}</p>
+            }
+            {props.children.clone()}
+            if let Status::Failed(error) = &props.status {
+                <div class="error" part="error" role="alert">
+                    <p>{texts.error(error)}</p>
+                    if error.worth_retrying() {
+                        <button type="button" class="link" onclick={props.on_submit.reform(|_| ())}>{texts.retry}</button>
+                    }
+                </div>
+            }
+            <button type="submit" class="button" part="submit" disabled={busy}>
+                { if busy { texts.working } else { props.primary } }
+            </button>
+            <p class="other-ways">{props.others.clone()}</p>
+        </form>
     }
+}
+
+/// A text-like button for another way to sign in.
+fn link(label: &'static str, busy: bool, onclick: Callback<MouseEvent>) -> Html {
+    html! { <button type="button" class="link" disabled={busy} {onclick}>{label}</button> }
+}
+
+/// A callback that moves the dialog to `step`.
+fn show(on_show: &Callback<Step>, step: Step) -> Callback<MouseEvent> {
+    on_show.reform(move |_| step.clone())
 }
 
 fn email_field(texts: &Texts, email: &UseStateHandle<String>, input: &NodeRef) -> Html {

@@ -4,17 +4,16 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use paywall_protocol::{CodeSignIn, PasswordSignIn, Reason};
-use wasm_bindgen::JsValue;
+use paywall_protocol::{CodeSignIn, PasswordSignIn};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 use yew::{
     AttrValue, Callback, UseReducerDispatcher, UseReducerHandle, hook, use_effect_with, use_memo, use_reducer,
 };
 
+use crate::access::{self, Access};
 use crate::error::Error;
-use crate::events::emit;
-use crate::i18n::{Texts, worth_retrying};
+use crate::events::{self, PaywallEvent};
 use crate::session::{Change, Session};
 use crate::state::{Action, Dialog, Phase, State, Step};
 
@@ -44,39 +43,40 @@ pub struct PaywallHandle {
 /// straight away for an entitled reader) or shows the prompt; then follows every sign-in and
 /// sign-out of the shared session.
 #[hook]
-pub fn use_paywall(
-    article_id: AttrValue,
-    session: Rc<Session>,
-    container: Element,
-    texts: &'static Texts,
-) -> PaywallHandle {
+pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Element) -> PaywallHandle {
     let state = use_reducer(State::default);
-    let flow = use_memo((), {
+    let controller = use_memo((), {
         let dispatch = state.dispatcher();
-        move |()| Flow { article_id, session, container, texts, dispatch, generation: Rc::new(Cell::new(0)) }
+        move |()| ArticleController {
+            article_id,
+            session,
+            container,
+            dispatch,
+            generation: Rc::new(Cell::new(0)),
+        }
     });
 
     {
-        let flow = flow.clone();
+        let controller = controller.clone();
         use_effect_with((), move |_| {
-            let listener = flow.clone();
+            let listener = controller.clone();
             let subscription =
-                flow.session.subscribe(Callback::from(move |change| listener.on_change(change)));
-            flow.emit("ready", &[]);
-            let first = flow.clone();
+                controller.session.subscribe(Callback::from(move |change| listener.on_change(change)));
+            controller.emit(PaywallEvent::Ready);
+            let first = controller.clone();
             spawn_local(async move { first.load_first().await });
             move || drop(subscription)
         });
     }
     {
-        let flow = flow.clone();
-        use_effect_with(state.phase.clone(), move |phase| flow.report(phase));
+        let controller = controller.clone();
+        use_effect_with(state.phase.clone(), move |phase| controller.report(phase));
     }
     {
-        let flow = flow.clone();
+        let controller = controller.clone();
         use_effect_with(state.dialog != Dialog::Closed, move |open| {
             if *open {
-                flow.emit("dialog-open", &[]);
+                controller.emit(PaywallEvent::DialogOpen);
             }
         });
     }
@@ -85,31 +85,32 @@ pub fn use_paywall(
     let show = Callback::from(move |step| dispatch.dispatch(Action::Show(step)));
     let dispatch = state.dispatcher();
     let close_dialog = Callback::from(move |()| dispatch.dispatch(Action::CloseDialog));
-    let request_code = flow.action(|flow, email: String| async move { flow.request_code(email).await });
-    let sign_in_with_code = flow.action(|flow, code: CodeSignIn| async move {
-        let result = flow.session.sign_in_with_code(&code.email, &code.code).await;
-        flow.after_sign_in(result);
+    let request_code =
+        controller.action(|controller, email: String| async move { controller.request_code(email).await });
+    let sign_in_with_code = controller.action(|controller, code: CodeSignIn| async move {
+        let result = controller.session.sign_in_with_code(&code.email, &code.code).await;
+        controller.after_sign_in(result);
     });
-    let sign_in = flow.action(|flow, credentials: PasswordSignIn| async move {
-        let result = flow.session.sign_in(&credentials.email, &credentials.password).await;
-        flow.after_sign_in(result);
+    let sign_in = controller.action(|controller, credentials: PasswordSignIn| async move {
+        let result = controller.session.sign_in(&credentials.email, &credentials.password).await;
+        controller.after_sign_in(result);
     });
-    let sign_out = flow.action(|flow, everywhere: bool| async move {
-        if let Err(error) = flow.session.sign_out(everywhere).await {
-            flow.report_error(&error);
+    let sign_out = controller.action(|controller, everywhere: bool| async move {
+        if let Err(error) = controller.session.sign_out(everywhere).await {
+            controller.report_error(&error);
         }
     });
     let retry = {
-        let flow = flow.clone();
+        let controller = controller.clone();
         Callback::from(move |()| {
-            flow.dispatch.dispatch(Action::Retry);
-            let flow = flow.clone();
-            spawn_local(async move { flow.load().await });
+            controller.dispatch.dispatch(Action::Retry);
+            let controller = controller.clone();
+            spawn_local(async move { controller.load().await });
         })
     };
     let subscribe_click = {
-        let flow = flow.clone();
-        Callback::from(move |()| flow.emit("subscribe-click", &[]))
+        let controller = controller.clone();
+        Callback::from(move |()| controller.emit(PaywallEvent::SubscribeClick))
     };
     PaywallHandle {
         state,
@@ -124,27 +125,27 @@ pub fn use_paywall(
     }
 }
 
-/// What the reader's actions need: the article, the session, and where to report.
-struct Flow {
+/// Drives one article's paywall: loads what the reader may see, carries out the reader's
+/// actions against the session, and reports each step to the page.
+struct ArticleController {
     article_id: AttrValue,
     session: Rc<Session>,
     container: Element,
-    texts: &'static Texts,
     dispatch: UseReducerDispatcher<State>,
     /// Counts loads, so that an answer to an older one never overwrites a newer one.
     generation: Rc<Cell<u32>>,
 }
 
-impl Flow {
+impl ArticleController {
     /// A callback that runs `work` in the background, marking the dialog busy first.
     fn action<T: 'static, F: Future<Output = ()> + 'static>(
         self: &Rc<Self>,
-        work: impl Fn(Rc<Flow>, T) -> F + 'static,
+        work: impl Fn(Rc<ArticleController>, T) -> F + 'static,
     ) -> Callback<T> {
-        let flow = self.clone();
+        let controller = self.clone();
         Callback::from(move |input: T| {
-            flow.dispatch.dispatch(Action::Busy);
-            spawn_local(work(flow.clone(), input));
+            controller.dispatch.dispatch(Action::Busy);
+            spawn_local(work(controller.clone(), input));
         })
     }
 
@@ -158,63 +159,66 @@ impl Flow {
         }
     }
 
-    /// Shows the locked sections if the session may read them, else the prompt.
+    /// Asks what the reader may see and shows it.
     async fn load(&self) {
+        if let Some(access) = self.check().await {
+            self.show(access);
+        }
+    }
+
+    /// What the reader may see, or `None` when a newer load has started meanwhile (its answer
+    /// is the one to show).
+    async fn check(&self) -> Option<Result<Access, Error>> {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
-        let current = || self.generation.get() == generation;
-        let mut reader = None;
-        if self.session.may_be_signed_in() {
-            match self.session.locked(&self.article_id).await {
-                Ok(locked) => {
-                    if let Some(reader) = self.session.reader().filter(|_| current()) {
-                        return self
-                            .dispatch
-                            .dispatch(Action::Unlocked { reader, sections: locked.sections });
-                    }
-                }
-                Err(error) if error.reason() == Some(Reason::NoSubscription) => {
-                    reader = self.session.reader()
-                }
-                Err(Error::SignedOut) => {}
-                Err(error) if error.is_unauthorized() => {}
-                Err(error) => {
-                    return if current() {
-                        self.fail(&error)
-                    };
-                }
+        let access = access::check(&self.session, &self.article_id).await;
+        (self.generation.get() == generation).then_some(access)
+    }
+
+    fn show(&self, access: Result<Access, Error>) {
+        match access {
+            Ok(Access::Unlocked { reader, sections }) => {
+                self.dispatch.dispatch(Action::Unlocked { reader, sections })
             }
-        }
-        match self.session.api().article(&self.article_id).await {
-            Ok(summary) if current() => self.dispatch.dispatch(Action::Locked { summary, reader }),
-            Ok(_) => {}
-            Err(error) if current() => self.fail(&error),
-            Err(_) => {}
+            Ok(Access::Locked { summary, reader }) => {
+                self.dispatch.dispatch(Action::Locked { summary, reader })
+            }
+            Err(error) => self.fail(&error),
         }
     }
 
     /// The shared session signed in or out, here or elsewhere, or asked for a fresh look.
     fn on_change(self: &Rc<Self>, change: Change) {
+        let controller = self.clone();
         match change {
-            Change::SignedIn => {
-                let email = self.session.reader().map(|reader| reader.email).unwrap_or_default();
-                self.emit("signed-in", &[("email", JsValue::from_str(&email))]);
-            }
+            Change::SignedIn => spawn_local(async move {
+                // After a sign-in in another tab, who it is becomes known with the first
+                // request; the event waits for it, and comes before what it unlocks.
+                let access = controller.check().await;
+                if let Some(reader) = controller.session.reader() {
+                    controller.emit(PaywallEvent::SignedIn { email: reader.email });
+                }
+                if let Some(access) = access {
+                    controller.show(access);
+                }
+            }),
             Change::SignedOut => {
                 self.dispatch.dispatch(Action::SignedOut);
-                self.emit("signed-out", &[]);
+                self.emit(PaywallEvent::SignedOut);
+                spawn_local(async move { controller.load().await });
             }
-            Change::Refresh => {}
+            Change::Refresh => spawn_local(async move { controller.load().await }),
         }
-        let flow = self.clone();
-        spawn_local(async move { flow.load().await });
     }
 
     async fn request_code(&self, email: String) {
         match self.session.request_code(&email, return_to()).await {
             Ok(sent) => {
-                self.dispatch.dispatch(Action::Show(Step::Code { email: sent.email.into() }));
-                self.emit("code-sent", &[]);
+                self.dispatch.dispatch(Action::Show(Step::Code {
+                    email: sent.email.into(),
+                    minutes: sent.expires_in.div_ceil(60),
+                }));
+                self.emit(PaywallEvent::CodeSent);
             }
             Err(error) => self.fail(&error),
         }
@@ -228,38 +232,29 @@ impl Flow {
     }
 
     fn fail(&self, error: &Error) {
-        let message = self.texts.error(error).into();
-        self.dispatch.dispatch(Action::Failed { message, retry: worth_retrying(error) });
+        self.dispatch.dispatch(Action::Failed(error.clone()));
         self.report_error(error);
     }
 
     fn report_error(&self, error: &Error) {
-        let status = error.status().map_or(JsValue::NULL, JsValue::from);
-        self.emit("error", &[("message", JsValue::from_str(&error.to_string())), ("status", status)]);
+        self.emit(PaywallEvent::Error { message: error.to_string(), status: error.status() });
     }
 
-    /// Dispatches `paywall:<name>` on the container, with the article's id in the detail.
-    fn emit(&self, name: &str, detail: &[(&str, JsValue)]) {
-        let mut fields = vec![("articleId", JsValue::from_str(&self.article_id))];
-        fields.extend(detail.iter().cloned());
-        emit(&self.container, name, &fields);
+    /// Reports `event` on the container: the one place the widget sends events from.
+    fn emit(&self, event: PaywallEvent) {
+        events::emit(&self.container, &self.article_id, &event);
     }
 
     /// Reports the phases a publisher's scripts care about.
     fn report(&self, phase: &Phase) {
         match phase {
-            Phase::Locked { summary, reader } => {
-                let titles: js_sys::Array =
-                    summary.locked_section_titles.iter().map(|t| JsValue::from_str(t)).collect();
-                self.emit(
-                    "locked",
-                    &[("lockedSections", titles.into()), ("signedIn", reader.is_some().into())],
-                );
-            }
-            Phase::Unlocked { sections, .. } => {
-                self.emit("unlocked", &[("sections", JsValue::from(sections.len() as u32))]);
-            }
-            Phase::Loading | Phase::Failed { .. } => {}
+            Phase::Locked { summary, reader } => self.emit(PaywallEvent::Locked {
+                locked_sections: summary.locked_section_titles.clone(),
+                signed_in: reader.is_some(),
+            }),
+            Phase::Unlocked { sections, .. } => self
+                .emit(PaywallEvent::Unlocked { sections: u32::try_from(sections.len()).unwrap_or(u32::MAX) }),
+            Phase::Loading | Phase::Failed(_) => {}
         }
     }
 }

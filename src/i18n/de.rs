@@ -20,7 +20,7 @@ pub static TEXTS: Texts = Texts {
     send_code: "Code per E-Mail senden",
     use_password: "Stattdessen Passwort verwenden",
     code_heading: "Sehen Sie in Ihre E-Mails",
-    code_sent: "Wir haben einen 6-stelligen Code an {} geschickt. Er gilt 15 Minuten.",
+    code_sent: "Wir haben einen 6-stelligen Code an {email} geschickt. Er gilt {minutes} Minuten.",
     code: "6-stelliger Code",
     resend_code: "Neuen Code senden",
     other_email: "Andere E-Mail-Adresse verwenden",

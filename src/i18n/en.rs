@@ -20,7 +20,7 @@ pub static TEXTS: Texts = Texts {
     send_code: "Email me a code",
     use_password: "Use a password instead",
     code_heading: "Check your email",
-    code_sent: "We sent a 6-digit code to {}. It works for 15 minutes.",
+    code_sent: "We sent a 6-digit code to {email}. It works for {minutes} minutes.",
     code: "6-digit code",
     resend_code: "Send a new code",
     other_email: "Use a different email",

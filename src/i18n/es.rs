@@ -20,7 +20,7 @@ pub static TEXTS: Texts = Texts {
     send_code: "Enviarme un código",
     use_password: "Usar una contraseña",
     code_heading: "Revisa tu correo",
-    code_sent: "Hemos enviado un código de 6 cifras a {}. Sirve durante 15 minutos.",
+    code_sent: "Hemos enviado un código de 6 cifras a {email}. Sirve durante {minutes} minutos.",
     code: "Código de 6 cifras",
     resend_code: "Enviar un código nuevo",
     other_email: "Usar otro correo",

@@ -20,7 +20,7 @@ pub static TEXTS: Texts = Texts {
     send_code: "Recevoir un code",
     use_password: "Utiliser plutôt un mot de passe",
     code_heading: "Consultez vos e-mails",
-    code_sent: "Nous avons envoyé un code à 6 chiffres à {}. Il est valable 15 minutes.",
+    code_sent: "Nous avons envoyé un code à 6 chiffres à {email}. Il est valable {minutes} minutes.",
     code: "Code à 6 chiffres",
     resend_code: "Envoyer un nouveau code",
     other_email: "Utiliser une autre adresse",

@@ -49,7 +49,8 @@ pub struct Texts {
     pub use_password: &'static str,
     /// The dialog's heading at the code step.
     pub code_heading: &'static str,
-    /// Under the heading at the code step; `{}` is the email.
+    /// Under the heading at the code step: `{email}` is the address, `{minutes}` how long the
+    /// code works (as the server says).
     pub code_sent: &'static str,
     /// The code field's label.
     pub code: &'static str,
@@ -138,9 +139,9 @@ impl Texts {
         }
     }
 
-    /// "We sent a 6-digit code to …".
-    pub fn code_sent(&self, email: &str) -> String {
-        self.code_sent.replace("{}", email)
+    /// "We sent a 6-digit code to … It works for … minutes."
+    pub fn code_sent(&self, email: &str, minutes: u64) -> String {
+        self.code_sent.replace("{minutes}", &minutes.to_string()).replace("{email}", email)
     }
 
     fn one(&self, count: u64) -> bool {
@@ -186,15 +187,6 @@ impl Texts {
             _ if problem.status == 404 => self.unknown_article.into(),
             _ => self.server_error.into(),
         }
-    }
-}
-
-/// Whether the same request may succeed if tried again as it is.
-pub fn worth_retrying(error: &Error) -> bool {
-    match error {
-        Error::Network | Error::TimedOut => true,
-        Error::Problem(problem) => problem.status >= 500,
-        _ => false,
     }
 }
 
@@ -274,17 +266,9 @@ mod tests {
             let texts = texts(lang);
             let debug = format!("{texts:?}");
             assert!(!debug.contains(": \"\""), "{lang} has an empty text");
-            assert!(texts.code_sent.contains("{}") && texts.tries_left.contains("{}"), "{lang}");
+            assert!(texts.code_sent.contains("{email}") && texts.code_sent.contains("{minutes}"), "{lang}");
+            assert!(texts.tries_left.contains("{}"), "{lang}");
             assert!(texts.wait_seconds.contains("{}") && texts.wait_minutes.contains("{}"), "{lang}");
         }
-    }
-
-    #[test]
-    fn only_network_timeouts_and_server_failures_are_worth_retrying_as_they_are() {
-        assert!(worth_retrying(&Error::Network));
-        assert!(worth_retrying(&Error::TimedOut));
-        assert!(worth_retrying(&Error::Problem(problem(503, None))));
-        assert!(!worth_retrying(&wrong_code(2)));
-        assert!(!worth_retrying(&limited(5)));
     }
 }

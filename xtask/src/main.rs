@@ -73,7 +73,8 @@ fn test() -> Result<(), Failed> {
 
     run::step("Bypass suite: every known way around the paywall, against the real server");
     run::cargo()
-        .args(["test", "--package", "paywall-server", "--test", "bypass", "--", "--nocapture"])
+        // `--workspace`, as above, so the features are the same and nothing is built again.
+        .args(["test", "--workspace", "--test", "bypass", "--", "--nocapture"])
         .status_ok("the bypass suite")?;
 
     run::step("Widget tests in headless Chromium (wasm-pack test --headless --chrome)");

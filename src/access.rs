@@ -1,0 +1,49 @@
+//! What the reader sees of an article: the locked sections or the prompt. The one place the
+//! widget decides; the server has already decided what it may send.
+
+use paywall_protocol::{ArticleSummary, LockedSection, Reader, Reason};
+
+use crate::error::Error;
+use crate::session::Session;
+
+/// What to show for an article.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Access {
+    /// The reader may read the locked sections: here they are.
+    Unlocked {
+        /// Who is signed in.
+        reader: Reader,
+        /// The sections, in reading order.
+        sections: Vec<LockedSection>,
+    },
+    /// The prompt, naming what is locked; `reader` when someone is signed in without a
+    /// subscription that includes the article.
+    Locked {
+        /// The article's public metadata.
+        summary: ArticleSummary,
+        /// The signed-in reader, if any.
+        reader: Option<Reader>,
+    },
+}
+
+/// Asks the server what this session may read of `article_id`: the locked sections when a
+/// reader may be signed in and is entitled, else the prompt's summary. A session the server
+/// no longer knows counts as signed out; any other failure is the answer.
+pub async fn check(session: &Session, article_id: &str) -> Result<Access, Error> {
+    let mut reader = None;
+    if session.may_be_signed_in() {
+        match session.locked(article_id).await {
+            Ok(locked) => {
+                if let Some(reader) = session.reader() {
+                    return Ok(Access::Unlocked { reader, sections: locked.sections });
+                }
+            }
+            Err(error) if error.reason() == Some(Reason::NoSubscription) => reader = session.reader(),
+            Err(Error::SignedOut) => {}
+            Err(error) if error.is_unauthorized() => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let summary = session.api().article(article_id).await?;
+    Ok(Access::Locked { summary, reader })
+}
