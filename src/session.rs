@@ -92,6 +92,11 @@ impl Session {
         &self.api
     }
 
+    /// Where the refresh token is kept in `localStorage` (one key per paywall API).
+    pub fn storage_key(&self) -> &str {
+        &self.storage_key
+    }
+
     /// Calls `listener` on every sign-in and sign-out until the subscription is dropped.
     pub fn subscribe(self: &Rc<Self>, listener: Callback<Change>) -> Subscription {
         let id = self.next_listener.get();
