@@ -13,7 +13,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
     let page = Page::new("code");
     let requests = serve(vec![
-        page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        page.summary(&["Only part"]),
         page.route(
             "POST",
             "/v1/sign-in-codes",
@@ -23,9 +23,7 @@ async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
         page.route("POST", "/v1/sessions/code", 201, tokens("new@example.com")).when("\"code\":\"123456\""),
         page.locked_sections(&["Only part"]),
     ]);
-    let locked = page.next("locked");
-    page.mount();
-    wait(locked).await;
+    page.mount_until("locked").await;
 
     page.open_dialog().await;
     assert!(page.shadow_text().contains("Sign in or create an account"));
@@ -57,8 +55,7 @@ async fn the_dialog_asks_for_an_email_sends_a_code_and_signs_in_with_it() {
 #[wasm_bindgen_test]
 async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failure_offers_retry() {
     let page = Page::new("codeerr");
-    let summary_route =
-        || page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Only part"]));
+    let summary_route = || page.summary(&["Only part"]);
     let sent = || {
         page.route(
             "POST",
@@ -69,16 +66,14 @@ async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failur
     };
     // First the network is down.
     serve(vec![summary_route(), page.route("POST", "/v1/sign-in-codes", 0, ())]);
-    let locked = page.next("locked");
-    page.mount();
-    wait(locked).await;
+    page.mount_until("locked").await;
     page.open_dialog().await;
     page.type_into("input[type=email]", "r@example.com");
     yew::scheduler::flush().await;
     let error = page.next("error");
     page.submit();
     wait(error).await;
-    let text = page.find("[role=alert]").unwrap().text_content().unwrap();
+    let text = page.alert_text();
     assert!(text.contains("couldn't reach"), "{text}");
     assert_eq!(page.input("input[type=email]").value(), "r@example.com");
 
@@ -103,7 +98,7 @@ async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failur
     let error = page.next("error");
     page.submit();
     wait(error).await;
-    let text = page.find("[role=alert]").unwrap().text_content().unwrap();
+    let text = page.alert_text();
     assert!(text.contains("That code isn't right. 2 tries left."), "{text}");
     assert_eq!(page.input("#paywall-code").value(), "999999");
     assert!(page.find("[role=alert] button").is_none(), "a wrong code is not retried as it is");
@@ -121,7 +116,7 @@ async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failur
     let error = page.next("error");
     page.click_text("Send a new code");
     wait(error).await;
-    let text = page.find("[role=alert]").unwrap().text_content().unwrap();
+    let text = page.alert_text();
     assert!(text.contains("Try again in 42 seconds."), "{text}");
     assert!(page.find("#paywall-code").is_some(), "still at the code step");
 }

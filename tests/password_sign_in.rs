@@ -13,7 +13,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
     let page = Page::new("unlock");
     let requests = serve(vec![
-        page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["First part", "Second part"])),
+        page.summary(&["First part", "Second part"]),
         page.route("POST", "/v1/sessions", 201, tokens("member@example.com")),
         page.route(
             "GET",
@@ -32,9 +32,7 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
             },
         ),
     ]);
-    let locked = page.next("locked");
-    page.mount();
-    wait(locked).await;
+    page.mount_until("locked").await;
 
     let unlocked = page.next("unlocked");
     page.sign_in("member@example.com", "right password").await;
@@ -73,13 +71,8 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
 #[wasm_bindgen_test]
 async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
     let page = Page::new("wrong");
-    serve(vec![
-        page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
-        page.route("POST", "/v1/sessions", 401, problem(401, None)),
-    ]);
-    let locked = page.next("locked");
-    page.mount();
-    wait(locked).await;
+    serve(vec![page.summary(&["Only part"]), page.route("POST", "/v1/sessions", 401, problem(401, None))]);
+    page.mount_until("locked").await;
 
     let error = page.next("error");
     page.sign_in("member@example.com", "wrong password").await;
@@ -97,7 +90,7 @@ async fn a_wrong_password_shows_an_error_in_the_dialog_and_keeps_the_email() {
 async fn a_reader_without_a_subscription_is_told_so_and_offered_subscribe_and_sign_out() {
     let page = Page::new("nosub");
     serve(vec![
-        page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        page.summary(&["Only part"]),
         page.route("POST", "/v1/sessions", 201, tokens("visitor@example.com")),
         page.route(
             "GET",
@@ -106,9 +99,7 @@ async fn a_reader_without_a_subscription_is_told_so_and_offered_subscribe_and_si
             problem(403, Some(Reason::NoSubscription)),
         ),
     ]);
-    let locked = page.next("locked");
-    page.mount();
-    wait(locked).await;
+    page.mount_until("locked").await;
 
     let locked_again = page.next("locked");
     page.sign_in("visitor@example.com", "right password").await;

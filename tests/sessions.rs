@@ -19,7 +19,7 @@ async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
         .when("refresh-from-last-visit");
     let requests = serve(vec![
         refresh,
-        page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Kept part"])),
+        page.summary(&["Kept part"]),
         page.route("DELETE", "/v1/sessions", 204, ()),
         page.route(
             "GET",
@@ -34,9 +34,7 @@ async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
             },
         ),
     ]);
-    let unlocked = page.next("unlocked");
-    page.mount();
-    wait(unlocked).await;
+    page.mount_until("unlocked").await;
 
     assert_eq!(page.unlocked_sections()[0].0, "Kept part");
     assert!(!page.shadow_text().contains("for subscribers"));
@@ -68,7 +66,7 @@ async fn two_articles_on_a_page_share_one_session() {
     let first = Page::new("two");
     let second = first.sharing();
     serve(vec![
-        first.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        first.summary(&["Only part"]),
         first.route("POST", "/v1/sessions", 201, tokens("member@example.com")),
         first.locked_sections(&["Only part"]),
     ]);
@@ -95,13 +93,11 @@ async fn two_articles_on_a_page_share_one_session() {
 async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
     let page = Page::new("tabs");
     serve(vec![
-        page.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(&["Only part"])),
+        page.summary(&["Only part"]),
         page.route("POST", "/v1/sessions/refresh", 200, tokens("member@example.com")),
         page.locked_sections(&["Only part"]),
     ]);
-    let locked = page.next("locked");
-    page.mount();
-    wait(locked).await;
+    page.mount_until("locked").await;
 
     // Another tab signs in: it stores a refresh token, and this tab hears a storage event.
     let storage = storage();

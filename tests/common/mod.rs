@@ -151,6 +151,11 @@ impl Page {
         }
     }
 
+    /// The article's summary, naming these locked sections.
+    pub fn summary(&self, titles: &[&str]) -> Route {
+        self.route("GET", &format!("/v1/articles/{ARTICLE}"), 200, summary(titles))
+    }
+
     /// The article's locked sections, one per title, each with a sentence of its own.
     pub fn locked_sections(&self, titles: &[&str]) -> Route {
         self.route(
@@ -194,6 +199,18 @@ impl Page {
     /// Where the session keeps its refresh token (the widget's own key).
     pub fn storage_key(&self) -> String {
         self.session.storage_key().to_owned()
+    }
+
+    /// Mounts the widget and waits for its first `paywall:<event>` (`locked`, `unlocked`).
+    pub async fn mount_until(&self, event: &str) -> JsValue {
+        let next = self.next(event);
+        self.mount();
+        wait(next).await
+    }
+
+    /// The text of the error the dialog shows.
+    pub fn alert_text(&self) -> String {
+        self.find("[role=alert]").expect("an error is shown").text_content().unwrap_or_default()
     }
 
     pub fn mount(&self) {
