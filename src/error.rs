@@ -44,7 +44,8 @@ impl Error {
 
     /// Whether the same request, sent again as it is, may succeed: the network failed, the
     /// server took too long, or it failed on its side (5xx). The one definition: the Retry
-    /// buttons and the automatic retries of reads both ask it.
+    /// buttons ask it, and so do the automatic retries of reads, which leave out a timeout
+    /// only (the reader has already waited; the Retry button offers it).
     pub fn worth_retrying(&self) -> bool {
         match self {
             Error::Network | Error::TimedOut => true,

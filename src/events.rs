@@ -130,19 +130,27 @@ pub fn emit(container: &Element, article_id: &str, event: &PaywallEvent) {
 mod tests {
     use super::*;
 
+    /// The event after `event` in a chain through every variant, from `Ready`. The match is
+    /// exhaustive: a new variant does not compile until it has its place here, and so a test.
+    fn after(event: &PaywallEvent) -> Option<PaywallEvent> {
+        Some(match event {
+            PaywallEvent::Ready => {
+                PaywallEvent::Locked { locked_sections: vec!["A".into()], signed_in: false }
+            }
+            PaywallEvent::Locked { .. } => PaywallEvent::DialogOpen,
+            PaywallEvent::DialogOpen => PaywallEvent::CodeSent,
+            PaywallEvent::CodeSent => PaywallEvent::SignedIn { email: "r@example.com".into() },
+            PaywallEvent::SignedIn { .. } => PaywallEvent::Unlocked { sections: 4 },
+            PaywallEvent::Unlocked { .. } => PaywallEvent::SubscribeClick,
+            PaywallEvent::SubscribeClick => PaywallEvent::SignedOut,
+            PaywallEvent::SignedOut => PaywallEvent::Error { message: "x".into(), status: None },
+            PaywallEvent::Error { .. } => return None,
+        })
+    }
+
     /// One of each event.
     fn every_event() -> Vec<PaywallEvent> {
-        vec![
-            PaywallEvent::Ready,
-            PaywallEvent::Locked { locked_sections: vec!["A".into()], signed_in: false },
-            PaywallEvent::DialogOpen,
-            PaywallEvent::CodeSent,
-            PaywallEvent::SignedIn { email: "r@example.com".into() },
-            PaywallEvent::Unlocked { sections: 4 },
-            PaywallEvent::SubscribeClick,
-            PaywallEvent::SignedOut,
-            PaywallEvent::Error { message: "x".into(), status: None },
-        ]
+        std::iter::successors(Some(PaywallEvent::Ready), after).collect()
     }
 
     /// The TypeScript type `www/paywall.d.ts` must give a field of this value.

@@ -119,4 +119,17 @@ async fn code_errors_say_what_to_do_and_keep_what_was_typed_and_a_network_failur
     let text = page.alert_text();
     assert!(text.contains("Try again in 42 seconds."), "{text}");
     assert!(page.find("#paywall-code").is_some(), "still at the code step");
+
+    // A new code that could not be asked for (the network is down again): Try again asks for
+    // a new code again; it does not send the digits typed earlier.
+    serve(vec![summary_route(), page.route("POST", "/v1/sign-in-codes", 0, ())]);
+    let error = page.next("error");
+    page.click_text("Send a new code");
+    wait(error).await;
+    let requests = serve(vec![summary_route(), sent()]);
+    let code_sent = page.next("code-sent");
+    page.click_text("Try again");
+    wait(code_sent).await;
+    assert_eq!(page.requests_to(&requests, "POST", "/v1/sign-in-codes").len(), 1);
+    assert!(page.requests_to(&requests, "POST", "/v1/sessions/code").is_empty(), "the digits were not sent");
 }

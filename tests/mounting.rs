@@ -49,10 +49,11 @@ async fn a_publisher_token_on_the_container_signs_the_reader_in_before_anything_
     script.set_src("https://paywall.test/paywall.js");
 
     let unlocked = page.next("unlocked");
-    paywall::mount_all(script).unwrap();
+    let widgets = paywall::mount_all(script).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Members only");
     let summaries = page.requests_to(&requests, "GET", &format!("/v1/articles/{ARTICLE}"));
     assert!(summaries.is_empty(), "the prompt's data was never needed");
     assert_eq!(page.requests_to(&requests, "POST", "/v1/sessions/publisher").len(), 1);
+    widgets.unmount(&page.container);
 }

@@ -113,10 +113,14 @@ async fn signing_in_or_out_in_another_tab_is_followed_without_a_reload() {
         let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
         web_sys::window().unwrap().dispatch_event(&event).unwrap();
     };
-    let unlocked = page.next("unlocked");
+    let (signed_in, unlocked) = (page.next("signed-in"), page.next("unlocked"));
     tell(None, Some("refresh-from-the-other-tab"));
+    let signed_in = wait(signed_in).await;
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Only part");
+    // The event names who signed in, though this tab learnt it only from the server.
+    let detail = js_sys::Reflect::get(&signed_in, &"detail".into()).unwrap();
+    assert_eq!(js_sys::Reflect::get(&detail, &"email".into()).unwrap(), "member@example.com");
 
     // A refresh in the other tab only rotates the token: nothing changes here.
     tell(Some("refresh-for-member@example.com"), Some("rotated"));

@@ -12,9 +12,9 @@ use crate::auth::CodeRefused;
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The request body or query string could not be read as what the endpoint expects.
+    /// The request's body or query string could not be read as what the endpoint expects.
     #[error("invalid request body: {detail}")]
-    InvalidBody {
+    InvalidRequest {
         /// The status the rejection calls for (400, 413, 415 or 422).
         status: StatusCode,
         /// What was wrong with the body, for the client.
@@ -129,19 +129,19 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
-        AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
+        AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
     }
 }
 
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
-        AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
+        AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
     }
 }
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
-        AppError::InvalidBody { status: rejection.status(), detail: rejection.body_text() }
+        AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
     }
 }
 
@@ -164,8 +164,8 @@ impl AppError {
             reason,
         };
         match self {
-            AppError::InvalidBody { status, detail } => {
-                parts(*status, "about:blank", "Invalid request body", Some(detail.clone()), None)
+            AppError::InvalidRequest { status, detail } => {
+                parts(*status, "about:blank", "Invalid request", Some(detail.clone()), None)
             }
             AppError::InvalidInput(detail) => parts(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -26,7 +26,7 @@ pub use routes::{MAX_BODY_BYTES, app};
 pub use startup::StartError;
 
 use auth::publisher::PublisherVerifier;
-use auth::{AccessKeys, CodeHasher, PasswordHasher};
+use auth::{AccessKeys, PasswordHasher, SignInCodes};
 use limits::Limits;
 use mail::Mailer;
 
@@ -39,8 +39,8 @@ pub struct AppState {
     pub keys: AccessKeys,
     /// The password checker.
     pub passwords: PasswordHasher,
-    /// The sign-in code hasher.
-    pub codes: CodeHasher,
+    /// Sign-in codes and links: issued, checked and redeemed.
+    pub codes: SignInCodes,
     /// Where sign-in emails go.
     pub mailer: Mailer,
     /// Abuse limits.
@@ -81,7 +81,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         &config.data,
     )?;
     let keys = AccessKeys::from_secret(&secret);
-    let codes = CodeHasher::from_secret(&secret);
+    let codes = SignInCodes::from_secret(&secret);
     let passwords = PasswordHasher::new().map_err(StartError::Hashing)?;
     let mailer = Mailer::from_config(&config)?;
     let publisher = match (&config.publisher_key_file, &config.publisher_issuer) {
@@ -169,7 +169,7 @@ async fn prune_every(state: AppState) {
         match store::prune::run(&state.db, time::now()).await {
             Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned"),
             Ok(_) => {}
-            Err(error) => tracing::error!(%error, "pruning failed"),
+            Err(error) => tracing::error!(error = %error::with_causes(&error), "pruning failed"),
         }
     }
 }

@@ -8,6 +8,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::auth::CODE_SECONDS;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::routes::CONFIRM_PATH;
 use crate::startup::StartError;
 use crate::store::{Db, outbox};
 
@@ -27,8 +28,11 @@ pub enum Mailer {
     Disabled,
 }
 
-/// The sign-in email: the code to type and the link to open, for `to`.
-pub fn sign_in_code(publication: &str, to: &str, code: &str, link: &str) -> Email {
+/// The sign-in email for `to`: the code to type, and the link to open on the server at
+/// `public_url`. The link's token travels in the fragment, which browsers never send: it stays
+/// out of access logs, proxies and Referer headers; the confirmation page moves it into its form.
+pub fn sign_in_code(publication: &str, public_url: &str, to: &str, code: &str, link_token: &str) -> Email {
+    let link = format!("{public_url}{CONFIRM_PATH}#token={link_token}");
     Email {
         to: to.to_owned(),
         subject: format!("Your sign-in code for {publication}: {code}"),

@@ -87,7 +87,7 @@ async fn json_query_and_form_rejections_are_all_the_same_kind_of_problem() {
         ("form", &form, StatusCode::UNSUPPORTED_MEDIA_TYPE),
     ] {
         let problem = reply.problem(status);
-        assert_eq!(problem["title"], "Invalid request body", "{what}: {problem}");
+        assert_eq!(problem["title"], "Invalid request", "{what}: {problem}");
         assert!(problem["detail"].as_str().is_some_and(|detail| !detail.is_empty()), "{what}: {problem}");
     }
 }

@@ -1,4 +1,5 @@
-//! The line under unlocked sections: who is signed in, Sign out, and Sign out on all devices.
+//! Who is signed in, Sign out, and Sign out on all devices: above the unlocked sections, and in
+//! the prompt of a reader without a subscription.
 
 use yew::{AttrValue, Callback, Html, Properties, function_component, html, use_context};
 

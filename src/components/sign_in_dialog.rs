@@ -6,7 +6,7 @@ use paywall_protocol::{CodeSignIn, PasswordSignIn};
 use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, MouseEvent, SubmitEvent};
 use yew::{
     AttrValue, Callback, Children, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
-    html, use_context, use_effect_with, use_node_ref, use_state,
+    html, use_context, use_effect_with, use_mut_ref, use_node_ref, use_state,
 };
 
 use crate::i18n::Texts;
@@ -139,22 +139,36 @@ fn CodeStep(props: &CodeStepProps) -> Html {
         })
     };
     let busy = common.status == Status::Busy;
+    // Try again repeats what failed: the sign-in, or the request for a new code.
+    let resent_last = use_mut_ref(|| false);
     let resend = {
-        let sent_to = props.sent_to.to_string();
-        common.on_request_code.reform(move |_: MouseEvent| sent_to.clone())
+        let (sent_to, on_request_code, resent_last) =
+            (props.sent_to.to_string(), common.on_request_code.clone(), resent_last.clone());
+        Callback::from(move |()| {
+            *resent_last.borrow_mut() = true;
+            on_request_code.emit(sent_to.clone());
+        })
+    };
+    let submit = {
+        let resent_last = resent_last.clone();
+        submit.reform(move |()| *resent_last.borrow_mut() = false)
+    };
+    let retry = {
+        let (submit, resend) = (submit.clone(), resend.clone());
+        Callback::from(move |()| if *resent_last.borrow() { resend.emit(()) } else { submit.emit(()) })
     };
     html! {
         <StepForm heading={texts.code_heading} hint={AttrValue::from(texts.code_sent(&props.sent_to, props.minutes))}
             primary={texts.sign_in} status={common.status.clone()} first_input={first_input.clone()}
-            on_submit={submit}
+            on_submit={submit} on_retry={retry}
             others={html! {
                 <>
-                    {link(texts.resend_code, busy, resend)}
+                    {link(texts.resend_code, busy, resend.reform(|_| ()))}
                     {link(texts.other_email, busy, show(&common.on_show, Step::Email))}
                 </>
             }}>
             <label for="paywall-code">{texts.code}</label>
-            <input ref={first_input} id="paywall-code" part="input" name="code" type="text"
+            <input ref={first_input} id="paywall-code" part="input" name="code" type="text" autofocus=true
                 inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
                 required=true value={(*common.typed.code).clone()} oninput={keep(&common.typed.code)} />
         </StepForm>
@@ -199,6 +213,9 @@ struct StepFormProps {
     /// The field that gets the cursor when the step opens.
     first_input: NodeRef,
     on_submit: Callback<()>,
+    /// What Try again does, when it is not submitting again.
+    #[prop_or_default]
+    on_retry: Option<Callback<()>>,
     /// The other ways to sign in, under the button.
     others: Html,
     /// The step's fields.
@@ -221,6 +238,7 @@ fn StepForm(props: &StepFormProps) -> Html {
     }
     let busy = props.status == Status::Busy;
     let onsubmit = props.on_submit.reform(|event: SubmitEvent| event.prevent_default());
+    let retry = props.on_retry.clone().unwrap_or_else(|| props.on_submit.clone());
     html! {
         <form {onsubmit} aria-busy={busy.to_string()}>
             <h2 id="paywall-dialog-heading">{props.heading}</h2>
@@ -232,7 +250,7 @@ fn StepForm(props: &StepFormProps) -> Html {
                 <div class="error" part="error" role="alert">
                     <p>{texts.error(error)}</p>
                     if error.worth_retrying() {
-                        <button type="button" class="link" onclick={props.on_submit.reform(|_| ())}>{texts.retry}</button>
+                        <button type="button" class="link" onclick={retry.reform(|_| ())}>{texts.retry}</button>
                     }
                 </div>
             }
@@ -258,7 +276,7 @@ fn email_field(texts: &Texts, email: &UseStateHandle<String>, input: &NodeRef) -
     html! {
         <>
             <label for="paywall-email">{texts.email}</label>
-            <input ref={input.clone()} id="paywall-email" part="input" name="email" type="email"
+            <input ref={input.clone()} id="paywall-email" part="input" name="email" type="email" autofocus=true
                 autocomplete="email" required=true value={(**email).clone()} oninput={keep(email)} />
         </>
     }

@@ -191,17 +191,26 @@ impl ArticleController {
     fn on_change(self: &Rc<Self>, change: Change) {
         let controller = self.clone();
         match change {
-            Change::SignedIn => spawn_local(async move {
-                // After a sign-in in another tab, who it is becomes known with the first
-                // request; the event waits for it, and comes before what it unlocks.
-                let access = controller.check().await;
-                if let Some(reader) = controller.session.reader() {
-                    controller.emit(PaywallEvent::SignedIn { email: reader.email });
+            Change::SignedIn => {
+                // Signed in here, the reader is known at once; signed in in another tab, only
+                // with the first request to the server: the event waits for it then, and still
+                // comes before what the sign-in unlocks.
+                let known = self.session.reader();
+                if let Some(reader) = &known {
+                    self.emit(PaywallEvent::SignedIn { email: reader.email.clone() });
                 }
-                if let Some(access) = access {
-                    controller.show(access);
-                }
-            }),
+                spawn_local(async move {
+                    let access = controller.check().await;
+                    if known.is_none()
+                        && let Some(reader) = controller.session.reader()
+                    {
+                        controller.emit(PaywallEvent::SignedIn { email: reader.email });
+                    }
+                    if let Some(access) = access {
+                        controller.show(access);
+                    }
+                })
+            }
             Change::SignedOut => {
                 self.dispatch.dispatch(Action::SignedOut);
                 self.emit(PaywallEvent::SignedOut);

@@ -11,7 +11,9 @@ use crate::store::{Db, codes};
 
 /// How long a code and its link work.
 pub const CODE_SECONDS: i64 = 15 * 60;
-/// Wrong tries (for its email, while it is live) before a code stops taking digits.
+/// Wrong tries (for its email, while it is live) before a code stops taking digits. (Apart
+/// from this cap on each code, `limits::CODE_TRIES_PER_CLIENT_AND_EMAIL` and
+/// `limits::CODE_TRIES_PER_EMAIL` limit how often anyone may type a code at all.)
 pub const MAX_ATTEMPTS: i64 = 5;
 
 /// How many of an email's live codes, newest first, accept their digits: one more than one
@@ -46,19 +48,20 @@ pub struct NewCode {
     pub link_hash: Vec<u8>,
 }
 
-/// Hashes codes under a key derived from the server's secret. A million possible codes are
-/// nothing to try offline, so a plain hash would not protect them; a keyed one does.
+/// Sign-in codes and links: issued, checked and redeemed here and nowhere else. Codes are
+/// hashed under a key derived from the server's secret: a million possible codes are nothing
+/// to try offline, so a plain hash would not protect them; a keyed one does.
 #[derive(Clone)]
-pub struct CodeHasher {
+pub struct SignInCodes {
     key: [u8; 32],
 }
 
-impl CodeHasher {
-    /// A hasher whose key is derived from the server's secret (not the secret itself).
+impl SignInCodes {
+    /// Codes keyed by a key derived from the server's secret (not the secret itself).
     pub fn from_secret(secret: &[u8]) -> Self {
         let mut mac = Self::mac(b"paywall sign-in codes v1");
         mac.update(secret);
-        CodeHasher { key: mac.finalize().into_bytes().into() }
+        SignInCodes { key: mac.finalize().into_bytes().into() }
     }
 
     fn mac(key: &[u8]) -> Hmac<Sha256> {
@@ -115,7 +118,8 @@ impl CodeHasher {
         if live.is_empty() {
             return Ok(Err(CodeRefused::Expired));
         }
-        // Only the newest few take digits: each live code is one more chance for a guess.
+        // What "takes digits" means, once: one of the newest few (each live code is one more
+        // chance for a guess), with tries left.
         let open: Vec<&codes::StoredCode> =
             live.iter().take(CODES_TAKING_DIGITS).filter(|code| code.attempts < MAX_ATTEMPTS).collect();
         if open.is_empty() {
@@ -131,11 +135,35 @@ impl CodeHasher {
         Ok(match matched {
             Some(id) if codes::spend(db, id).await? => Ok(()),
             Some(_) => Err(CodeRefused::Expired),
-            None => match codes::count_wrong_try(db, email, MAX_ATTEMPTS).await? {
-                0 => Err(CodeRefused::TooManyAttempts),
-                attempts_left => Err(CodeRefused::Wrong { attempts_left }),
-            },
+            None => {
+                // The wrong try counts against every code that took it.
+                let mut attempts_left = 0;
+                for code in &open {
+                    let attempts = codes::count_wrong_try(db, code.id).await?;
+                    attempts_left = attempts_left.max(MAX_ATTEMPTS - attempts);
+                }
+                match attempts_left {
+                    0 => Err(CodeRefused::TooManyAttempts),
+                    attempts_left => Err(CodeRefused::Wrong { attempts_left }),
+                }
+            }
         })
+    }
+
+    /// The live code an emailed link's `token` belongs to, if any: what the confirmation page
+    /// shows before the reader confirms. Nothing is spent.
+    pub async fn live_link(&self, db: &Db, token: &str) -> Result<Option<codes::StoredCode>, sqlx::Error> {
+        codes::live_for_link(db, &random::token_hash(token)).await
+    }
+
+    /// Spends the code an emailed link's `token` belongs to (voiding the email's other codes);
+    /// the email it was sent to, or `None` if the link is unknown, expired or already spent. A
+    /// link takes no tries: its token is 256 random bits.
+    pub async fn redeem_link(&self, db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
+        let Some(link) = self.live_link(db, token).await? else {
+            return Ok(None);
+        };
+        Ok(codes::spend(db, link.id).await?.then_some(link.email))
     }
 
     fn keyed(&self, email: &str, code: &str) -> Hmac<Sha256> {
@@ -145,20 +173,4 @@ impl CodeHasher {
         mac.update(code.as_bytes());
         mac
     }
-}
-
-/// The live code an emailed link's `token` belongs to, if any: what the confirmation page
-/// shows before the reader confirms. Nothing is spent.
-pub async fn live_link(db: &Db, token: &str) -> Result<Option<codes::StoredCode>, sqlx::Error> {
-    codes::live_for_link(db, &random::token_hash(token)).await
-}
-
-/// Spends the code an emailed link's `token` belongs to (voiding the email's other codes);
-/// the email it was sent to, or `None` if the link is unknown, expired or already spent. A
-/// link takes no tries: its token is 256 random bits.
-pub async fn redeem_link(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
-    let Some(link) = live_link(db, token).await? else {
-        return Ok(None);
-    };
-    Ok(codes::spend(db, link.id).await?.then_some(link.email))
 }

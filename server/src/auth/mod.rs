@@ -9,7 +9,7 @@ pub mod publisher;
 pub mod secret;
 
 pub use access::{ACCESS_TOKEN_SECONDS, AccessClaims, AccessKeys};
-pub use code::{CODE_SECONDS, CodeHasher, CodeRefused, MAX_ATTEMPTS, NewCode};
+pub use code::{CODE_SECONDS, CodeRefused, MAX_ATTEMPTS, NewCode, SignInCodes};
 pub use extract::SignedIn;
 pub use password::{MIN_PASSWORD_CHARS, PasswordHasher, hash_password};
 

@@ -39,10 +39,13 @@ async fn send_code(
     state.limits.codes_per_email.check(&key)?;
 
     let code = state.codes.issue(&state.db, &email, &return_to).await?;
-    // The token travels in the fragment, which browsers never send: it stays out of access
-    // logs, proxies and Referer headers. The confirmation page moves it into its form.
-    let link = format!("{}/sign-in/confirm#token={}", state.public_url, code.link_token);
-    let message = mail::sign_in_code(&state.config.publication, &email, &code.code, &link);
+    let message = mail::sign_in_code(
+        &state.config.publication,
+        &state.public_url,
+        &email,
+        &code.code,
+        &code.link_token,
+    );
     state.mailer.send(&state.db, message).await?;
     Ok((StatusCode::ACCEPTED, Json(CodeSent { email, expires_in: CODE_SECONDS as u64 })))
 }

@@ -3,6 +3,8 @@
 mod articles;
 mod codes;
 mod pages;
+
+pub use pages::CONFIRM_PATH;
 mod readers;
 mod sessions;
 

@@ -18,16 +18,19 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::auth::{CODE_SECONDS, code};
+use crate::auth::CODE_SECONDS;
 use crate::error::{AppError, AppResult};
 use crate::extract::Form;
 use crate::store::outbox;
 
 /// The page routes; `/dev/outbox` only in demo mode.
 pub fn router(demo: bool) -> Router<AppState> {
-    let router = Router::new().route("/sign-in/confirm", get(confirm_page).post(confirm));
+    let router = Router::new().route(CONFIRM_PATH, get(confirm_page).post(confirm));
     if demo { router.route("/dev/outbox", get(dev_outbox)) } else { router }
 }
+
+/// Where an emailed sign-in link leads: the page that asks the reader to confirm.
+pub const CONFIRM_PATH: &str = "/sign-in/confirm";
 
 /// The token an emailed link carries, as the confirmation form posts it.
 #[derive(Deserialize)]
@@ -48,7 +51,7 @@ async fn confirm_page(State(state): State<AppState>) -> Response {
     let body = html! {
         h1 { "Sign in to " (state.config.publication) }
         p { "Sign in with the address this email was sent to, and go back to the article you were reading." }
-        form method="post" action="/sign-in/confirm" {
+        form method="post" action=(CONFIRM_PATH) {
             input type="hidden" name="token" id="token" value="";
             button type="submit" id="confirm" disabled { "Sign in and continue reading" }
         }
@@ -72,7 +75,7 @@ async fn confirm_page(State(state): State<AppState>) -> Response {
 /// `POST /sign-in/confirm`: the reader confirmed; back to the article with the link's token in
 /// the fragment (which never reaches a server), where the widget spends it.
 async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> AppResult<Response> {
-    let Some(code) = code::live_link(&state.db, &link.token).await? else {
+    let Some(code) = state.codes.live_link(&state.db, &link.token).await? else {
         return Ok(expired_page(&state));
     };
     Ok(Redirect::to(&format!("{}#paywall-link={}", code.return_to, link.token)).into_response())

@@ -11,7 +11,7 @@ use paywall_protocol::{
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn, code};
+use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Json, Query};
 use crate::limits::{Client, EmailKey};
@@ -84,7 +84,7 @@ async fn sign_in_with_link(
     Json(body): Json<LinkSignIn>,
 ) -> AppResult<Response> {
     state.limits.sign_in_per_client.check(&client)?;
-    let email = code::redeem_link(&state.db, &body.token).await?.ok_or(AppError::LinkExpired)?;
+    let email = state.codes.redeem_link(&state.db, &body.token).await?.ok_or(AppError::LinkExpired)?;
     let reader_id = readers::proven_owner(&state.db, &email).await?;
     start_session(&state.db, &state, reader_id, email).await
 }

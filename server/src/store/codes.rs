@@ -2,9 +2,9 @@
 //!
 //! A code is live until it is spent, voided or expired. Several can be live for one email at
 //! once (asking again, or a stranger asking, does not void a code already sent); spending
-//! one voids the rest. Wrong tries are counted on every live code of the email; a code with
-//! too many no longer accepts its digits, though its link (256 random bits, nothing to guess)
-//! still works.
+//! one voids the rest. Which codes take digits, and how wrong tries count, is decided in
+//! `auth::code`; a code with too many no longer accepts its digits, though its link (256
+//! random bits, nothing to guess) still works.
 
 use super::Db;
 use crate::time::now;
@@ -100,18 +100,10 @@ pub async fn spend(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     Ok(true)
 }
 
-/// Counts a wrong try against every live code of `email` that still takes tries; returns the
-/// most tries any of them has left (0: none takes digits any more).
-pub async fn count_wrong_try(db: &Db, email: &str, max: i64) -> Result<i64, sqlx::Error> {
-    let attempts: Vec<i64> = sqlx::query_scalar(&format!(
-        "UPDATE sign_in_codes SET attempts = attempts + 1
-          WHERE email = ? AND attempts < ? AND {LIVE}
-          RETURNING attempts"
-    ))
-    .bind(email)
-    .bind(max)
-    .bind(now())
-    .fetch_all(db)
-    .await?;
-    Ok(attempts.into_iter().map(|attempts| (max - attempts).max(0)).max().unwrap_or(0))
+/// Counts a wrong try against a code; returns its wrong tries so far.
+pub async fn count_wrong_try(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE sign_in_codes SET attempts = attempts + 1 WHERE id = ? RETURNING attempts")
+        .bind(id)
+        .fetch_one(db)
+        .await
 }
