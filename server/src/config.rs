@@ -3,17 +3,60 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
 use crate::auth::REFRESH_TOKEN_SECONDS;
 use crate::store::sessions::Lifetime;
 
+/// The command line: what to do, and the settings to do it with (flags or environment).
+#[derive(Debug, Parser)]
+#[command(name = "paywall-server", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The settings, when no command is named.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// What the binary does.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the paywall (the default).
+    Serve(Config),
+    /// Bring the database's schema up to date and exit (for deploy pipelines).
+    Migrate(Config),
+}
+
+impl Cli {
+    /// The command to run, with its settings: `serve` when none is named.
+    pub fn command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.config))
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON object a line, for a log pipeline.
+    Json,
+}
+
 /// How the paywall server runs. With nothing set it listens on 127.0.0.1:8080, serves the site
 /// in the current directory and keeps its data in `./data`; the demo is off unless asked for.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "paywall-server", version, about)]
+#[command(name = "paywall-server")]
 pub struct Config {
+    /// How log lines are written: `text` (the default) or `json`. Which lines is `RUST_LOG`'s
+    /// to say (default `info`).
+    #[arg(long, env = "PAYWALL_LOG", value_enum, default_value_t = LogFormat::Text)]
+    pub log: LogFormat,
+
     /// The address to listen on; port 0 picks a free port (the chosen address is printed).
     #[arg(long, env = "PAYWALL_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,

@@ -68,6 +68,18 @@ impl AppState {
     }
 }
 
+/// Creates the data directory and the database if missing and brings the schema up to date,
+/// then stops: what `paywall-server migrate` does in a deploy pipeline.
+pub async fn migrate(config: &Config) -> Result<(), StartError> {
+    startup::create_private_dir(&config.data)
+        .map_err(StartError::file("preparing the data directory", &config.data))?;
+    let db = store::open(&config.database_url()).await?;
+    let applied = store::migrations_applied(&db).await?;
+    tracing::info!(applied, "the database schema is up to date");
+    db.close().await;
+    Ok(())
+}
+
 /// Everything the server needs before it can answer: the data directory, the migrated
 /// database, the signing key, and (in demo mode) the demo article and readers.
 pub async fn start(config: Config) -> Result<AppState, StartError> {

@@ -1,19 +1,28 @@
-//! The `paywall-server` binary: configuration in, server up.
+//! The `paywall-server` binary: the command and its settings in, the server up (or the
+//! database migrated).
 
 use clap::Parser;
-use paywall_server::Config;
+use paywall_server::config::{Cli, Command, LogFormat};
 use paywall_server::error::with_causes;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
-    let config = Config::parse();
-    let result = match paywall_server::start(config).await {
-        Ok(state) => paywall_server::serve(state).await.map_err(|error| with_causes(&error)),
-        Err(error) => Err(with_causes(&error)),
+    let command = Cli::parse().command();
+    let (Command::Serve(config) | Command::Migrate(config)) = &command;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match config.log {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+    }
+    let result = match command {
+        Command::Serve(config) => match paywall_server::start(config).await {
+            Ok(state) => paywall_server::serve(state).await.map_err(|error| with_causes(&error)),
+            Err(error) => Err(with_causes(&error)),
+        },
+        Command::Migrate(config) => {
+            paywall_server::migrate(&config).await.map_err(|error| with_causes(&error))
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 mod articles;
 mod codes;
+mod health;
 mod pages;
 
 pub use pages::CONFIRM_PATH;
@@ -53,6 +54,8 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout), time_limit))
         .layer(TraceLayer::new_for_http())
+        // Added after the layers: probes every few seconds stay out of the request log.
+        .merge(health::router())
         .with_state(state)
 }
 

@@ -17,6 +17,20 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 /// The connection pool every handler shares.
 pub type Db = sqlx::SqlitePool;
 
+/// How many migrations the database has applied.
+pub async fn migrations_applied(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(db).await
+}
+
+/// Whether the database answers and has every migration this build knows.
+pub async fn is_ready(db: &Db) -> bool {
+    let known = i64::try_from(MIGRATIONS.iter().count()).unwrap_or(i64::MAX);
+    migrations_applied(db).await.is_ok_and(|applied| applied >= known)
+}
+
+/// The migrations compiled into this build.
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// Opens the database at `url` (creating the file, readable by its owner only, if needed) and
 /// brings its schema up to date.
 pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
@@ -33,6 +47,6 @@ pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(Duration::from_secs(5));
     let db = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    sqlx::migrate!("./migrations").run(&db).await?;
+    MIGRATIONS.run(&db).await?;
     Ok(db)
 }
