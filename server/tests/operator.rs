@@ -9,6 +9,11 @@ use axum::http::{StatusCode, header};
 use common::process::ServerProcess;
 use common::*;
 
+/// Runs the binary with `args` and nothing from the developer's environment.
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_paywall-server")).args(args).env_clear().output().unwrap()
+}
+
 #[tokio::test]
 async fn the_probes_say_alive_and_ready_and_not_ready_once_the_database_is_gone() {
     let server = TestServer::start().await;
@@ -46,15 +51,9 @@ fn migrate_brings_the_schema_up_to_date_and_exits() {
 
 #[test]
 fn help_names_both_commands() {
-    let help = Command::new(env!("CARGO_BIN_EXE_paywall-server")).arg("--help").env_clear().output().unwrap();
-    let text = String::from_utf8_lossy(&help.stdout);
+    let text = String::from_utf8_lossy(&run(&["--help"]).stdout).into_owned();
     assert!(text.contains("serve") && text.contains("migrate"), "{text}");
-    let migrate_help = Command::new(env!("CARGO_BIN_EXE_paywall-server"))
-        .args(["migrate", "--help"])
-        .env_clear()
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&migrate_help.stdout).contains("PAYWALL_DATA"));
+    assert!(String::from_utf8_lossy(&run(&["migrate", "--help"]).stdout).contains("PAYWALL_DATA"));
 }
 
 #[test]
@@ -75,10 +74,5 @@ fn serve_is_the_default_and_json_logs_are_one_object_a_line() {
     assert!(log.contains("/v1/articles/night-trains-second-act"), "{log}");
     assert!(!log.contains("/healthz"), "{log}");
 
-    let explicit = Command::new(env!("CARGO_BIN_EXE_paywall-server"))
-        .args(["serve", "--help"])
-        .env_clear()
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&explicit.stdout).contains("--addr"));
+    assert!(String::from_utf8_lossy(&run(&["serve", "--help"]).stdout).contains("--addr"));
 }
