@@ -209,7 +209,7 @@ impl FromRequestParts<AppState> for Client {
 /// The address a request comes from, given the proxies whose word is believed.
 pub fn client_address(socket: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let socket = socket.to_canonical();
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|network| network.contains(ip));
+    let is_trusted = |ip: &IpAddr| is_trusted_proxy(trusted, ip);
     if !is_trusted(&socket) {
         return socket;
     }
@@ -229,6 +229,11 @@ pub fn client_address(socket: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) ->
         }
     }
     socket
+}
+
+/// Whether `ip` is one of the proxies whose word is believed.
+pub fn is_trusted_proxy(trusted: &[IpNet], ip: &IpAddr) -> bool {
+    trusted.iter().any(|network| network.contains(ip))
 }
 
 /// One `X-Forwarded-For` entry: `203.0.113.7`, `203.0.113.7:4711`, `2001:db8::1`,

@@ -43,7 +43,7 @@ use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::limits::Client;
+use crate::limits::{Client, is_trusted_proxy};
 
 /// How long each phase of a connection may take.
 #[derive(Clone, Copy, Debug)]
@@ -164,7 +164,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let peer = remote.ip().to_canonical();
-        let slot = if capacity.trusted_proxies.iter().any(|proxy| proxy.contains(&peer)) {
+        let slot = if is_trusted_proxy(&capacity.trusted_proxies, &peer) {
             None
         } else {
             let client = Client::new(peer, capacity.ipv6_prefix);
@@ -271,13 +271,9 @@ impl Watched {
         }
     }
 
-    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
-        self.phase.lock().expect("the phase lock is never poisoned")
-    }
-
     /// When a read waiting now must give up, if ever.
     fn read_deadline(&self) -> Option<Instant> {
-        match *self.phase() {
+        match *self.phase.lock().expect("the phase lock is never poisoned") {
             Phase::Waiting { since, limit } => Some(since + limit),
             Phase::Head { since } => Some(since + self.deadlines.header),
             Phase::Handling => None,

@@ -64,7 +64,8 @@ async fn a_reader_without_a_subscription_gets_a_403_with_the_reason_and_no_locke
 async fn an_expired_or_cancelled_subscription_does_not_entitle() {
     let server = TestServer::start().await;
     let hash = paywall_server::auth::hash_password("lapsed-reader").unwrap();
-    let lapsed = readers::find_or_create(&server.state.db, "lapsed@example.com", Some(&hash)).await.unwrap();
+    let lapsed = readers::proven_owner(&server.state.db, "lapsed@example.com").await.unwrap();
+    readers::set_password(&server.state.db, lapsed, &hash).await.unwrap();
     subscriptions::ensure_active(&server.state.db, lapsed, "premium", 1_000).await.unwrap();
     let session = server.sign_in("lapsed@example.com", "lapsed-reader").await;
     let reply = server.locked(&session["access_token"]).await;

@@ -118,7 +118,7 @@ async fn the_demo_never_takes_over_a_real_reader_who_has_a_demo_address() {
     let mut config = demo_config(dir.path().join("data"));
     config.demo = false;
     let state = paywall_server::start(config).await.unwrap();
-    paywall_server::store::readers::find_or_create(&state.db, SUBSCRIBER, None).await.unwrap();
+    paywall_server::store::readers::proven_owner(&state.db, SUBSCRIBER).await.unwrap();
 
     let server = TestServer::start_with(|config| config.data = dir.path().join("data")).await;
     // The demo did not give this reader the demo password or a subscription.

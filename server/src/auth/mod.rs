@@ -11,7 +11,7 @@ pub mod secret;
 pub use access::{ACCESS_TOKEN_SECONDS, AccessClaims, AccessKeys};
 pub use code::{CODE_SECONDS, CodeRefused, MAX_ATTEMPTS, NewCode, SignInCodes};
 pub use extract::SignedIn;
-pub use password::{MIN_PASSWORD_CHARS, PasswordHasher, hash_password};
+pub use password::{MIN_PASSWORD_CHARS, PasswordHasher, check_new_password, hash_password};
 
 /// How long a session lasts without being refreshed.
 pub const REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 60 * 60;

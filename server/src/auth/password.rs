@@ -36,6 +36,16 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Whether a new password is long enough: the one rule for it.
+pub fn check_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::InvalidInput(format!(
+            "Choose a password of at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    Ok(())
+}
+
 /// Hashes a password as an argon2id PHC string (salted; the parameters are stored with it,
 /// so hashes made with older parameters still verify).
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -91,11 +101,7 @@ impl PasswordHasher {
 
     /// Hashes a new password, after checking it is long enough.
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AppError::InvalidInput(format!(
-                "Choose a password of at least {MIN_PASSWORD_CHARS} characters."
-            )));
-        }
+        check_new_password(&password)?;
         self.blocking(move || {
             hash_password(&password).map_err(|error| AppError::internal("hashing a password", error))
         })

@@ -7,7 +7,7 @@ use axum::routing::put;
 use paywall_protocol::NewPassword;
 
 use crate::AppState;
-use crate::auth::{MIN_PASSWORD_CHARS, SignedIn};
+use crate::auth::{SignedIn, check_new_password};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::limits::Client;
@@ -28,11 +28,8 @@ async fn set_password(
     client: Client,
     Json(body): Json<NewPassword>,
 ) -> AppResult<StatusCode> {
-    if body.password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::InvalidInput(format!(
-            "Choose a password of at least {MIN_PASSWORD_CHARS} characters."
-        )));
-    }
+    // Before anything is counted: a password too short is refused at once.
+    check_new_password(&body.password)?;
     let email = readers::email(&state.db, reader.id)
         .await?
         .ok_or(AppError::InvalidToken("The account no longer exists."))?;

@@ -45,26 +45,6 @@ pub async fn email(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT email FROM readers WHERE id = ?").bind(id).fetch_optional(db).await
 }
 
-/// The id of the reader with this normalised email, created first if there is none (with
-/// this password hash, or none). An existing reader is left as they are: signing in with an
-/// emailed code is also how a new reader signs up.
-pub async fn find_or_create(
-    db: impl sqlx::SqliteExecutor<'_>,
-    email: &str,
-    password_hash: Option<&str>,
-) -> Result<i64, sqlx::Error> {
-    // The no-op update makes RETURNING answer for an existing row too.
-    sqlx::query_scalar(
-        "INSERT INTO readers (email, password_hash, created_at) VALUES (?, ?, ?)
-         ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
-    )
-    .bind(email)
-    .bind(password_hash)
-    .bind(now())
-    .fetch_one(db)
-    .await
-}
-
 /// The reader who has just proved they own `email` (with an emailed code or link): created if
 /// there is none. If a publisher's reader holds the email without anyone having vouched for it,
 /// the email's owner takes the account back: the publisher identity is unlinked, its sessions
