@@ -65,15 +65,17 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_DATA", default_value = "data")]
     pub data: PathBuf,
 
-    /// The database to use instead of `<data>/paywall.db` (a `sqlite:` URL).
+    /// The database to use instead of `<data>/paywall.db`: a `sqlite:` URL, or a
+    /// `postgres://` URL for several servers on one database.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
     /// The secret that signs access tokens and keys the hashes of sign-in codes: at least 32
     /// random bytes. Read only from the environment variable `PAYWALL_SIGNING_KEY`, never from
     /// the command line (where `ps` would show it). Without it, `--signing-key-file`; without
-    /// either, a random key is generated into `<data>/signing.key` at first start. Every server
-    /// behind one load balancer needs the same key.
+    /// either, a random key is generated at first start: into `<data>/signing.key` with SQLite,
+    /// into the database with PostgreSQL (so that every server on it uses the same one). A
+    /// server given a key other than the one its PostgreSQL database knows refuses to start.
     #[arg(skip = std::env::var("PAYWALL_SIGNING_KEY").ok().filter(|key| !key.is_empty()))]
     pub signing_key: Option<String>,
 
@@ -81,6 +83,19 @@ pub struct Config {
     /// `PAYWALL_SIGNING_KEY` is set. Make one with `head -c 48 /dev/urandom | base64 > FILE`.
     #[arg(long, env = "PAYWALL_SIGNING_KEY_FILE")]
     pub signing_key_file: Option<PathBuf>,
+
+    /// Make the signing key this server is given the one its PostgreSQL database knows,
+    /// replacing the key the other servers use: for changing the key on purpose. Access tokens
+    /// and sign-in codes issued under the old key stop working; sessions go on.
+    #[arg(
+        long,
+        env = "PAYWALL_REPLACE_SIGNING_KEY",
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub replace_signing_key: bool,
 
     /// Publisher origins allowed to call the API from the browser, comma-separated
     /// (e.g. `https://news.example`). The page the server itself serves needs none.

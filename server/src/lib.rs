@@ -1,4 +1,5 @@
-//! The reference paywall server: articles, readers, subscriptions and sessions in SQLite,
+//! The reference paywall server: articles, readers, subscriptions and sessions in SQLite or
+//! PostgreSQL,
 //! behind the JSON API the widget calls, plus the demo site's files.
 //!
 //! `main.rs` parses a [`Config`], calls [`start`] and [`serve`]; tests call [`start`] and
@@ -17,7 +18,7 @@ pub mod sanitize;
 mod serve;
 pub mod startup;
 pub mod store;
-mod time;
+pub mod time;
 
 use std::sync::Arc;
 
@@ -87,11 +88,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     startup::create_private_dir(&config.data)
         .map_err(StartError::file("preparing the data directory", &config.data))?;
     let db = store::open(&config.database_url()).await?;
-    let secret = auth::secret::load_or_create(
-        config.signing_key.as_deref(),
-        config.signing_key_file.as_deref(),
-        &config.data,
-    )?;
+    let secret = auth::secret::agree(&db, &config).await?;
     let keys = AccessKeys::from_secret(&secret);
     let codes = SignInCodes::from_secret(&secret);
     let passwords = PasswordHasher::new().map_err(StartError::Hashing)?;
@@ -125,13 +122,14 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     } else {
         demo::remove(&db).await?;
     }
+    let limits = Limits::new(&db);
     Ok(AppState {
         db,
         keys,
         passwords,
         codes,
         mailer,
-        limits: Limits::new(),
+        limits,
         publisher,
         public_url: public_url(&config, config.addr).into(),
         config: Arc::new(config),
@@ -172,13 +170,28 @@ fn public_url(config: &Config, listening: std::net::SocketAddr) -> String {
     }
 }
 
-/// Prunes the tables and forgets idle rate-limit keys every `prune_every` seconds.
+/// Forgets idle rate-limit keys every `prune_every` seconds, and prunes the tables when it is
+/// this server's turn: of several servers on one database, one prunes each period.
 async fn prune_every(state: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(state.config.prune_every));
+    let period = state.config.prune_every;
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(period));
     loop {
         every.tick().await;
         state.limits.forget_idle();
-        match store::prune::run(&state.db, time::now()).await {
+        let now = time::now();
+        let pruned = match store::jobs::claim(
+            &state.db,
+            "prune",
+            now,
+            i64::try_from(period).unwrap_or(i64::MAX),
+        )
+        .await
+        {
+            Ok(true) => store::prune::run(&state.db, now).await,
+            Ok(false) => continue,
+            Err(error) => Err(error),
+        };
+        match pruned {
             Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned"),
             Ok(_) => {}
             Err(error) => tracing::error!(error = %error::with_causes(&error), "pruning failed"),

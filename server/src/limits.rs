@@ -20,36 +20,96 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::store::{Db, rate_limits};
 
-/// One kind of limit, keyed by client, email, reader, or a pair of them.
-pub struct Limit<K: std::hash::Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+/// One kind of limit, keyed by client, email, reader, or a pair of them. Counted twice: in
+/// this process's memory first (cheap, and a flood stops there without touching the
+/// database), then in the database, which every server behind a load balancer shares.
+pub struct Limit<K: LimitKey> {
+    name: &'static str,
+    rate: Rate,
+    here: DefaultKeyedRateLimiter<K>,
+    db: Db,
 }
 
-impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
-    /// A limit of `rate`.
-    fn new(rate: Rate) -> Self {
+impl<K: LimitKey> Limit<K> {
+    /// A limit of `rate`, named `name` in the database.
+    fn new(name: &'static str, rate: Rate, db: &Db) -> Self {
         let burst = NonZeroU32::new(rate.burst).expect("a limit allows at least one request");
         let quota = Quota::with_period(rate.every).expect("a limit's period is not zero").allow_burst(burst);
-        Limit { limiter: DefaultKeyedRateLimiter::keyed(quota) }
+        Limit { name, rate, here: DefaultKeyedRateLimiter::keyed(quota), db: db.clone() }
     }
 
-    /// Counts one request for `key`; a 429 with the wait if it is one too many.
-    pub fn check(&self, key: &K) -> Result<(), AppError> {
-        self.limiter.check_key(key).map_err(|not_until| {
+    /// Counts one request for `key`; a 429 with the wait if it is one too many, here or on
+    /// all servers together.
+    pub async fn check(&self, key: &K) -> Result<(), AppError> {
+        self.check_here(key)?;
+        let mut shared_key = Vec::with_capacity(self.name.len() + 1 + 32);
+        shared_key.extend_from_slice(self.name.as_bytes());
+        shared_key.push(b':');
+        key.write(&mut shared_key);
+        let interval_ms = i64::try_from(self.rate.every.as_millis()).unwrap_or(i64::MAX);
+        let now_ms = crate::time::now_ms();
+        match rate_limits::check(&self.db, &shared_key, now_ms, interval_ms, i64::from(self.rate.burst))
+            .await?
+        {
+            None => Ok(()),
+            Some(wait_ms) => {
+                Err(AppError::RateLimited { retry_after: ((wait_ms + 999) / 1000).unsigned_abs() })
+            }
+        }
+    }
+
+    /// Counts one request for `key` in this process only.
+    fn check_here(&self, key: &K) -> Result<(), AppError> {
+        self.here.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             AppError::RateLimited { retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
         })
     }
 
     fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        self.here.retain_recent();
+        self.here.shrink_to_fit();
     }
 
-    /// How many keys are remembered.
+    /// How many keys this process remembers.
     pub fn keys(&self) -> usize {
-        self.limiter.len()
+        self.here.len()
+    }
+}
+
+/// What a limit counts by, written as bytes for the database's key.
+pub trait LimitKey: std::hash::Hash + Eq + Clone {
+    /// Appends the key's bytes.
+    fn write(&self, out: &mut Vec<u8>);
+}
+
+impl LimitKey for Client {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self.0 {
+            IpAddr::V4(v4) => out.extend_from_slice(&v4.octets()),
+            IpAddr::V6(v6) => out.extend_from_slice(&v6.octets()),
+        }
+    }
+}
+
+impl LimitKey for EmailKey {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0);
+    }
+}
+
+impl LimitKey for i64 {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_be_bytes());
+    }
+}
+
+impl LimitKey for (Client, EmailKey) {
+    fn write(&self, out: &mut Vec<u8>) {
+        self.0.write(out);
+        self.1.write(out);
     }
 }
 
@@ -66,8 +126,8 @@ impl EmailKey {
     }
 }
 
-/// Every limit the server keeps. They live in this process's memory: behind a load balancer
-/// each server counts on its own.
+/// Every limit the server keeps, counted by each server and by all of them together (see
+/// [`Limit`]).
 ///
 /// Where a limit per email stands behind a limit per client and email, the pair's limit
 /// refills several times more slowly than the email's: one client can never keep an email's
@@ -133,19 +193,39 @@ pub const CODES_PER_EMAIL: Rate = rate(8, 10 * 60);
 pub const PASSWORD_CHANGES_PER_READER: Rate = rate(5, 10 * 60);
 
 impl Limits {
-    /// The limits this server enforces.
-    pub fn new() -> Arc<Self> {
+    /// The limits this server enforces, shared through `db` with every server on it.
+    pub fn new(db: &Db) -> Arc<Self> {
         Arc::new(Limits {
-            sign_in_per_client: Limit::new(SIGN_IN_PER_CLIENT),
-            publisher_sign_in_per_client: Limit::new(PUBLISHER_SIGN_IN_PER_CLIENT),
-            password_per_client_and_email: Limit::new(PASSWORD_PER_CLIENT_AND_EMAIL),
-            password_per_email: Limit::new(PASSWORD_PER_EMAIL),
-            code_tries_per_client_and_email: Limit::new(CODE_TRIES_PER_CLIENT_AND_EMAIL),
-            code_tries_per_email: Limit::new(CODE_TRIES_PER_EMAIL),
-            codes_per_client: Limit::new(CODES_PER_CLIENT),
-            codes_per_client_and_email: Limit::new(CODES_PER_CLIENT_AND_EMAIL),
-            codes_per_email: Limit::new(CODES_PER_EMAIL),
-            password_changes_per_reader: Limit::new(PASSWORD_CHANGES_PER_READER),
+            sign_in_per_client: Limit::new("sign_in_per_client", SIGN_IN_PER_CLIENT, db),
+            publisher_sign_in_per_client: Limit::new(
+                "publisher_sign_in_per_client",
+                PUBLISHER_SIGN_IN_PER_CLIENT,
+                db,
+            ),
+            password_per_client_and_email: Limit::new(
+                "password_per_client_and_email",
+                PASSWORD_PER_CLIENT_AND_EMAIL,
+                db,
+            ),
+            password_per_email: Limit::new("password_per_email", PASSWORD_PER_EMAIL, db),
+            code_tries_per_client_and_email: Limit::new(
+                "code_tries_per_client_and_email",
+                CODE_TRIES_PER_CLIENT_AND_EMAIL,
+                db,
+            ),
+            code_tries_per_email: Limit::new("code_tries_per_email", CODE_TRIES_PER_EMAIL, db),
+            codes_per_client: Limit::new("codes_per_client", CODES_PER_CLIENT, db),
+            codes_per_client_and_email: Limit::new(
+                "codes_per_client_and_email",
+                CODES_PER_CLIENT_AND_EMAIL,
+                db,
+            ),
+            codes_per_email: Limit::new("codes_per_email", CODES_PER_EMAIL, db),
+            password_changes_per_reader: Limit::new(
+                "password_changes_per_reader",
+                PASSWORD_CHANGES_PER_READER,
+                db,
+            ),
         })
     }
 
@@ -291,13 +371,14 @@ mod tests {
         assert_eq!(client_address(stranger, &forwarded("203.0.113.7"), &trusted), stranger);
     }
 
-    #[test]
-    fn keys_are_fixed_size_and_idle_ones_are_forgotten() {
+    #[tokio::test]
+    async fn keys_are_fixed_size_and_idle_ones_are_forgotten() {
         assert_eq!(std::mem::size_of::<EmailKey>(), 16);
         assert_eq!(EmailKey::new(&"x".repeat(16 * 1024)), EmailKey::new(&"x".repeat(16 * 1024)));
-        let limit = Limit::new(Rate { burst: 1, every: Duration::from_millis(5) });
+        let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
+        let limit = Limit::new("test", Rate { burst: 1, every: Duration::from_millis(5) }, &db);
         for n in 0..1000 {
-            limit.check(&EmailKey::new(&format!("reader{n}@example.com"))).unwrap();
+            limit.check_here(&EmailKey::new(&format!("reader{n}@example.com"))).unwrap();
         }
         assert_eq!(limit.keys(), 1000);
         std::thread::sleep(Duration::from_millis(20));

@@ -65,18 +65,16 @@ async fn an_expired_or_cancelled_subscription_does_not_entitle() {
     let server = TestServer::start().await;
     let hash = paywall_server::auth::hash_password("lapsed-reader").unwrap();
     let lapsed = readers::proven_owner(&server.state.db, "lapsed@example.com").await.unwrap();
-    readers::set_password(&server.state.db, lapsed, &hash).await.unwrap();
+    readers::set_password(&server.state.db, lapsed, &hash, None).await.unwrap();
     subscriptions::ensure_active(&server.state.db, lapsed, "premium", 1_000).await.unwrap();
     let session = server.sign_in("lapsed@example.com", "lapsed-reader").await;
     let reply = server.locked(&session["access_token"]).await;
     assert_eq!(reply.problem(StatusCode::FORBIDDEN)["reason"], "no_subscription");
 
     let subscriber = readers::by_email(&server.state.db, SUBSCRIBER).await.unwrap().unwrap();
-    sqlx::query("UPDATE subscriptions SET status = 'canceled' WHERE reader_id = ?")
-        .bind(subscriber.id)
-        .execute(&server.state.db)
-        .await
-        .unwrap();
+    server
+        .exec(&format!("UPDATE subscriptions SET status = 'canceled' WHERE reader_id = {}", subscriber.id))
+        .await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let reply = server.locked(&session["access_token"]).await;
     assert_eq!(reply.problem(StatusCode::FORBIDDEN)["reason"], "no_subscription");
@@ -104,11 +102,10 @@ fn now() -> u64 {
 
 #[tokio::test]
 async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_without_locked_text() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|config| config.signing_key = Some(SIGNING_KEY.into())).await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let (reader_id, session_id) = (session["reader"]["id"].as_i64().unwrap(), 1);
-    let key = std::fs::read_to_string(server.dir.path().join("data/signing.key")).unwrap();
-    let key = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key.trim()).unwrap();
+    let key = SIGNING_KEY.as_bytes();
 
     let forged = jsonwebtoken::encode(
         &Header::default(),
@@ -119,7 +116,7 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_withou
     let expired = jsonwebtoken::encode(
         &Header::default(),
         &claims(reader_id, session_id, now() - 120),
-        &EncodingKey::from_secret(&key),
+        &EncodingKey::from_secret(key),
     )
     .unwrap();
     let b64 = |json: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json);
@@ -165,12 +162,15 @@ async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_withou
 async fn locked_html_is_sanitized_again_on_the_way_out() {
     let server = TestServer::start().await;
     // A row written around the sanitizer, as a bad import or a manual edit might.
-    sqlx::query("UPDATE sections SET html = ? WHERE article_id = ? AND position = 0")
-        .bind(r#"<p>Safe words.</p><script>alert(1)</script><img src="x.png" onerror="alert(2)"><a href="javascript:alert(3)">link</a>"#)
-        .bind(ARTICLE)
-        .execute(&server.state.db)
-        .await
-        .unwrap();
+    let html = r#"<p>Safe words.</p><script>alert(1)</script><img src="x.png" onerror="alert(2)"><a href="javascript:alert(3)">link</a>"#;
+    with_pool!(&server.state.db, |pool| {
+        sqlx::query("UPDATE sections SET html = $1 WHERE article_id = $2 AND position = 0")
+            .bind(html)
+            .bind(ARTICLE)
+            .execute(pool)
+            .await
+            .unwrap();
+    });
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let reply = server.locked(&session["access_token"]).await;
     assert_eq!(reply.status, StatusCode::OK);

@@ -162,10 +162,7 @@ async fn a_code_works_once_an_earlier_one_keeps_working_until_one_is_spent_and_c
 
     ask_for_code(&server, "late@example.com").await;
     let (late, _) = code_and_link(&sink.wait_for(3).await.data);
-    sqlx::query("UPDATE sign_in_codes SET expires_at = 1 WHERE email = 'late@example.com'")
-        .execute(&server.state.db)
-        .await
-        .unwrap();
+    server.exec("UPDATE sign_in_codes SET expires_at = 1 WHERE email = 'late@example.com'").await;
     let expired =
         sign_in_with_code(&server, "late@example.com", &late).await.problem(StatusCode::UNAUTHORIZED);
     assert_eq!(expired["reason"], "code_expired");
@@ -206,10 +203,7 @@ async fn opening_the_link_spends_nothing_until_the_reader_confirms() {
         let scripts = policy.split(';').map(str::trim).find(|directive| directive.starts_with("script-src"));
         assert!(scripts.is_some_and(|scripts| !scripts.contains("unsafe")), "{policy}");
     }
-    let unspent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_codes WHERE used_at IS NULL")
-        .fetch_one(&server.state.db)
-        .await
-        .unwrap();
+    let unspent = server.count_where("sign_in_codes", "used_at IS NULL").await;
     assert_eq!(unspent, 1);
     assert_eq!(server.count("sessions").await, 0);
 

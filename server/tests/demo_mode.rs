@@ -90,12 +90,7 @@ async fn starting_without_the_demo_removes_the_demo_readers_their_sessions_and_t
     let after = TestServer { state: restarted, app, dir: server.dir };
 
     // The demo readers are gone, and so is everything that let anyone in as them.
-    let demo_readers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM readers WHERE email IN (?, ?)")
-        .bind(SUBSCRIBER)
-        .bind(READER)
-        .fetch_one(&after.state.db)
-        .await
-        .unwrap();
+    let demo_readers = after.count_where("readers", &format!("email IN ('{SUBSCRIBER}', '{READER}')")).await;
     assert_eq!(demo_readers, 0);
     let sign_in = json!({ "email": SUBSCRIBER, "password": PASSWORD }).to_string();
     after.post_json("/v1/sessions", &sign_in).await.problem(StatusCode::UNAUTHORIZED);
@@ -129,8 +124,9 @@ async fn the_demo_never_takes_over_a_real_reader_who_has_a_demo_address() {
     let mut config = demo_config(dir.path().join("data"));
     config.demo = false;
     paywall_server::start(config).await.unwrap();
-    let left: Vec<String> =
-        sqlx::query_scalar("SELECT email FROM readers").fetch_all(&server.state.db).await.unwrap();
+    let left: Vec<String> = with_pool!(&server.state.db, |pool| {
+        sqlx::query_scalar("SELECT email FROM readers").fetch_all(pool).await.unwrap()
+    });
     assert_eq!(left, [SUBSCRIBER]);
 }
 

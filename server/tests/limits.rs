@@ -50,12 +50,13 @@ fn assert_rate_limited(reply: &Reply) {
 
 /// The subject and body of the `nth` (from 0) email the demo outbox kept for `email`.
 async fn kept_email(server: &TestServer, email: &str, nth: i64) -> (String, String) {
-    sqlx::query_as("SELECT subject, body FROM outbox WHERE recipient = ? ORDER BY id LIMIT 1 OFFSET ?")
+    let sql = "SELECT subject, body FROM outbox WHERE recipient = $1 ORDER BY id LIMIT 1 OFFSET $2";
+    with_pool!(&server.state.db, |pool| sqlx::query_as(sql)
         .bind(email)
         .bind(nth)
-        .fetch_one(&server.state.db)
+        .fetch_one(pool)
         .await
-        .unwrap()
+        .unwrap())
 }
 
 /// The code in the `nth` email kept for `email`: the subject ends with it.

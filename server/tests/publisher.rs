@@ -334,11 +334,8 @@ async fn an_email_nobody_vouched_for_goes_back_to_its_owner_when_they_prove_it()
     // The address's owner signs in with an emailed code (kept in the demo outbox).
     let ask = server.post_json("/v1/sign-in-codes", r#"{"email":"owner@example.org"}"#).await;
     assert_eq!(ask.status, StatusCode::ACCEPTED);
-    let subject: String =
-        sqlx::query_scalar("SELECT subject FROM outbox WHERE recipient = 'owner@example.org'")
-            .fetch_one(&server.state.db)
-            .await
-            .unwrap();
+    let subject =
+        server.text("SELECT subject FROM outbox WHERE recipient = 'owner@example.org'").await.unwrap();
     let code = subject.rsplit(' ').next().unwrap();
     let owner = server
         .post_json("/v1/sessions/code", &json!({ "email": "owner@example.org", "code": code }).to_string())
@@ -353,11 +350,7 @@ async fn an_email_nobody_vouched_for_goes_back_to_its_owner_when_they_prove_it()
     server.locked(&owner["access_token"]).await.problem(StatusCode::FORBIDDEN);
     squatter["jti"] = json!(token_id());
     exchange(&server, &sign(&pair, None, &squatter)).await.problem(StatusCode::CONFLICT);
-    let linked: Option<String> =
-        sqlx::query_scalar("SELECT external_id FROM readers WHERE email = 'owner@example.org'")
-            .fetch_one(&server.state.db)
-            .await
-            .unwrap();
+    let linked = server.text("SELECT external_id FROM readers WHERE email = 'owner@example.org'").await;
     assert_eq!(linked, None);
 }
 
@@ -369,8 +362,7 @@ async fn an_email_the_publisher_vouched_for_stays_with_its_reader() {
     member["email_verified"] = json!(true);
     let session = exchange(&server, &sign(&pair, None, &member)).await.json();
     server.post_json("/v1/sign-in-codes", r#"{"email":"member@example.org"}"#).await;
-    let subject: String =
-        sqlx::query_scalar("SELECT subject FROM outbox").fetch_one(&server.state.db).await.unwrap();
+    let subject = server.text("SELECT subject FROM outbox").await.unwrap();
     let code = subject.rsplit(' ').next().unwrap();
     let body = json!({ "email": "member@example.org", "code": code }).to_string();
     assert_eq!(server.post_json("/v1/sessions/code", &body).await.status, StatusCode::CREATED);

@@ -21,8 +21,9 @@ async fn signing_in_returns_tokens_and_the_reader_with_a_normalised_email() {
     assert_eq!(server.count("sessions").await, 1);
 
     // Only the hash of the refresh token is stored.
-    let stored: Vec<u8> =
-        sqlx::query_scalar("SELECT refresh_hash FROM sessions").fetch_one(&server.state.db).await.unwrap();
+    let stored: Vec<u8> = with_pool!(&server.state.db, |pool| {
+        sqlx::query_scalar("SELECT refresh_hash FROM sessions").fetch_one(pool).await.unwrap()
+    });
     assert_ne!(stored, body["refresh_token"].as_str().unwrap().as_bytes());
     assert_eq!(stored.len(), 32);
     assert_not_stored(&server.snapshot().await, body["refresh_token"].as_str().unwrap());
@@ -120,7 +121,7 @@ async fn signing_out_needs_a_valid_token() {
 
 #[tokio::test]
 async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|config| config.database_url = None).await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let key_path = server.dir.path().join("data/signing.key");
     let key = std::fs::read_to_string(&key_path).unwrap();
@@ -131,7 +132,7 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
     }
 
     // A second server on the same data directory: same key, same database.
-    let config = demo_config(server.dir.path().join("data"));
+    let config = on_sqlite(demo_config(server.dir.path().join("data")));
     let restarted = paywall_server::start(config).await.unwrap();
     assert_eq!(std::fs::read_to_string(&key_path).unwrap(), key);
     let app = paywall_server::app(restarted);
@@ -147,7 +148,7 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
 
 #[tokio::test]
 async fn a_configured_signing_key_is_used_instead_of_a_file_and_a_weak_one_is_refused() {
-    let key = "6Qx1VvR0m3pJbYk2s8ZfT9wLhN4cA7uE5gKdPq0oXyIrSt1W";
+    let key = SIGNING_KEY;
     let server = TestServer::start_with(|config| config.signing_key = Some(key.into())).await;
     assert!(!server.dir.path().join("data/signing.key").exists());
     server.sign_in(SUBSCRIBER, PASSWORD).await;
@@ -165,7 +166,7 @@ async fn a_configured_signing_key_is_used_instead_of_a_file_and_a_weak_one_is_re
 async fn the_signing_key_can_come_from_a_file_but_never_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("key");
-    std::fs::write(&file, "6Qx1VvR0m3pJbYk2s8ZfT9wLhN4cA7uE5gKdPq0oXyIrSt1W\n").unwrap();
+    std::fs::write(&file, format!("{SIGNING_KEY}\n")).unwrap();
     let server = TestServer::start_with(|config| config.signing_key_file = Some(file.clone())).await;
     assert!(!server.dir.path().join("data/signing.key").exists());
     server.sign_in(SUBSCRIBER, PASSWORD).await;
@@ -180,7 +181,7 @@ async fn the_signing_key_can_come_from_a_file_but_never_from_the_command_line() 
 #[tokio::test]
 async fn the_data_directory_and_the_database_are_the_owners_alone() {
     use std::os::unix::fs::PermissionsExt;
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|config| config.database_url = None).await;
     server.sign_in(SUBSCRIBER, PASSWORD).await;
     let mode =
         |path: &str| std::fs::metadata(server.dir.path().join(path)).unwrap().permissions().mode() & 0o777;
@@ -227,10 +228,7 @@ async fn the_token_just_replaced_is_refused_without_ending_the_session_but_not_a
     assert_eq!(server.locked(&second["access_token"]).await.status, StatusCode::OK);
 
     // A minute later the same replay is a stolen copy.
-    sqlx::query("UPDATE spent_refresh_tokens SET spent_at = spent_at - 60")
-        .execute(&server.state.db)
-        .await
-        .unwrap();
+    server.exec("UPDATE spent_refresh_tokens SET spent_at = spent_at - 60").await;
     refresh(&server, &first["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
     refresh(&server, &second["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
     server.locked(&second["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
@@ -241,10 +239,12 @@ async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed()
     let server = TestServer::start_with(|config| config.session_max_days = 1).await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let lifetime = || async {
-        sqlx::query_as::<_, (i64, i64)>("SELECT created_at, expires_at FROM sessions")
-            .fetch_one(&server.state.db)
-            .await
-            .unwrap()
+        with_pool!(&server.state.db, |pool| {
+            sqlx::query_as::<_, (i64, i64)>("SELECT created_at, expires_at FROM sessions")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        })
     };
     let (created, expires) = lifetime().await;
     assert_eq!(expires - created, 24 * 60 * 60);
@@ -253,10 +253,9 @@ async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed()
     assert_eq!((created_after, expires_after), (created, expires), "a refresh does not extend it");
 
     // Two days on (the clock moved back instead), refreshing no longer works.
-    sqlx::query("UPDATE sessions SET created_at = created_at - 172800, expires_at = expires_at - 172800")
-        .execute(&server.state.db)
-        .await
-        .unwrap();
+    server
+        .exec("UPDATE sessions SET created_at = created_at - 172800, expires_at = expires_at - 172800")
+        .await;
     refresh(&server, &refreshed["refresh_token"]).await.problem(StatusCode::UNAUTHORIZED);
     server.locked(&refreshed["access_token"]).await.problem(StatusCode::UNAUTHORIZED);
 }
@@ -297,7 +296,7 @@ async fn the_grace_is_only_for_the_client_that_replaced_the_token() {
 #[tokio::test]
 async fn a_data_directory_others_could_read_is_made_private_at_start() {
     use std::os::unix::fs::PermissionsExt;
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|config| config.database_url = None).await;
     let data = server.dir.path().join("data");
     let open_to_all = |path: &std::path::Path, mode| {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
@@ -305,7 +304,7 @@ async fn a_data_directory_others_could_read_is_made_private_at_start() {
     open_to_all(&data, 0o755);
     open_to_all(&data.join("paywall.db"), 0o644);
     open_to_all(&data.join("signing.key"), 0o644);
-    paywall_server::start(demo_config(&data)).await.unwrap();
+    paywall_server::start(on_sqlite(demo_config(&data))).await.unwrap();
     let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("paywall.db")), 0o600);

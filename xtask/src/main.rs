@@ -1,13 +1,14 @@
 //! `cargo xtask`: the project's two commands and their helpers.
 //!
 //! - `cargo xtask demo`: install what is missing, build the widget, serve the demo page.
-//! - `cargo xtask test`: install what is missing, run every test (native, widget in headless
-//!   Chromium, end to end).
+//! - `cargo xtask test`: install what is missing, run every test (native, the server's on
+//!   SQLite and on a throwaway PostgreSQL, widget in headless Chromium, end to end).
 //! - `cargo xtask size`: build the widget and print its transfer size (gzip -9 and brotli).
 //! - `cargo xtask bench`: time an emailed-code sign-in in headless Chromium.
 //! - `cargo xtask setup`: only install what is missing.
 
 mod build;
+mod postgres;
 mod run;
 mod setup;
 mod size;
@@ -21,7 +22,8 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
 
   demo    install what is missing, build the widget in release mode, and serve the demo
           (PAYWALL_ADDR, default 127.0.0.1:8080; data in PAYWALL_DATA, default ./data)
-  test    install what is missing and run every test: native, widget (headless Chromium), end to end
+  test    install what is missing and run every test: native (the server's on SQLite and on a
+          throwaway PostgreSQL), widget (headless Chromium), end to end
   size    build the widget and print its transfer size, gzip -9 and brotli
   bench   time an emailed-code sign-in in headless Chromium (median of 9 runs, release server)
   setup   install what is missing and nothing else";
@@ -68,8 +70,17 @@ fn demo() -> Result<(), Failed> {
 /// Runs every test suite, stopping at the first that fails so the output ends with its summary.
 fn test() -> Result<(), Failed> {
     setup::everything()?;
-    run::step("Native tests (cargo test --workspace)");
+    run::step("Native tests, the server's on SQLite (cargo test --workspace)");
     run::cargo().args(["test", "--workspace", "--", "--skip", BYPASS_SUITE]).status_ok("cargo test")?;
+
+    run::step("The server's tests again, on a throwaway PostgreSQL");
+    {
+        let postgres = postgres::Postgres::start()?;
+        run::cargo()
+            .args(["test", "-p", "paywall-server", "--", "--skip", BYPASS_SUITE])
+            .env("PAYWALL_TEST_POSTGRES", &postgres.url)
+            .status_ok("the server's tests on PostgreSQL")?;
+    }
 
     run::step("Bypass suite: every known way around the paywall, against the real server");
     run::cargo()

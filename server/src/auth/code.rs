@@ -126,8 +126,8 @@ impl SignInCodes {
             return Ok(Err(CodeRefused::TooManyAttempts));
         }
         let key = EmailKey::new(email);
-        limits.code_tries_per_client_and_email.check(&(client, key))?;
-        limits.code_tries_per_email.check(&key)?;
+        limits.code_tries_per_client_and_email.check(&(client, key)).await?;
+        limits.code_tries_per_email.check(&key).await?;
         // Every open code is compared, so the time taken does not say which one matched.
         let matched = open.iter().fold(None, |found, code| {
             if self.matches(email, &typed, &code.code_hash) { Some(code.id) } else { found }

@@ -32,11 +32,11 @@ async fn send_code(
     let email = readers::valid_email(&body.email).ok_or(AppError::InvalidEmail)?;
     let return_to = return_to(&state, body.return_to.as_deref())?;
     let key = EmailKey::new(&email);
-    state.limits.codes_per_client.check(&client)?;
+    state.limits.codes_per_client.check(&client).await?;
     // Per client and email first, so one client asking for someone's address is stopped
     // before it can use up what the address itself allows.
-    state.limits.codes_per_client_and_email.check(&(client, key))?;
-    state.limits.codes_per_email.check(&key)?;
+    state.limits.codes_per_client_and_email.check(&(client, key)).await?;
+    state.limits.codes_per_email.check(&key).await?;
 
     let code = state.codes.issue(&state.db, &email, &return_to).await?;
     let message = mail::sign_in_code(

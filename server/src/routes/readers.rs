@@ -11,7 +11,7 @@ use crate::auth::{SignedIn, check_new_password};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::limits::Client;
-use crate::store::{readers, sessions};
+use crate::store::readers;
 
 /// The reader routes.
 pub fn router() -> Router<AppState> {
@@ -40,7 +40,7 @@ async fn set_password(
     }
     // Each change costs one or two argon2 hashes: one reader gets a few an hour, however many
     // requests they send at once.
-    state.limits.password_changes_per_reader.check(&reader.id)?;
+    state.limits.password_changes_per_reader.check(&reader.id).await?;
     match (current, body.current_password, body.code) {
         (Some(hash), Some(given), _) => {
             if !state.passwords.verify(given, Some(hash)).await? {
@@ -48,17 +48,14 @@ async fn set_password(
             }
         }
         (None, _, Some(code)) => {
-            state.limits.sign_in_per_client.check(&client)?;
+            state.limits.sign_in_per_client.check(&client).await?;
             let verdict = state.codes.verify(&state.db, &state.limits, client, &email, &code).await?;
             verdict.map_err(AppError::ProofCodeRefused)?;
         }
         (current, _, _) => return Err(AppError::ProofRequired { has_password: current.is_some() }),
     }
     let hash = state.passwords.hash(body.password).await?;
-    let mut tx = state.db.begin().await?;
-    readers::set_password(&mut *tx, reader.id, &hash).await?;
-    let ended = sessions::revoke_all(&mut *tx, reader.id, Some(reader.session_id)).await?;
-    tx.commit().await?;
+    let ended = readers::set_password(&state.db, reader.id, &hash, Some(reader.session_id)).await?;
     tracing::info!(reader = reader.id, other_sessions_ended = ended, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,9 +16,9 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{Json, Query};
 use crate::limits::{Client, EmailKey};
 use crate::random::{NewToken, token_hash};
-use crate::store::readers::PublisherReader;
+use crate::store::publisher::{Outcome, PublisherSession};
 use crate::store::sessions::Rotation;
-use crate::store::{publisher_tokens, readers, sessions, subscriptions};
+use crate::store::{publisher, readers, sessions};
 use crate::time::now;
 
 /// How long a tier asserted by a publisher token lasts without a newer token.
@@ -48,18 +48,18 @@ async fn sign_in(
 ) -> AppResult<Response> {
     let email = readers::normalize_email(&body.email);
     let key = EmailKey::new(&email);
-    state.limits.sign_in_per_client.check(&client)?;
+    state.limits.sign_in_per_client.check(&client).await?;
     // Per client and email first: a stranger's guesses stop the stranger, and only count
     // towards the email's own limit once they pass this one.
-    state.limits.password_per_client_and_email.check(&(client, key))?;
-    state.limits.password_per_email.check(&key)?;
+    state.limits.password_per_client_and_email.check(&(client, key)).await?;
+    state.limits.password_per_email.check(&key).await?;
     let reader = readers::by_email(&state.db, &email).await?;
     let stored_hash = reader.as_ref().and_then(|reader| reader.password_hash.clone());
     if !state.passwords.verify(body.password, stored_hash).await? {
         return Err(AppError::InvalidCredentials);
     }
     let reader = reader.ok_or(AppError::InvalidCredentials)?;
-    start_session(&state.db, &state, reader.id, reader.email).await
+    start_session(&state, reader.id, reader.email).await
 }
 
 /// `POST /v1/sessions/code`: the emailed code in, a new session out; the first sign-in with a
@@ -70,11 +70,11 @@ async fn sign_in_with_code(
     Json(body): Json<CodeSignIn>,
 ) -> AppResult<Response> {
     let email = readers::normalize_email(&body.email);
-    state.limits.sign_in_per_client.check(&client)?;
+    state.limits.sign_in_per_client.check(&client).await?;
     let verdict = state.codes.verify(&state.db, &state.limits, client, &email, &body.code).await?;
     verdict.map_err(AppError::CodeRefused)?;
     let reader_id = readers::proven_owner(&state.db, &email).await?;
-    start_session(&state.db, &state, reader_id, email).await
+    start_session(&state, reader_id, email).await
 }
 
 /// `POST /v1/sessions/link`: the token an emailed link carried back to the article page.
@@ -83,10 +83,10 @@ async fn sign_in_with_link(
     client: Client,
     Json(body): Json<LinkSignIn>,
 ) -> AppResult<Response> {
-    state.limits.sign_in_per_client.check(&client)?;
+    state.limits.sign_in_per_client.check(&client).await?;
     let email = state.codes.redeem_link(&state.db, &body.token).await?.ok_or(AppError::LinkExpired)?;
     let reader_id = readers::proven_owner(&state.db, &email).await?;
-    start_session(&state.db, &state, reader_id, email).await
+    start_session(&state, reader_id, email).await
 }
 
 /// `POST /v1/sessions/publisher`: a token the publisher signed for one of its readers. The
@@ -98,41 +98,36 @@ async fn sign_in_with_publisher_token(
     client: Client,
     Json(body): Json<PublisherSignIn>,
 ) -> AppResult<Response> {
-    state.limits.publisher_sign_in_per_client.check(&client)?;
+    state.limits.publisher_sign_in_per_client.check(&client).await?;
     let verifier = state.publisher.as_ref().ok_or(AppError::Unavailable(
         "Sign-in with the publisher's accounts is not set up on this server.",
     ))?;
     let identity = verifier.verify(&body.token)?;
     let email = readers::valid_email(&identity.email)
         .ok_or(AppError::InvalidToken("The publisher token's email is not a valid address."))?;
-    // BEGIN IMMEDIATE: the transaction reads and then writes; it takes the write lock first.
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(token_id) = &identity.token_id
-        && !publisher_tokens::first_use(&mut tx, verifier.issuer(), token_id, identity.expires_at).await?
-    {
-        return Err(AppError::InvalidToken("This publisher token was already used."));
+    let refresh = NewToken::generate();
+    let outcome = publisher::sign_in(
+        &state.db,
+        &PublisherSession {
+            issuer: verifier.issuer(),
+            subject: &identity.subject,
+            email: &email,
+            email_verified: identity.email_verified,
+            token_id: identity.token_id.as_deref().map(|jti| (jti, identity.expires_at)),
+            tier: identity.tier.as_deref().map(|tier| (tier, now() + PUBLISHER_TIER_SECONDS)),
+            refresh_hash: &refresh.hash,
+            lifetime: state.config.session_lifetime(),
+        },
+    )
+    .await?;
+    match outcome {
+        Outcome::Started { reader_id, email, session_id } => {
+            let tokens = tokens(&state, reader_id, email, session_id, refresh)?;
+            Ok((StatusCode::CREATED, no_store(tokens)).into_response())
+        }
+        Outcome::TokenUsed => Err(AppError::InvalidToken("This publisher token was already used.")),
+        Outcome::EmailTaken => Err(AppError::AccountExists),
     }
-    let found = readers::from_publisher(
-        &mut tx,
-        verifier.issuer(),
-        &identity.subject,
-        &email,
-        identity.email_verified,
-    )
-    .await?;
-    let PublisherReader::Found(reader_id, email) = found else {
-        return Err(AppError::AccountExists);
-    };
-    subscriptions::set_from_publisher(
-        &mut tx,
-        reader_id,
-        identity.tier.as_deref(),
-        now() + PUBLISHER_TIER_SECONDS,
-    )
-    .await?;
-    let response = start_session(&mut *tx, &state, reader_id, email).await?;
-    tx.commit().await?;
-    Ok(response)
 }
 
 /// `POST /v1/sessions/refresh`: spends a refresh token for a new pair. A token spent before
@@ -191,23 +186,18 @@ async fn sign_out(
     Query(scope): Query<SignOutScope>,
 ) -> AppResult<StatusCode> {
     if scope.all {
-        sessions::revoke_all(&state.db, reader.id, None).await?;
+        sessions::revoke_all(&state.db, reader.id).await?;
     } else {
         sessions::revoke(&state.db, reader.session_id, reader.id).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Starts a session for a reader who has just proved who they are (in `db`, which may be a
-/// transaction the caller commits): 201 with the tokens.
-async fn start_session(
-    db: impl sqlx::SqliteExecutor<'_>,
-    state: &AppState,
-    reader_id: i64,
-    email: String,
-) -> AppResult<Response> {
+/// Starts a session for a reader who has just proved who they are: 201 with the tokens.
+async fn start_session(state: &AppState, reader_id: i64, email: String) -> AppResult<Response> {
     let refresh = NewToken::generate();
-    let session_id = sessions::create(db, reader_id, &refresh.hash, state.config.session_lifetime()).await?;
+    let session_id =
+        sessions::create(&state.db, reader_id, &refresh.hash, state.config.session_lifetime()).await?;
     let tokens = tokens(state, reader_id, email, session_id, refresh)?;
     Ok((StatusCode::CREATED, no_store(tokens)).into_response())
 }

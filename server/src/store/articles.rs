@@ -2,7 +2,7 @@
 
 use paywall_protocol::{ArticleSummary, LockedSection};
 
-use super::Db;
+use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// A section to store: the HTML must already be sanitized.
@@ -17,35 +17,36 @@ pub struct NewSection<'a> {
 
 /// An article's public metadata, or `None` if there is no such article.
 pub async fn summary(db: &Db, id: &str) -> Result<Option<ArticleSummary>, sqlx::Error> {
-    let Some((title, tier)) =
-        sqlx::query_as::<_, (String, String)>("SELECT title, tier FROM articles WHERE id = ?")
-            .bind(id)
-            .fetch_optional(db)
-            .await?
-    else {
-        return Ok(None);
-    };
-    let locked_section_titles =
-        sqlx::query_scalar("SELECT title FROM sections WHERE article_id = ? AND locked ORDER BY position")
-            .bind(id)
-            .fetch_all(db)
-            .await?;
-    Ok(Some(ArticleSummary { id: id.to_owned(), title, tier, locked_section_titles }))
+    with_pool!(db, |pool| {
+        let Some((title, tier)) =
+            sqlx::query_as::<_, (String, String)>("SELECT title, tier FROM articles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let locked_section_titles = sqlx::query_scalar(
+            "SELECT title FROM sections WHERE article_id = $1 AND locked ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        Ok(Some(ArticleSummary { id: id.to_owned(), title, tier, locked_section_titles }))
+    })
 }
 
 /// The tier an article requires, or `None` if there is no such article.
 pub async fn tier(db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT tier FROM articles WHERE id = ?").bind(id).fetch_optional(db).await
+    let sql = "SELECT tier FROM articles WHERE id = $1";
+    with_pool!(db, |pool| sqlx::query_scalar(sql).bind(id).fetch_optional(pool).await)
 }
 
 /// The locked sections of an article, in reading order. Callers check entitlement first.
 pub async fn locked_sections(db: &Db, id: &str) -> Result<Vec<LockedSection>, sqlx::Error> {
-    let rows = sqlx::query_as::<_, (String, String)>(
-        "SELECT title, html FROM sections WHERE article_id = ? AND locked ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?;
+    let sql = "SELECT title, html FROM sections WHERE article_id = $1 AND locked ORDER BY position";
+    let rows: Vec<(String, String)> =
+        with_pool!(db, |pool| sqlx::query_as(sql).bind(id).fetch_all(pool).await)?;
     Ok(rows.into_iter().map(|(title, html)| LockedSection { title, html }).collect())
 }
 
@@ -58,32 +59,34 @@ pub async fn insert_if_missing(
     tier: &str,
     sections: &[NewSection<'_>],
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let added = sqlx::query(
-        "INSERT INTO articles (id, title, tier, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(title)
-    .bind(tier)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if added {
-        for (position, section) in (0i64..).zip(sections) {
-            sqlx::query(
-                "INSERT INTO sections (article_id, position, locked, title, html) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(position)
-            .bind(section.locked)
-            .bind(section.title)
-            .bind(&section.html)
-            .execute(&mut *tx)
-            .await?;
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let added = sqlx::query(
+            "INSERT INTO articles (id, title, tier, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(tier)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if added {
+            for (position, section) in (0i64..).zip(sections) {
+                sqlx::query(
+                    "INSERT INTO sections (article_id, position, locked, title, html) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(position)
+                .bind(section.locked)
+                .bind(section.title)
+                .bind(&section.html)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
-    }
-    tx.commit().await?;
-    Ok(added)
+        tx.commit().await?;
+        Ok(added)
+    })
 }

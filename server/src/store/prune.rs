@@ -1,8 +1,8 @@
 //! Forgetting what is no longer needed: spent and expired sign-in codes, ended sessions and
-//! the refresh tokens they spent, kept mail, and the ids of expired publisher tokens. Without
-//! this every table that records an attempt would only grow.
+//! the refresh tokens they spent, kept mail, the ids of expired publisher tokens, and emptied
+//! rate-limit buckets. Without this every table that records an attempt would only grow.
 
-use super::Db;
+use super::{Db, with_pool};
 use crate::auth::REFRESH_TOKEN_SECONDS;
 
 /// How long a code is kept once expired or spent, and an ended session once it ended.
@@ -27,47 +27,60 @@ pub struct Pruned {
     pub outbox: u64,
     /// Publisher token ids.
     pub publisher_token_ids: u64,
+    /// Rate-limit buckets that emptied.
+    pub rate_limits: u64,
 }
 
 impl Pruned {
     /// Rows removed in all.
     pub fn total(&self) -> u64 {
-        self.codes + self.sessions + self.spent_refresh_tokens + self.outbox + self.publisher_token_ids
+        self.codes
+            + self.sessions
+            + self.spent_refresh_tokens
+            + self.outbox
+            + self.publisher_token_ids
+            + self.rate_limits
     }
 }
 
 /// Deletes what is no longer needed at `now` (Unix seconds).
 pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
     let codes_ended = now - KEEP_CODES_SECONDS;
-    let codes = sqlx::query("DELETE FROM sign_in_codes WHERE expires_at < ? OR used_at < ?")
-        .bind(codes_ended)
-        .bind(codes_ended)
-        .execute(db)
-        .await?
-        .rows_affected();
     let sessions_ended = now - KEEP_SESSIONS_SECONDS;
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?")
-        .bind(sessions_ended)
-        .bind(sessions_ended)
-        .execute(db)
-        .await?
-        .rows_affected();
-    // A token spent longer ago than a refresh token lives was not current recently: a replay
-    // of it is refused as unknown, which is all a replay needs.
-    let spent_refresh_tokens = sqlx::query("DELETE FROM spent_refresh_tokens WHERE spent_at < ?")
-        .bind(now - REFRESH_TOKEN_SECONDS)
-        .execute(db)
-        .await?
-        .rows_affected();
-    let outbox = sqlx::query("DELETE FROM outbox WHERE created_at < ?")
-        .bind(now - KEEP_MAIL_SECONDS)
-        .execute(db)
-        .await?
-        .rows_affected();
-    let publisher_token_ids = sqlx::query("DELETE FROM publisher_token_ids WHERE expires_at < ?")
-        .bind(now - KEEP_TOKEN_IDS_SECONDS)
-        .execute(db)
-        .await?
-        .rows_affected();
-    Ok(Pruned { codes, sessions, spent_refresh_tokens, outbox, publisher_token_ids })
+    with_pool!(db, |pool| {
+        let codes = sqlx::query("DELETE FROM sign_in_codes WHERE expires_at < $1 OR used_at < $1")
+            .bind(codes_ended)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+            .bind(sessions_ended)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        // A token spent longer ago than a refresh token lives was not current recently: a
+        // replay of it is refused as unknown, which is all a replay needs.
+        let spent_refresh_tokens = sqlx::query("DELETE FROM spent_refresh_tokens WHERE spent_at < $1")
+            .bind(now - REFRESH_TOKEN_SECONDS)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let outbox = sqlx::query("DELETE FROM outbox WHERE created_at < $1")
+            .bind(now - KEEP_MAIL_SECONDS)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let publisher_token_ids = sqlx::query("DELETE FROM publisher_token_ids WHERE expires_at < $1")
+            .bind(now - KEEP_TOKEN_IDS_SECONDS)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        // A bucket that emptied is the same as no bucket.
+        let rate_limits = sqlx::query("DELETE FROM rate_limits WHERE empty_at < $1")
+            .bind(now * 1000)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        Ok(Pruned { codes, sessions, spent_refresh_tokens, outbox, publisher_token_ids, rate_limits })
+    })
 }

@@ -1,7 +1,7 @@
 //! SQL for sessions: one row per signed-in device, holding the hash of its current refresh
 //! token; the hashes of the tokens it spent are kept to notice a replay.
 
-use super::Db;
+use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// How long a session lives: refreshed, it lasts `idle` more seconds each time, but never more
@@ -16,22 +16,32 @@ pub struct Lifetime {
 
 /// Starts a session for a reader; returns its id.
 pub async fn create(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: &Db,
     reader_id: i64,
     refresh_hash: &[u8],
     lifetime: Lifetime,
 ) -> Result<i64, sqlx::Error> {
     let now = now();
-    sqlx::query_scalar(
-        "INSERT INTO sessions (reader_id, refresh_hash, expires_at, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(reader_id)
-    .bind(refresh_hash)
-    .bind(now + lifetime.idle.min(lifetime.absolute))
-    .bind(now)
-    .fetch_one(db)
-    .await
+    let expires_at = now + lifetime.idle.min(lifetime.absolute);
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(CREATE)
+            .bind(reader_id)
+            .bind(refresh_hash)
+            .bind(expires_at)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+    })
 }
+
+/// Inserts a session: reader, refresh hash, expiry, now. Returns its id. Also run inside the
+/// publisher sign-in's transaction.
+pub(super) const CREATE: &str = "INSERT INTO sessions (reader_id, refresh_hash, expires_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+
+/// Ends every session of reader `$2` at `$1` except `$3` (NULL: none kept). Also run inside
+/// the transactions of `readers`.
+pub(super) const REVOKE_ALL: &str = "UPDATE sessions SET revoked_at = $1
+  WHERE reader_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3";
 
 /// What spending a refresh token did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,96 +75,82 @@ pub async fn rotate(
     grace: i64,
 ) -> Result<Rotation, sqlx::Error> {
     let now = now();
-    let mut tx = db.begin().await?;
-    let rotated: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE sessions SET refresh_hash = ?,
-                expires_at = CASE WHEN created_at + ? < ? THEN created_at + ? ELSE ? END
-          WHERE refresh_hash = ? AND revoked_at IS NULL AND expires_at > ?
-          RETURNING id, reader_id",
-    )
-    .bind(new_hash)
-    .bind(lifetime.absolute)
-    .bind(now + lifetime.idle)
-    .bind(lifetime.absolute)
-    .bind(now + lifetime.idle)
-    .bind(old_hash)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some((session_id, reader_id)) = rotated {
-        sqlx::query(
-            "INSERT INTO spent_refresh_tokens (hash, session_id, spent_at, spent_by) VALUES (?, ?, ?, ?)",
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let rotated: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE sessions SET refresh_hash = $1,
+                    expires_at = CASE WHEN created_at + $2 < $3 THEN created_at + $2 ELSE $3 END
+              WHERE refresh_hash = $4 AND revoked_at IS NULL AND expires_at > $5
+              RETURNING id, reader_id",
+        )
+        .bind(new_hash)
+        .bind(lifetime.absolute)
+        .bind(now + lifetime.idle)
+        .bind(old_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((session_id, reader_id)) = rotated {
+            sqlx::query(
+                "INSERT INTO spent_refresh_tokens (hash, session_id, spent_at, spent_by) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(old_hash)
+            .bind(session_id)
+            .bind(now)
+            .bind(client)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(Rotation::Rotated { session_id, reader_id });
+        }
+        let spent: Option<(i64, i64, String, bool)> = sqlx::query_as(
+            "SELECT session_id, spent_at, spent_by,
+                    NOT EXISTS (SELECT 1 FROM spent_refresh_tokens later
+                                 WHERE later.session_id = spent.session_id AND later.id > spent.id)
+               FROM spent_refresh_tokens spent WHERE hash = $1",
         )
         .bind(old_hash)
-        .bind(session_id)
-        .bind(now)
-        .bind(client)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some((session_id, spent_at, spent_by, newest)) = spent else {
+            return Ok(Rotation::Unknown);
+        };
+        if newest && now - spent_at <= grace && spent_by == client {
+            return Ok(Rotation::JustReplaced);
+        }
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        return Ok(Rotation::Rotated { session_id, reader_id });
-    }
-    let spent: Option<(i64, i64, String, bool)> = sqlx::query_as(
-        "SELECT session_id, spent_at, spent_by,
-                NOT EXISTS (SELECT 1 FROM spent_refresh_tokens later
-                             WHERE later.session_id = spent.session_id AND later.id > spent.id)
-           FROM spent_refresh_tokens spent WHERE hash = ?",
-    )
-    .bind(old_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((session_id, spent_at, spent_by, newest)) = spent else {
-        return Ok(Rotation::Unknown);
-    };
-    if newest && now - spent_at <= grace && spent_by == client {
-        return Ok(Rotation::JustReplaced);
-    }
-    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-        .bind(now)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Rotation::Replayed)
+        Ok(Rotation::Replayed)
+    })
 }
 
 /// Whether a session exists for this reader and is neither revoked nor expired.
 pub async fn is_active(db: &Db, session_id: i64, reader_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sessions
-           WHERE id = ? AND reader_id = ? AND revoked_at IS NULL AND expires_at > ?)",
-    )
-    .bind(session_id)
-    .bind(reader_id)
-    .bind(now())
-    .fetch_one(db)
-    .await
+    let sql = "SELECT EXISTS (SELECT 1 FROM sessions
+                WHERE id = $1 AND reader_id = $2 AND revoked_at IS NULL AND expires_at > $3)";
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(sql).bind(session_id).bind(reader_id).bind(now()).fetch_one(pool).await
+    })
 }
 
 /// Ends a session: its refresh token and its access tokens stop working.
 pub async fn revoke(db: &Db, session_id: i64, reader_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND reader_id = ? AND revoked_at IS NULL")
-        .bind(now())
-        .bind(session_id)
-        .bind(reader_id)
-        .execute(db)
-        .await?;
-    Ok(())
+    let sql = "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND reader_id = $3 AND revoked_at IS NULL";
+    with_pool!(db, |pool| {
+        sqlx::query(sql).bind(now()).bind(session_id).bind(reader_id).execute(pool).await?;
+        Ok(())
+    })
 }
 
-/// Ends every session of a reader ("sign out everywhere"), except `keep` if given.
-pub async fn revoke_all(
-    db: impl sqlx::SqliteExecutor<'_>,
-    reader_id: i64,
-    keep: Option<i64>,
-) -> Result<u64, sqlx::Error> {
-    let revoked = sqlx::query(
-        "UPDATE sessions SET revoked_at = ? WHERE reader_id = ? AND revoked_at IS NULL AND id IS NOT ?",
-    )
-    .bind(now())
-    .bind(reader_id)
-    .bind(keep)
-    .execute(db)
-    .await?;
-    Ok(revoked.rows_affected())
+/// Ends every session of a reader ("sign out everywhere").
+pub async fn revoke_all(db: &Db, reader_id: i64) -> Result<u64, sqlx::Error> {
+    with_pool!(db, |pool| {
+        let revoked =
+            sqlx::query(REVOKE_ALL).bind(now()).bind(reader_id).bind(None::<i64>).execute(pool).await?;
+        Ok(revoked.rows_affected())
+    })
 }

@@ -1,4 +1,7 @@
-//! A paywall server on a real SQLite file in a temporary directory, driven through its router.
+//! A paywall server on a real database, driven through its router: a SQLite file in a
+//! temporary directory, or, when `PAYWALL_TEST_POSTGRES` names a PostgreSQL server
+//! (`postgres://user@127.0.0.1:port`, as `cargo xtask test` sets it on its second run), a
+//! database of its own on that server.
 
 #![allow(dead_code)]
 
@@ -12,6 +15,8 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
+use paywall_server::store::Db;
+pub use paywall_server::with_pool;
 use paywall_server::{AppState, Config};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -70,7 +75,12 @@ impl TestServer {
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut config = demo_config(dir.path().join("data"));
+        let derived = config.database_url.clone();
         configure(&mut config);
+        // A test that moved the data directory means that directory's database too.
+        if config.database_url == derived {
+            config.database_url = database_url_for(&config.data);
+        }
         let state = paywall_server::start(config).await.expect("the server starts");
         let app = paywall_server::app(state.clone());
         TestServer { state, app, dir }
@@ -116,52 +126,162 @@ impl TestServer {
 
     /// How many rows a table has: to show a refused request wrote nothing.
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.state.db).await.unwrap()
+        count_where(&self.state.db, table, "TRUE").await
+    }
+
+    /// How many rows of a table match a condition.
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        count_where(&self.state.db, table, condition).await
+    }
+
+    /// The one text value (or NULL) a query returns.
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        with_pool!(&self.state.db, |pool| sqlx::query_scalar(sql).fetch_one(pool).await.unwrap())
+    }
+
+    /// Runs a statement that needs no parameters (test set-up: moving times, changing rows).
+    pub async fn exec(&self, sql: &str) -> u64 {
+        exec(&self.state.db, sql).await
     }
 
     /// Every table of the database and its columns, read from the schema itself (so a table or
     /// column added by a migration is covered without anyone remembering to list it).
     pub async fn schema(&self) -> Vec<(String, Vec<String>)> {
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .fetch_all(&self.state.db)
-        .await
-        .unwrap();
-        let mut schema = Vec::new();
-        for table in tables {
-            let columns: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
-                    .bind(&table)
-                    .fetch_all(&self.state.db)
-                    .await
-                    .unwrap();
-            schema.push((table, columns));
-        }
+        let schema = schema(&self.state.db).await;
         schema
+            .into_iter()
+            .map(|(table, columns)| (table, columns.into_iter().map(|c| c.name).collect()))
+            .collect()
     }
 
-    /// Every row of every table, every column quoted as SQL (blobs as `X'…'`), in a stable
-    /// order: to show a refused request changed nothing.
+    /// Every row of every table, every column quoted as SQL (blobs as `X'…'` in upper-case
+    /// hex), in a stable order: to show a refused request changed nothing. Rate-limit counts
+    /// are left out: counting a refused request is what they are for (the limits' tests look
+    /// at them).
     pub async fn snapshot(&self) -> String {
         let mut all = String::new();
-        for (table, columns) in self.schema().await {
-            let row = columns
-                .iter()
-                .map(|column| format!("quote(\"{column}\")"))
-                .collect::<Vec<_>>()
-                .join(" || ',' || ");
-            let order = columns.iter().map(|column| format!("\"{column}\"")).collect::<Vec<_>>().join(", ");
-            let rows: Option<String> = sqlx::query_scalar(&format!(
-                "SELECT group_concat(r, ';') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY {order})"
-            ))
-            .fetch_one(&self.state.db)
-            .await
-            .unwrap();
-            all.push_str(&format!("{table}({}): {}\n", columns.join(","), rows.unwrap_or_default()));
+        for (table, columns) in schema(&self.state.db).await {
+            if table == "rate_limits" {
+                continue;
+            }
+            let names: Vec<String> = columns.iter().map(|column| column.name.clone()).collect();
+            let order = names.iter().map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
+            let quoted = |column: &Column| match (&self.state.db, column.class) {
+                (Db::Sqlite(_), _) => format!("quote(\"{}\")", column.name),
+                (Db::Postgres(_), "bytes") => {
+                    format!("COALESCE('X''' || upper(encode(\"{}\", 'hex')) || '''', 'NULL')", column.name)
+                }
+                (Db::Postgres(_), _) => format!("quote_nullable(\"{}\")", column.name),
+            };
+            let row = columns.iter().map(quoted).collect::<Vec<_>>().join(" || ',' || ");
+            let aggregate = match &self.state.db {
+                Db::Sqlite(_) => "group_concat",
+                Db::Postgres(_) => "string_agg",
+            };
+            let sql = format!(
+                "SELECT {aggregate}(r, ';') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY {order}) t"
+            );
+            let rows: Option<String> =
+                with_pool!(&self.state.db, |pool| sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
+            all.push_str(&format!("{table}({}): {}\n", names.join(","), rows.unwrap_or_default()));
         }
         all
     }
+}
+
+/// How many rows of a table match a condition.
+pub async fn count_where(db: &Db, table: &str, condition: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
+    with_pool!(db, |pool| sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap())
+}
+
+/// Runs a statement that needs no parameters; returns how many rows it changed.
+pub async fn exec(db: &Db, sql: &str) -> u64 {
+    with_pool!(db, |pool| sqlx::query(sql).execute(pool).await.unwrap().rows_affected())
+}
+
+/// The database of a server (a process) keeping its data in `data`.
+pub async fn database_of(data: &std::path::Path) -> Db {
+    let sqlite = || format!("sqlite://{}", data.join("paywall.db").display());
+    paywall_server::store::open(&database_url_for(data).unwrap_or_else(sqlite)).await.unwrap()
+}
+
+/// A column as both databases' schemas can be compared: its name, a type class, and
+/// whether it may be NULL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub class: &'static str,
+    pub nullable: bool,
+}
+
+/// Every table (but the migrations' own) and its columns in order, read from the database.
+pub async fn schema(db: &Db) -> Vec<(String, Vec<Column>)> {
+    let class = |declared: &str| match declared.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "integer",
+        "text" => "text",
+        "blob" | "bytea" => "bytes",
+        "boolean" => "boolean",
+        other => panic!("a column type the stores do not use: {other}"),
+    };
+    let tables: Vec<String> = match db {
+        Db::Sqlite(pool) => sqlx::query_scalar(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+              AND name <> '_sqlx_migrations' ORDER BY name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        Db::Postgres(pool) => sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables
+              WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY table_name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    let mut schema = Vec::new();
+    for table in tables {
+        let columns: Vec<(String, String, bool)> = match db {
+            Db::Sqlite(pool) => sqlx::query_as(
+                "SELECT name, type, NOT \"notnull\" AND NOT pk FROM pragma_table_info($1) ORDER BY cid",
+            )
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .unwrap(),
+            Db::Postgres(pool) => sqlx::query_as(
+                "SELECT column_name::text, data_type::text, is_nullable = 'YES' FROM information_schema.columns
+                  WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .unwrap(),
+        };
+        let columns = columns
+            .into_iter()
+            .map(|(name, declared, nullable)| Column { name, class: class(&declared), nullable })
+            .collect();
+        schema.push((table, columns));
+    }
+    schema
+}
+
+/// The PostgreSQL server this run uses instead of SQLite, if any.
+pub fn postgres() -> Option<String> {
+    std::env::var("PAYWALL_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
+}
+
+/// The database for a server keeping its data in `data`: `None` (a SQLite file there) unless
+/// this run uses PostgreSQL; then a database named after the directory, so that a server
+/// restarted on the same directory finds its data (the server creates it when missing).
+pub fn database_url_for(data: &std::path::Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let server = postgres()?;
+    let digest = Sha256::digest(data.as_os_str().as_encoded_bytes());
+    let name: String = digest[..8].iter().map(|byte| format!("{byte:02x}")).collect();
+    Some(format!("{}/t{name}", server.trim_end_matches('/')))
 }
 
 /// Asserts that `secret` is stored nowhere in the database: not as text, and not as the bytes
@@ -175,11 +295,23 @@ pub fn assert_not_stored(snapshot: &str, secret: &str) {
 
 /// The configuration of a demo server keeping its data in `data`, serving this repository's site.
 pub fn demo_config(data: impl Into<std::path::PathBuf>) -> Config {
-    let mut config = Config::defaults(data);
+    let data = data.into();
+    let mut config = Config::defaults(&data);
+    config.database_url = database_url_for(&data);
     config.site = concat!(env!("CARGO_MANIFEST_DIR"), "/..").into();
     config.demo = true;
     config
 }
+
+/// `config` on a SQLite file in its data directory, whatever database the run uses: for what
+/// only SQLite has (the database's files and their permissions, the key file beside them).
+pub fn on_sqlite(mut config: Config) -> Config {
+    config.database_url = None;
+    config
+}
+
+/// A signing key for tests that need to know it: random-looking, as the server requires.
+pub const SIGNING_KEY: &str = "6Qx1VvR0m3pJbYk2s8ZfT9wLhN4cA7uE5gKdPq0oXyIrSt1W";
 
 /// A request with an optional bearer token and JSON body.
 pub fn request(method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Request<Body> {

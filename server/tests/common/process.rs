@@ -41,9 +41,13 @@ impl ServerProcess {
     pub fn try_start(env: &[(&str, &str)]) -> Result<Self, StartFailed> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut command = Command::new(env!("CARGO_BIN_EXE_paywall-server"));
-        // Nothing from the developer's environment: every setting comes from the test.
+        // Nothing from the developer's environment: every setting comes from the test (and the
+        // run's PostgreSQL database, if it uses one).
+        command.env_clear();
+        if let Some(url) = super::database_url_for(&dir.path().join("data")) {
+            command.env("DATABASE_URL", url);
+        }
         command
-            .env_clear()
             .env("PAYWALL_ADDR", "127.0.0.1:0")
             .env("PAYWALL_DATA", dir.path().join("data"))
             .env("PAYWALL_SITE", concat!(env!("CARGO_MANIFEST_DIR"), "/.."))

@@ -1,0 +1,110 @@
+//! Several servers on one PostgreSQL database, as behind a load balancer: what one does, the
+//! others know at once. These need the run's PostgreSQL server (`PAYWALL_TEST_POSTGRES`, set
+//! by `cargo xtask test` on its PostgreSQL run); without one they say so and do nothing.
+
+mod common;
+
+use common::process::ServerProcess;
+use common::*;
+use serde_json::json;
+
+/// A fresh database on the run's PostgreSQL server, if there is one.
+fn fresh_database() -> Option<String> {
+    let Some(_) = postgres() else {
+        eprintln!("skipped: no PostgreSQL server for this run (PAYWALL_TEST_POSTGRES)");
+        return None;
+    };
+    database_url_for(tempfile::tempdir().unwrap().path())
+}
+
+fn sign_in_body(email: &str, password: &str) -> String {
+    json!({ "email": email, "password": password }).to_string()
+}
+
+#[test]
+fn two_servers_on_one_database_share_sessions_sign_outs_limits_and_codes() {
+    let Some(url) = fresh_database() else { return };
+    let env = [("PAYWALL_DEMO", "true"), ("DATABASE_URL", url.as_str())];
+    let one = ServerProcess::start(&env);
+    let two = ServerProcess::start(&env);
+    let locked = format!("/v1/articles/{ARTICLE}/locked");
+    let json = ["Content-Type: application/json"];
+
+    // A session made on one works on the other: the database keeps the signing key they share.
+    let session = one.request("POST", "/v1/sessions", &json, Some(&sign_in_body(SUBSCRIBER, PASSWORD)));
+    assert_eq!(session.status, 201, "{}", session.body);
+    let access = session.json()["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Authorization: Bearer {access}");
+    assert_eq!(two.request("GET", &locked, &[&bearer], None).status, 200);
+    let refresh = json!({ "refresh_token": session.json()["refresh_token"] }).to_string();
+    assert_eq!(two.request("POST", "/v1/sessions/refresh", &json, Some(&refresh)).status, 200);
+
+    // A sign-out on one is refused on the other at once.
+    let fresh = one.request("POST", "/v1/sessions", &json, Some(&sign_in_body(SUBSCRIBER, PASSWORD)));
+    let bearer = format!("Authorization: Bearer {}", fresh.json()["access_token"].as_str().unwrap());
+    assert_eq!(one.request("DELETE", "/v1/sessions", &[&bearer], None).status, 204);
+    assert_eq!(two.request("GET", &locked, &[&bearer], None).status, 401);
+
+    // Password tries for one email from one client: five, counted across both servers.
+    let wrong = sign_in_body(READER, "not the password");
+    for n in 0..5 {
+        let server = if n % 2 == 0 { &one } else { &two };
+        assert_eq!(server.request("POST", "/v1/sessions", &json, Some(&wrong)).status, 401, "try {n}");
+    }
+    let sixth = two.request("POST", "/v1/sessions", &json, Some(&wrong));
+    assert_eq!(sixth.status, 429, "the sixth try, on the other server: {}", sixth.body);
+    assert!(sixth.header("retry-after").is_some());
+
+    // A code sent by one is accepted by the other.
+    let email = json!({ "email": "both@example.com" }).to_string();
+    assert_eq!(one.request("POST", "/v1/sign-in-codes", &json, Some(&email)).status, 202);
+    let outbox = two.request("GET", "/dev/outbox", &[], None).body;
+    let code = outbox
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|digits| digits.len() == 6)
+        .unwrap_or_else(|| panic!("a code in the outbox: {outbox}"));
+    let with_code = json!({ "email": "both@example.com", "code": code }).to_string();
+    let signed_in = two.request("POST", "/v1/sessions/code", &json, Some(&with_code));
+    assert_eq!(signed_in.status, 201, "{}", signed_in.body);
+}
+
+#[test]
+fn a_server_given_another_signing_key_than_the_others_refuses_to_start() {
+    let Some(url) = fresh_database() else { return };
+    let other_key = "Zr8pQ2wX5tY7uI9oP1aS3dF6gH8jK0lZ4xC6vB8nM2qW4eR6";
+    let first = ServerProcess::start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)]);
+    let refused = ServerProcess::try_start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", other_key)])
+        .err()
+        .expect("a second key is refused");
+    assert!(refused.log.contains("PAYWALL_REPLACE_SIGNING_KEY"), "{}", refused.log);
+    // Nor may a server without a key start: it would make up one of its own.
+    let keyless = ServerProcess::try_start(&[("DATABASE_URL", &url)]).err().expect("no key is refused");
+    assert!(keyless.log.contains("PAYWALL_SIGNING_KEY"), "{}", keyless.log);
+    // The same key is welcome; a replacement, asked for, is taken, and then the old key is refused.
+    drop(ServerProcess::start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)]));
+    drop(ServerProcess::start(&[
+        ("DATABASE_URL", &url),
+        ("PAYWALL_SIGNING_KEY", other_key),
+        ("PAYWALL_REPLACE_SIGNING_KEY", "true"),
+    ]));
+    assert!(
+        ServerProcess::try_start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)]).is_err()
+    );
+    drop(first);
+}
+
+#[tokio::test]
+async fn both_databases_have_the_same_tables_and_columns() {
+    let Some(url) = fresh_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = paywall_server::store::open(&format!("sqlite://{}", dir.path().join("s.db").display()))
+        .await
+        .unwrap();
+    let postgres = paywall_server::store::open(&url).await.unwrap();
+    let (sqlite, postgres) = (schema(&sqlite).await, schema(&postgres).await);
+    assert!(sqlite.iter().any(|(table, _)| table == "readers"), "{sqlite:?}");
+    for (a, b) in sqlite.iter().zip(&postgres) {
+        assert_eq!(a, b, "the same table in both");
+    }
+    assert_eq!(sqlite.len(), postgres.len(), "{sqlite:?}\n{postgres:?}");
+}
