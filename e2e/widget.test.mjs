@@ -400,7 +400,7 @@ describe("failures", () => {
 
   it("if the widget cannot load, the page keeps working and shows a plain link", async () => {
     const session = await openContext(browser);
-    await session.context.route("**/pkg/paywall_bg.wasm", (route) => route.abort());
+    await session.context.route("**/paywall_bg.*.wasm", (route) => route.abort());
     const page = await openDemo(server, session, { wait: false });
     await page.locator(".paywall-fallback").waitFor();
     assert.equal(await page.locator(".paywall-fallback a").first().getAttribute("href"), "/subscribe.html");

@@ -106,6 +106,12 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_SITE", default_value = ".")]
     pub site: PathBuf,
 
+    /// Serve the widget's files from this directory (laid out as `www/`: `paywall.js` and
+    /// `pkg/`) instead of the copies built into the binary: for developing the widget without
+    /// rebuilding the server.
+    #[arg(long, env = "PAYWALL_WIDGET_DIR")]
+    pub widget_dir: Option<PathBuf>,
+
     /// Demo mode, for trying the paywall on one machine: seeds the demo article and two demo
     /// readers whose password is public (`paywall-demo`), and shows every sign-in email at
     /// `/dev/outbox` when no SMTP server is set. Off by default; without it, demo readers

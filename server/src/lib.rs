@@ -19,6 +19,7 @@ mod serve;
 pub mod startup;
 pub mod store;
 pub mod time;
+pub mod widget;
 
 use std::sync::Arc;
 
@@ -50,6 +51,8 @@ pub struct AppState {
     pub publisher: Option<Arc<PublisherVerifier>>,
     /// The server's public URL, for links in emails (no trailing slash).
     pub public_url: Arc<str>,
+    /// The widget's files, if this server has them.
+    pub widget: Option<widget::Widget>,
     /// How the server was configured.
     pub config: Arc<Config>,
 }
@@ -123,6 +126,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         demo::remove(&db).await?;
     }
     let limits = Limits::new(&db);
+    let widget = widget_files(&config)?;
     Ok(AppState {
         db,
         keys,
@@ -130,6 +134,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         codes,
         mailer,
         limits,
+        widget,
         publisher,
         public_url: public_url(&config, config.addr).into(),
         config: Arc::new(config),
@@ -159,6 +164,33 @@ pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     pruning.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The widget's files: from the directory configured for development, else those built into
+/// the binary, else (a server built before the widget) from the site directory, if there.
+fn widget_files(config: &Config) -> Result<Option<widget::Widget>, StartError> {
+    if let Some(dir) = &config.widget_dir {
+        let widget =
+            widget::Widget::from_dir(dir).map_err(StartError::file("reading the widget from", dir))?;
+        tracing::info!(dir = %dir.display(), "serving the widget from disk");
+        return Ok(Some(widget));
+    }
+    if let Some(widget) = widget::Widget::embedded() {
+        return Ok(Some(widget));
+    }
+    let site = config.site.join("www");
+    match widget::Widget::from_dir(&site) {
+        Ok(widget) => {
+            tracing::warn!(dir = %site.display(), "this binary was built without the widget; serving it from disk");
+            Ok(Some(widget))
+        }
+        Err(_) => {
+            tracing::warn!(
+                "this binary was built without the widget and none is built on disk: run `cargo xtask size`"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// The server's public address, for links in emails: the one configured (without a trailing

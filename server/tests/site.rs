@@ -65,3 +65,81 @@ async fn with_no_origins_configured_no_cross_origin_access_is_granted() {
     assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "");
     assert_ne!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
 }
+
+/// The paths of the hashed files the loader imports.
+fn imported(loader: &str) -> Vec<String> {
+    loader
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("./paywall.") || part.starts_with("./paywall_bg."))
+        .map(|part| part.trim_start_matches('.').to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_loader_is_short_cached_and_imports_files_named_by_their_hash_cached_for_a_year() {
+    if std::env::var("PAYWALL_REQUIRE_EMBEDDED_WIDGET").is_ok_and(|value| value == "1") {
+        assert!(paywall_server::widget::Widget::embedded().is_some(), "the widget is built into the binary");
+    }
+    let server = TestServer::start().await;
+    assert!(server.state.widget.is_some(), "the widget is built (cargo xtask size)");
+    let loader = server.get("/paywall.js", None).await;
+    assert_eq!(loader.header(header::CACHE_CONTROL), "public, max-age=300");
+    assert!(!loader.text.contains("./pkg/"), "the loader imports nothing unhashed: {}", loader.text);
+    let files = imported(&loader.text);
+    assert_eq!(files.len(), 2, "the glue and the WebAssembly: {files:?}");
+    for path in files {
+        let file = server.get(&path, None).await;
+        assert_eq!(file.status, StatusCode::OK, "{path}");
+        assert_eq!(file.header(header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+        let expected_type = if path.ends_with(".wasm") { "application/wasm" } else { "text/javascript" };
+        assert_eq!(file.header(header::CONTENT_TYPE), expected_type);
+        // The name carries the hash of what is served under it.
+        let request = Request::get(&path).body(Body::empty()).unwrap();
+        let response = tower::ServiceExt::oneshot(server.app.clone(), request).await.unwrap();
+        let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+        assert!(path.contains(&paywall_server::widget::short_hash(&bytes)), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn static_files_carry_an_etag_and_a_browser_that_has_them_gets_304() {
+    let server = TestServer::start().await;
+    for path in ["/", "/subscribe.html", "/paywall.js"] {
+        let first = server.get(path, None).await;
+        let etag = first.header(header::ETAG).to_owned();
+        assert!(etag.starts_with("W/\"") && etag.len() > 10, "{path}: {etag:?}");
+        let again = Request::get(path).header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+        let again = server.send(again).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.text.is_empty());
+        let stale =
+            Request::get(path).header(header::IF_NONE_MATCH, "W/\"0000\"").body(Body::empty()).unwrap();
+        assert_eq!(server.send(stale).await.status, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_widget_directory_given_for_development_is_served_instead_of_the_built_in_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("pkg")).unwrap();
+    std::fs::write(
+        dir.path().join("paywall.js"),
+        "import init from \"./pkg/paywall.js\"; init(new URL(\"./pkg/paywall_bg.wasm\", import.meta.url));",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("pkg/paywall.js"), "export default function init() {}").unwrap();
+    std::fs::write(dir.path().join("pkg/paywall_bg.wasm"), b"\0asm development build").unwrap();
+    let server = TestServer::start_with(|config| config.widget_dir = Some(dir.path().to_owned())).await;
+    let loader = server.get("/paywall.js", None).await.text;
+    let files = imported(&loader);
+    assert_eq!(files.len(), 2, "{loader}");
+    assert_eq!(server.get(&files[0], None).await.text, "export default function init() {}");
+    assert_eq!(server.get(&files[1], None).await.text, "\0asm development build");
+
+    // A directory without the widget stops the start with what was missing.
+    let empty = tempfile::tempdir().unwrap();
+    let mut config = demo_config(empty.path().join("data"));
+    config.widget_dir = Some(empty.path().to_owned());
+    let error = paywall_server::start(config).await.err().expect("refused").to_string();
+    assert!(error.contains("reading the widget"), "{error}");
+}

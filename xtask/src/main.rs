@@ -4,10 +4,12 @@
 //! - `cargo xtask test`: install what is missing, run every test (native, the server's on
 //!   SQLite and on a throwaway PostgreSQL, widget in headless Chromium, end to end).
 //! - `cargo xtask size`: build the widget and print its transfer size (gzip -9 and brotli).
-//! - `cargo xtask bench`: time an emailed-code sign-in in headless Chromium.
+//! - `cargo xtask bench`: requests per second and latency of the hot endpoints on SQLite and
+//!   PostgreSQL (wrk), and the time of an emailed-code sign-in in headless Chromium.
 //! - `cargo xtask setup`: only install what is missing.
 
 mod build;
+mod load;
 mod postgres;
 mod run;
 mod setup;
@@ -25,7 +27,8 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
   test    install what is missing and run every test: native (the server's on SQLite and on a
           throwaway PostgreSQL), widget (headless Chromium), end to end
   size    build the widget and print its transfer size, gzip -9 and brotli
-  bench   time an emailed-code sign-in in headless Chromium (median of 9 runs, release server)
+  bench   requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
+          emailed-code sign-in in headless Chromium (median of 9 runs); release server
   setup   install what is missing and nothing else";
 
 fn main() -> ExitCode {
@@ -70,8 +73,13 @@ fn demo() -> Result<(), Failed> {
 /// Runs every test suite, stopping at the first that fails so the output ends with its summary.
 fn test() -> Result<(), Failed> {
     setup::everything()?;
+    // First, so that the server the tests build has the widget built into it.
+    build::widget()?;
     run::step("Native tests, the server's on SQLite (cargo test --workspace)");
-    run::cargo().args(["test", "--workspace", "--", "--skip", BYPASS_SUITE]).status_ok("cargo test")?;
+    run::cargo()
+        .args(["test", "--workspace", "--", "--skip", BYPASS_SUITE])
+        .env(EMBEDDED_WIDGET, "1")
+        .status_ok("cargo test")?;
 
     run::step("The server's tests again, on a throwaway PostgreSQL");
     {
@@ -79,6 +87,7 @@ fn test() -> Result<(), Failed> {
         run::cargo()
             .args(["test", "-p", "paywall-server", "--", "--skip", BYPASS_SUITE])
             .env("PAYWALL_TEST_POSTGRES", &postgres.url)
+            .env(EMBEDDED_WIDGET, "1")
             .status_ok("the server's tests on PostgreSQL")?;
     }
 
@@ -86,6 +95,7 @@ fn test() -> Result<(), Failed> {
     run::cargo()
         // `--workspace`, as above, so the features are the same and nothing is built again.
         .args(["test", "--workspace", "--test", "bypass", "--", "--nocapture"])
+        .env(EMBEDDED_WIDGET, "1")
         .status_ok("the bypass suite")?;
 
     run::step("Widget tests in headless Chromium (wasm-pack test --headless --chrome)");
@@ -95,9 +105,8 @@ fn test() -> Result<(), Failed> {
         .env("PATH", setup::path_with_tools())
         .status_ok("wasm-pack test")?;
 
-    build::widget()?;
-    // `cargo test` above built the server binary for its integration tests; building it
-    // again here with other features would only cost time.
+    // `cargo test` above built the server binary, with the widget in it, for its integration
+    // tests; building it again here with other features would only cost time.
     run::step("End-to-end tests in headless Chromium against the real server");
     run::command("npm")
         .args(["test", "--silent"])
@@ -107,14 +116,19 @@ fn test() -> Result<(), Failed> {
         .status_ok("end-to-end tests")
 }
 
+/// Makes the server's build fail if the widget is not built, instead of leaving it out.
+const EMBEDDED_WIDGET: &str = "PAYWALL_REQUIRE_EMBEDDED_WIDGET";
+
 /// The bypass suite's test, run on its own so that what it tried is printed.
 const BYPASS_SUITE: &str = "no_known_technique_gets_locked_text_or_a_session";
 
-/// Times the emailed-code sign-in against the release server.
+/// Load numbers for the hot endpoints on both databases, then the emailed-code sign-in in
+/// Chromium, against the release server.
 fn bench() -> Result<(), Failed> {
     setup::everything()?;
     build::widget()?;
     build::server()?;
+    load::report()?;
     run::step("Benchmark: emailed code submitted → locked sections on screen");
     run::command("node")
         .arg("bench-code-sign-in.mjs")

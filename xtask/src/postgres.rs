@@ -22,7 +22,8 @@ impl Postgres {
         let bin = installed()?;
         let dir = std::env::temp_dir().join(format!("paywall-test-postgres-{}", std::process::id()));
         stop_leftovers(&bin);
-        std::fs::create_dir_all(&dir).map_err(|error| Failed(format!("creating {}: {error}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|error| Failed(format!("creating {}: {error}", dir.display())))?;
         if is_root() {
             command("chown").arg("postgres").arg(&dir).status_ok("chown for PostgreSQL")?;
         }
@@ -123,6 +124,7 @@ fn as_postgres(program: &Path) -> Command {
 }
 
 fn free_port() -> Result<u16, Failed> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|error| Failed(format!("a free port: {error}")))?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|error| Failed(format!("a free port: {error}")))?;
     Ok(listener.local_addr().map_err(|error| Failed(error.to_string()))?.port())
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::compression::CompressionLayer;
@@ -40,13 +40,18 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&config.cors_origins));
-    let site = ServeDir::new(config.site.join("www"))
+    let files = ServeDir::new(config.site.join("www"))
         .not_found_service(axum::routing::any(not_found).with_state(()));
+    let site = Router::new()
+        .route_service("/", ServeFile::new(config.site.join("index.html")))
+        .fallback_service(files)
+        .layer(middleware::from_fn(with_etag));
+    let widget = state.widget.as_ref().map(|widget| widget.router()).unwrap_or_default();
     Router::new()
         .nest("/v1", api)
         .merge(pages::router(config.demo))
-        .route_service("/", ServeFile::new(config.site.join("index.html")))
-        .fallback_service(site)
+        .merge(widget)
+        .merge(site)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -66,6 +71,31 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
         Ok(response) => response,
         Err(_) => AppError::RequestTimeout.into_response(),
     }
+}
+
+/// The largest site file given an entity tag (the demo's pages are a few KB).
+const MAX_TAGGED_BYTES: usize = 4 * 1024 * 1024;
+
+/// Gives the site's files a weak entity tag (a hash of their bytes) and answers 304 when the
+/// browser already has that version. The widget's files carry their own.
+async fn with_etag(request: Request, next: Next) -> Response {
+    let conditions = (request.method() == Method::GET).then(|| request.headers().clone());
+    let response = next.run(request).await;
+    let Some(conditions) = conditions else { return response };
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_TAGGED_BYTES).await else {
+        return AppError::bug("a site file could not be read").into_response();
+    };
+    let etag = HeaderValue::from_str(&format!("W/\"{}\"", crate::widget::short_hash(&bytes)))
+        .expect("hex is a valid header");
+    if crate::widget::matches_etag(&conditions, &etag) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    parts.headers.insert(header::ETAG, etag);
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// CORS for the configured publisher origins only; with none configured, no cross-origin

@@ -1,0 +1,166 @@
+//! `cargo xtask bench`'s load numbers: requests per second and latency percentiles of the
+//! API's hot endpoints and the widget's loader, with `wrk` on loopback against the release
+//! server, on SQLite and on a throwaway PostgreSQL. wrk and the server share this machine's
+//! cores, so the numbers are a floor, comparable from run to run on one machine.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+
+use crate::postgres::Postgres;
+use crate::root;
+use crate::run::{self, Failed, Run, command};
+
+/// The demo article's id.
+const ARTICLE: &str = "night-trains-second-act";
+/// wrk's settings: threads, connections, seconds.
+const WRK: [&str; 6] = ["-t2", "-c32", "-d5s", "--latency", "--timeout", "5s"];
+
+/// One endpoint's numbers.
+struct Measured {
+    what: String,
+    requests_per_second: f64,
+    p50: String,
+    p99: String,
+}
+
+/// Measures every endpoint on both databases and prints a table.
+pub fn report() -> Result<(), Failed> {
+    wrk_installed()?;
+    let mut rows = Vec::new();
+    rows.extend(measure_on("SQLite", None)?);
+    let postgres = Postgres::start()?;
+    rows.extend(measure_on("PostgreSQL", Some(&postgres.url))?);
+    drop(postgres);
+    println!("\n{:<44} {:>12} {:>10} {:>10}", "endpoint (wrk -t2 -c32 -d5s)", "requests/s", "p50", "p99");
+    for row in rows {
+        println!("{:<44} {:>12.0} {:>10} {:>10}", row.what, row.requests_per_second, row.p50, row.p99);
+    }
+    Ok(())
+}
+
+fn wrk_installed() -> Result<(), Failed> {
+    if command("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    run::step("Installing wrk (apt-get install wrk)");
+    command("apt-get").args(["install", "-y", "-q", "wrk"]).status_ok("apt-get install wrk")
+}
+
+/// Starts the release server on `database` (SQLite in a temporary directory when `None`) and
+/// measures the locked sections (signed in as the demo subscriber), the article's summary,
+/// and the loader.
+fn measure_on(name: &str, database: Option<&str>) -> Result<Vec<Measured>, Failed> {
+    run::step(&format!("Load on {name}"));
+    let data = std::env::temp_dir().join(format!("paywall-bench-{}-{name}", std::process::id()));
+    let server = Server::start(&data, database)?;
+    let token = server.access_token()?;
+    let base = format!("http://{}", server.addr);
+    let measured = [
+        (
+            format!("{name}: GET /v1/articles/{{id}}/locked"),
+            format!("{base}/v1/articles/{ARTICLE}/locked"),
+            true,
+        ),
+        (format!("{name}: GET /v1/articles/{{id}}"), format!("{base}/v1/articles/{ARTICLE}"), false),
+        (format!("{name}: GET /paywall.js"), format!("{base}/paywall.js"), false),
+    ]
+    .into_iter()
+    .map(|(what, url, signed_in)| {
+        let mut wrk = command("wrk");
+        wrk.args(WRK);
+        if signed_in {
+            wrk.args(["-H", &format!("Authorization: Bearer {token}")]);
+        }
+        let output = wrk.arg(&url).output_text().ok_or_else(|| Failed(format!("wrk on {url} failed")))?;
+        parse_wrk(what, &output)
+    })
+    .collect();
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    measured
+}
+
+/// Reads wrk's `Requests/sec:` and its 50% and 99% latency lines; refuses a run with errors.
+fn parse_wrk(what: String, output: &str) -> Result<Measured, Failed> {
+    let value = |prefix: &str| {
+        output
+            .lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix).map(|rest| rest.trim().to_owned()))
+    };
+    if let Some(errors) = value("Non-2xx or 3xx responses:") {
+        return Err(Failed(format!("{what}: {errors} requests failed:\n{output}")));
+    }
+    let requests_per_second = value("Requests/sec:")
+        .and_then(|rate| rate.parse().ok())
+        .ok_or_else(|| Failed(format!("no rate in wrk's output:\n{output}")))?;
+    let p50 = value("50%").ok_or_else(|| Failed(format!("no p50 in wrk's output:\n{output}")))?;
+    let p99 = value("99%").ok_or_else(|| Failed(format!("no p99 in wrk's output:\n{output}")))?;
+    println!("    {what}: {requests_per_second:.0} requests/s, p50 {p50}, p99 {p99}");
+    Ok(Measured { what, requests_per_second, p50, p99 })
+}
+
+/// The release server, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(data: &std::path::Path, database: Option<&str>) -> Result<Self, Failed> {
+        let mut server = Command::new(root().join("target/release/paywall-server"));
+        server
+            .env("PAYWALL_ADDR", "127.0.0.1:0")
+            .env("PAYWALL_DATA", data)
+            .env("PAYWALL_SITE", root())
+            .env("PAYWALL_DEMO", "true")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped());
+        if let Some(url) = database {
+            // Its own database on the throwaway server, made by the paywall server at start.
+            server.env("DATABASE_URL", format!("{url}/bench"));
+        }
+        let mut child = server.spawn().map_err(|error| Failed(format!("starting the server: {error}")))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let addr = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| line.split("listening on http://").nth(1)?.trim().parse().ok());
+        match addr {
+            Some(addr) => Ok(Server { child, addr }),
+            None => {
+                let _ = child.kill();
+                Err(Failed("the server stopped before listening".into()))
+            }
+        }
+    }
+
+    /// Signs in as the demo subscriber; their access token.
+    fn access_token(&self) -> Result<String, Failed> {
+        let body = r#"{"email":"subscriber@example.com","password":"paywall-demo"}"#;
+        let mut stream = TcpStream::connect(self.addr).map_err(|error| Failed(error.to_string()))?;
+        write!(
+            stream,
+            "POST /v1/sessions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .map_err(|error| Failed(error.to_string()))?;
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).map_err(|error| Failed(error.to_string()))?;
+        let token = reply
+            .split("\"access_token\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .ok_or_else(|| Failed(format!("signing in failed: {reply}")))?;
+        Ok(token.to_owned())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
