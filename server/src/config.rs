@@ -84,18 +84,12 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_SIGNING_KEY_FILE")]
     pub signing_key_file: Option<PathBuf>,
 
-    /// Make the signing key this server is given the one its PostgreSQL database knows,
-    /// replacing the key the other servers use: for changing the key on purpose. Access tokens
-    /// and sign-in codes issued under the old key stop working; sessions go on.
-    #[arg(
-        long,
-        env = "PAYWALL_REPLACE_SIGNING_KEY",
-        num_args = 0..=1,
-        default_value_t = false,
-        default_missing_value = "true",
-        action = clap::ArgAction::Set
-    )]
-    pub replace_signing_key: bool,
+    /// Make the signing key this server is given the one its PostgreSQL database knows, in
+    /// place of the key with this fingerprint (the one a refused start prints): for changing
+    /// the key on purpose. Access tokens and sign-in codes issued under the old key stop
+    /// working, sessions go on, and servers still on the old key report not ready.
+    #[arg(long, env = "PAYWALL_REPLACE_SIGNING_KEY")]
+    pub replace_signing_key: Option<String>,
 
     /// Publisher origins allowed to call the API from the browser, comma-separated
     /// (e.g. `https://news.example`). The page the server itself serves needs none.

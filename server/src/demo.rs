@@ -76,5 +76,6 @@ async fn demo_reader(db: &Db, email: &str) -> Result<Option<i64>, StartError> {
         return Ok(reader.demo.then_some(reader.id));
     }
     let hash = hash_password(DEMO_PASSWORD).map_err(StartError::Hashing)?;
-    Ok(Some(readers::create_demo(db, email, &hash).await?))
+    let (id, demo) = readers::create_demo(db, email, &hash).await?;
+    Ok(demo.then_some(id))
 }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub publisher: Option<Arc<PublisherVerifier>>,
     /// The server's public URL, for links in emails (no trailing slash).
     pub public_url: Arc<str>,
+    /// The signing key's fingerprint, when the database records the one the servers share.
+    pub key_fingerprint: Option<Arc<[u8]>>,
     /// The widget's files, if this server has them.
     pub widget: Option<widget::Widget>,
     /// How the server was configured.
@@ -91,7 +93,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     startup::create_private_dir(&config.data)
         .map_err(StartError::file("preparing the data directory", &config.data))?;
     let db = store::open(&config.database_url()).await?;
-    let secret = auth::secret::agree(&db, &config).await?;
+    let auth::secret::Agreed { secret, fingerprint } = auth::secret::agree(&db, &config).await?;
     let keys = AccessKeys::from_secret(&secret);
     let codes = SignInCodes::from_secret(&secret);
     let passwords = PasswordHasher::new().map_err(StartError::Hashing)?;
@@ -135,6 +137,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         mailer,
         limits,
         widget,
+        key_fingerprint: fingerprint.map(Arc::from),
         publisher,
         public_url: public_url(&config, config.addr).into(),
         config: Arc::new(config),

@@ -58,19 +58,32 @@ pub struct Widget {
 impl Widget {
     /// The widget from the files built into the binary.
     pub fn embedded() -> Option<Self> {
-        EMBEDDED.map(|files| Widget::new(files.loader, files.glue.to_vec(), files.wasm.to_vec()))
+        EMBEDDED.map(|files| {
+            Widget::new(files.loader, files.glue.to_vec(), files.wasm.to_vec())
+                .expect("the built-in loader imports the glue and the WebAssembly from ./pkg/")
+        })
     }
 
     /// The widget from a directory laid out as `www/` is (`paywall.js`, `pkg/`).
     pub fn from_dir(dir: &Path) -> std::io::Result<Self> {
         let read = |name: &str| std::fs::read(dir.join(name));
-        Ok(Widget::new(&read("paywall.js")?, read("pkg/paywall.js")?, read("pkg/paywall_bg.wasm")?))
+        Widget::new(&read("paywall.js")?, read("pkg/paywall.js")?, read("pkg/paywall_bg.wasm")?)
     }
 
-    fn new(loader: &[u8], glue: Vec<u8>, wasm: Vec<u8>) -> Self {
+    /// The files under their served paths; an error if the loader does not import the glue
+    /// and the WebAssembly where they are renamed from (it would load files nobody serves).
+    fn new(loader: &[u8], glue: Vec<u8>, wasm: Vec<u8>) -> std::io::Result<Self> {
         let glue_path = format!("/paywall.{}.js", short_hash(&glue));
         let wasm_path = format!("/paywall_bg.{}.wasm", short_hash(&wasm));
-        let loader = String::from_utf8_lossy(loader)
+        let loader = String::from_utf8_lossy(loader);
+        if let Some(missing) = [GLUE_IMPORT, WASM_IMPORT].into_iter().find(|import| !loader.contains(import))
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("paywall.js does not import {missing}"),
+            ));
+        }
+        let loader = loader
             .replace(GLUE_IMPORT, &format!(".{glue_path}"))
             .replace(WASM_IMPORT, &format!(".{wasm_path}"));
         let served = |bytes: Vec<u8>, content_type, cache_control| Served {
@@ -80,13 +93,13 @@ impl Widget {
             content_type,
             cache_control,
         };
-        Widget {
+        Ok(Widget {
             files: vec![
                 ("/paywall.js".to_owned(), served(loader.into_bytes(), "text/javascript", LOADER_CACHE)),
                 (glue_path, served(glue, "text/javascript", IMMUTABLE)),
                 (wasm_path, served(wasm, "application/wasm", IMMUTABLE)),
             ],
-        }
+        })
     }
 
     /// The paths the widget is served at: the loader first.

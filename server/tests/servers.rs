@@ -68,29 +68,42 @@ fn two_servers_on_one_database_share_sessions_sign_outs_limits_and_codes() {
     assert_eq!(signed_in.status, 201, "{}", signed_in.body);
 }
 
+/// The fingerprint a refused start names for `PAYWALL_REPLACE_SIGNING_KEY`.
+fn fingerprint_to_replace(log: &str) -> String {
+    let named = log.split("PAYWALL_REPLACE_SIGNING_KEY=").nth(1).unwrap_or_else(|| panic!("named in: {log}"));
+    named.chars().take_while(char::is_ascii_hexdigit).collect()
+}
+
 #[test]
 fn a_server_given_another_signing_key_than_the_others_refuses_to_start() {
     let Some(url) = fresh_database() else { return };
-    let other_key = "Zr8pQ2wX5tY7uI9oP1aS3dF6gH8jK0lZ4xC6vB8nM2qW4eR6";
-    let first = ServerProcess::start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)]);
-    let refused = ServerProcess::try_start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", other_key)])
-        .err()
-        .expect("a second key is refused");
-    assert!(refused.log.contains("PAYWALL_REPLACE_SIGNING_KEY"), "{}", refused.log);
+    let new_key = "Zr8pQ2wX5tY7uI9oP1aS3dF6gH8jK0lZ4xC6vB8nM2qW4eR6";
+    let old = [("DATABASE_URL", url.as_str()), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)];
+    let new = [("DATABASE_URL", url.as_str()), ("PAYWALL_SIGNING_KEY", new_key)];
+    let first = ServerProcess::start(&old);
+    assert_eq!(first.request("GET", "/readyz", &[], None).status, 200);
+    let refused = ServerProcess::try_start(&new).err().expect("a second key is refused");
+    let old_fingerprint = fingerprint_to_replace(&refused.log);
+    assert_eq!(old_fingerprint.len(), 16, "{}", refused.log);
     // Nor may a server without a key start: it would make up one of its own.
     let keyless = ServerProcess::try_start(&[("DATABASE_URL", &url)]).err().expect("no key is refused");
     assert!(keyless.log.contains("PAYWALL_SIGNING_KEY"), "{}", keyless.log);
-    // The same key is welcome; a replacement, asked for, is taken, and then the old key is refused.
-    drop(ServerProcess::start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)]));
-    drop(ServerProcess::start(&[
-        ("DATABASE_URL", &url),
-        ("PAYWALL_SIGNING_KEY", other_key),
-        ("PAYWALL_REPLACE_SIGNING_KEY", "true"),
-    ]));
-    assert!(
-        ServerProcess::try_start(&[("DATABASE_URL", &url), ("PAYWALL_SIGNING_KEY", SIGNING_KEY)]).is_err()
-    );
-    drop(first);
+    // Naming a fingerprint that is not the database's replaces nothing.
+    let wrong = [new[0], new[1], ("PAYWALL_REPLACE_SIGNING_KEY", "0123456789abcdef")];
+    assert!(ServerProcess::try_start(&wrong).is_err());
+
+    // Replacing the key named by its fingerprint: the new server is ready, the old one no
+    // longer is (a load balancer stops sending it readers), and a server still on the old key
+    // cannot take the database back even with the same flag left set.
+    let replacing = [new[0], new[1], ("PAYWALL_REPLACE_SIGNING_KEY", old_fingerprint.as_str())];
+    let second = ServerProcess::start(&replacing);
+    assert_eq!(second.request("GET", "/readyz", &[], None).status, 200);
+    let stale = first.request("GET", "/readyz", &[], None);
+    assert_eq!(stale.status, 503, "{}", stale.body);
+    assert!(stale.body.contains("signing key"), "{}", stale.body);
+    let back = [old[0], old[1], ("PAYWALL_REPLACE_SIGNING_KEY", old_fingerprint.as_str())];
+    assert!(ServerProcess::try_start(&back).is_err(), "the old key cannot come back by a stale flag");
+    assert!(ServerProcess::try_start(&new).is_ok(), "the new key is every server's now");
 }
 
 #[tokio::test]

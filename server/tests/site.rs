@@ -115,7 +115,29 @@ async fn static_files_carry_an_etag_and_a_browser_that_has_them_gets_304() {
         let stale =
             Request::get(path).header(header::IF_NONE_MATCH, "W/\"0000\"").body(Body::empty()).unwrap();
         assert_eq!(server.send(stale).await.status, StatusCode::OK, "{path}");
+        // A file deployed with an old date is still sent when its tag differs: the tag wins.
+        let dated = Request::get(path)
+            .header(header::IF_NONE_MATCH, "W/\"0000\"")
+            .header(header::IF_MODIFIED_SINCE, "Fri, 01 Jan 2100 00:00:00 GMT")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(server.send(dated).await.status, StatusCode::OK, "{path}");
     }
+}
+
+#[tokio::test]
+async fn a_large_site_file_is_sent_whole_without_a_tag() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("www")).unwrap();
+    std::fs::write(site.path().join("index.html"), "<p>A page.</p>").unwrap();
+    let large = vec![b'x'; 3 * 1024 * 1024];
+    std::fs::write(site.path().join("www/large.bin"), &large).unwrap();
+    let server = TestServer::start_with(|config| config.site = site.path().to_owned()).await;
+    let reply = server.get("/large.bin", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text.len(), large.len());
+    assert_eq!(reply.header(header::ETAG), "");
+    assert!(!reply.header(header::LAST_MODIFIED).is_empty());
 }
 
 #[tokio::test]

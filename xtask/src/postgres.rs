@@ -69,11 +69,14 @@ fn stop(bin: &Path, dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Servers an interrupted run (Ctrl-C) left behind.
+/// Servers an interrupted run (Ctrl-C) left behind: those whose test command (the process
+/// id in the directory's name) is gone. A run going on in another shell keeps its own.
 fn stop_leftovers(bin: &Path) {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with("paywall-test-postgres-") {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("paywall-test-postgres-") else { continue };
+        if !Path::new("/proc").join(pid).exists() {
             stop(bin, &entry.path());
         }
     }

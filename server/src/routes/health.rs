@@ -21,16 +21,24 @@ async fn alive() -> Response {
     plain(StatusCode::OK, "ok\n")
 }
 
-/// `GET /readyz`: 200 when the database answers and is up to date, else 503.
+/// `GET /readyz`: 200 when the database answers and is up to date (and, with PostgreSQL,
+/// still knows this server's signing key as every server's), else 503.
 async fn ready(State(state): State<AppState>) -> Response {
-    if store::is_ready(&state.db).await {
-        plain(StatusCode::OK, "ready\n")
-    } else {
-        plain(
+    if !store::is_ready(&state.db).await {
+        return plain(
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: the database does not answer or is not up to date\n",
-        )
+        );
     }
+    if let Some(fingerprint) = &state.key_fingerprint
+        && !crate::auth::secret::still_agrees(&state.db, fingerprint).await
+    {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: another server replaced the signing key; restart this one with the new key\n",
+        );
+    }
+    plain(StatusCode::OK, "ready\n")
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {

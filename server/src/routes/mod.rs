@@ -73,20 +73,32 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
     }
 }
 
-/// The largest site file given an entity tag (the demo's pages are a few KB).
-const MAX_TAGGED_BYTES: usize = 4 * 1024 * 1024;
+/// The largest site file given an entity tag: pages, not media (the demo's are a few KB).
+/// Larger files keep `Last-Modified` alone.
+const MAX_TAGGED_BYTES: u64 = 256 * 1024;
 
-/// Gives the site's files a weak entity tag (a hash of their bytes) and answers 304 when the
+/// Gives the site's pages a weak entity tag (a hash of their bytes) and answers 304 when the
 /// browser already has that version. The widget's files carry their own.
-async fn with_etag(request: Request, next: Next) -> Response {
+async fn with_etag(mut request: Request, next: Next) -> Response {
     let conditions = (request.method() == Method::GET).then(|| request.headers().clone());
+    // With an entity tag to compare, the date is not to be used (RFC 9110, 13.1.3): a file
+    // deployed with an old modification time would otherwise be answered 304.
+    if request.headers().contains_key(header::IF_NONE_MATCH) {
+        request.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    }
     let response = next.run(request).await;
     let Some(conditions) = conditions else { return response };
-    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+    let small = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|length| length <= MAX_TAGGED_BYTES);
+    if response.status() != StatusCode::OK || !small || response.headers().contains_key(header::ETAG) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_TAGGED_BYTES).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, usize::try_from(MAX_TAGGED_BYTES).unwrap_or(usize::MAX)).await
+    else {
         return AppError::bug("a site file could not be read").into_response();
     };
     let etag = HeaderValue::from_str(&format!("W/\"{}\"", crate::widget::short_hash(&bytes)))

@@ -100,7 +100,11 @@ pub async fn sign_in(db: &Db, sign_in: &PublisherSession<'_>) -> Result<Outcome,
             .bind(email)
             .fetch_optional(&mut *tx)
             .await?;
-            found = joined.map(|id| (id, email.to_owned()));
+            found = match joined {
+                Some(id) => Some((id, email.to_owned())),
+                // Another server may have just joined this very reader to the account.
+                None => sqlx::query_as(known_sql).bind(issuer).bind(subject).fetch_optional(&mut *tx).await?,
+            };
         }
         let Some((reader_id, email)) = found else {
             return Ok(Outcome::EmailTaken);

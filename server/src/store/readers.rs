@@ -87,12 +87,15 @@ pub async fn proven_owner(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
     })
 }
 
-/// Creates a demo reader with the demo password's hash; returns the id.
-pub async fn create_demo(db: &Db, email: &str, password_hash: &str) -> Result<i64, sqlx::Error> {
-    let sql =
-        "INSERT INTO readers (email, password_hash, created_at, demo) VALUES ($1, $2, $3, TRUE) RETURNING id";
+/// Creates a demo reader with the demo password's hash unless someone has the email (another
+/// server may have made it a moment ago); returns the id of whoever has it then, and whether
+/// they are a demo reader.
+pub async fn create_demo(db: &Db, email: &str, password_hash: &str) -> Result<(i64, bool), sqlx::Error> {
+    let insert = "INSERT INTO readers (email, password_hash, created_at, demo) VALUES ($1, $2, $3, TRUE)
+                  ON CONFLICT (email) DO NOTHING";
     with_pool!(db, |pool| {
-        sqlx::query_scalar(sql).bind(email).bind(password_hash).bind(now()).fetch_one(pool).await
+        sqlx::query(insert).bind(email).bind(password_hash).bind(now()).execute(pool).await?;
+        sqlx::query_as("SELECT id, demo FROM readers WHERE email = $1").bind(email).fetch_one(pool).await
     })
 }
 

@@ -39,6 +39,12 @@ pub async fn first_or_existing(
     })
 }
 
+/// The fingerprint of `name`'s key, if one is stored.
+pub async fn fingerprint(db: &Db, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    let sql = "SELECT fingerprint FROM server_keys WHERE name = $1";
+    with_pool!(db, |pool| sqlx::query_scalar(sql).bind(name).fetch_optional(pool).await)
+}
+
 /// Replaces `name`'s key: an operator changing the key on purpose.
 pub async fn replace(
     db: &Db,
