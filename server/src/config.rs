@@ -28,6 +28,31 @@ pub enum Command {
     Serve(Config),
     /// Bring the database's schema up to date and exit (for deploy pipelines).
     Migrate(Config),
+    /// Import articles from HTML or Markdown files: the free part before a
+    /// `<!-- paywall -->` line stays on your page; each heading after it (`##`, `<h2>`) starts
+    /// a locked section. Re-importing an unchanged file changes nothing.
+    Import(ImportArgs),
+}
+
+/// What `import` reads, and the settings to store it with.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The files: `.md`/`.markdown` are read as Markdown, anything else as HTML.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The article's id (the page's `data-paywall`); default: front matter `id:`, else the
+    /// file's name without its extension. Only with one file.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The title; default: front matter `title:`, else the first `# ` / `<h1>` heading.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The tier the locked sections need; default: front matter `tier:`, else `premium`.
+    #[arg(long)]
+    pub tier: Option<String>,
+    /// The server's settings (the database).
+    #[command(flatten)]
+    pub config: Config,
 }
 
 impl Cli {

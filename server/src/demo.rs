@@ -45,8 +45,10 @@ pub async fn seed(db: &Db) -> Result<(), StartError> {
             html: sanitize::html(&section.html),
         })
         .collect();
-    if articles::insert_if_missing(db, &article.id, &article.title, &article.tier, &sections).await? {
-        tracing::info!(article = %article.id, "seeded the demo article");
+    match articles::put(db, &article.id, &article.title, &article.tier, &sections).await? {
+        articles::Put::Added => tracing::info!(article = %article.id, "seeded the demo article"),
+        articles::Put::Replaced => tracing::info!(article = %article.id, "updated the demo article"),
+        articles::Put::Unchanged => {}
     }
 
     let [subscriber, reader] = READERS;

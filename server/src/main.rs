@@ -9,7 +9,10 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let command = Cli::parse().command();
-    let (Command::Serve(config) | Command::Migrate(config)) = &command;
+    let config = match &command {
+        Command::Serve(config) | Command::Migrate(config) => config,
+        Command::Import(import) => &import.config,
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     match config.log {
         LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
@@ -23,6 +26,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(config) => {
             paywall_server::migrate(&config).await.map_err(|error| with_causes(&error))
         }
+        Command::Import(import) => paywall_server::import(&import).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

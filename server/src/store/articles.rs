@@ -50,43 +50,79 @@ pub async fn locked_sections(db: &Db, id: &str) -> Result<Vec<LockedSection>, sq
     Ok(rows.into_iter().map(|(title, html)| LockedSection { title, html }).collect())
 }
 
-/// Stores an article and its sections unless an article with this id exists already.
-/// Returns whether it was added.
-pub async fn insert_if_missing(
+/// What storing an article did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Put {
+    /// There was no article with this id.
+    Added,
+    /// The article's title, tier or sections changed; its sections were replaced.
+    Replaced,
+    /// It was stored exactly so already: nothing was written.
+    Unchanged,
+}
+
+/// Stores an article, replacing its title, tier and sections in one transaction if it exists
+/// and differs. The HTML must already be sanitised.
+pub async fn put(
     db: &Db,
     id: &str,
     title: &str,
     tier: &str,
     sections: &[NewSection<'_>],
-) -> Result<bool, sqlx::Error> {
+) -> Result<Put, sqlx::Error> {
+    let wanted: Vec<(bool, String, String)> = sections
+        .iter()
+        .map(|section| (section.locked, section.title.to_owned(), section.html.clone()))
+        .collect();
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let added = sqlx::query(
-            "INSERT INTO articles (id, title, tier, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(title)
-        .bind(tier)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if added {
-            for (position, section) in (0i64..).zip(sections) {
-                sqlx::query(
-                    "INSERT INTO sections (article_id, position, locked, title, html) VALUES ($1, $2, $3, $4, $5)",
+        let existing: Option<(String, String)> =
+            sqlx::query_as("SELECT title, tier FROM articles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let put = match existing {
+            None => {
+                sqlx::query("INSERT INTO articles (id, title, tier, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(title)
+                    .bind(tier)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                Put::Added
+            }
+            Some(stored) => {
+                let stored_sections: Vec<(bool, String, String)> = sqlx::query_as(
+                    "SELECT locked, title, html FROM sections WHERE article_id = $1 ORDER BY position",
                 )
                 .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                if stored == (title.to_owned(), tier.to_owned()) && stored_sections == wanted {
+                    return Ok(Put::Unchanged);
+                }
+                sqlx::query("UPDATE articles SET title = $2, tier = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(title)
+                    .bind(tier)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sections WHERE article_id = $1").bind(id).execute(&mut *tx).await?;
+                Put::Replaced
+            }
+        };
+        for (position, (locked, title, html)) in (0i64..).zip(&wanted) {
+            sqlx::query("INSERT INTO sections (article_id, position, locked, title, html) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
                 .bind(position)
-                .bind(section.locked)
-                .bind(section.title)
-                .bind(&section.html)
+                .bind(locked)
+                .bind(title)
+                .bind(html)
                 .execute(&mut *tx)
                 .await?;
-            }
         }
         tx.commit().await?;
-        Ok(added)
+        Ok(put)
     })
 }
