@@ -89,6 +89,12 @@ fn test() -> Result<(), Failed> {
             .env("PAYWALL_TEST_POSTGRES", &postgres.url)
             .env(EMBEDDED_WIDGET, "1")
             .status_ok("the server's tests on PostgreSQL")?;
+        run::step("Bypass suite on PostgreSQL");
+        run::cargo()
+            .args(["test", "-p", "paywall-server", "--test", "bypass"])
+            .env("PAYWALL_TEST_POSTGRES", &postgres.url)
+            .env(EMBEDDED_WIDGET, "1")
+            .status_ok("the bypass suite on PostgreSQL")?;
     }
 
     run::step("Bypass suite: every known way around the paywall, against the real server");
