@@ -133,7 +133,8 @@ struct Scratch(PathBuf);
 impl Scratch {
     fn new(name: &str) -> Result<Self, Failed> {
         let dir = std::env::temp_dir().join(format!("paywall-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|error| Failed(format!("creating {}: {error}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|error| Failed(format!("creating {}: {error}", dir.display())))?;
         Ok(Scratch(dir))
     }
 }
