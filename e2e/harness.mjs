@@ -116,7 +116,7 @@ export function wholeDom(page) {
 }
 
 /** What the prompt says to an anonymous reader. */
-export const PROMPT = "The rest of this story is for subscribers.";
+export const PROMPT = "This story is for Premium subscribers.";
 
 /**
  * Opens the demo page of `server` in a new tab of `session`. `edit` rewrites the page's HTML
@@ -169,8 +169,15 @@ export function unlockedTitles(page) {
   return page.locator("article .paywall-unlocked section h2").allTextContents();
 }
 
-/** The demo article as the server stores it. */
-export const demoArticle = JSON.parse(readFileSync(join(root, "server/demo/article.json"), "utf8"));
+/** The demo article as the server imports it: after the divider, one locked section per <h2>. */
+const demoFile = readFileSync(join(root, "server/demo/article.html"), "utf8");
+export const demoArticle = {
+  id: /^id: (.+)$/m.exec(demoFile)[1],
+  sections: demoFile.split("<!-- paywall -->")[1].split("<h2>").slice(1).map((part) => {
+    const [title, html] = part.split("</h2>");
+    return { title: title.replaceAll("&amp;", "&"), html: html.trim(), locked: true };
+  }),
+};
 
 /** One distinctive sentence from each locked section: the longest run of text between tags. */
 export const lockedPhrases = demoArticle.sections

@@ -6,13 +6,16 @@ use paywall_protocol::{ArticleSummary, LockedSection, Reader, Reason};
 use crate::error::Error;
 use crate::session::Session;
 
+/// The tier of an article anyone may read, signed in or not.
+const FREE_TIER: &str = "free";
+
 /// What to show for an article.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Access {
     /// The reader may read the locked sections: here they are.
     Unlocked {
-        /// Who is signed in.
-        reader: Reader,
+        /// Who is signed in (nobody, for an article open to anyone).
+        reader: Option<Reader>,
         /// The sections, in reading order.
         sections: Vec<LockedSection>,
     },
@@ -23,6 +26,8 @@ pub enum Access {
         summary: ArticleSummary,
         /// The signed-in reader, if any.
         reader: Option<Reader>,
+        /// Whether the reader subscribes, but to a tier below the article's.
+        higher_tier: bool,
     },
 }
 
@@ -31,19 +36,28 @@ pub enum Access {
 /// no longer knows counts as signed out; any other failure is the answer.
 pub async fn check(session: &Session, article_id: &str) -> Result<Access, Error> {
     let mut reader = None;
+    let mut higher_tier = false;
     if session.may_be_signed_in() {
         match session.locked(article_id).await {
             Ok(locked) => {
                 if let Some(reader) = session.reader() {
-                    return Ok(Access::Unlocked { reader, sections: locked.sections });
+                    return Ok(Access::Unlocked { reader: Some(reader), sections: locked.sections });
                 }
             }
             Err(error) if error.reason() == Some(Reason::NoSubscription) => reader = session.reader(),
+            Err(error) if error.reason() == Some(Reason::HigherTierRequired) => {
+                reader = session.reader();
+                higher_tier = true;
+            }
             Err(Error::SignedOut) => {}
             Err(error) if error.is_unauthorized() => {}
             Err(error) => return Err(error),
         }
     }
     let summary = session.api().article(article_id).await?;
-    Ok(Access::Locked { summary, reader })
+    if summary.tier == FREE_TIER && reader.is_none() {
+        let locked = session.api().locked(article_id, None).await?;
+        return Ok(Access::Unlocked { reader: None, sections: locked.sections });
+    }
+    Ok(Access::Locked { summary, reader, higher_tier })
 }

@@ -45,9 +45,10 @@ impl Api {
         self.send("GET", &format!("/v1/articles/{}", encode(id)), None::<&()>, None).await?.ok_or_else(empty)
     }
 
-    /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader.
-    pub async fn locked(&self, id: &str, access_token: &str) -> Result<LockedSections, Error> {
-        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None::<&()>, Some(access_token))
+    /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or, for
+    /// an article open to anyone, without a token).
+    pub async fn locked(&self, id: &str, access_token: Option<&str>) -> Result<LockedSections, Error> {
+        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None::<&()>, access_token)
             .await?
             .ok_or_else(empty)
     }
@@ -188,7 +189,7 @@ impl Api {
         let problem = json
             .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok())
             .unwrap_or_else(|| Problem::new(response.status(), response.status_text()));
-        Err(Error::Problem(problem))
+        Err(Error::Problem(Box::new(problem)))
     }
 }
 

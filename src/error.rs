@@ -13,7 +13,7 @@ pub enum Error {
     TimedOut,
     /// The server answered with an error (`application/problem+json`).
     #[error("{} ({})", .0.title, .0.status)]
-    Problem(Problem),
+    Problem(Box<Problem>),
     /// The server's answer was not what the API promises.
     #[error("unexpected response from the paywall server: {0}")]
     Unexpected(String),
@@ -71,9 +71,15 @@ mod tests {
     fn only_network_failures_timeouts_and_server_failures_are_worth_retrying() {
         assert!(Error::Network.worth_retrying());
         assert!(Error::TimedOut.worth_retrying());
-        assert!(Error::Problem(Problem::new(503, "Busy")).worth_retrying());
-        assert!(!Error::Problem(Problem::new(401, "No").with_reason(Reason::WrongCode)).worth_retrying());
-        assert!(!Error::Problem(Problem::new(429, "Wait").with_reason(Reason::RateLimited)).worth_retrying());
+        assert!(Error::Problem(Box::new(Problem::new(503, "Busy"))).worth_retrying());
+        assert!(
+            !Error::Problem(Box::new(Problem::new(401, "No").with_reason(Reason::WrongCode)))
+                .worth_retrying()
+        );
+        assert!(
+            !Error::Problem(Box::new(Problem::new(429, "Wait").with_reason(Reason::RateLimited)))
+                .worth_retrying()
+        );
         assert!(!Error::Config("x".into()).worth_retrying());
     }
 }

@@ -163,11 +163,11 @@ impl Session {
     /// refreshed once and the request retried.
     pub async fn locked(&self, article_id: &str) -> Result<LockedSections, Error> {
         let token = self.access_token().await?;
-        match self.api.locked(article_id, &token).await {
+        match self.api.locked(article_id, Some(&token)).await {
             Err(error) if error.is_unauthorized() => {
                 self.access.replace(None);
                 let token = self.access_token().await?;
-                self.api.locked(article_id, &token).await
+                self.api.locked(article_id, Some(&token)).await
             }
             other => other,
         }

@@ -12,11 +12,13 @@ use crate::error::Error;
 pub enum Phase {
     /// Finding out who the reader is and what they may read; nothing is shown yet.
     Loading,
-    /// The prompt is shown. `reader` is set when someone is signed in without a subscription.
-    Locked { summary: Rc<ArticleSummary>, reader: Option<Reader> },
+    /// The prompt is shown. `reader` is set when someone is signed in without a subscription
+    /// that opens the article; `higher_tier` when they subscribe, but to a lower tier.
+    Locked { summary: Rc<ArticleSummary>, reader: Option<Reader>, higher_tier: bool },
     /// The locked sections are shown. `announce` when they replaced the prompt the reader was
     /// looking at (not on a page load): the news is then announced and focus moves to them.
-    Unlocked { reader: Reader, sections: Rc<Vec<LockedSection>>, announce: bool },
+    /// `reader` is `None` for an article open to anyone (tier `free`).
+    Unlocked { reader: Option<Reader>, sections: Rc<Vec<LockedSection>>, announce: bool },
     /// The article's paywall could not be loaded; the free section is all there is.
     Failed(Error),
 }
@@ -71,9 +73,9 @@ impl Default for State {
 #[derive(Debug)]
 pub enum Action {
     /// The prompt is to be shown (anonymous, or signed in without a subscription).
-    Locked { summary: ArticleSummary, reader: Option<Reader> },
+    Locked { summary: ArticleSummary, reader: Option<Reader>, higher_tier: bool },
     /// The server sent the locked sections.
-    Unlocked { reader: Reader, sections: Vec<LockedSection> },
+    Unlocked { reader: Option<Reader>, sections: Vec<LockedSection> },
     /// Something failed; in the dialog if it is open, else in place of the prompt.
     Failed(Error),
     /// Open the dialog at a step (or move it there).
@@ -94,8 +96,8 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Locked { summary, reader } => {
-                next.phase = Phase::Locked { summary: Rc::new(summary), reader };
+            Action::Locked { summary, reader, higher_tier } => {
+                next.phase = Phase::Locked { summary: Rc::new(summary), reader, higher_tier };
                 next.dialog = Dialog::Closed;
             }
             Action::Unlocked { reader, sections } => {
@@ -117,7 +119,9 @@ impl Reducible for State {
             Action::SignedOut => {
                 next.dialog = Dialog::Closed;
                 next.phase = match next.phase {
-                    Phase::Locked { summary, .. } => Phase::Locked { summary, reader: None },
+                    Phase::Locked { summary, .. } => {
+                        Phase::Locked { summary, reader: None, higher_tier: false }
+                    }
                     _ => Phase::Loading,
                 };
             }
@@ -136,6 +140,7 @@ mod tests {
             id: "a".into(),
             title: "A".into(),
             tier: "premium".into(),
+            tier_label: "Premium".into(),
             locked_section_titles: vec!["One".into()],
         })
     }
@@ -150,7 +155,7 @@ mod tests {
 
     fn busy_at(step: Step) -> State {
         State {
-            phase: Phase::Locked { summary: summary(), reader: None },
+            phase: Phase::Locked { summary: summary(), reader: None, higher_tier: false },
             dialog: Dialog::Open { step, status: Status::Busy },
         }
     }
@@ -179,32 +184,33 @@ mod tests {
 
     #[test]
     fn unlocking_from_the_prompt_closes_the_dialog_and_is_announced() {
-        let next = reduce(busy_at(Step::Password), Action::Unlocked { reader: reader(), sections: vec![] });
+        let next =
+            reduce(busy_at(Step::Password), Action::Unlocked { reader: Some(reader()), sections: vec![] });
         assert_eq!(next.dialog, Dialog::Closed);
         assert!(matches!(next.phase, Phase::Unlocked { announce: true, .. }));
     }
 
     #[test]
     fn unlocking_on_a_page_load_is_not_announced() {
-        let next = reduce(State::default(), Action::Unlocked { reader: reader(), sections: vec![] });
+        let next = reduce(State::default(), Action::Unlocked { reader: Some(reader()), sections: vec![] });
         assert!(matches!(next.phase, Phase::Unlocked { announce: false, .. }));
     }
 
     #[test]
     fn signing_out_hides_locked_sections_at_once_and_keeps_the_prompt_steady() {
         let unlocked = State {
-            phase: Phase::Unlocked { reader: reader(), sections: Rc::new(vec![]), announce: false },
+            phase: Phase::Unlocked { reader: Some(reader()), sections: Rc::new(vec![]), announce: false },
             dialog: Dialog::Closed,
         };
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
 
         let prompt = State {
-            phase: Phase::Locked { summary: summary(), reader: Some(reader()) },
+            phase: Phase::Locked { summary: summary(), reader: Some(reader()), higher_tier: false },
             dialog: Dialog::Closed,
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,
-            Phase::Locked { summary: summary(), reader: None }
+            Phase::Locked { summary: summary(), reader: None, higher_tier: false }
         );
     }
 

@@ -27,6 +27,7 @@ async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
             200,
             LockedSections {
                 article_id: ARTICLE.into(),
+                grant_reason: Default::default(),
                 sections: vec![LockedSection {
                     title: "Kept part".into(),
                     html: "<p>Still here.</p>".into(),

@@ -10,6 +10,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// What anyone may know about an article: never the body of a locked section.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArticleSummary {
     /// The publisher's id for the article, as in `data-paywall="..."`.
     pub id: String,
@@ -17,12 +18,16 @@ pub struct ArticleSummary {
     pub title: String,
     /// The subscription tier a reader needs to read the locked sections.
     pub tier: String,
+    /// How readers see the tier named ("Premium").
+    #[serde(default)]
+    pub tier_label: String,
     /// The headings of the locked sections, in reading order.
     pub locked_section_titles: Vec<String>,
 }
 
 /// One locked section, sent only to an entitled reader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockedSection {
     /// The section's heading, as plain text.
     pub title: String,
@@ -32,15 +37,34 @@ pub struct LockedSection {
 
 /// The locked part of an article, in reading order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LockedSections {
     /// The article the sections belong to.
     pub article_id: String,
     /// The sections, in reading order.
     pub sections: Vec<LockedSection>,
+    /// Why this reader may read them.
+    #[serde(default)]
+    pub grant_reason: GrantReason,
+}
+
+/// Why a reader may read an article's locked sections.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GrantReason {
+    /// The article's tier is `free`: anyone may read it.
+    Free,
+    /// The article's tier is `registered`, and the reader is signed in.
+    Registered,
+    /// The reader subscribes to the article's tier or one above it.
+    #[default]
+    Subscription,
 }
 
 /// `POST /v1/sessions`: sign in with an email and a password.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordSignIn {
     /// The reader's email address.
     pub email: String,
@@ -50,6 +74,7 @@ pub struct PasswordSignIn {
 
 /// `POST /v1/sign-in-codes`: email the reader a one-time code and a sign-in link.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeRequest {
     /// Where to send the code; an account is created on first sign-in if there is none.
     pub email: String,
@@ -60,6 +85,7 @@ pub struct CodeRequest {
 
 /// What `POST /v1/sign-in-codes` says, the same whether or not the email has an account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeSent {
     /// The normalised address the code went to.
     pub email: String,
@@ -69,6 +95,7 @@ pub struct CodeSent {
 
 /// `POST /v1/sessions/code`: sign in (or sign up) with the emailed code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeSignIn {
     /// The address the code was sent to.
     pub email: String,
@@ -78,6 +105,7 @@ pub struct CodeSignIn {
 
 /// `POST /v1/sessions/link`: sign in with the token from the emailed link.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkSignIn {
     /// The token the link carried back to the article page.
     pub token: String,
@@ -85,6 +113,7 @@ pub struct LinkSignIn {
 
 /// `POST /v1/sessions/publisher`: trade a JWT the publisher signed for a session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublisherSignIn {
     /// The publisher's signed token (RS256, ES256 or EdDSA).
     pub token: String,
@@ -95,6 +124,7 @@ pub struct PublisherSignIn {
 /// none) a code just emailed to them by `POST /v1/sign-in-codes`. Every other session of the
 /// reader ends when it succeeds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPassword {
     /// At least 8 characters.
     pub password: String,
@@ -108,6 +138,7 @@ pub struct NewPassword {
 
 /// `POST /v1/sessions/refresh`: trade a refresh token for a new pair of tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
     /// The refresh token from the last sign-in or refresh; it stops working once used.
     pub refresh_token: String,
@@ -115,6 +146,7 @@ pub struct RefreshRequest {
 
 /// The reader a session belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reader {
     /// The reader's id.
     pub id: i64,
@@ -124,6 +156,7 @@ pub struct Reader {
 
 /// A signed-in session: what `POST /v1/sessions` and `POST /v1/sessions/refresh` return.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionTokens {
     /// A short-lived signed token, sent as `Authorization: Bearer ...`.
     pub access_token: String,
@@ -137,10 +170,14 @@ pub struct SessionTokens {
 
 /// Which of the problems a client can act on this is (a problem's `reason`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
-    /// 403: the reader has no active subscription to the article's tier.
+    /// 403: the reader has no active subscription; `tier` names the one the article needs.
     NoSubscription,
+    /// 403: the reader subscribes, but to a tier below the article's; `tier` names the one
+    /// it needs.
+    HigherTierRequired,
     /// 401: the code is not the one sent; `attempts_left` says how many tries remain.
     WrongCode,
     /// 401: no live code for this email: it expired, was used, or was replaced by a newer one.
@@ -163,6 +200,7 @@ pub enum Reason {
 
 /// An error body (`application/problem+json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]
@@ -183,6 +221,9 @@ pub struct Problem {
     /// After a wrong code: how many more tries the code allows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u32>,
+    /// With `no_subscription` and `higher_tier_required`: the tier the article needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
 }
 
 impl Problem {
@@ -196,6 +237,7 @@ impl Problem {
             reason: None,
             retry_after: None,
             attempts_left: None,
+            tier: None,
         }
     }
 
@@ -204,3 +246,5 @@ impl Problem {
         Problem { reason: Some(reason), ..self }
     }
 }
+
+pub mod admin;

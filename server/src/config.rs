@@ -32,6 +32,67 @@ pub enum Command {
     /// `<!-- paywall -->` line stays on your page; each heading after it (`##`, `<h2>`) starts
     /// a locked section. Re-importing an unchanged file changes nothing.
     Import(ImportArgs),
+    /// Keys for the admin API (`/v1/admin`): create one (shown once), list them, revoke one.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Readers and their subscriptions to or from a CSV file (email, name, tier, status,
+    /// current_period_end, customer_id), e.g. moving them over from another system.
+    #[command(subcommand)]
+    Readers(ReadersCommand),
+}
+
+/// What `api-key` does.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it: it is shown this once, and only its hash is kept.
+    Create {
+        /// What the key is for (e.g. `cms`); the audit log names the key by it.
+        #[arg(long)]
+        name: String,
+        /// Days until the key stops working (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+        /// The server's settings (the database).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
+    /// List the keys: name, first characters, when made, last used, revoked or expired.
+    List {
+        /// The server's settings (the database).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
+    /// Revoke a key, named by its id, its name or the first characters `list` shows.
+    Revoke {
+        /// The key's id, name or shown prefix.
+        key: String,
+        /// The server's settings (the database).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
+}
+
+/// What `readers` does.
+#[derive(Debug, Subcommand)]
+pub enum ReadersCommand {
+    /// Add or update readers and their subscriptions from a CSV file; all or nothing, and
+    /// importing the same file again changes nothing.
+    Import {
+        /// The CSV file, with a header line.
+        file: PathBuf,
+        /// The server's settings (the database).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
+    /// Write every reader, with their latest subscription, as CSV.
+    Export {
+        /// The file to write (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The server's settings (the database).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
 }
 
 /// What `import` reads, and the settings to store it with.

@@ -1,54 +1,36 @@
 //! The demo: one article and two readers, added at start when missing.
 
-use serde::Deserialize;
+use std::path::Path;
 
 use crate::auth::hash_password;
-use crate::sanitize;
+use crate::import;
 use crate::startup::StartError;
-use crate::store::{Db, articles, outbox, readers, subscriptions};
+use crate::store::articles::{self, Precondition, Put};
+use crate::store::{Db, outbox, readers, subscriptions};
 use crate::time::now;
 
-/// The demo article as stored: the id `index.html` uses, and its locked sections. The free
-/// section is the page's own HTML.
-const ARTICLE: &str = include_str!("../demo/article.json");
+/// The demo article, as `paywall-server import` reads it: the id `index.html` uses, and its
+/// locked sections. The free section is the page's own HTML.
+const ARTICLE: &str = include_str!("../demo/article.html");
 
 /// The password of both demo readers.
 const DEMO_PASSWORD: &str = "paywall-demo";
-
-#[derive(Deserialize)]
-struct DemoArticle {
-    id: String,
-    title: String,
-    tier: String,
-    sections: Vec<DemoSection>,
-}
-
-#[derive(Deserialize)]
-struct DemoSection {
-    title: String,
-    locked: bool,
-    html: String,
-}
 
 /// The demo readers' addresses: one with a subscription to the demo article's tier, one without.
 pub const READERS: [&str; 2] = ["subscriber@example.com", "reader@example.com"];
 
 /// Adds whatever of the demo is missing; leaves everything that is there alone.
 pub async fn seed(db: &Db) -> Result<(), StartError> {
-    let article: DemoArticle = serde_json::from_str(ARTICLE).expect("demo/article.json is valid");
-    let sections: Vec<articles::NewSection<'_>> = article
-        .sections
-        .iter()
-        .map(|section| articles::NewSection {
-            locked: section.locked,
-            title: &section.title,
-            html: sanitize::html(&section.html),
-        })
-        .collect();
-    match articles::put(db, &article.id, &article.title, &article.tier, &sections).await? {
-        articles::Put::Added => tracing::info!(article = %article.id, "seeded the demo article"),
-        articles::Put::Replaced => tracing::info!(article = %article.id, "updated the demo article"),
-        articles::Put::Unchanged => {}
+    let article = import::parse(Path::new("article.html"), ARTICLE, &import::Overrides::default())
+        .expect("demo/article.html imports");
+    let put = articles::put(db, &article.id, &article.stored(), &Precondition::Any, None).await;
+    match put.map_err(|error| match error {
+        articles::WriteError::Database(error) => StartError::from(error),
+        other => StartError::Refused(format!("the demo article could not be stored: {other}")),
+    })? {
+        Put::Added(_) => tracing::info!(article = %article.id, "seeded the demo article"),
+        Put::Replaced(_) => tracing::info!(article = %article.id, "updated the demo article"),
+        Put::Unchanged(_) => {}
     }
 
     let [subscriber, reader] = READERS;

@@ -55,8 +55,26 @@ pub enum AppError {
     #[error("invalid token: {0}")]
     InvalidToken(&'static str),
     /// The reader is signed in but has no subscription that includes this.
-    #[error("no subscription")]
-    NoSubscription,
+    #[error("no subscription to {tier}")]
+    NoSubscription {
+        /// The tier the article needs.
+        tier: String,
+    },
+    /// The reader subscribes, to a tier below the one the article needs.
+    #[error("higher tier required: {tier}")]
+    HigherTierRequired {
+        /// The tier the article needs.
+        tier: String,
+    },
+    /// The admin API key is missing, malformed, unknown, revoked or expired.
+    #[error("invalid API key: {0}")]
+    InvalidKey(&'static str),
+    /// The resource is not in the state the request's `If-Match` / `If-None-Match` expects.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// The request conflicts with what is stored.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Too many requests of this kind from this address or for this email.
     #[error("rate limited for {retry_after} s")]
     RateLimited {
@@ -239,13 +257,37 @@ impl AppError {
                 Some((*why).to_owned()),
                 None,
             ),
-            AppError::NoSubscription => parts(
+            AppError::NoSubscription { tier } => parts(
                 StatusCode::FORBIDDEN,
                 "urn:paywall:no-subscription",
                 "No active subscription",
-                Some("This account has no active subscription that includes this article.".to_owned()),
+                Some(format!("This article is for subscribers to the {tier} tier, and this account has no active subscription.")),
                 Some(Reason::NoSubscription),
             ),
+            AppError::HigherTierRequired { tier } => parts(
+                StatusCode::FORBIDDEN,
+                "urn:paywall:higher-tier-required",
+                "Higher tier required",
+                Some(format!("This article is for subscribers to the {tier} tier; this account's subscription does not include it.")),
+                Some(Reason::HigherTierRequired),
+            ),
+            AppError::InvalidKey(why) => parts(
+                StatusCode::UNAUTHORIZED,
+                "urn:paywall:invalid-key",
+                "Invalid API key",
+                Some((*why).to_owned()),
+                None,
+            ),
+            AppError::PreconditionFailed => parts(
+                StatusCode::PRECONDITION_FAILED,
+                "urn:paywall:precondition-failed",
+                "Changed since you read it",
+                Some("It has changed since the version your If-Match names (or exists, for If-None-Match: *). GET it again, and send the new ETag.".to_owned()),
+                None,
+            ),
+            AppError::Conflict(what) => {
+                parts(StatusCode::CONFLICT, "about:blank", "Conflict", Some(what.clone()), None)
+            }
             AppError::RateLimited { retry_after } => parts(
                 StatusCode::TOO_MANY_REQUESTS,
                 "urn:paywall:rate-limited",
@@ -306,12 +348,17 @@ impl AppError {
             }
             _ => None,
         };
+        let tier = match self {
+            AppError::NoSubscription { tier } | AppError::HigherTierRequired { tier } => Some(tier.clone()),
+            _ => None,
+        };
         Problem {
             kind: kind.to_owned(),
             detail,
             reason,
             retry_after,
             attempts_left,
+            tier,
             ..Problem::new(status.as_u16(), title)
         }
     }

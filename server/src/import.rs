@@ -6,8 +6,7 @@
 
 use std::path::Path;
 
-use crate::sanitize;
-use crate::store::articles::NewSection;
+use crate::sanitize::{self, Removed};
 
 /// The tier an article needs when neither its file nor a flag names one.
 pub const DEFAULT_TIER: &str = "premium";
@@ -34,15 +33,25 @@ pub struct Article {
     pub tier: String,
     /// The locked sections, in reading order: title, sanitised HTML.
     pub sections: Vec<(String, String)>,
+    /// What sanitising took out of the locked sections.
+    pub removed: Removed,
 }
 
 impl Article {
-    /// The sections as the store takes them.
-    pub fn new_sections(&self) -> Vec<NewSection<'_>> {
-        self.sections
-            .iter()
-            .map(|(title, html)| NewSection { locked: true, title, html: html.clone() })
-            .collect()
+    /// The article as the store and the admin API take it.
+    pub fn stored(&self) -> paywall_protocol::admin::Article {
+        paywall_protocol::admin::Article {
+            title: self.title.clone(),
+            tier: self.tier.clone(),
+            sections: self
+                .sections
+                .iter()
+                .map(|(title, html)| paywall_protocol::LockedSection {
+                    title: title.clone(),
+                    html: html.clone(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -77,9 +86,7 @@ pub fn parse(path: &Path, text: &str, overrides: &Overrides) -> Result<Article, 
     let field = |name: &str| front.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
     let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
     let id = overrides.id.clone().or_else(|| field("id")).unwrap_or(stem);
-    let valid_id = (1..=128).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !valid_id {
+    if !valid_id(&id) {
         return Err(ImportError::BadId(id));
     }
     let title = overrides
@@ -90,7 +97,15 @@ pub fn parse(path: &Path, text: &str, overrides: &Overrides) -> Result<Article, 
         .filter(|title| !title.trim().is_empty())
         .ok_or(ImportError::NoTitle)?;
     let tier = overrides.tier.clone().or_else(|| field("tier")).unwrap_or_else(|| DEFAULT_TIER.to_owned());
-    Ok(Article { id, title: title.trim().to_owned(), tier, sections: sections(locked)? })
+    let (sections, removed) = sections(locked)?;
+    Ok(Article { id, title: title.trim().to_owned(), tier, sections, removed })
+}
+
+/// Whether an article id can be used in a page's `data-paywall` and in a URL: 1 to 128
+/// letters, digits, `-`, `_` or `.`.
+pub fn valid_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// `key: value` lines between a first line `---` and the next `---`, and the text after them.
@@ -143,8 +158,9 @@ fn first_heading(html: &str, tag: &str) -> Option<String> {
     Some(text_of(&html[content..close]))
 }
 
-/// The locked part cut at each `<h2>`: heading text and sanitised HTML of what follows it.
-fn sections(locked: &str) -> Result<Vec<(String, String)>, ImportError> {
+/// The locked part cut at each `<h2>`: heading text and sanitised HTML of what follows it, and
+/// what sanitising removed.
+fn sections(locked: &str) -> Result<(Vec<(String, String)>, Removed), ImportError> {
     let lower = locked.to_ascii_lowercase();
     let starts: Vec<usize> = lower
         .match_indices("<h2")
@@ -156,6 +172,7 @@ fn sections(locked: &str) -> Result<Vec<(String, String)>, ImportError> {
         return Err(ImportError::TextBeforeFirstHeading);
     }
     let mut sections = Vec::new();
+    let mut removed = Removed::default();
     for (n, &start) in starts.iter().enumerate() {
         let end = starts.get(n + 1).copied().unwrap_or(locked.len());
         let part = &locked[start..end];
@@ -167,9 +184,11 @@ fn sections(locked: &str) -> Result<Vec<(String, String)>, ImportError> {
             return Err(ImportError::EmptyHeading(n + 1));
         }
         let body = part.get(close + 5..).unwrap_or_default();
-        sections.push((title.trim().to_owned(), sanitize::html(body.trim())));
+        let (html, took) = sanitize::html_reporting(body.trim());
+        removed.add(&took);
+        sections.push((title.trim().to_owned(), html));
     }
-    Ok(sections)
+    Ok((sections, removed))
 }
 
 /// The text of an HTML fragment: tags dropped, the entities Markdown and editors write decoded.

@@ -6,13 +6,16 @@
 //! drive [`app`] without a socket.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 mod demo;
+pub mod entitlement;
 pub mod error;
 mod extract;
 pub mod import;
 pub mod limits;
 pub mod mail;
+pub mod members;
 pub mod random;
 mod routes;
 pub mod sanitize;
@@ -25,7 +28,7 @@ pub mod widget;
 use std::sync::Arc;
 
 pub use config::Config;
-pub use routes::{MAX_BODY_BYTES, app};
+pub use routes::{MAX_ADMIN_BODY_BYTES, MAX_BODY_BYTES, app};
 pub use startup::StartError;
 
 use auth::publisher::PublisherVerifier;
@@ -85,59 +88,6 @@ pub async fn migrate(config: &Config) -> Result<(), StartError> {
     tracing::info!(applied, "the database schema is up to date");
     db.close().await;
     Ok(())
-}
-
-/// Imports article files into the database, printing what happened to each; fails (after
-/// trying every file) if any could not be imported.
-pub async fn import(args: &config::ImportArgs) -> Result<(), String> {
-    if args.id.is_some() && args.files.len() > 1 {
-        return Err("--id names one article: give one file with it".into());
-    }
-    startup::create_private_dir(&args.config.data)
-        .map_err(StartError::file("preparing the data directory", &args.config.data))
-        .map_err(|error| error::with_causes(&error))?;
-    let db = store::open(&args.config.database_url()).await.map_err(|error| error::with_causes(&error))?;
-    let overrides =
-        import::Overrides { id: args.id.clone(), title: args.title.clone(), tier: args.tier.clone() };
-    let mut failed = 0;
-    for path in &args.files {
-        match import_one(&db, path, &overrides).await {
-            Ok(said) => println!("{}: {said}", path.display()),
-            Err(error) => {
-                failed += 1;
-                eprintln!("{}: not imported: {error}", path.display());
-            }
-        }
-    }
-    db.close().await;
-    match failed {
-        0 => Ok(()),
-        n => Err(format!("{n} of {} files not imported", args.files.len())),
-    }
-}
-
-async fn import_one(
-    db: &store::Db,
-    path: &std::path::Path,
-    overrides: &import::Overrides,
-) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
-    let article = import::parse(path, &text, overrides).map_err(|error| error.to_string())?;
-    let put = store::articles::put(db, &article.id, &article.title, &article.tier, &article.new_sections())
-        .await
-        .map_err(|error| error::with_causes(&error))?;
-    let did = match put {
-        store::articles::Put::Added => "added",
-        store::articles::Put::Replaced => "replaced",
-        store::articles::Put::Unchanged => "unchanged",
-    };
-    Ok(format!(
-        "{did} article {:?} ({:?}, tier {}, {} locked sections)",
-        article.id,
-        article.title,
-        article.tier,
-        article.sections.len()
-    ))
 }
 
 /// Everything the server needs before it can answer: the data directory, the migrated

@@ -2,7 +2,7 @@
 //! database migrated).
 
 use clap::Parser;
-use paywall_server::config::{Cli, Command, LogFormat};
+use paywall_server::config::{ApiKeyCommand, Cli, Command, LogFormat, ReadersCommand};
 use paywall_server::error::with_causes;
 use tracing_subscriber::EnvFilter;
 
@@ -12,6 +12,14 @@ async fn main() -> std::process::ExitCode {
     let config = match &command {
         Command::Serve(config) | Command::Migrate(config) => config,
         Command::Import(import) => &import.config,
+        Command::ApiKey(
+            ApiKeyCommand::Create { config, .. }
+            | ApiKeyCommand::List { config }
+            | ApiKeyCommand::Revoke { config, .. },
+        )
+        | Command::Readers(ReadersCommand::Import { config, .. } | ReadersCommand::Export { config, .. }) => {
+            config
+        }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     match config.log {
@@ -26,7 +34,9 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(config) => {
             paywall_server::migrate(&config).await.map_err(|error| with_causes(&error))
         }
-        Command::Import(import) => paywall_server::import(&import).await,
+        Command::Import(import) => paywall_server::cli::import(&import).await,
+        Command::ApiKey(command) => paywall_server::cli::api_key(&command).await,
+        Command::Readers(command) => paywall_server::cli::readers(&command).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

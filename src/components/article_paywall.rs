@@ -66,10 +66,13 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
 
     let (body, announcement) = match &state.phase {
         Phase::Loading => (html! {}, ""),
-        Phase::Locked { summary, reader } => (
+        Phase::Locked { summary, reader, higher_tier } => (
             html! {
                 <Prompt
                     titles={Rc::new(summary.locked_section_titles.clone())}
+                    tier={AttrValue::from(summary.tier.clone())}
+                    tier_label={AttrValue::from(summary.tier_label.clone())}
+                    higher_tier={*higher_tier}
                     reader={reader.clone()}
                     subscribe_url={props.subscribe_url.clone()}
                     dialog_open={state.dialog != Dialog::Closed}
@@ -84,7 +87,9 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             html! {
                 <>
                     {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
-                    <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()} />
+                    if let Some(reader) = reader {
+                        <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()} />
+                    }
                 </>
             },
             if *announce { texts.unlocked } else { "" },

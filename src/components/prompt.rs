@@ -12,11 +12,20 @@ use yew::{
 use super::account_bar::AccountBar;
 use crate::i18n::Texts;
 
+/// The tier any signed-in reader may read.
+const REGISTERED_TIER: &str = "registered";
+
 /// What the prompt shows.
 #[derive(Properties, PartialEq)]
 pub struct PromptProps {
     /// The titles of the locked sections, in order.
     pub titles: Rc<Vec<String>>,
+    /// The tier the article needs.
+    pub tier: AttrValue,
+    /// How readers see that tier ("Premium"); empty if the server did not say.
+    pub tier_label: AttrValue,
+    /// Whether the signed-in reader subscribes, but to a tier below the article's.
+    pub higher_tier: bool,
     /// The signed-in reader, when they have no subscription.
     pub reader: Option<Reader>,
     /// Where Subscribe leads.
@@ -52,11 +61,26 @@ pub fn Prompt(props: &PromptProps) -> Html {
     }
 
     let including = texts.including(&props.titles);
+    let registered = props.tier == REGISTERED_TIER;
+    let heading = if registered {
+        texts.for_registered.to_owned()
+    } else if props.tier_label.is_empty() {
+        texts.locked_heading.to_owned()
+    } else {
+        texts.for_tier.replace("{tier}", &props.tier_label)
+    };
+    let notice = if props.higher_tier {
+        texts.higher_tier.replace("{tier}", &props.tier_label)
+    } else {
+        texts.no_subscription.to_owned()
+    };
     let footer = match &props.reader {
+        // For registered readers, signing in is the main button.
+        None if registered => html! {},
         None => html! {
             <p class="sign-in">
                 {texts.already_subscribed}{" "}
-                <button ref={sign_in} type="button" class="link" part="sign-in" aria-haspopup="dialog"
+                <button ref={sign_in.clone()} type="button" class="link" part="sign-in" aria-haspopup="dialog"
                     onclick={props.on_sign_in.reform(|_| ())}>
                     {texts.sign_in_link}
                 </button>
@@ -64,19 +88,24 @@ pub fn Prompt(props: &PromptProps) -> Html {
         },
         Some(reader) => html! {
             <>
-                <p class="notice">{texts.no_subscription}</p>
+                <p class="notice">{notice}</p>
                 <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={props.on_sign_out.clone()} />
             </>
         },
     };
     html! {
         <section class="prompt" part="prompt" aria-labelledby="paywall-prompt-heading">
-            <h2 id="paywall-prompt-heading">{texts.locked_heading}</h2>
+            <h2 id="paywall-prompt-heading">{heading}</h2>
             if !including.is_empty() {
                 <p class="including">{including}</p>
             }
-            <a class="button" part="subscribe" href={props.subscribe_url.clone()}
-                onclick={props.on_subscribe.reform(|_| ())}>{texts.subscribe}</a>
+            if registered && props.reader.is_none() {
+                <button ref={sign_in} type="button" class="button" part="sign-in" aria-haspopup="dialog"
+                    onclick={props.on_sign_in.reform(|_| ())}>{texts.register}</button>
+            } else {
+                <a class="button" part="subscribe" href={props.subscribe_url.clone()}
+                    onclick={props.on_subscribe.reform(|_| ())}>{texts.subscribe}</a>
+            }
             {footer}
         </section>
     }

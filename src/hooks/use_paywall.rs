@@ -180,8 +180,8 @@ impl ArticleController {
             Ok(Access::Unlocked { reader, sections }) => {
                 self.dispatch.dispatch(Action::Unlocked { reader, sections })
             }
-            Ok(Access::Locked { summary, reader }) => {
-                self.dispatch.dispatch(Action::Locked { summary, reader })
+            Ok(Access::Locked { summary, reader, higher_tier }) => {
+                self.dispatch.dispatch(Action::Locked { summary, reader, higher_tier })
             }
             Err(error) => self.fail(&error),
         }
@@ -257,7 +257,7 @@ impl ArticleController {
     /// Reports the phases a publisher's scripts care about.
     fn report(&self, phase: &Phase) {
         match phase {
-            Phase::Locked { summary, reader } => self.emit(PaywallEvent::Locked {
+            Phase::Locked { summary, reader, .. } => self.emit(PaywallEvent::Locked {
                 locked_sections: summary.locked_section_titles.clone(),
                 signed_in: reader.is_some(),
             }),

@@ -6,6 +6,10 @@ use super::Texts;
 pub static TEXTS: Texts = Texts {
     lang: "de",
     locked_heading: "Der Rest dieses Artikels ist Abonnenten vorbehalten.",
+    for_tier: "Dieser Artikel ist für {tier}-Abonnenten.",
+    for_registered: "Dieser Artikel ist kostenlos für registrierte Leser.",
+    register: "Anmelden oder kostenlos registrieren",
+    higher_tier: "Ihr Abonnement umfasst diesen Artikel nicht. Er ist für {tier}-Abonnenten.",
     including: "Darunter",
     and: "und",
     subscribe: "Abonnieren",

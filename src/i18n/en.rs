@@ -6,6 +6,10 @@ use super::Texts;
 pub static TEXTS: Texts = Texts {
     lang: "en",
     locked_heading: "The rest of this story is for subscribers.",
+    for_tier: "This story is for {tier} subscribers.",
+    for_registered: "This story is free for registered readers.",
+    register: "Sign in or create a free account",
+    higher_tier: "Your subscription doesn't include this story. It's for {tier} subscribers.",
     including: "Including",
     and: "and",
     subscribe: "Subscribe",

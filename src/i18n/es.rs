@@ -6,6 +6,10 @@ use super::Texts;
 pub static TEXTS: Texts = Texts {
     lang: "es",
     locked_heading: "El resto de este artículo es para suscriptores.",
+    for_tier: "Esta historia es para suscriptores {tier}.",
+    for_registered: "Esta historia es gratis para lectores registrados.",
+    register: "Inicia sesión o crea una cuenta gratis",
+    higher_tier: "Tu suscripción no incluye esta historia. Es para suscriptores {tier}.",
     including: "Incluye",
     and: "y",
     subscribe: "Suscribirse",

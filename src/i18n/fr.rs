@@ -6,6 +6,10 @@ use super::Texts;
 pub static TEXTS: Texts = Texts {
     lang: "fr",
     locked_heading: "La suite de cet article est réservée aux abonnés.",
+    for_tier: "Cet article est réservé aux abonnés {tier}.",
+    for_registered: "Cet article est gratuit pour les lecteurs inscrits.",
+    register: "Se connecter ou créer un compte gratuit",
+    higher_tier: "Votre abonnement n'inclut pas cet article. Il est réservé aux abonnés {tier}.",
     including: "Dont",
     and: "et",
     subscribe: "S'abonner",

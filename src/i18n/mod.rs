@@ -21,6 +21,14 @@ pub struct Texts {
     pub lang: &'static str,
     /// The prompt's heading.
     pub locked_heading: &'static str,
+    /// The prompt's heading for a tier's subscribers: `{tier}` is the tier's label.
+    pub for_tier: &'static str,
+    /// The prompt's heading for an article any signed-in reader may read.
+    pub for_registered: &'static str,
+    /// The prompt's button for an article any signed-in reader may read.
+    pub register: &'static str,
+    /// Said to a subscriber whose tier is below the article's: `{tier}` is the article's.
+    pub higher_tier: &'static str,
     /// Before the list of locked sections: "Including".
     pub including: &'static str,
     /// The word before the last locked section: "and".
@@ -207,13 +215,13 @@ mod tests {
     fn wrong_code(left: u32) -> Error {
         let mut wrong = problem(401, Some(Reason::WrongCode));
         wrong.attempts_left = Some(left);
-        Error::Problem(wrong)
+        Error::Problem(Box::new(wrong))
     }
 
     fn limited(seconds: u64) -> Error {
         let mut limited = problem(429, Some(Reason::RateLimited));
         limited.retry_after = Some(seconds);
-        Error::Problem(limited)
+        Error::Problem(Box::new(limited))
     }
 
     #[test]
@@ -268,6 +276,7 @@ mod tests {
             assert!(!debug.contains(": \"\""), "{lang} has an empty text");
             assert!(texts.code_sent.contains("{email}") && texts.code_sent.contains("{minutes}"), "{lang}");
             assert!(texts.tries_left.contains("{}"), "{lang}");
+            assert!(texts.for_tier.contains("{tier}") && texts.higher_tier.contains("{tier}"), "{lang}");
             assert!(texts.wait_seconds.contains("{}") && texts.wait_minutes.contains("{}"), "{lang}");
         }
     }

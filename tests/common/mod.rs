@@ -84,6 +84,8 @@ pub fn summary(titles: &[&str]) -> ArticleSummary {
         id: ARTICLE.into(),
         title: "Harbour notes".into(),
         tier: "premium".into(),
+        // A server from before tier labels: the prompt's heading names no tier.
+        tier_label: String::new(),
         locked_section_titles: titles.iter().map(|t| (*t).to_owned()).collect(),
     }
 }
@@ -164,6 +166,7 @@ impl Page {
             200,
             LockedSections {
                 article_id: ARTICLE.into(),
+                grant_reason: Default::default(),
                 sections: titles
                     .iter()
                     .map(|title| LockedSection {

@@ -1,6 +1,6 @@
 //! The `SignedIn` extractor: a handler that takes one runs only for a signed-in reader.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -23,8 +23,21 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header =
-            parts.headers.get(AUTHORIZATION).ok_or(AppError::InvalidToken("Sign in to read this."))?;
+        let signed_in = <SignedIn as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state);
+        signed_in.await?.ok_or(AppError::InvalidToken("Sign in to read this."))
+    }
+}
+
+/// `Option<SignedIn>`: `None` when the request carries no `Authorization` header at all; a
+/// header that is there but not a live reader's token is still a 401, never anonymous.
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let Some(header) = parts.headers.get(AUTHORIZATION) else { return Ok(None) };
         let token = header
             .to_str()
             .ok()
@@ -38,6 +51,6 @@ impl FromRequestParts<AppState> for SignedIn {
         if !store::sessions::is_active(&state.db, claims.sid, reader_id).await? {
             return Err(AppError::InvalidToken("This session has ended. Sign in again."));
         }
-        Ok(SignedIn { id: reader_id, session_id: claims.sid })
+        Ok(Some(SignedIn { id: reader_id, session_id: claims.sid }))
     }
 }

@@ -2,6 +2,7 @@
 //! and the `SignedIn` extractor.
 
 mod access;
+pub mod admin;
 pub mod code;
 mod extract;
 mod password;
@@ -9,6 +10,7 @@ pub mod publisher;
 pub mod secret;
 
 pub use access::{ACCESS_TOKEN_SECONDS, AccessClaims, AccessKeys};
+pub use admin::Admin;
 pub use code::{CODE_SECONDS, CodeRefused, MAX_ATTEMPTS, NewCode, SignInCodes};
 pub use extract::SignedIn;
 pub use password::{MIN_PASSWORD_CHARS, PasswordHasher, check_new_password, hash_password};

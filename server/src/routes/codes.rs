@@ -1,10 +1,10 @@
 //! `/v1/sign-in-codes`: email a reader a one-time code and a sign-in link.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::routing::post;
 use paywall_protocol::{CodeRequest, CodeSent};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::CODE_SECONDS;
@@ -15,12 +15,18 @@ use crate::mail::{self, Mailer};
 use crate::store::readers;
 
 /// The code routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/sign-in-codes", post(send_code))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(send_code))
 }
 
 /// `POST /v1/sign-in-codes`: sends a code and link to the address. The answer is the same
 /// whether or not the address has an account (one is made at the first sign-in).
+#[utoipa::path(post, path = "/sign-in-codes", tag = "sign-in", request_body = CodeRequest,
+    responses(
+        (status = 202, description = "A code and a link are on their way", body = CodeSent),
+        (status = 422, description = "Not an address mail can go to, or a return_to on no allowed site", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many codes asked for; `retry_after` says when to ask again", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Email sign-in is not set up on this server", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn send_code(
     State(state): State<AppState>,
     client: Client,

@@ -1,13 +1,16 @@
 //! The HTTP surface: the `/v1` API, one module per resource, and the demo site's files.
 
+mod admin;
 mod articles;
 mod codes;
 mod health;
+mod openapi;
 mod pages;
-
-pub use pages::CONFIRM_PATH;
 mod readers;
 mod sessions;
+
+pub use admin::MAX_ADMIN_BODY_BYTES;
+pub use pages::CONFIRM_PATH;
 
 use std::time::Duration;
 
@@ -31,11 +34,25 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The whole application: API, static files, and the layers around them.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
-    let api = Router::new()
-        .merge(articles::router())
-        .merge(sessions::router())
-        .merge(codes::router())
-        .merge(readers::router())
+    let (api, description) =
+        utoipa_axum::router::OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
+            .merge(articles::router())
+            .merge(sessions::router())
+            .merge(codes::router())
+            .merge(readers::router())
+            .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
+            .split_for_parts();
+    let description = openapi::document(description).to_json().expect("the description serializes");
+    let api = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")],
+                    description,
+                )
+            }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,10 +1,10 @@
 //! `/v1/readers/me`: the signed-in reader's own account.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::put;
 use paywall_protocol::NewPassword;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::{SignedIn, check_new_password};
@@ -14,14 +14,21 @@ use crate::limits::Client;
 use crate::store::readers;
 
 /// The reader routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/readers/me/password", put(set_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(set_password))
 }
 
 /// `PUT /v1/readers/me/password`: sets or changes the reader's password. A session alone is
 /// not enough (a stolen access token would become a permanent password): the request proves
 /// the reader with their current password, or, when they have none, with a code just emailed
 /// to them. Every other session of the reader ends.
+#[utoipa::path(put, path = "/readers/me/password", tag = "readers", request_body = NewPassword,
+    security(("reader_token" = [])),
+    responses(
+        (status = 204, description = "Set; every other session of the reader has ended"),
+        (status = 401, description = "Not signed in", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`proof_required`, `wrong_password`, or a code refused", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is too short", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn set_password(
     State(state): State<AppState>,
     reader: SignedIn,

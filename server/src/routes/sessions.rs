@@ -1,14 +1,15 @@
 //! `/v1/sessions`: sign in (password, emailed code or link, publisher token), refresh, sign out.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use paywall_protocol::{
     CodeSignIn, LinkSignIn, PasswordSignIn, PublisherSignIn, Reader, RefreshRequest, SessionTokens,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn};
@@ -30,17 +31,22 @@ const PUBLISHER_TIER_SECONDS: i64 = 24 * 60 * 60;
 const REFRESH_GRACE_SECONDS: i64 = 30;
 
 /// The session routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(sign_in).delete(sign_out))
-        .route("/sessions/code", post(sign_in_with_code))
-        .route("/sessions/link", post(sign_in_with_link))
-        .route("/sessions/publisher", post(sign_in_with_publisher_token))
-        .route("/sessions/refresh", post(refresh))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in, sign_out))
+        .routes(routes!(sign_in_with_code))
+        .routes(routes!(sign_in_with_link))
+        .routes(routes!(sign_in_with_publisher_token))
+        .routes(routes!(refresh))
 }
 
 /// `POST /v1/sessions`: email and password in, a new session out. A wrong email and a wrong
 /// password get the same answer, in about the same time.
+#[utoipa::path(post, path = "/sessions", tag = "sign-in", request_body = PasswordSignIn,
+    responses(
+        (status = 201, description = "Signed in", body = SessionTokens),
+        (status = 401, description = "Wrong email or password", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn sign_in(
     State(state): State<AppState>,
     client: Client,
@@ -64,6 +70,11 @@ async fn sign_in(
 
 /// `POST /v1/sessions/code`: the emailed code in, a new session out; the first sign-in with a
 /// code creates the account.
+#[utoipa::path(post, path = "/sessions/code", tag = "sign-in", request_body = CodeSignIn,
+    responses(
+        (status = 201, description = "Signed in", body = SessionTokens),
+        (status = 401, description = "`wrong_code`, `code_expired` or `too_many_attempts`", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn sign_in_with_code(
     State(state): State<AppState>,
     client: Client,
@@ -78,6 +89,11 @@ async fn sign_in_with_code(
 }
 
 /// `POST /v1/sessions/link`: the token an emailed link carried back to the article page.
+#[utoipa::path(post, path = "/sessions/link", tag = "sign-in", request_body = LinkSignIn,
+    responses(
+        (status = 201, description = "Signed in", body = SessionTokens),
+        (status = 401, description = "The link expired or was used", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn sign_in_with_link(
     State(state): State<AppState>,
     client: Client,
@@ -93,6 +109,13 @@ async fn sign_in_with_link(
 /// reader is the one the publisher knows by the token's `sub`; their tier is set from the
 /// token. A token that fails any check, or names an email someone here already has without
 /// vouching for it, changes nothing.
+#[utoipa::path(post, path = "/sessions/publisher", tag = "sign-in", request_body = PublisherSignIn,
+    responses(
+        (status = 201, description = "Signed in", body = SessionTokens),
+        (status = 401, description = "The token fails a check", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`account_exists`: the email has an account here, and the token does not vouch for it", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Publisher sign-in is not set up on this server", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn sign_in_with_publisher_token(
     State(state): State<AppState>,
     client: Client,
@@ -132,6 +155,10 @@ async fn sign_in_with_publisher_token(
 
 /// `POST /v1/sessions/refresh`: spends a refresh token for a new pair. A token spent before
 /// ends its session: whoever else holds a copy is signed out with the reader.
+#[utoipa::path(post, path = "/sessions/refresh", tag = "sign-in", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair of tokens", body = SessionTokens),
+        (status = 401, description = "The refresh token is unknown, spent or expired", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn refresh(
     State(state): State<AppState>,
     client: Client,
@@ -171,7 +198,8 @@ async fn refresh(
 }
 
 /// Which sessions `DELETE /v1/sessions` ends.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SignOutScope {
     /// Every session of the reader, not just this one ("sign out everywhere").
     #[serde(default)]
@@ -180,13 +208,18 @@ struct SignOutScope {
 
 /// `DELETE /v1/sessions`: ends the session the bearer token belongs to, or with `?all=true`
 /// every session of the reader.
+#[utoipa::path(delete, path = "/sessions", tag = "sign-in", params(SignOutScope),
+    security(("reader_token" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn sign_out(
     State(state): State<AppState>,
     reader: SignedIn,
     Query(scope): Query<SignOutScope>,
 ) -> AppResult<StatusCode> {
     if scope.all {
-        sessions::revoke_all(&state.db, reader.id).await?;
+        sessions::revoke_all(&state.db, reader.id, None).await?;
     } else {
         sessions::revoke(&state.db, reader.session_id, reader.id).await?;
     }

@@ -10,9 +10,12 @@
 //! the two differ (the schema, how a writing transaction starts, job locks), the difference
 //! is spelled out beside the code. Each database has its own migrations folder.
 
+pub mod api_keys;
 pub mod articles;
+pub mod audit;
 pub mod codes;
 pub mod jobs;
+pub mod members;
 pub mod outbox;
 pub mod prune;
 pub mod publisher;
@@ -21,6 +24,7 @@ pub mod readers;
 pub mod server_keys;
 pub mod sessions;
 pub mod subscriptions;
+pub mod tiers;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -101,6 +105,42 @@ pub enum SubscriptionSource {
     Paywall,
     /// Asserted by the publisher's token.
     Publisher,
+    /// Given by the publisher through the admin API.
+    Complimentary,
+    /// Moved over from another system (`readers import`).
+    Import,
+}
+
+impl From<SubscriptionStatus> for paywall_protocol::admin::SubscriptionStatus {
+    fn from(status: SubscriptionStatus) -> Self {
+        match status {
+            SubscriptionStatus::Active => Self::Active,
+            SubscriptionStatus::PastDue => Self::PastDue,
+            SubscriptionStatus::Canceled => Self::Canceled,
+        }
+    }
+}
+
+impl From<paywall_protocol::admin::SubscriptionStatus> for SubscriptionStatus {
+    fn from(status: paywall_protocol::admin::SubscriptionStatus) -> Self {
+        use paywall_protocol::admin::SubscriptionStatus as Wire;
+        match status {
+            Wire::Active => Self::Active,
+            Wire::PastDue => Self::PastDue,
+            Wire::Canceled => Self::Canceled,
+        }
+    }
+}
+
+impl From<SubscriptionSource> for paywall_protocol::admin::SubscriptionSource {
+    fn from(source: SubscriptionSource) -> Self {
+        match source {
+            SubscriptionSource::Paywall => Self::Paywall,
+            SubscriptionSource::Publisher => Self::Publisher,
+            SubscriptionSource::Complimentary => Self::Complimentary,
+            SubscriptionSource::Import => Self::Import,
+        }
+    }
 }
 
 /// The migrations compiled into this build, one folder per database.
@@ -151,6 +191,7 @@ pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
     };
     let migrator = db.migrator();
     with_pool!(&db, |pool| migrator.run(pool).await)?;
+    articles::fill_etags(&db).await?;
     Ok(db)
 }
 

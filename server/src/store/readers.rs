@@ -142,3 +142,75 @@ pub async fn adopt_unscoped_publisher_readers(db: &Db, issuer: &str) -> Result<u
         "UPDATE readers SET external_issuer = $1 WHERE external_id IS NOT NULL AND external_issuer IS NULL";
     with_pool!(db, |pool| Ok(sqlx::query(sql).bind(issuer).execute(pool).await?.rows_affected()))
 }
+
+/// The columns an admin [`Reader`](paywall_protocol::admin::Reader) is read from, in its order.
+macro_rules! admin_columns {
+    () => {
+        "id, email, name, customer_id, email_verified, created_at"
+    };
+}
+
+type AdminRow = (i64, String, Option<String>, Option<String>, bool, i64);
+
+fn admin_reader(
+    (id, email, name, customer_id, email_verified, created_at): AdminRow,
+) -> paywall_protocol::admin::Reader {
+    paywall_protocol::admin::Reader { id, email, name, customer_id, email_verified, created_at }
+}
+
+/// A reader as the publisher sees them, by id.
+pub async fn admin_by_id(db: &Db, id: i64) -> Result<Option<paywall_protocol::admin::Reader>, sqlx::Error> {
+    let sql = concat!("SELECT ", admin_columns!(), " FROM readers WHERE id = $1");
+    let row: Option<AdminRow> =
+        with_pool!(db, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+    Ok(row.map(admin_reader))
+}
+
+/// Up to `limit` readers with ids above `after`, by id; only the one with `email` if given.
+pub async fn admin_page(
+    db: &Db,
+    email: Option<&str>,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<Vec<paywall_protocol::admin::Reader>, sqlx::Error> {
+    let sql = concat!(
+        "SELECT ",
+        admin_columns!(),
+        " FROM readers WHERE ($1 IS NULL OR email = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    );
+    let rows: Vec<AdminRow> = with_pool!(db, |pool| {
+        sqlx::query_as(sql).bind(email).bind(after).bind(i64::from(limit)).fetch_all(pool).await
+    })?;
+    Ok(rows.into_iter().map(admin_reader).collect())
+}
+
+/// The reader with this (normalised) email, created with `name` if there is none; whether
+/// they were created. A creation is recorded as `audit`.
+pub async fn admin_create(
+    db: &Db,
+    email: &str,
+    name: Option<&str>,
+    audit: &super::audit::Entry<'_>,
+) -> Result<(paywall_protocol::admin::Reader, bool), sqlx::Error> {
+    let insert = concat!(
+        "INSERT INTO readers (email, name, created_at, email_verified) VALUES ($1, $2, $3, FALSE)
+         ON CONFLICT (email) DO NOTHING RETURNING ",
+        admin_columns!()
+    );
+    let existing = concat!("SELECT ", admin_columns!(), " FROM readers WHERE email = $1");
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let created: Option<AdminRow> =
+            sqlx::query_as(insert).bind(email).bind(name).bind(now()).fetch_optional(&mut *tx).await?;
+        let (row, created) = match created {
+            Some(row) => {
+                let audit = super::audit::Entry { target: format!("reader:{}", row.0), ..audit.clone() };
+                super::audit::record!(&mut *tx, &audit)?;
+                (row, true)
+            }
+            None => (sqlx::query_as(existing).bind(email).fetch_one(&mut *tx).await?, false),
+        };
+        tx.commit().await?;
+        Ok((admin_reader(row), created))
+    })
+}

@@ -1,6 +1,7 @@
 //! SQL for sessions: one row per signed-in device, holding the hash of its current refresh
 //! token; the hashes of the tokens it spent are kept to notice a replay.
 
+use super::audit::{Entry, record};
 use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
@@ -146,11 +147,29 @@ pub async fn revoke(db: &Db, session_id: i64, reader_id: i64) -> Result<(), sqlx
     })
 }
 
-/// Ends every session of a reader ("sign out everywhere").
-pub async fn revoke_all(db: &Db, reader_id: i64) -> Result<u64, sqlx::Error> {
+/// Ends every session of a reader ("sign out everywhere"), recording `audit` with it when
+/// the publisher asks. Returns how many ended.
+pub async fn revoke_all(db: &Db, reader_id: i64, audit: Option<&Entry<'_>>) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
         let revoked =
-            sqlx::query(REVOKE_ALL).bind(now()).bind(reader_id).bind(None::<i64>).execute(pool).await?;
+            sqlx::query(REVOKE_ALL).bind(now()).bind(reader_id).bind(None::<i64>).execute(&mut *tx).await?;
+        if let Some(audit) = audit {
+            record!(&mut *tx, audit)?;
+        }
+        tx.commit().await?;
         Ok(revoked.rows_affected())
     })
+}
+
+/// A reader's sessions that have not ended, newest first.
+pub async fn live_of(db: &Db, reader_id: i64) -> Result<Vec<paywall_protocol::admin::Session>, sqlx::Error> {
+    let sql = "SELECT id, created_at, expires_at FROM sessions
+                WHERE reader_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id DESC";
+    let rows: Vec<(i64, i64, i64)> =
+        with_pool!(db, |pool| sqlx::query_as(sql).bind(reader_id).bind(now()).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, created_at, expires_at)| paywall_protocol::admin::Session { id, created_at, expires_at })
+        .collect())
 }

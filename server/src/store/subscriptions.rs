@@ -1,21 +1,22 @@
 //! SQL for subscriptions: what entitles a reader to locked sections.
 
+use paywall_protocol::admin::Subscription;
+
+use super::audit::{Entry, record};
 use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
 use crate::time::now;
 
-/// Whether the reader has a subscription to `tier` that is active and paid up to now.
-pub async fn is_entitled(db: &Db, reader_id: i64, tier: &str) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT EXISTS (SELECT 1 FROM subscriptions
-                WHERE reader_id = $1 AND tier = $2 AND status = $3 AND current_period_end > $4)";
-    with_pool!(db, |pool| {
-        sqlx::query_scalar(sql)
-            .bind(reader_id)
-            .bind(tier)
-            .bind(SubscriptionStatus::Active)
-            .bind(now())
-            .fetch_one(pool)
-            .await
-    })
+/// The columns a [`Subscription`] is read from, in its order.
+macro_rules! columns {
+    () => {
+        "id, reader_id, tier, status, current_period_end, source"
+    };
+}
+
+type Row = (i64, i64, String, SubscriptionStatus, i64, SubscriptionSource);
+
+fn subscription((id, reader_id, tier, status, current_period_end, source): Row) -> Subscription {
+    Subscription { id, reader_id, tier, status: status.into(), current_period_end, source: source.into() }
 }
 
 /// Gives a reader an active subscription to `tier` until `period_end`, unless they have one.
@@ -44,5 +45,98 @@ pub async fn ensure_active(db: &Db, reader_id: i64, tier: &str, period_end: i64)
             .await?;
         }
         tx.commit().await
+    })
+}
+
+/// A reader's subscriptions, newest first.
+pub async fn of_reader(db: &Db, reader_id: i64) -> Result<Vec<Subscription>, sqlx::Error> {
+    let sql = concat!("SELECT ", columns!(), " FROM subscriptions WHERE reader_id = $1 ORDER BY id DESC");
+    let rows: Vec<Row> = with_pool!(db, |pool| sqlx::query_as(sql).bind(reader_id).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(subscription).collect())
+}
+
+/// Why a grant was refused; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    /// There is no such reader.
+    #[error("no such reader")]
+    NoReader,
+    /// The tier is not one a subscription can open.
+    #[error("no tier {0:?} a subscription can open")]
+    UnknownTier(String),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Gives a reader a complimentary subscription to `tier` until `period_end`.
+pub async fn grant(
+    db: &Db,
+    reader_id: i64,
+    tier: &str,
+    period_end: i64,
+    audit: &Entry<'_>,
+) -> Result<Subscription, GrantError> {
+    let insert = concat!(
+        "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source)
+         VALUES ($1, $2, $3, $4, $5) RETURNING ",
+        columns!()
+    );
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let reader: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM readers WHERE id = $1)")
+            .bind(reader_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !reader {
+            return Err(GrantError::NoReader);
+        }
+        let paid: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tiers WHERE name = $1 AND rank > 1)")
+                .bind(tier)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !paid {
+            return Err(GrantError::UnknownTier(tier.to_owned()));
+        }
+        let row: Row = sqlx::query_as(insert)
+            .bind(reader_id)
+            .bind(tier)
+            .bind(SubscriptionStatus::Active)
+            .bind(period_end)
+            .bind(SubscriptionSource::Complimentary)
+            .fetch_one(&mut *tx)
+            .await?;
+        let subscription = subscription(row);
+        let audit = Entry { target: format!("subscription:{}", subscription.id), ..audit.clone() };
+        record!(&mut *tx, &audit)?;
+        tx.commit().await?;
+        Ok(subscription)
+    })
+}
+
+/// Ends a subscription now: it stops opening its tier at once. `None` if there is none.
+pub async fn end(db: &Db, id: i64, audit: &Entry<'_>) -> Result<Option<Subscription>, sqlx::Error> {
+    // SQLite has no LEAST, and PostgreSQL's MIN takes no second argument.
+    let update = concat!(
+        "UPDATE subscriptions SET status = $2,
+                current_period_end = CASE WHEN current_period_end < $3 THEN current_period_end ELSE $3 END
+          WHERE id = $1 RETURNING ",
+        columns!()
+    );
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let Some(row) = sqlx::query_as::<_, Row>(update)
+            .bind(id)
+            .bind(SubscriptionStatus::Canceled)
+            .bind(now())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        record!(&mut *tx, audit)?;
+        tx.commit().await?;
+        Ok(Some(subscription(row)))
     })
 }

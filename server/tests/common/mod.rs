@@ -330,14 +330,14 @@ pub fn request(method: Method, path: &str, token: Option<&str>, body: Option<&st
 
 /// Distinctive sentences from each locked section of the demo article.
 pub fn locked_phrases() -> Vec<String> {
-    let article: Value = serde_json::from_str(include_str!("../../demo/article.json")).unwrap();
-    article["sections"]
-        .as_array()
-        .unwrap()
+    let demo = include_str!("../../demo/article.html");
+    let article =
+        paywall_server::import::parse(std::path::Path::new("article.html"), demo, &Default::default())
+            .unwrap();
+    article
+        .sections
         .iter()
-        .filter(|section| section["locked"] == true)
-        .map(|section| {
-            let html = section["html"].as_str().unwrap();
+        .map(|(_, html)| {
             // The longest run of text between tags: a sentence no heading repeats.
             let text = html.split(['<', '>']).step_by(2).max_by_key(|text| text.len()).unwrap();
             assert!(text.len() >= 60, "a locked section needs a sentence to look for: {html}");

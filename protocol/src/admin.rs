@@ -1,0 +1,226 @@
+//! The admin API's wire types (`/v1/admin`): what a publisher's CMS and tools send and read.
+//! Every request carries `Authorization: Bearer <API key>`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::LockedSection;
+
+/// An article as the admin API stores it and answers it: `PUT /v1/admin/articles/{id}` takes
+/// what `GET` gives. Only the locked sections are stored; the free part stays on the
+/// publisher's page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Article {
+    /// The headline.
+    pub title: String,
+    /// The tier a reader needs (one of `GET /v1/admin/tiers`).
+    pub tier: String,
+    /// The locked sections, in reading order; their HTML is sanitised when stored.
+    pub sections: Vec<LockedSection>,
+}
+
+/// One article in a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleListItem {
+    /// The id pages name it by.
+    pub id: String,
+    /// The headline.
+    pub title: String,
+    /// The tier a reader needs.
+    pub tier: String,
+    /// How many locked sections it has.
+    pub locked_sections: u32,
+    /// Its current entity tag, as `GET` answers it in `ETag`.
+    pub etag: String,
+}
+
+/// A page of articles, by id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticlePage {
+    /// The articles, ordered by id.
+    pub articles: Vec<ArticleListItem>,
+    /// Pass as `after` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<String>,
+}
+
+/// A rung of the tier ladder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tier {
+    /// Its name, as articles and subscriptions give it: lower-case letters, digits, `-`, `_`.
+    pub name: String,
+    /// How readers see it ("Premium").
+    pub label: String,
+}
+
+/// The tier ladder, lowest first: `free` (anyone), `registered` (any signed-in reader), then
+/// the tiers a subscription buys. A subscription to a tier opens every article at or below it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tiers {
+    /// The ladder, lowest first; it always starts with `free` and `registered`.
+    pub tiers: Vec<Tier>,
+}
+
+/// A reader, as the publisher sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reader {
+    /// The reader's id.
+    pub id: i64,
+    /// Their email address (lower case).
+    pub email: String,
+    /// Their name, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The payment provider's id for them, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Whether they are known to own the email.
+    pub email_verified: bool,
+    /// When they joined (Unix seconds).
+    pub created_at: i64,
+}
+
+/// `POST /v1/admin/readers`: a reader to add, or to find if the email has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewReader {
+    /// Their email address.
+    pub email: String,
+    /// Their name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A page of readers, by id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReaderPage {
+    /// The readers, ordered by id.
+    pub readers: Vec<Reader>,
+    /// Pass as `after` for the next page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
+}
+
+/// A reader with their subscriptions and live sessions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReaderDetail {
+    /// Who.
+    pub reader: Reader,
+    /// Every subscription they have had, newest first.
+    pub subscriptions: Vec<Subscription>,
+    /// Their sessions that have not ended, newest first.
+    pub sessions: Vec<Session>,
+}
+
+/// A subscription's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// Paid up: opens its tier until the period ends.
+    Active,
+    /// A payment failed.
+    PastDue,
+    /// Ended.
+    Canceled,
+}
+
+/// Where a subscription came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionSource {
+    /// Sold here.
+    Paywall,
+    /// Asserted by the publisher's sign-in token.
+    Publisher,
+    /// Given by the publisher, free of charge.
+    Complimentary,
+    /// Moved over from another system (`readers import`).
+    Import,
+}
+
+/// A subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Subscription {
+    /// Its id.
+    pub id: i64,
+    /// The reader it belongs to.
+    pub reader_id: i64,
+    /// The tier it opens (and every tier below it).
+    pub tier: String,
+    /// Its state.
+    pub status: SubscriptionStatus,
+    /// When the paid (or given) period ends (Unix seconds).
+    pub current_period_end: i64,
+    /// Where it came from.
+    pub source: SubscriptionSource,
+}
+
+/// `POST /v1/admin/readers/{id}/subscriptions`: a complimentary subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Grant {
+    /// The tier it opens: one a subscription can buy (not `free` or `registered`).
+    pub tier: String,
+    /// For how many days, from now (1 to 3660).
+    pub days: u32,
+}
+
+/// A session of a reader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    /// Its id.
+    pub id: i64,
+    /// When it began (Unix seconds).
+    pub created_at: i64,
+    /// When it ends unless renewed (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// What `POST /v1/admin/readers/{id}/sign-out` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOut {
+    /// How many sessions it ended.
+    pub sessions_ended: u64,
+}
+
+/// One admin write.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    /// Its id; newer entries have larger ids.
+    pub id: i64,
+    /// When (Unix seconds).
+    pub at: i64,
+    /// Who: `key:<name>` (with the key's prefix) or `command line`.
+    pub actor: String,
+    /// What, as `resource.verb`: `article.put`, `article.delete`, `tiers.put`, `reader.create`,
+    /// `subscription.grant`, `subscription.end`, `reader.sign_out`, `readers.import`.
+    pub action: String,
+    /// What it was done to: `article:<id>`, `reader:<id>`, `subscription:<id>`, `tiers`.
+    pub target: String,
+    /// What changed, in words.
+    pub detail: String,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    /// The entries, newest first.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
+}

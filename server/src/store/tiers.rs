@@ -1,0 +1,95 @@
+//! SQL for the tier ladder, and the one question entitlement asks of it.
+
+use paywall_protocol::admin::Tier;
+
+use super::audit::{Entry, record};
+use super::{BeginWrite, Db, SubscriptionStatus, with_pool};
+use crate::time::now;
+
+/// The tier anyone may read, signed in or not.
+pub const FREE: &str = "free";
+/// The tier any signed-in reader may read.
+pub const REGISTERED: &str = "registered";
+
+/// The ladder, lowest first.
+pub async fn ladder(db: &Db) -> Result<Vec<Tier>, sqlx::Error> {
+    let sql = "SELECT name, label FROM tiers ORDER BY rank";
+    let rows: Vec<(String, String)> = with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(|(name, label)| Tier { name, label }).collect())
+}
+
+/// Whether the ladder has a tier of this name.
+pub async fn exists(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM tiers WHERE name = $1)";
+    with_pool!(db, |pool| sqlx::query_scalar(sql).bind(name).fetch_one(pool).await)
+}
+
+/// Where a reader stands against an article's tier: the tier's rank (`None` if the ladder no
+/// longer has it) and the highest rank any live subscription of the reader opens (`None` if
+/// they have none).
+pub async fn standing(
+    db: &Db,
+    tier: &str,
+    reader_id: i64,
+) -> Result<(Option<i64>, Option<i64>), sqlx::Error> {
+    let sql = "SELECT (SELECT rank FROM tiers WHERE name = $1),
+                      (SELECT MAX(held.rank) FROM subscriptions s JOIN tiers held ON held.name = s.tier
+                        WHERE s.reader_id = $2 AND s.status = $3 AND s.current_period_end > $4)";
+    with_pool!(db, |pool| {
+        sqlx::query_as(sql)
+            .bind(tier)
+            .bind(reader_id)
+            .bind(SubscriptionStatus::Active)
+            .bind(now())
+            .fetch_one(pool)
+            .await
+    })
+}
+
+/// Why a new ladder was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum LadderError {
+    /// Tiers that articles or subscriptions name would be gone.
+    #[error("still in use: {}", .0.join(", "))]
+    InUse(Vec<String>),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Replaces the ladder (already checked: unique names, `free` and `registered` first), unless
+/// a tier an article or a subscription names would be gone. Returns whether anything changed.
+pub async fn replace(db: &Db, tiers: &[Tier], audit: &Entry<'_>) -> Result<bool, LadderError> {
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let current: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, label FROM tiers ORDER BY rank").fetch_all(&mut *tx).await?;
+        let wanted: Vec<(String, String)> =
+            tiers.iter().map(|tier| (tier.name.clone(), tier.label.clone())).collect();
+        if current == wanted {
+            return Ok(false);
+        }
+        let used: Vec<String> =
+            sqlx::query_scalar("SELECT tier FROM articles UNION SELECT tier FROM subscriptions")
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut missing: Vec<String> =
+            used.into_iter().filter(|name| !wanted.iter().any(|(wanted, _)| wanted == name)).collect();
+        if !missing.is_empty() {
+            missing.sort();
+            return Err(LadderError::InUse(missing));
+        }
+        sqlx::query("DELETE FROM tiers").execute(&mut *tx).await?;
+        for (rank, (name, label)) in (0i64..).zip(&wanted) {
+            sqlx::query("INSERT INTO tiers (name, rank, label) VALUES ($1, $2, $3)")
+                .bind(name)
+                .bind(rank)
+                .bind(label)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record!(&mut *tx, audit)?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,507 @@
+//! `/v1/admin`: API keys, articles with entity tags, the tier ladder and what it opens,
+//! readers, subscriptions, sessions, the audit log, and the OpenAPI description.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::*;
+use paywall_server::auth::admin::NewKey;
+use paywall_server::store::api_keys;
+use serde_json::{Value, json};
+
+/// A live key named `name`, stored as `paywall-server api-key create` stores it.
+async fn admin_key(server: &TestServer, name: &str) -> String {
+    let key = NewKey::generate();
+    api_keys::create(&server.state.db, name, &key.prefix, &key.hash, None).await.unwrap();
+    key.key
+}
+
+/// An admin request with a key, a JSON body and extra headers.
+async fn admin(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+    headers: &[(header::HeaderName, &str)],
+) -> Reply {
+    let mut builder =
+        Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {key}"));
+    for (name, value) in headers {
+        builder = builder.header(name, *value);
+    }
+    let request = match body {
+        Some(body) => {
+            builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
+        }
+        None => builder.body(Body::empty()),
+    };
+    server.send(request.unwrap()).await
+}
+
+fn article(title: &str, tier: &str, sections: &[(&str, &str)]) -> Value {
+    json!({
+        "title": title,
+        "tier": tier,
+        "sections": sections.iter().map(|(title, html)| json!({"title": title, "html": html})).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::test]
+async fn only_a_live_admin_key_opens_the_admin_api_and_a_key_never_reads_as_a_reader() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    let reader = server.sign_in(SUBSCRIBER, "paywall-demo").await;
+    let reader_token = reader["access_token"].as_str().unwrap();
+
+    let expired = NewKey::generate();
+    api_keys::create(&server.state.db, "old", &expired.prefix, &expired.hash, Some(1)).await.unwrap();
+    let revoked = admin_key(&server, "gone").await;
+    assert_eq!(api_keys::revoke(&server.state.db, "gone").await.unwrap(), 1);
+    let forged = format!("{}{}", &key[..key.len() - 1], if key.ends_with('A') { 'B' } else { 'A' });
+
+    let before = server.snapshot().await;
+    let body = article("Sneaky", "premium", &[("One", "<p>x</p>")]);
+    for (what, token) in [
+        ("a reader's access token", reader_token),
+        ("an expired key", &expired.key),
+        ("a revoked key", &revoked),
+        ("a key one character off", &forged),
+        ("a key cut short", &key[..20]),
+        ("no key at all", ""),
+    ] {
+        let reply =
+            admin(&server, Method::PUT, "/v1/admin/articles/sneaky", token, Some(body.clone()), &[]).await;
+        reply.problem(StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.header(header::WWW_AUTHENTICATE), "Bearer", "{what}");
+        let reply = admin(&server, Method::GET, "/v1/admin/readers", token, None, &[]).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}: {}", reply.text);
+    }
+    let reply = server.send(request(Method::GET, "/v1/admin/tiers", None, None)).await;
+    reply.problem(StatusCode::UNAUTHORIZED);
+    assert_eq!(server.snapshot().await, before, "a refused admin request wrote something");
+
+    // The key is no reader's token either.
+    server.get(&format!("/v1/articles/{ARTICLE}/locked"), Some(&key)).await.problem(StatusCode::UNAUTHORIZED);
+    let reply = admin(&server, Method::GET, "/v1/admin/tiers", &key, None, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // Only the hash is kept.
+    assert_not_stored(&server.snapshot().await, &key);
+}
+
+#[tokio::test]
+async fn what_get_answers_can_be_put_back_and_entity_tags_stop_silent_overwrites() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    let path = "/v1/admin/articles/tide-tables";
+    let first = article(
+        "Tide tables",
+        "subscriber",
+        &[
+            ("High water", "<p onclick=\"steal()\">Twice a day.</p><script>alert(1)</script>"),
+            ("Low water", "<p>Mud.</p>"),
+        ],
+    );
+    let created = admin(&server, Method::PUT, path, &key, Some(first), &[]).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let etag = created.header(header::ETAG).to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    let stored = created.json();
+    assert_eq!(stored["sections"][0]["html"], "<p>Twice a day.</p>", "sanitised on the way in");
+
+    let got = admin(&server, Method::GET, path, &key, None, &[]).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.header(header::ETAG), etag);
+    assert_eq!(got.json(), stored);
+    let summary = server.get("/v1/articles/tide-tables", None).await.json();
+    assert_eq!(summary["locked_section_titles"], json!(["High water", "Low water"]));
+    assert_eq!(summary["tier_label"], "Subscriber");
+
+    // What GET gave goes back unchanged.
+    let audited = server.count("audit_log").await;
+    let again = admin(&server, Method::PUT, path, &key, Some(got.json()), &[(header::IF_MATCH, &etag)]).await;
+    assert_eq!((again.status, again.header(header::ETAG)), (StatusCode::OK, etag.as_str()), "{}", again.text);
+    assert_eq!(server.count("audit_log").await, audited, "an unchanged article is no write");
+
+    // Editor A saves; editor B, still on the old version, is refused and changes nothing.
+    let mut edited = got.json();
+    edited["title"] = json!("Tide tables, revised");
+    let saved = admin(&server, Method::PUT, path, &key, Some(edited), &[(header::IF_MATCH, &etag)]).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let newer = saved.header(header::ETAG).to_owned();
+    assert_ne!(newer, etag);
+    let before = server.snapshot().await;
+    let mut stale = got.json();
+    stale["sections"] = json!([]);
+    let refused = admin(&server, Method::PUT, path, &key, Some(stale), &[(header::IF_MATCH, &etag)]).await;
+    refused.problem(StatusCode::PRECONDITION_FAILED);
+    let weak = format!("W/{newer}");
+    let refused = admin(&server, Method::DELETE, path, &key, None, &[(header::IF_MATCH, &weak)]).await;
+    refused.problem(StatusCode::PRECONDITION_FAILED);
+    let refused =
+        admin(&server, Method::PUT, path, &key, Some(got.json()), &[(header::IF_NONE_MATCH, "*")]).await;
+    refused.problem(StatusCode::PRECONDITION_FAILED);
+    let refused = admin(
+        &server,
+        Method::PUT,
+        "/v1/admin/articles/nothing-yet",
+        &key,
+        Some(got.json()),
+        &[(header::IF_MATCH, &newer)],
+    )
+    .await;
+    refused.problem(StatusCode::PRECONDITION_FAILED);
+    assert_eq!(server.snapshot().await, before, "a refused write changed something");
+
+    let deleted = admin(&server, Method::DELETE, path, &key, None, &[(header::IF_MATCH, &newer)]).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    admin(&server, Method::GET, path, &key, None, &[]).await.problem(StatusCode::NOT_FOUND);
+    admin(&server, Method::DELETE, path, &key, None, &[]).await.problem(StatusCode::NOT_FOUND);
+    server.get("/v1/articles/tide-tables", None).await.problem(StatusCode::NOT_FOUND);
+    assert_eq!(server.count_where("sections", "article_id = 'tide-tables'").await, 0);
+}
+
+#[tokio::test]
+async fn bad_articles_are_refused_with_a_reason_and_change_nothing() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    // Used once, so that its last use is noted before the snapshot.
+    admin(&server, Method::GET, "/v1/admin/tiers", &key, None, &[]).await;
+    let before = server.snapshot().await;
+    let put = |path: &'static str, body: Value| {
+        let (server, key) = (&server, &key);
+        async move { admin(server, Method::PUT, path, key, Some(body), &[]).await }
+    };
+    let reply = put("/v1/admin/articles/a", article("A", "gold", &[])).await;
+    assert!(reply.problem(StatusCode::UNPROCESSABLE_ENTITY)["detail"].as_str().unwrap().contains("gold"));
+    let reply =
+        put("/v1/admin/articles/a", article("A", "premium", &[("One", "<p>1</p>"), ("  ", "<p>2</p>")]))
+            .await;
+    assert!(
+        reply.problem(StatusCode::UNPROCESSABLE_ENTITY)["detail"].as_str().unwrap().contains("section 2")
+    );
+    put("/v1/admin/articles/a", article(" ", "premium", &[])).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    put("/v1/admin/articles/a%20b", article("A", "premium", &[]))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    put("/v1/admin/articles/a", json!({"title": "A", "tier": 3, "sections": []}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    put("/v1/admin/articles/a", json!({"title": "A"})).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let huge = "x".repeat(paywall_server::MAX_ADMIN_BODY_BYTES + 1);
+    put("/v1/admin/articles/a", article("A", "premium", &[("Big", &huge)]))
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE);
+    let malformed = Request::builder()
+        .method(Method::PUT)
+        .uri("/v1/admin/articles/a")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"title\": \"A\", "))
+        .unwrap();
+    server.send(malformed).await.problem(StatusCode::BAD_REQUEST);
+    assert_eq!(server.snapshot().await, before);
+
+    // An article with no locked section is accepted: nothing is locked.
+    let open = put("/v1/admin/articles/open-letter", article("An open letter", "premium", &[])).await;
+    assert_eq!(open.status, StatusCode::CREATED, "{}", open.text);
+    let summary = server.get("/v1/articles/open-letter", None).await.json();
+    assert_eq!(summary["locked_section_titles"], json!([]));
+    // Large articles fit: the admin API reads up to 2 MiB.
+    let long = "<p>word </p>".repeat(100_000);
+    let reply =
+        put("/v1/admin/articles/long-read", article("Long", "premium", &[("All of it", &long)])).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn articles_page_by_id() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    for id in ["c", "a", "b"] {
+        let reply = admin(
+            &server,
+            Method::PUT,
+            &format!("/v1/admin/articles/{id}"),
+            &key,
+            Some(article(id, "free", &[])),
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    let first = admin(&server, Method::GET, "/v1/admin/articles?limit=2", &key, None, &[]).await.json();
+    let ids: Vec<&str> =
+        first["articles"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(first["next_after"], "b");
+    let next =
+        admin(&server, Method::GET, "/v1/admin/articles?limit=2&after=b", &key, None, &[]).await.json();
+    let ids: Vec<&str> =
+        next["articles"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["c", ARTICLE]);
+    admin(&server, Method::GET, "/v1/admin/articles?limit=0", &key, None, &[])
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    admin(&server, Method::GET, "/v1/admin/articles?limit=x", &key, None, &[])
+        .await
+        .problem(StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_tier_opens_every_article_at_or_below_it_and_the_refusal_names_what_is_missing() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    let ladder = admin(&server, Method::GET, "/v1/admin/tiers", &key, None, &[]).await.json();
+    let names: Vec<&str> =
+        ladder["tiers"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["free", "registered", "subscriber", "premium"]);
+    for tier in ["free", "registered", "subscriber", "premium"] {
+        let body = article(tier, tier, &[("Inside", &format!("<p>The {tier} part.</p>"))]);
+        let reply =
+            admin(&server, Method::PUT, &format!("/v1/admin/articles/{tier}-story"), &key, Some(body), &[])
+                .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    let locked = |id: &str| format!("/v1/articles/{id}-story/locked");
+
+    // Nobody signed in: only the free story.
+    let free = server.get(&locked("free"), None).await;
+    assert_eq!((free.status, free.json()["grant_reason"].as_str()), (StatusCode::OK, Some("free")));
+    for tier in ["registered", "subscriber", "premium"] {
+        server.get(&locked(tier), None).await.problem(StatusCode::UNAUTHORIZED);
+    }
+    // Signed in without a subscription: the registered story, and the reason for the rest.
+    let reader = server.sign_in(READER, "paywall-demo").await;
+    let token = reader["access_token"].as_str();
+    let registered = server.get(&locked("registered"), token).await;
+    assert_eq!(registered.json()["grant_reason"], "registered");
+    let refused = server.get(&locked("subscriber"), token).await.problem(StatusCode::FORBIDDEN);
+    assert_eq!(
+        (refused["reason"].as_str(), refused["tier"].as_str()),
+        (Some("no_subscription"), Some("subscriber"))
+    );
+
+    // A subscriber-tier subscription opens subscriber and below, and premium says it needs more.
+    let id = reader["reader"]["id"].as_i64().unwrap();
+    let grant = json!({"tier": "subscriber", "days": 30});
+    let granted = admin(
+        &server,
+        Method::POST,
+        &format!("/v1/admin/readers/{id}/subscriptions"),
+        &key,
+        Some(grant),
+        &[],
+    )
+    .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.text);
+    assert_eq!(server.get(&locked("subscriber"), token).await.json()["grant_reason"], "subscription");
+    assert_eq!(server.get(&locked("registered"), token).await.status, StatusCode::OK);
+    let refused = server.get(&locked("premium"), token).await.problem(StatusCode::FORBIDDEN);
+    assert_eq!(
+        (refused["reason"].as_str(), refused["tier"].as_str()),
+        (Some("higher_tier_required"), Some("premium"))
+    );
+
+    // The demo subscriber's premium subscription opens everything below it.
+    let subscriber = server.sign_in(SUBSCRIBER, "paywall-demo").await;
+    for tier in ["free", "registered", "subscriber", "premium"] {
+        let reply = server.get(&locked(tier), subscriber["access_token"].as_str()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{tier}: {}", reply.text);
+    }
+
+    // Reordering the ladder moves what opens what: premium below subscriber.
+    let reordered = json!({"tiers": [
+        {"name": "free", "label": "Free"}, {"name": "registered", "label": "Registered"},
+        {"name": "premium", "label": "Premium"}, {"name": "subscriber", "label": "Members"},
+    ]});
+    let reply = admin(&server, Method::PUT, "/v1/admin/tiers", &key, Some(reordered), &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(server.get(&locked("premium"), token).await.status, StatusCode::OK);
+    assert_eq!(server.get("/v1/articles/subscriber-story", None).await.json()["tier_label"], "Members");
+}
+
+#[tokio::test]
+async fn a_ladder_that_drops_a_tier_in_use_or_is_not_a_ladder_is_refused() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    // Used once, so that its last use is noted before the snapshot.
+    admin(&server, Method::GET, "/v1/admin/tiers", &key, None, &[]).await;
+    let before = server.snapshot().await;
+    let put = |tiers: Value| {
+        let (server, key) = (&server, &key);
+        async move { admin(server, Method::PUT, "/v1/admin/tiers", key, Some(json!({"tiers": tiers})), &[]).await }
+    };
+    let base = json!([{"name": "free", "label": "Free"}, {"name": "registered", "label": "Registered"}]);
+    // The demo article needs premium.
+    let reply = put(base.clone()).await.problem(StatusCode::CONFLICT);
+    assert!(reply["detail"].as_str().unwrap().contains("premium"), "{reply}");
+    put(json!([{"name": "registered", "label": "R"}, {"name": "free", "label": "F"}]))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut twice = base.as_array().unwrap().clone();
+    twice.extend([json!({"name": "premium", "label": "P"}), json!({"name": "premium", "label": "Q"})]);
+    put(json!(twice)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut bad_name = base.as_array().unwrap().clone();
+    bad_name.push(json!({"name": "Prem ium", "label": "P"}));
+    put(json!(bad_name)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn the_publisher_finds_readers_gives_and_ends_subscriptions_and_signs_them_out_and_the_log_says_who() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "support desk").await;
+    let added = admin(
+        &server,
+        Method::POST,
+        "/v1/admin/readers",
+        &key,
+        Some(json!({"email": " Guest@Example.COM ", "name": "Guest"})),
+        &[],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let again = admin(
+        &server,
+        Method::POST,
+        "/v1/admin/readers",
+        &key,
+        Some(json!({"email": "guest@example.com"})),
+        &[],
+    )
+    .await;
+    assert_eq!((again.status, again.json()["id"].clone()), (StatusCode::OK, added.json()["id"].clone()));
+    admin(&server, Method::POST, "/v1/admin/readers", &key, Some(json!({"email": "nobody"})), &[])
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+
+    let found = admin(&server, Method::GET, "/v1/admin/readers?email=READER@example.com", &key, None, &[])
+        .await
+        .json();
+    let id = found["readers"][0]["id"].as_i64().unwrap();
+    assert_eq!(found["readers"].as_array().unwrap().len(), 1);
+    let session = server.sign_in(READER, "paywall-demo").await;
+    let token = session["access_token"].as_str();
+    server.locked(&session["access_token"]).await.problem(StatusCode::FORBIDDEN);
+
+    let grant = json!({"tier": "premium", "days": 7});
+    let path = format!("/v1/admin/readers/{id}/subscriptions");
+    let granted = admin(&server, Method::POST, &path, &key, Some(grant), &[]).await.json();
+    assert_eq!(
+        (granted["source"].as_str(), granted["status"].as_str()),
+        (Some("complimentary"), Some("active"))
+    );
+    assert_eq!(server.locked(&session["access_token"]).await.status, StatusCode::OK);
+    for bad in [
+        json!({"tier": "registered", "days": 7}),
+        json!({"tier": "premium", "days": 0}),
+        json!({"tier": "gold", "days": 7}),
+    ] {
+        admin(&server, Method::POST, &path, &key, Some(bad), &[])
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let grant = json!({"tier": "premium", "days": 7});
+    admin(&server, Method::POST, "/v1/admin/readers/999999/subscriptions", &key, Some(grant), &[])
+        .await
+        .problem(StatusCode::NOT_FOUND);
+
+    let detail =
+        admin(&server, Method::GET, &format!("/v1/admin/readers/{id}"), &key, None, &[]).await.json();
+    assert_eq!(detail["reader"]["email"], READER);
+    assert_eq!(detail["subscriptions"][0]["id"], granted["id"]);
+    assert_eq!(detail["sessions"].as_array().unwrap().len(), 1);
+
+    let ended = admin(
+        &server,
+        Method::POST,
+        &format!("/v1/admin/subscriptions/{}/end", granted["id"]),
+        &key,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(ended.json()["status"], "canceled");
+    server.locked(&session["access_token"]).await.problem(StatusCode::FORBIDDEN);
+    admin(&server, Method::POST, "/v1/admin/subscriptions/999999/end", &key, None, &[])
+        .await
+        .problem(StatusCode::NOT_FOUND);
+
+    let out =
+        admin(&server, Method::POST, &format!("/v1/admin/readers/{id}/sign-out"), &key, None, &[]).await;
+    assert_eq!(out.json()["sessions_ended"], 1);
+    server.get(&format!("/v1/articles/{ARTICLE}/locked"), token).await.problem(StatusCode::UNAUTHORIZED);
+    let refresh = json!({"refresh_token": session["refresh_token"]}).to_string();
+    server.post_json("/v1/sessions/refresh", &refresh).await.problem(StatusCode::UNAUTHORIZED);
+
+    let log = admin(&server, Method::GET, "/v1/admin/audit", &key, None, &[]).await.json();
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries.iter().map(|entry| entry["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["reader.sign_out", "subscription.end", "subscription.grant", "reader.create"]);
+    assert!(
+        entries
+            .iter()
+            .all(|entry| entry["actor"].as_str().unwrap().starts_with("key:support desk (paywall_sk_"))
+    );
+    assert_eq!(entries[1]["target"], format!("subscription:{}", granted["id"]));
+    assert_eq!(entries[3]["target"], format!("reader:{}", added.json()["id"]));
+    let older = admin(
+        &server,
+        Method::GET,
+        &format!("/v1/admin/audit?limit=1&before={}", entries[1]["id"]),
+        &key,
+        None,
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(older["entries"][0]["action"], "subscription.grant");
+}
+
+#[tokio::test]
+async fn the_description_covers_every_route_with_its_errors_and_security() {
+    let server = TestServer::start().await;
+    let reply = server.get("/v1/openapi.json", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc = reply.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/v1/articles/{id}", &["get"][..]),
+        ("/v1/articles/{id}/locked", &["get"]),
+        ("/v1/sessions", &["post", "delete"]),
+        ("/v1/sessions/code", &["post"]),
+        ("/v1/sessions/link", &["post"]),
+        ("/v1/sessions/publisher", &["post"]),
+        ("/v1/sessions/refresh", &["post"]),
+        ("/v1/sign-in-codes", &["post"]),
+        ("/v1/readers/me/password", &["put"]),
+        ("/v1/admin/articles", &["get"]),
+        ("/v1/admin/articles/{id}", &["get", "put", "delete"]),
+        ("/v1/admin/tiers", &["get", "put"]),
+        ("/v1/admin/readers", &["get", "post"]),
+        ("/v1/admin/readers/{id}", &["get"]),
+        ("/v1/admin/readers/{id}/subscriptions", &["post"]),
+        ("/v1/admin/readers/{id}/sign-out", &["post"]),
+        ("/v1/admin/subscriptions/{id}/end", &["post"]),
+        ("/v1/admin/audit", &["get"]),
+    ] {
+        for method in methods {
+            let operation = &paths[path][method];
+            assert!(operation.is_object(), "{method} {path} is not described");
+            let default = &operation["responses"]["default"]["content"]["application/problem+json"];
+            assert!(default.is_object(), "{method} {path} has no problem answer");
+            if path.starts_with("/v1/admin") {
+                assert_eq!(operation["security"], json!([{"admin_key": []}]), "{method} {path}");
+            }
+        }
+    }
+    assert_eq!(paths.len(), 18, "a described path is not in this list: {:?}", paths.keys());
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(
+        (schemes["admin_key"]["scheme"].as_str(), schemes["reader_token"]["scheme"].as_str()),
+        (Some("bearer"), Some("bearer"))
+    );
+}
