@@ -45,6 +45,9 @@ export async function startServer(env = {}) {
   });
   return {
     url,
+    /** The data directory, for the commands a publisher runs beside the server. */
+    data,
+    binary,
     stop() {
       child.kill("SIGTERM");
       rmSync(data, { recursive: true, force: true });

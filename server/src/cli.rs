@@ -96,7 +96,15 @@ pub async fn api_key(command: &ApiKeyCommand) -> Result<(), String> {
             let db = open(config).await?;
             let key = NewKey::generate();
             let expires_at = expires_in_days.map(|days| crate::time::now() + i64::from(days) * 24 * 60 * 60);
-            let created = store::api_keys::create(&db, name, &key.prefix, &key.hash, expires_at).await;
+            let actor = Actor::command_line();
+            let audit = Entry {
+                actor: &actor,
+                action: "api_key.create",
+                target: format!("api_key:{}", key.prefix),
+                detail: name.to_owned(),
+            };
+            let created =
+                store::api_keys::create(&db, name, &key.prefix, &key.hash, expires_at, &audit).await;
             db.close().await;
             created.map_err(|error| with_causes(&error))?;
             eprintln!(
@@ -138,7 +146,14 @@ pub async fn api_key(command: &ApiKeyCommand) -> Result<(), String> {
         ApiKeyCommand::Revoke { key, config } => {
             let db = open(config).await?;
             let which = key.trim().trim_end_matches('…');
-            let revoked = store::api_keys::revoke(&db, which).await;
+            let actor = Actor::command_line();
+            let audit = Entry {
+                actor: &actor,
+                action: "api_key.revoke",
+                target: format!("api_key:{which}"),
+                detail: String::new(),
+            };
+            let revoked = store::api_keys::revoke(&db, which, &audit).await;
             db.close().await;
             match revoked.map_err(|error| with_causes(&error))? {
                 0 => Err(format!("no live key has the id, name or prefix {which:?}")),
@@ -156,10 +171,10 @@ pub async fn readers(command: &ReadersCommand) -> Result<(), String> {
     match command {
         ReadersCommand::Import { file, config } => {
             let text = std::fs::File::open(file).map_err(|error| format!("{}: {error}", file.display()))?;
-            let rows = members::read(std::io::BufReader::new(text))
+            let mut rows = members::read(std::io::BufReader::new(text))
                 .map_err(|error| format!("{}: {error}; nothing was imported", file.display()))?;
             let db = open(config).await?;
-            let result = import_readers(&db, file, &rows).await;
+            let result = import_readers(&db, file, &mut rows).await;
             db.close().await;
             let done = result?;
             println!(
@@ -196,9 +211,9 @@ pub async fn readers(command: &ReadersCommand) -> Result<(), String> {
 async fn import_readers(
     db: &Db,
     file: &Path,
-    rows: &[members::Member],
+    rows: &mut [members::Member],
 ) -> Result<store::members::Imported, String> {
-    let unknown = store::members::unknown_tiers(db, rows).await.map_err(|error| with_causes(&error))?;
+    let unknown = store::members::resolve_tiers(db, rows).await.map_err(|error| with_causes(&error))?;
     if !unknown.is_empty() {
         return Err(format!(
             "{}: no tier a subscription can open is named {}; nothing was imported (see the ladder with GET /v1/admin/tiers)",

@@ -18,7 +18,8 @@ pub enum Decision {
 
 /// May `reader` (`None`: nobody signed in) read the locked sections of an article of `tier`?
 /// `free` opens to anyone, `registered` to anyone signed in, any other tier to a reader with a
-/// live subscription to it or to a tier above it on the ladder.
+/// live subscription to it or to a tier above it on the ladder (a tier the ladder lacks: to it
+/// alone).
 pub async fn decide(db: &Db, reader: Option<i64>, tier: &str) -> Result<Decision, sqlx::Error> {
     if tier == tiers::FREE {
         return Ok(Decision::Granted(GrantReason::Free));
@@ -27,9 +28,17 @@ pub async fn decide(db: &Db, reader: Option<i64>, tier: &str) -> Result<Decision
     if tier == tiers::REGISTERED {
         return Ok(Decision::Granted(GrantReason::Registered));
     }
-    Ok(match tiers::standing(db, tier, reader).await? {
-        (Some(needed), Some(held)) if held >= needed => Decision::Granted(GrantReason::Subscription),
-        (_, Some(_)) => Decision::Refused(Reason::HigherTierRequired),
-        (_, None) => Decision::Refused(Reason::NoSubscription),
+    let standing = tiers::standing(db, tier, reader).await?;
+    let opens = match (standing.needed, standing.held) {
+        (Some(needed), Some(held)) => held >= needed,
+        // A tier the ladder lacks opens to its own subscribers only.
+        _ => false,
+    };
+    Ok(if opens || standing.exact {
+        Decision::Granted(GrantReason::Subscription)
+    } else if standing.held.is_some() {
+        Decision::Refused(Reason::HigherTierRequired)
+    } else {
+        Decision::Refused(Reason::NoSubscription)
     })
 }

@@ -2,7 +2,7 @@
 //!
 //! Internal causes are logged here and never sent: a 500 says only that something went wrong.
 
-use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::{PROBLEM_CONTENT_TYPE, Problem, Reason};
@@ -153,6 +153,12 @@ impl From<JsonRejection> for AppError {
 
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
+        AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
         AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
     }
 }

@@ -17,6 +17,11 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
+/// `axum::extract::Path`, with rejections as problems (`/v1/admin/readers/abc`).
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct Path<T>(pub T);
+
 /// `axum::extract::Query`, with rejections as problems.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]

@@ -73,6 +73,7 @@ pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
         });
     }
     let mut members: Vec<Member> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for record in reader.records() {
         let record = record.map_err(|error| csv_error(&error, 0))?;
         let line = record.position().map_or(0, csv::Position::line);
@@ -82,7 +83,7 @@ pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
         let fail = |message: String| CsvError { line, message };
         let given = cell(Some(email)).unwrap_or_default();
         let email = valid_email(&given).ok_or_else(|| fail(format!("{given:?} is not an email address")))?;
-        if members.iter().any(|member| member.email == email) {
+        if !seen.insert(email.clone()) {
             return Err(fail(format!("{email} is on an earlier line too")));
         }
         let subscription = match cell(tier) {
@@ -96,7 +97,7 @@ pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
                 let current_period_end = parse_time(&end).ok_or_else(|| {
                     fail(format!("{end:?} is not a date (2026-12-31, 2026-12-31T23:59:59Z or Unix seconds)"))
                 })?;
-                Some(MemberSubscription { tier: tier.to_ascii_lowercase(), status, current_period_end })
+                Some(MemberSubscription { tier, status, current_period_end })
             }
             _ => None,
         };
@@ -147,15 +148,16 @@ fn looks_like_formula(cell: &str) -> bool {
     cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-/// The cell with a `'` in front if it would run as a formula.
+/// The cell with a `'` in front if it would run as a formula, or already starts with one (so
+/// that taking it off again gives back exactly what was stored).
 fn inert(cell: &str) -> String {
-    if looks_like_formula(cell) { format!("'{cell}") } else { cell.to_owned() }
+    if looks_like_formula(cell) || cell.starts_with('\'') { format!("'{cell}") } else { cell.to_owned() }
 }
 
 /// The cell as it was before [`inert`].
 fn inert_undone(cell: &str) -> String {
     match cell.strip_prefix('\'') {
-        Some(rest) if looks_like_formula(rest) => rest.to_owned(),
+        Some(rest) if looks_like_formula(rest) || rest.starts_with('\'') => rest.to_owned(),
         _ => cell.to_owned(),
     }
 }
@@ -218,9 +220,10 @@ mod tests {
         assert_eq!(members[0].name.as_deref(), Some("Ada"));
         assert_eq!(members[0].customer_id.as_deref(), Some("cus_1"));
         let subscription = members[0].subscription.as_ref().unwrap();
+        // As the file names it; the import gives it the ladder's name.
         assert_eq!(
             (subscription.tier.as_str(), subscription.status),
-            ("premium", SubscriptionStatus::Active)
+            ("Premium", SubscriptionStatus::Active)
         );
         assert_eq!(subscription.current_period_end, 1_801_353_600);
         assert_eq!(members[1].subscription, None);
@@ -260,6 +263,11 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\"'=HYPERLINK(") && text.contains(",'@cus"), "{text}");
         assert!(text.contains("2027-01-31T00:00:00Z"), "{text}");
-        assert_eq!(read(text.as_bytes()).unwrap(), vec![member]);
+        assert_eq!(read(text.as_bytes()).unwrap(), vec![member.clone()]);
+        // A value that already starts with the quote comes back with it.
+        let quoted = Member { name: Some("'=1+1".into()), customer_id: Some("'plain".into()), ..member };
+        let mut out = Vec::new();
+        write(std::slice::from_ref(&quoted), &mut out).unwrap();
+        assert_eq!(read(out.as_slice()).unwrap(), vec![quoted]);
     }
 }

@@ -8,12 +8,19 @@ use axum::http::{Method, Request, StatusCode, header};
 use common::*;
 use paywall_server::auth::admin::NewKey;
 use paywall_server::store::api_keys;
+use paywall_server::store::audit::{Actor, Entry};
+
+/// The audit entry of a key made by hand, as the command line would.
+fn by_hand() -> Entry<'static> {
+    static ACTOR: std::sync::LazyLock<Actor> = std::sync::LazyLock::new(Actor::command_line);
+    Entry { actor: &ACTOR, action: "api_key.create", target: String::new(), detail: String::new() }
+}
 use serde_json::{Value, json};
 
 /// A live key named `name`, stored as `paywall-server api-key create` stores it.
 async fn admin_key(server: &TestServer, name: &str) -> String {
     let key = NewKey::generate();
-    api_keys::create(&server.state.db, name, &key.prefix, &key.hash, None).await.unwrap();
+    api_keys::create(&server.state.db, name, &key.prefix, &key.hash, None, &by_hand()).await.unwrap();
     key.key
 }
 
@@ -56,9 +63,11 @@ async fn only_a_live_admin_key_opens_the_admin_api_and_a_key_never_reads_as_a_re
     let reader_token = reader["access_token"].as_str().unwrap();
 
     let expired = NewKey::generate();
-    api_keys::create(&server.state.db, "old", &expired.prefix, &expired.hash, Some(1)).await.unwrap();
+    api_keys::create(&server.state.db, "old", &expired.prefix, &expired.hash, Some(1), &by_hand())
+        .await
+        .unwrap();
     let revoked = admin_key(&server, "gone").await;
-    assert_eq!(api_keys::revoke(&server.state.db, "gone").await.unwrap(), 1);
+    assert_eq!(api_keys::revoke(&server.state.db, "gone", &by_hand()).await.unwrap(), 1);
     let forged = format!("{}{}", &key[..key.len() - 1], if key.ends_with('A') { 'B' } else { 'A' });
 
     let before = server.snapshot().await;
@@ -116,7 +125,7 @@ async fn what_get_answers_can_be_put_back_and_entity_tags_stop_silent_overwrites
     assert_eq!(got.json(), stored);
     let summary = server.get("/v1/articles/tide-tables", None).await.json();
     assert_eq!(summary["locked_section_titles"], json!(["High water", "Low water"]));
-    assert_eq!(summary["tier_label"], "Subscriber");
+    assert_eq!(summary["tier_label"], "Standard");
 
     // What GET gave goes back unchanged.
     let audited = server.count("audit_log").await;
@@ -247,6 +256,9 @@ async fn articles_page_by_id() {
     admin(&server, Method::GET, "/v1/admin/articles?limit=x", &key, None, &[])
         .await
         .problem(StatusCode::BAD_REQUEST);
+    admin(&server, Method::GET, "/v1/admin/readers/abc", &key, None, &[])
+        .await
+        .problem(StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -311,6 +323,25 @@ async fn a_tier_opens_every_article_at_or_below_it_and_the_refusal_names_what_is
         assert_eq!(reply.status, StatusCode::OK, "{tier}: {}", reply.text);
     }
 
+    // A tier the ladder lacks (from before the ladder, or a publisher's claim) opens to its own
+    // subscribers only: premium does not reach it, and it reaches nothing else.
+    server
+        .exec(
+            "INSERT INTO articles (id, title, tier, created_at) VALUES ('legacy-story', 'Old', 'legacy', 0)",
+        )
+        .await;
+    server.exec("INSERT INTO sections (article_id, position, locked, title, html) VALUES ('legacy-story', 0, TRUE, 'Old part', '<p>Old.</p>')").await;
+    let legacy = server.get(&locked("legacy"), subscriber["access_token"].as_str()).await;
+    assert_eq!(legacy.problem(StatusCode::FORBIDDEN)["reason"], "higher_tier_required");
+    let demo_id = subscriber["reader"]["id"].as_i64().unwrap();
+    server.exec(&format!("UPDATE subscriptions SET tier = 'legacy' WHERE reader_id = {demo_id}")).await;
+    assert_eq!(
+        server.get(&locked("legacy"), subscriber["access_token"].as_str()).await.status,
+        StatusCode::OK
+    );
+    let refused = server.get(&locked("subscriber"), subscriber["access_token"].as_str()).await;
+    assert_eq!(refused.problem(StatusCode::FORBIDDEN)["reason"], "no_subscription");
+
     // Reordering the ladder moves what opens what: premium below subscriber.
     let reordered = json!({"tiers": [
         {"name": "free", "label": "Free"}, {"name": "registered", "label": "Registered"},
@@ -347,6 +378,13 @@ async fn a_ladder_that_drops_a_tier_in_use_or_is_not_a_ladder_is_refused() {
     bad_name.push(json!({"name": "Prem ium", "label": "P"}));
     put(json!(bad_name)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(server.snapshot().await, before);
+
+    // A tier only ended subscriptions name may go.
+    server.exec("UPDATE subscriptions SET tier = 'subscriber', status = 'canceled'").await;
+    let mut without_subscriber = base.as_array().unwrap().clone();
+    without_subscriber.push(json!({"name": "premium", "label": "Premium"}));
+    let reply = put(json!(without_subscriber)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
 #[tokio::test]
@@ -436,7 +474,7 @@ async fn the_publisher_finds_readers_gives_and_ends_subscriptions_and_signs_them
     let refresh = json!({"refresh_token": session["refresh_token"]}).to_string();
     server.post_json("/v1/sessions/refresh", &refresh).await.problem(StatusCode::UNAUTHORIZED);
 
-    let log = admin(&server, Method::GET, "/v1/admin/audit", &key, None, &[]).await.json();
+    let log = admin(&server, Method::GET, "/v1/admin/audit?limit=4", &key, None, &[]).await.json();
     let entries = log["entries"].as_array().unwrap();
     let actions: Vec<&str> = entries.iter().map(|entry| entry["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["reader.sign_out", "subscription.end", "subscription.grant", "reader.create"]);

@@ -47,10 +47,12 @@ async fn a_key_is_shown_once_opens_the_admin_api_until_revoked_and_lists_without
     server.get("/v1/admin/tiers", Some(key)).await.problem(StatusCode::UNAUTHORIZED);
     let (_, list, _) = run(&data, &["api-key", "list"]);
     assert!(list.contains("revoked"), "{list}");
+    let logged = "action IN ('api_key.create', 'api_key.revoke') AND actor = 'command line'";
+    assert_eq!(server.count_where("audit_log", logged).await, 2);
 }
 
 const MEMBERS: &str = "email,name,tier,status,current_period_end,customer_id
-ada@example.com,Ada Quill,premium,active,2031-01-31T00:00:00Z,cus_A1
+ada@example.com,Ada Quill,Premium,active,2031-01-31T00:00:00Z,cus_A1
 bo@example.com,Bo,,,,
 cy@example.com,\"=HYPERLINK(\"\"https://evil.example\"\")\",subscriber,past_due,2030-06-01,cus_C3
 ";
@@ -84,13 +86,14 @@ async fn readers_move_in_from_a_csv_once_and_out_again_as_the_same_rows() {
     assert!(exported.contains("\"'=HYPERLINK("), "a formula went out live: {exported}");
     assert!(!exported.contains("subscriber@example.com"), "demo readers are not exported: {exported}");
     let read = |text: &str| paywall_server::members::read(text.as_bytes()).unwrap();
-    assert_eq!(read(&exported), read(MEMBERS));
+    // The same rows, the tier under the ladder's name for it.
+    assert_eq!(read(&exported), read(&MEMBERS.replace("Premium,", "premium,")));
     // Exported, then imported: nothing changes.
     let (ok, said, _) = run(&data, &["readers", "import", export.to_str().unwrap()]);
     assert!(ok && said.contains("3 unchanged"), "{said}");
 
     // A changed row updates the imported subscription in place.
-    std::fs::write(file, MEMBERS.replace("premium,active,2031", "premium,canceled,2031")).unwrap();
+    std::fs::write(file, MEMBERS.replace("Premium,active,2031", "Premium,canceled,2031")).unwrap();
     let (ok, said, _) = run(&data, &["readers", "import", file]);
     assert!(ok && said.contains("1 updated; 2 unchanged"), "{said}");
     assert_eq!(server.count_where("subscriptions", &format!("reader_id = {ada}")).await, 1);

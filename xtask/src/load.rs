@@ -3,13 +3,10 @@
 //! server, on SQLite and on a throwaway PostgreSQL. wrk and the server share this machine's
 //! cores, so the numbers are a floor, comparable from run to run on one machine.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-
 use crate::postgres::Postgres;
 use crate::root;
 use crate::run::{self, Failed, Run, command};
+use crate::server::Server;
 
 /// The demo article's id.
 const ARTICLE: &str = "night-trains-second-act";
@@ -53,7 +50,13 @@ fn wrk_installed() -> Result<(), Failed> {
 fn measure_on(name: &str, database: Option<&str>) -> Result<Vec<Measured>, Failed> {
     run::step(&format!("Load on {name}"));
     let data = std::env::temp_dir().join(format!("paywall-bench-{}-{name}", std::process::id()));
-    let server = Server::start(&data, database)?;
+    let server = Server::start(
+        &root().join("target/release/paywall-server"),
+        &data,
+        // Its own database on the throwaway server, made by the paywall server at start.
+        database.map(|url| format!("{url}/bench")).as_deref(),
+        &[],
+    )?;
     let token = server.access_token()?;
     let base = format!("http://{}", server.addr);
     let measured = [
@@ -99,68 +102,4 @@ fn parse_wrk(what: String, output: &str) -> Result<Measured, Failed> {
     let p99 = value("99%").ok_or_else(|| Failed(format!("no p99 in wrk's output:\n{output}")))?;
     println!("    {what}: {requests_per_second:.0} requests/s, p50 {p50}, p99 {p99}");
     Ok(Measured { what, requests_per_second, p50, p99 })
-}
-
-/// The release server, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(data: &std::path::Path, database: Option<&str>) -> Result<Self, Failed> {
-        let mut server = Command::new(root().join("target/release/paywall-server"));
-        server
-            .env("PAYWALL_ADDR", "127.0.0.1:0")
-            .env("PAYWALL_DATA", data)
-            .env("PAYWALL_SITE", root())
-            .env("PAYWALL_DEMO", "true")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped());
-        if let Some(url) = database {
-            // Its own database on the throwaway server, made by the paywall server at start.
-            server.env("DATABASE_URL", format!("{url}/bench"));
-        }
-        let mut child = server.spawn().map_err(|error| Failed(format!("starting the server: {error}")))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let addr = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.split("listening on http://").nth(1)?.trim().parse().ok());
-        match addr {
-            Some(addr) => Ok(Server { child, addr }),
-            None => {
-                let _ = child.kill();
-                Err(Failed("the server stopped before listening".into()))
-            }
-        }
-    }
-
-    /// Signs in as the demo subscriber; their access token.
-    fn access_token(&self) -> Result<String, Failed> {
-        let body = r#"{"email":"subscriber@example.com","password":"paywall-demo"}"#;
-        let mut stream = TcpStream::connect(self.addr).map_err(|error| Failed(error.to_string()))?;
-        write!(
-            stream,
-            "POST /v1/sessions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .map_err(|error| Failed(error.to_string()))?;
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).map_err(|error| Failed(error.to_string()))?;
-        let token = reply
-            .split("\"access_token\":\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .ok_or_else(|| Failed(format!("signing in failed: {reply}")))?;
-        Ok(token.to_owned())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -2,16 +2,19 @@
 //!
 //! - `cargo xtask demo`: install what is missing, build the widget, serve the demo page.
 //! - `cargo xtask test`: install what is missing, run every test (native, the server's on
-//!   SQLite and on a throwaway PostgreSQL, widget in headless Chromium, end to end).
+//!   SQLite and on a throwaway PostgreSQL, the API against its OpenAPI description, widget in
+//!   headless Chromium, end to end).
 //! - `cargo xtask size`: build the widget and print its transfer size (gzip -9 and brotli).
 //! - `cargo xtask bench`: requests per second and latency of the hot endpoints on SQLite and
 //!   PostgreSQL (wrk), and the time of an emailed-code sign-in in headless Chromium.
 //! - `cargo xtask setup`: only install what is missing.
 
+mod api_fuzz;
 mod build;
 mod load;
 mod postgres;
 mod run;
+mod server;
 mod setup;
 mod size;
 
@@ -25,7 +28,8 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
   demo    install what is missing, build the widget in release mode, and serve the demo
           (PAYWALL_ADDR, default 127.0.0.1:8080; data in PAYWALL_DATA, default ./data)
   test    install what is missing and run every test: native (the server's on SQLite and on a
-          throwaway PostgreSQL), widget (headless Chromium), end to end
+          throwaway PostgreSQL), the API against its description (schemathesis), widget
+          (headless Chromium), end to end
   size    build the widget and print its transfer size, gzip -9 and brotli
   bench   requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
           emailed-code sign-in in headless Chromium (median of 9 runs); release server
@@ -103,6 +107,12 @@ fn test() -> Result<(), Failed> {
         .args(["test", "--workspace", "--test", "bypass", "--", "--nocapture"])
         .env(EMBEDDED_WIDGET, "1")
         .status_ok("the bypass suite")?;
+
+    run::step("The API against its OpenAPI description (schemathesis)");
+    api_fuzz::setup()?;
+    let fuzzing = Scratch::new("schemathesis")?;
+    api_fuzz::run(&fuzzing.0)?;
+    drop(fuzzing);
 
     // Chromium and chromedriver leave profile directories in the temporary directory (about
     // 28 MB a session); the browser steps get one of their own, removed afterwards.

@@ -11,12 +11,9 @@ CREATE TABLE tiers (
 );
 INSERT INTO tiers (name, rank, label) VALUES
     ('free', 0, 'Free'), ('registered', 1, 'Registered'),
-    ('subscriber', 2, 'Subscriber'), ('premium', 3, 'Premium');
--- Tiers that articles or subscriptions already name keep working, above the default ladder.
-INSERT INTO tiers (name, rank, label)
-SELECT tier, 3 + ROW_NUMBER() OVER (ORDER BY tier), tier
-  FROM (SELECT tier FROM articles UNION SELECT tier FROM subscriptions) AS used
- WHERE tier NOT IN (SELECT name FROM tiers);
+    ('subscriber', 2, 'Standard'), ('premium', 3, 'Premium');
+-- A tier that articles and subscriptions name but the ladder lacks (from before the ladder,
+-- or a publisher token's claim) opens only articles of exactly that tier, as before.
 
 -- A hash of the article's title, tier and sections, for `ETag` and `If-Match`; set by every
 -- write (NULL only for rows written before this migration, until the server's start fills it).

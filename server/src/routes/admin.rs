@@ -2,7 +2,7 @@
 //! tags, so that two editors cannot overwrite each other unseen), the tier ladder, readers,
 //! their subscriptions and sessions, and the audit log every write here lands in.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::LockedSection;
@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::Admin;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::store::articles::{Precondition, Put, WriteError};
 use crate::store::audit::Entry;
 use crate::store::subscriptions::GrantError;
@@ -142,7 +142,13 @@ async fn put_article(
             article.sections.len()
         ),
     };
-    let (status, etag) = match articles::put(&state.db, &id, &article, &expected, Some(&audit)).await {
+    let mut put = articles::put(&state.db, &id, &article, &expected, Some(&audit)).await;
+    if matches!(put, Err(WriteError::PreconditionFailed)) && expected == Precondition::Any {
+        // Without a precondition, losing a race with another writer is no reason to refuse:
+        // this write simply comes after theirs.
+        put = articles::put(&state.db, &id, &article, &expected, Some(&audit)).await;
+    }
+    let (status, etag) = match put {
         Ok(Put::Added(etag)) => (StatusCode::CREATED, etag),
         Ok(Put::Replaced(etag) | Put::Unchanged(etag)) => (StatusCode::OK, etag),
         Err(error) => return Err(write_error(error, &id)),

@@ -1,6 +1,7 @@
 //! SQL for the admin API's keys: only each key's SHA-256 is stored.
 
-use super::{Db, with_pool};
+use super::audit::{Entry, record};
+use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// A key as `api-key list` shows it.
@@ -22,25 +23,30 @@ pub struct KeyRow {
     pub last_used_at: Option<i64>,
 }
 
-/// Stores a new key's hash; returns its id.
+/// Stores a new key's hash, recording `audit` with it; returns its id.
 pub async fn create(
     db: &Db,
     name: &str,
     prefix: &str,
     hash: &[u8],
     expires_at: Option<i64>,
+    audit: &Entry<'_>,
 ) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO api_keys (name, prefix, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
                RETURNING id";
     with_pool!(db, |pool| {
-        sqlx::query_scalar(sql)
+        let mut tx = pool.begin_write().await?;
+        let id = sqlx::query_scalar(sql)
             .bind(name)
             .bind(prefix)
             .bind(hash)
             .bind(now())
             .bind(expires_at)
-            .fetch_one(pool)
-            .await
+            .fetch_one(&mut *tx)
+            .await?;
+        record!(&mut *tx, audit)?;
+        tx.commit().await?;
+        Ok(id)
     })
 }
 
@@ -51,11 +57,20 @@ pub async fn list(db: &Db) -> Result<Vec<KeyRow>, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
 }
 
-/// Revokes the live keys with this id, name or prefix; returns how many.
-pub async fn revoke(db: &Db, which: &str) -> Result<u64, sqlx::Error> {
+/// Revokes the live keys with this id, name or prefix, recording `audit` if any was;
+/// returns how many.
+pub async fn revoke(db: &Db, which: &str, audit: &Entry<'_>) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE api_keys SET revoked_at = $1
                 WHERE revoked_at IS NULL AND (CAST(id AS TEXT) = $2 OR name = $2 OR prefix = $2)";
-    with_pool!(db, |pool| Ok(sqlx::query(sql).bind(now()).bind(which).execute(pool).await?.rows_affected()))
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let revoked = sqlx::query(sql).bind(now()).bind(which).execute(&mut *tx).await?.rows_affected();
+        if revoked > 0 {
+            record!(&mut *tx, audit)?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    })
 }
 
 /// The live key with this hash (neither revoked nor expired): its id, name and prefix. Notes

@@ -47,12 +47,13 @@ pub async fn locked_sections(db: &Db, id: &str) -> Result<Vec<LockedSection>, sq
 
 /// An article as the admin API answers it, with its entity tag; `None` if there is none.
 pub async fn get(db: &Db, id: &str) -> Result<Option<(Article, String)>, sqlx::Error> {
-    let sql = "SELECT title, tier FROM articles WHERE id = $1";
-    let row: Option<(String, String)> =
+    let sql = "SELECT title, tier, etag FROM articles WHERE id = $1";
+    let row: Option<(String, String, Option<String>)> =
         with_pool!(db, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
-    let Some((title, tier)) = row else { return Ok(None) };
+    let Some((title, tier, stored)) = row else { return Ok(None) };
     let article = Article { title, tier, sections: locked_sections(db, id).await? };
-    let etag = etag(&article);
+    // The stored tag is the one writes compare with.
+    let etag = stored.unwrap_or_else(|| etag(&article));
     Ok(Some((article, etag)))
 }
 

@@ -20,16 +20,25 @@ pub struct Imported {
     pub unchanged: u64,
 }
 
-/// Tiers that rows name and the ladder lacks, or that no subscription can open.
-pub async fn unknown_tiers(db: &Db, members: &[Member]) -> Result<Vec<String>, sqlx::Error> {
-    let sql = "SELECT name FROM tiers WHERE rank > 1";
-    let paid: Vec<String> = with_pool!(db, |pool| sqlx::query_scalar(sql).fetch_all(pool).await)?;
-    let mut unknown: Vec<String> = members
-        .iter()
-        .filter_map(|member| member.subscription.as_ref())
-        .map(|subscription| subscription.tier.clone())
-        .filter(|tier| !paid.contains(tier))
-        .collect();
+/// Gives each row's tier the ladder's name for it (rows may name a tier by its label, or in
+/// another case: `Premium`); returns the tiers no subscription can open, which the ladder
+/// lacks or are `free` or `registered`.
+pub async fn resolve_tiers(db: &Db, members: &mut [Member]) -> Result<Vec<String>, sqlx::Error> {
+    let sql = "SELECT name, label FROM tiers WHERE rank > 1";
+    let paid: Vec<(String, String)> = with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+    let mut unknown = Vec::new();
+    for subscription in members.iter_mut().filter_map(|member| member.subscription.as_mut()) {
+        let named = paid.iter().find(|(name, _)| *name == subscription.tier).or_else(|| {
+            paid.iter().find(|(name, label)| {
+                name.eq_ignore_ascii_case(&subscription.tier)
+                    || label.eq_ignore_ascii_case(&subscription.tier)
+            })
+        });
+        match named {
+            Some((name, _)) => subscription.tier.clone_from(name),
+            None => unknown.push(subscription.tier.clone()),
+        }
+    }
     unknown.sort();
     unknown.dedup();
     Ok(unknown)
@@ -140,15 +149,23 @@ pub async fn import(db: &Db, members: &[Member], audit: &Entry<'_>) -> Result<Im
     })
 }
 
-/// Every reader but the demo's, by id, with their latest subscription.
+/// Every reader but the demo's, by id, with the subscription that matters most: a live one
+/// before an ended one, a higher tier before a lower, a newer before an older.
 pub async fn export(db: &Db) -> Result<Vec<Member>, sqlx::Error> {
     type Row =
         (String, Option<String>, Option<String>, Option<String>, Option<SubscriptionStatus>, Option<i64>);
     let sql = "SELECT r.email, r.name, r.customer_id, s.tier, s.status, s.current_period_end
                  FROM readers r
-                 LEFT JOIN subscriptions s ON s.id = (SELECT MAX(id) FROM subscriptions WHERE reader_id = r.id)
+                 LEFT JOIN subscriptions s ON s.id = (
+                      SELECT mine.id FROM subscriptions mine LEFT JOIN tiers t ON t.name = mine.tier
+                       WHERE mine.reader_id = r.id
+                       ORDER BY CASE WHEN mine.status = $1 AND mine.current_period_end > $2 THEN 0 ELSE 1 END,
+                                COALESCE(t.rank, -1) DESC, mine.id DESC
+                       LIMIT 1)
                 WHERE NOT r.demo ORDER BY r.id";
-    let rows: Vec<Row> = with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+    let rows: Vec<Row> = with_pool!(db, |pool| {
+        sqlx::query_as(sql).bind(SubscriptionStatus::Active).bind(now()).fetch_all(pool).await
+    })?;
     Ok(rows
         .into_iter()
         .map(|(email, name, customer_id, tier, status, end)| Member {

@@ -15,8 +15,12 @@ pub async fn check(
     burst: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     // Allowed while the bucket would empty no more than `burst - 1` intervals from now;
-    // counting moves that moment one interval later (from now, if it had passed).
-    let slack = (burst - 1) * interval_ms;
+    // counting moves that moment one interval later (from now, if it had passed). `now_ms` is
+    // read before the statement waits for its row (and servers' clocks differ a little), so a
+    // request may count after one that read a later time: a tenth of an interval (at most a
+    // second) of leeway keeps the burst whole then, and can never admit one more at once.
+    let leeway = (interval_ms / 10).min(1000);
+    let slack = (burst - 1) * interval_ms + leeway;
     let count = "INSERT INTO rate_limits (key, empty_at) VALUES ($1, $2 + $3)
                  ON CONFLICT (key) DO UPDATE
                     SET empty_at = CASE WHEN rate_limits.empty_at > $2 THEN rate_limits.empty_at ELSE $2 END + $3

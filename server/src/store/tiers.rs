@@ -24,17 +24,24 @@ pub async fn exists(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_scalar(sql).bind(name).fetch_one(pool).await)
 }
 
-/// Where a reader stands against an article's tier: the tier's rank (`None` if the ladder no
-/// longer has it) and the highest rank any live subscription of the reader opens (`None` if
-/// they have none).
-pub async fn standing(
-    db: &Db,
-    tier: &str,
-    reader_id: i64,
-) -> Result<(Option<i64>, Option<i64>), sqlx::Error> {
-    let sql = "SELECT (SELECT rank FROM tiers WHERE name = $1),
+/// Where a reader stands against an article's tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Standing {
+    /// The tier's rank, or `None` if the ladder does not have it.
+    pub needed: Option<i64>,
+    /// The highest rank any live subscription of the reader opens, or `None` if none does.
+    pub held: Option<i64>,
+    /// Whether a live subscription of the reader is to exactly this tier.
+    pub exact: bool,
+}
+
+/// Where `reader_id` stands against an article of `tier`.
+pub async fn standing(db: &Db, tier: &str, reader_id: i64) -> Result<Standing, sqlx::Error> {
+    let sql = "SELECT (SELECT rank FROM tiers WHERE name = $1) AS needed,
                       (SELECT MAX(held.rank) FROM subscriptions s JOIN tiers held ON held.name = s.tier
-                        WHERE s.reader_id = $2 AND s.status = $3 AND s.current_period_end > $4)";
+                        WHERE s.reader_id = $2 AND s.status = $3 AND s.current_period_end > $4) AS held,
+                      EXISTS (SELECT 1 FROM subscriptions
+                        WHERE reader_id = $2 AND tier = $1 AND status = $3 AND current_period_end > $4) AS exact";
     with_pool!(db, |pool| {
         sqlx::query_as(sql)
             .bind(tier)
@@ -58,10 +65,14 @@ pub enum LadderError {
 }
 
 /// Replaces the ladder (already checked: unique names, `free` and `registered` first), unless
-/// a tier an article or a subscription names would be gone. Returns whether anything changed.
+/// a tier on it that an article or a live subscription names would be gone. Returns whether
+/// anything changed.
 pub async fn replace(db: &Db, tiers: &[Tier], audit: &Entry<'_>) -> Result<bool, LadderError> {
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
+        // Takes the ladder's lock first on PostgreSQL (a no-op write), so that two
+        // replacements run one after the other instead of both deleting the old ladder.
+        sqlx::query("UPDATE tiers SET label = label WHERE name = 'free'").execute(&mut *tx).await?;
         let current: Vec<(String, String)> =
             sqlx::query_as("SELECT name, label FROM tiers ORDER BY rank").fetch_all(&mut *tx).await?;
         let wanted: Vec<(String, String)> =
@@ -69,12 +80,19 @@ pub async fn replace(db: &Db, tiers: &[Tier], audit: &Entry<'_>) -> Result<bool,
         if current == wanted {
             return Ok(false);
         }
-        let used: Vec<String> =
-            sqlx::query_scalar("SELECT tier FROM articles UNION SELECT tier FROM subscriptions")
-                .fetch_all(&mut *tx)
-                .await?;
-        let mut missing: Vec<String> =
-            used.into_iter().filter(|name| !wanted.iter().any(|(wanted, _)| wanted == name)).collect();
+        // What would go and is still needed: named by an article or a live subscription.
+        let used: Vec<String> = sqlx::query_scalar(
+            "SELECT tier FROM articles UNION SELECT tier FROM subscriptions WHERE status = $1 AND current_period_end > $2",
+        )
+        .bind(SubscriptionStatus::Active)
+        .bind(now())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut missing: Vec<String> = used
+            .into_iter()
+            .filter(|name| current.iter().any(|(current, _)| current == name))
+            .filter(|name| !wanted.iter().any(|(wanted, _)| wanted == name))
+            .collect();
         if !missing.is_empty() {
             missing.sort();
             return Err(LadderError::InUse(missing));
