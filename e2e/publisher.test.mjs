@@ -132,7 +132,7 @@ describe("a publisher", () => {
     // The log says who did it.
     const audit = await adminApi(key, "GET", "/v1/admin/audit");
     const actions = audit.body.entries.map((entry) => `${entry.action} by ${entry.actor.split(" (")[0]}`);
-    assert.deepEqual(actions, ["subscription.grant by key:newsroom", "article.put by command line"]);
+    assert.deepEqual(actions, ["subscription.grant by key:newsroom", "article.put by command line", "api_key.create by command line"]);
     assert.deepEqual(session.errors, []);
   });
 });

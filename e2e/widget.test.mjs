@@ -174,9 +174,9 @@ describe("accessibility", () => {
 
 describe("languages", () => {
   const cases = [
-    ["the page's <html lang>", (html) => html.replace('<html lang="en">', '<html lang="fr">'), "La suite de cet article est réservée aux abonnés.", "Dont Our Take, Tailwinds & headwinds, Connections et What should you do."],
-    ["data-paywall-locale on the script", (html) => html.replace("data-paywall-api=", 'data-paywall-locale="es" data-paywall-api='), "El resto de este artículo es para suscriptores.", "Incluye Our Take, Tailwinds & headwinds, Connections y What should you do."],
-    ["data-paywall-locale on the article", (html) => html.replace('<article data-paywall=', '<article data-paywall-locale="de" data-paywall='), "Der Rest dieses Artikels ist Abonnenten vorbehalten.", "Darunter Our Take, Tailwinds & headwinds, Connections und What should you do."],
+    ["the page's <html lang>", (html) => html.replace('<html lang="en">', '<html lang="fr">'), "Cet article est réservé aux abonnés Premium.", "Dont Our Take, Tailwinds & headwinds, Connections et What should you do."],
+    ["data-paywall-locale on the script", (html) => html.replace("data-paywall-api=", 'data-paywall-locale="es" data-paywall-api='), "Esta historia es para suscriptores Premium.", "Incluye Our Take, Tailwinds & headwinds, Connections y What should you do."],
+    ["data-paywall-locale on the article", (html) => html.replace('<article data-paywall=', '<article data-paywall-locale="de" data-paywall='), "Dieser Artikel ist für Premium-Abonnenten.", "Darunter Our Take, Tailwinds & headwinds, Connections und What should you do."],
   ];
   for (const [source, edit, heading, including] of cases) {
     it(`takes the language from ${source}`, async () => {
@@ -192,7 +192,7 @@ describe("languages", () => {
     const context = await browser.newContext({ locale: "de-DE", extraHTTPHeaders: { "x-forwarded-for": "198.51.100.250" } });
     await context.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
     const page = await openDemo(server, { context }, { edit: (html) => html.replace('<html lang="en">', "<html>") });
-    await page.getByText("Der Rest dieses Artikels ist Abonnenten vorbehalten.").waitFor();
+    await page.getByText("Dieser Artikel ist für Premium-Abonnenten.").waitFor();
     await page.getByRole("button", { name: "Anmelden →" }).click();
     await page.getByRole("dialog", { name: "Anmelden oder Konto erstellen" }).waitFor();
     await page.getByRole("dialog").getByLabel("E-Mail-Adresse").fill("name@localhost");
@@ -345,7 +345,7 @@ describe("events and the JavaScript API", () => {
       document.querySelector("main").append(article);
       window.Paywall.mount(article, { locale: "fr" });
     });
-    await page.locator("#second").getByText("La suite de cet article est réservée aux abonnés.").waitFor();
+    await page.locator("#second").getByText("Cet article est réservé aux abonnés Premium.").waitFor();
     await signInWithToken(page);
     await page.locator("#second .paywall-unlocked section").nth(3).waitFor();
     await page.evaluate(() => window.Paywall.unmount(document.querySelector("#second")));
