@@ -126,10 +126,20 @@ pub struct ReaderDetail {
 pub enum SubscriptionStatus {
     /// Paid up: opens its tier until the period ends.
     Active,
-    /// A payment failed.
+    /// In a free trial: opens its tier.
+    Trialing,
+    /// A payment failed and is being retried: still opens its tier (a grace period).
     PastDue,
+    /// Payments failed and stopped being retried: closed.
+    Unpaid,
     /// Ended.
     Canceled,
+    /// The first payment has not gone through yet: closed.
+    Incomplete,
+    /// The first payment never went through: closed.
+    IncompleteExpired,
+    /// Paused at the payment provider: closed.
+    Paused,
 }
 
 /// Where a subscription came from.

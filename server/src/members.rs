@@ -165,11 +165,14 @@ fn inert_undone(cell: &str) -> String {
 /// Our statuses, and the words other systems export for them.
 fn parse_status(status: &str) -> Option<SubscriptionStatus> {
     match normalise(status).as_str() {
-        "active" | "paid" | "comped" | "complimentary" | "trialing" | "trial" => {
-            Some(SubscriptionStatus::Active)
-        }
-        "past_due" | "unpaid" => Some(SubscriptionStatus::PastDue),
+        "active" | "paid" | "comped" | "complimentary" => Some(SubscriptionStatus::Active),
+        "trialing" | "trial" => Some(SubscriptionStatus::Trialing),
+        "past_due" => Some(SubscriptionStatus::PastDue),
+        "unpaid" => Some(SubscriptionStatus::Unpaid),
         "canceled" | "cancelled" | "expired" | "ended" | "inactive" => Some(SubscriptionStatus::Canceled),
+        "incomplete" => Some(SubscriptionStatus::Incomplete),
+        "incomplete_expired" => Some(SubscriptionStatus::IncompleteExpired),
+        "paused" => Some(SubscriptionStatus::Paused),
         _ => None,
     }
 }
@@ -177,8 +180,13 @@ fn parse_status(status: &str) -> Option<SubscriptionStatus> {
 fn status_name(status: SubscriptionStatus) -> &'static str {
     match status {
         SubscriptionStatus::Active => "active",
+        SubscriptionStatus::Trialing => "trialing",
         SubscriptionStatus::PastDue => "past_due",
+        SubscriptionStatus::Unpaid => "unpaid",
         SubscriptionStatus::Canceled => "canceled",
+        SubscriptionStatus::Incomplete => "incomplete",
+        SubscriptionStatus::IncompleteExpired => "incomplete_expired",
+        SubscriptionStatus::Paused => "paused",
     }
 }
 

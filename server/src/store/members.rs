@@ -1,6 +1,7 @@
 //! SQL for moving readers in and out (`paywall-server readers import|export`).
 
 use super::audit::{Entry, record};
+use super::subscriptions::opens;
 use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
 use crate::members::{Member, MemberSubscription};
 use crate::time::now;
@@ -154,18 +155,20 @@ pub async fn import(db: &Db, members: &[Member], audit: &Entry<'_>) -> Result<Im
 pub async fn export(db: &Db) -> Result<Vec<Member>, sqlx::Error> {
     type Row =
         (String, Option<String>, Option<String>, Option<String>, Option<SubscriptionStatus>, Option<i64>);
-    let sql = "SELECT r.email, r.name, r.customer_id, s.tier, s.status, s.current_period_end
+    let sql = concat!(
+        "SELECT r.email, r.name, r.customer_id, s.tier, s.status, s.current_period_end
                  FROM readers r
                  LEFT JOIN subscriptions s ON s.id = (
                       SELECT mine.id FROM subscriptions mine LEFT JOIN tiers t ON t.name = mine.tier
                        WHERE mine.reader_id = r.id
-                       ORDER BY CASE WHEN mine.status = $1 AND mine.current_period_end > $2 THEN 0 ELSE 1 END,
+                       ORDER BY CASE WHEN mine.current_period_end > $1 AND mine.",
+        opens!(),
+        " THEN 0 ELSE 1 END,
                                 COALESCE(t.rank, -1) DESC, mine.id DESC
                        LIMIT 1)
-                WHERE NOT r.demo ORDER BY r.id";
-    let rows: Vec<Row> = with_pool!(db, |pool| {
-        sqlx::query_as(sql).bind(SubscriptionStatus::Active).bind(now()).fetch_all(pool).await
-    })?;
+                WHERE NOT r.demo ORDER BY r.id"
+    );
+    let rows: Vec<Row> = with_pool!(db, |pool| sqlx::query_as(sql).bind(now()).fetch_all(pool).await)?;
     Ok(rows
         .into_iter()
         .map(|(email, name, customer_id, tier, status, end)| Member {

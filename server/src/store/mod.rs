@@ -89,12 +89,22 @@ impl BeginWrite for PgPool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum SubscriptionStatus {
-    /// Paid up: entitles the reader until the period ends.
+    /// Paid up: opens its tier until the period ends.
     Active,
-    /// A payment failed; not entitled.
+    /// In a free trial: opens its tier.
+    Trialing,
+    /// A payment failed and is being retried: still opens its tier (a grace period).
     PastDue,
+    /// Payments failed and stopped being retried: closed.
+    Unpaid,
     /// Ended.
     Canceled,
+    /// The first payment has not gone through yet: closed.
+    Incomplete,
+    /// The first payment never went through: closed.
+    IncompleteExpired,
+    /// Paused by the publisher at the provider: closed.
+    Paused,
 }
 
 /// Where a subscription comes from.
@@ -115,8 +125,13 @@ impl From<SubscriptionStatus> for paywall_protocol::admin::SubscriptionStatus {
     fn from(status: SubscriptionStatus) -> Self {
         match status {
             SubscriptionStatus::Active => Self::Active,
+            SubscriptionStatus::Trialing => Self::Trialing,
             SubscriptionStatus::PastDue => Self::PastDue,
+            SubscriptionStatus::Unpaid => Self::Unpaid,
             SubscriptionStatus::Canceled => Self::Canceled,
+            SubscriptionStatus::Incomplete => Self::Incomplete,
+            SubscriptionStatus::IncompleteExpired => Self::IncompleteExpired,
+            SubscriptionStatus::Paused => Self::Paused,
         }
     }
 }
@@ -126,8 +141,13 @@ impl From<paywall_protocol::admin::SubscriptionStatus> for SubscriptionStatus {
         use paywall_protocol::admin::SubscriptionStatus as Wire;
         match status {
             Wire::Active => Self::Active,
+            Wire::Trialing => Self::Trialing,
             Wire::PastDue => Self::PastDue,
+            Wire::Unpaid => Self::Unpaid,
             Wire::Canceled => Self::Canceled,
+            Wire::Incomplete => Self::Incomplete,
+            Wire::IncompleteExpired => Self::IncompleteExpired,
+            Wire::Paused => Self::Paused,
         }
     }
 }

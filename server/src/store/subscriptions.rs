@@ -6,6 +6,15 @@ use super::audit::{Entry, record};
 use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
 use crate::time::now;
 
+/// The condition under which a subscription opens its tier, with its period not yet over:
+/// Stripe's `active`, `trialing`, and `past_due` (a grace period while a payment is retried).
+macro_rules! opens {
+    () => {
+        "status IN ('active', 'trialing', 'past_due')"
+    };
+}
+pub(crate) use opens;
+
 /// The columns a [`Subscription`] is read from, in its order.
 macro_rules! columns {
     () => {

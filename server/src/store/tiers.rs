@@ -3,7 +3,8 @@
 use paywall_protocol::admin::Tier;
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, SubscriptionStatus, with_pool};
+use super::subscriptions::opens;
+use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// The tier anyone may read, signed in or not.
@@ -37,19 +38,19 @@ pub struct Standing {
 
 /// Where `reader_id` stands against an article of `tier`.
 pub async fn standing(db: &Db, tier: &str, reader_id: i64) -> Result<Standing, sqlx::Error> {
-    let sql = "SELECT (SELECT rank FROM tiers WHERE name = $1) AS needed,
-                      (SELECT MAX(held.rank) FROM subscriptions s JOIN tiers held ON held.name = s.tier
-                        WHERE s.reader_id = $2 AND s.status = $3 AND s.current_period_end > $4) AS held,
-                      EXISTS (SELECT 1 FROM subscriptions
-                        WHERE reader_id = $2 AND tier = $1 AND status = $3 AND current_period_end > $4) AS exact";
+    let sql = concat!(
+        "SELECT (SELECT rank FROM tiers WHERE name = $1) AS needed,
+                (SELECT MAX(held.rank) FROM subscriptions s JOIN tiers held ON held.name = s.tier
+                  WHERE s.reader_id = $2 AND s.current_period_end > $3 AND s.",
+        opens!(),
+        ") AS held,
+                EXISTS (SELECT 1 FROM subscriptions
+                  WHERE reader_id = $2 AND tier = $1 AND current_period_end > $3 AND ",
+        opens!(),
+        ") AS exact"
+    );
     with_pool!(db, |pool| {
-        sqlx::query_as(sql)
-            .bind(tier)
-            .bind(reader_id)
-            .bind(SubscriptionStatus::Active)
-            .bind(now())
-            .fetch_one(pool)
-            .await
+        sqlx::query_as(sql).bind(tier).bind(reader_id).bind(now()).fetch_one(pool).await
     })
 }
 
@@ -81,10 +82,10 @@ pub async fn replace(db: &Db, tiers: &[Tier], audit: &Entry<'_>) -> Result<bool,
             return Ok(false);
         }
         // What would go and is still needed: named by an article or a live subscription.
-        let used: Vec<String> = sqlx::query_scalar(
-            "SELECT tier FROM articles UNION SELECT tier FROM subscriptions WHERE status = $1 AND current_period_end > $2",
-        )
-        .bind(SubscriptionStatus::Active)
+        let used: Vec<String> = sqlx::query_scalar(concat!(
+            "SELECT tier FROM articles UNION SELECT tier FROM subscriptions WHERE current_period_end > $1 AND ",
+            opens!()
+        ))
         .bind(now())
         .fetch_all(&mut *tx)
         .await?;
