@@ -234,3 +234,53 @@ pub struct AuditPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_before: Option<i64>,
 }
+
+/// An offer as the publisher sets it (`POST /v1/admin/offers`, `PUT /v1/admin/offers/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfferSettings {
+    /// The tier it opens: one a subscription can buy.
+    pub tier: String,
+    /// Its name, as the prompt shows it ("Monthly").
+    pub name: String,
+    /// The price in the currency's minor unit (cents).
+    pub amount: i64,
+    /// ISO 4217 (`eur`, `usd`).
+    pub currency: String,
+    /// How often the price is charged.
+    pub interval: crate::BillingInterval,
+    /// Days free before the first charge.
+    #[serde(default)]
+    pub trial_days: u32,
+    /// The payment provider's price (Stripe's `price_…`) checkout charges.
+    pub provider_price: String,
+    /// Whether the prompt offers it.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Its place in the prompt: lower first.
+    #[serde(default)]
+    pub position: i64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An offer with its id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminOffer {
+    /// Its id.
+    pub id: i64,
+    /// What it is.
+    #[serde(flatten)]
+    pub settings: OfferSettings,
+}
+
+/// Every offer, in the prompt's order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminOffers {
+    /// The offers, active or not.
+    pub offers: Vec<AdminOffer>,
+}

@@ -248,3 +248,42 @@ impl Problem {
 }
 
 pub mod admin;
+
+/// How often an offer's price is charged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BillingInterval {
+    /// Every month.
+    Month,
+    /// Every year.
+    Year,
+}
+
+/// What the prompt sells: a subscription to a tier, at a price.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Offer {
+    /// Its id, for `POST /v1/checkout`.
+    pub id: i64,
+    /// The tier it opens (and every tier below it).
+    pub tier: String,
+    /// Its name ("Monthly").
+    pub name: String,
+    /// The price in the currency's minor unit (cents).
+    pub amount: i64,
+    /// ISO 4217, lower case (`eur`).
+    pub currency: String,
+    /// How often the price is charged.
+    pub interval: BillingInterval,
+    /// Days free before the first charge (0 for none).
+    pub trial_days: u32,
+}
+
+/// `GET /v1/offers?article=ID`: the offers that open an article, in the publisher's order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Offers {
+    /// At most three.
+    pub offers: Vec<Offer>,
+}

@@ -2,11 +2,14 @@
 
 use std::path::Path;
 
+use paywall_protocol::BillingInterval;
+use paywall_protocol::admin::OfferSettings;
+
 use crate::auth::hash_password;
 use crate::import;
 use crate::startup::StartError;
 use crate::store::articles::{self, Precondition, Put};
-use crate::store::{Db, outbox, readers, subscriptions};
+use crate::store::{Db, offers, outbox, readers, subscriptions};
 use crate::time::now;
 
 /// The demo article, as `paywall-server import` reads it: the id `index.html` uses, and its
@@ -15,6 +18,26 @@ const ARTICLE: &str = include_str!("../demo/article.html");
 
 /// The password of both demo readers.
 const DEMO_PASSWORD: &str = "paywall-demo";
+
+/// The demo's two offers for its article's tier: monthly, and yearly with a trial. Without
+/// Stripe keys their prices are the demo checkout's own.
+fn demo_offers(tier: &str) -> [OfferSettings; 2] {
+    let offer = |name: &str, amount, interval, trial_days, price: &str, position| OfferSettings {
+        tier: tier.to_owned(),
+        name: name.to_owned(),
+        amount,
+        currency: "eur".to_owned(),
+        interval,
+        trial_days,
+        provider_price: price.to_owned(),
+        active: true,
+        position,
+    };
+    [
+        offer("Monthly", 800, BillingInterval::Month, 0, "price_demo_monthly", 0),
+        offer("Yearly", 8000, BillingInterval::Year, 14, "price_demo_yearly", 1),
+    ]
+}
 
 /// The demo readers' addresses: one with a subscription to the demo article's tier, one without.
 pub const READERS: [&str; 2] = ["subscriber@example.com", "reader@example.com"];
@@ -31,6 +54,16 @@ pub async fn seed(db: &Db) -> Result<(), StartError> {
         Put::Added(_) => tracing::info!(article = %article.id, "seeded the demo article"),
         Put::Replaced(_) => tracing::info!(article = %article.id, "updated the demo article"),
         Put::Unchanged(_) => {}
+    }
+
+    if offers::all(db).await?.is_empty() {
+        for offer in demo_offers(&article.tier) {
+            offers::put(db, None, &offer, None).await.map_err(|error| match error {
+                offers::OfferError::Database(error) => StartError::from(error),
+                other => StartError::Refused(format!("the demo's offers could not be stored: {other}")),
+            })?;
+        }
+        tracing::info!("seeded the demo's offers");
     }
 
     let [subscriber, reader] = READERS;

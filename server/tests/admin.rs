@@ -525,6 +525,9 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
         ("/v1/admin/readers/{id}/sign-out", &["post"]),
         ("/v1/admin/subscriptions/{id}/end", &["post"]),
         ("/v1/admin/audit", &["get"]),
+        ("/v1/offers", &["get"]),
+        ("/v1/admin/offers", &["get", "post"]),
+        ("/v1/admin/offers/{id}", &["get", "put"]),
     ] {
         for method in methods {
             let operation = &paths[path][method];
@@ -536,7 +539,7 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(paths.len(), 18, "a described path is not in this list: {:?}", paths.keys());
+    assert_eq!(paths.len(), 21, "a described path is not in this list: {:?}", paths.keys());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(
         (schemes["admin_key"]["scheme"].as_str(), schemes["reader_token"]["scheme"].as_str()),

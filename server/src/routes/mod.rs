@@ -4,6 +4,7 @@ mod admin;
 mod articles;
 mod codes;
 mod health;
+mod offers;
 mod openapi;
 mod pages;
 mod readers;
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> Router {
             .merge(sessions::router())
             .merge(codes::router())
             .merge(readers::router())
+            .merge(offers::router())
             .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
             .split_for_parts();
     let description = openapi::document(description).to_json().expect("the description serializes");

@@ -21,6 +21,7 @@ use utoipa::openapi::{Content, OpenApi, Ref};
         (name = "articles", description = "What anyone may know of an article, and its locked sections"),
         (name = "sign-in", description = "Signing in and out, and keeping a session"),
         (name = "readers", description = "The signed-in reader's own account"),
+        (name = "offers", description = "What the prompt sells"),
         (name = "admin", description = "For the publisher's systems: `Authorization: Bearer paywall_sk_…`"),
     )
 )]

@@ -81,9 +81,11 @@ pub async fn replace(db: &Db, tiers: &[Tier], audit: &Entry<'_>) -> Result<bool,
         if current == wanted {
             return Ok(false);
         }
-        // What would go and is still needed: named by an article or a live subscription.
+        // What would go and is still needed: named by an article, an active offer or a live
+        // subscription.
         let used: Vec<String> = sqlx::query_scalar(concat!(
-            "SELECT tier FROM articles UNION SELECT tier FROM subscriptions WHERE current_period_end > $1 AND ",
+            "SELECT tier FROM articles UNION SELECT tier FROM offers WHERE active
+             UNION SELECT tier FROM subscriptions WHERE current_period_end > $1 AND ",
             opens!()
         ))
         .bind(now())
