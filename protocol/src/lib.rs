@@ -194,8 +194,15 @@ pub enum Reason {
     /// 403: the current password given is not right.
     WrongPassword,
     /// 409: the publisher's token names an email that already has an account here, and does
-    /// not say the email is verified (`email_verified: true`), so it may not join it.
+    /// not say the email is verified (`email_verified: true`), so it may not join it; or a
+    /// checkout names an email that has an account, whose reader should sign in first.
     AccountExists,
+    /// 409: the reader already has a subscription that opens the offer's tier.
+    AlreadySubscribed,
+    /// 409: the offer is no longer sold.
+    OfferUnavailable,
+    /// 409: the checkout was confirmed already (by this browser, a moment ago).
+    CheckoutConfirmed,
 }
 
 /// An error body (`application/problem+json`).
@@ -286,4 +293,54 @@ pub struct Offer {
 pub struct Offers {
     /// At most three.
     pub offers: Vec<Offer>,
+}
+
+/// `POST /v1/checkout`: start paying for an offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckoutRequest {
+    /// The offer, from `GET /v1/offers`.
+    pub offer_id: i64,
+    /// The article page to come back to: on this server's or a configured publisher's site.
+    pub return_to: String,
+    /// The reader's email, when nobody is signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A checkout started: where to send the reader, and what this browser keeps to confirm it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckoutStarted {
+    /// The provider's hosted checkout page.
+    pub url: String,
+    /// The checkout's id (it also comes back on the return URL).
+    pub checkout_id: String,
+    /// Sent back as `Paywall-Checkout-Token` to confirm the checkout: only the browser that
+    /// started it can.
+    pub checkout_token: String,
+}
+
+/// `GET /v1/checkout/{id}` while the provider has not yet said the checkout is paid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckoutPending {
+    /// `pending`: ask again in a moment.
+    pub status: String,
+}
+
+/// `POST /v1/billing-portal`: where the signed-in reader manages their subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalRequest {
+    /// The article page to come back to.
+    pub return_to: String,
+}
+
+/// The provider's billing portal for the reader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Portal {
+    /// Send the reader here.
+    pub url: String,
 }

@@ -254,6 +254,22 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_PUBLISHER_TIER_CLAIM", default_value = "tier")]
     pub publisher_tier_claim: String,
 
+    /// Stripe's secret key (`sk_live_…`), for selling subscriptions: read only from the
+    /// environment variable `PAYWALL_STRIPE_SECRET_KEY`, never from the command line.
+    #[arg(skip = std::env::var("PAYWALL_STRIPE_SECRET_KEY").ok().filter(|key| !key.is_empty()))]
+    pub stripe_secret_key: Option<String>,
+
+    /// The signing secrets of Stripe's webhooks to this server (`whsec_…`), comma-separated
+    /// while one is being rolled: read only from `PAYWALL_STRIPE_WEBHOOK_SECRET`.
+    #[arg(skip = std::env::var("PAYWALL_STRIPE_WEBHOOK_SECRET").ok().map(|secrets| {
+        secrets.split(',').map(str::trim).filter(|secret| !secret.is_empty()).map(str::to_owned).collect::<Vec<_>>()
+    }).unwrap_or_default())]
+    pub stripe_webhook_secrets: Vec<String>,
+
+    /// Stripe's API address; another for a stand-in (tests, staging).
+    #[arg(long, env = "PAYWALL_STRIPE_API", default_value = "https://api.stripe.com")]
+    pub stripe_api: String,
+
     /// The longest lifetime a publisher token may have, in seconds, from its `iat` (or from
     /// now) to its `exp`. Sign a fresh, short-lived token for each page view.
     #[arg(long, env = "PAYWALL_PUBLISHER_TOKEN_MAX_SECONDS", default_value_t = 600)]
@@ -341,8 +357,10 @@ impl Config {
         let command = Config::command().mut_args(|arg| arg.env(None::<&str>));
         let matches = command.try_get_matches_from(["paywall-server"]).expect("the defaults parse");
         let mut config = Config::from_arg_matches(&matches).expect("the defaults make a configuration");
-        // Read from the environment by its own default expression, not by clap.
+        // Read from the environment by their own default expressions, not by clap.
         config.signing_key = None;
+        config.stripe_secret_key = None;
+        config.stripe_webhook_secrets = Vec::new();
         config.data = data.into();
         config
     }

@@ -2,7 +2,7 @@
 //!
 //! Internal causes are logged here and never sent: a 500 says only that something went wrong.
 
-use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::{PROBLEM_CONTENT_TYPE, Problem, Reason};
@@ -75,6 +75,12 @@ pub enum AppError {
     /// The request conflicts with what is stored.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A conflict the client can act on: why, in words and as a reason.
+    #[error("refused: {1:?}")]
+    Refused(String, Reason),
+    /// The payment provider could not do what was asked.
+    #[error("payment provider")]
+    Payment(#[from] crate::payments::ProviderError),
     /// Too many requests of this kind from this address or for this email.
     #[error("rate limited for {retry_after} s")]
     RateLimited {
@@ -153,6 +159,12 @@ impl From<JsonRejection> for AppError {
 
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
+        AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
+    }
+}
+
+impl From<BytesRejection> for AppError {
+    fn from(rejection: BytesRejection) -> Self {
         AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
     }
 }
@@ -294,6 +306,16 @@ impl AppError {
             AppError::Conflict(what) => {
                 parts(StatusCode::CONFLICT, "about:blank", "Conflict", Some(what.clone()), None)
             }
+            AppError::Refused(what, reason) => {
+                parts(StatusCode::CONFLICT, "urn:paywall:refused", "Not possible", Some(what.clone()), Some(*reason))
+            }
+            AppError::Payment(_) => parts(
+                StatusCode::BAD_GATEWAY,
+                "urn:paywall:payment-provider",
+                "Payment provider unavailable",
+                Some("The payment provider could not be reached. Please try again in a moment.".to_owned()),
+                None,
+            ),
             AppError::RateLimited { retry_after } => parts(
                 StatusCode::TOO_MANY_REQUESTS,
                 "urn:paywall:rate-limited",

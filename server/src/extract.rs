@@ -17,6 +17,17 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
+/// The raw body (`axum::body::Bytes`), with rejections (too large, unreadable) as problems.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RawBody(axum::body::Bytes::from_request(request, state).await?))
+    }
+}
+
 /// `axum::extract::Path`, with rejections as problems (`/v1/admin/readers/abc`).
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]

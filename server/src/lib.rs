@@ -16,6 +16,7 @@ pub mod import;
 pub mod limits;
 pub mod mail;
 pub mod members;
+pub mod payments;
 pub mod random;
 mod routes;
 pub mod sanitize;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The publisher-token checker, when one is configured.
     pub publisher: Option<Arc<PublisherVerifier>>,
+    /// The payment provider and its webhook secrets, when selling is set up.
+    pub payments: Option<Arc<Payments>>,
     /// The server's public URL, for links in emails (no trailing slash).
     pub public_url: Arc<str>,
     /// The signing key's fingerprint, when the database records the one the servers share.
@@ -75,6 +78,23 @@ impl AppState {
         let publishers =
             self.config.cors_origins.iter().map(|origin| origin.trim().trim_end_matches('/').to_owned());
         own.into_iter().chain(publishers).filter(|origin| !origin.is_empty()).collect()
+    }
+
+    /// `url` if it is a page on one of [`Self::return_origins`]: where a reader may be sent
+    /// back to. Anywhere else would make the server an open redirect.
+    pub fn page_on_allowed_site(&self, url: &str) -> Result<String, error::AppError> {
+        let refused = || {
+            error::AppError::InvalidInput(
+                "return_to must be a page of this site or a configured publisher site.".into(),
+            )
+        };
+        let uri: axum::http::Uri = url.trim().parse().map_err(|_| refused())?;
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return Err(refused());
+        };
+        let origin = format!("{scheme}://{authority}");
+        let allowed = self.return_origins().contains(&origin) && matches!(scheme, "http" | "https");
+        if allowed { Ok(url.trim().to_owned()) } else { Err(refused()) }
     }
 }
 
@@ -133,6 +153,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     }
     let limits = Limits::new(&db);
     let widget = widget_files(&config)?;
+    let payments = payments_from(&config)?;
     Ok(AppState {
         db,
         keys,
@@ -143,6 +164,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         widget,
         key_fingerprint: fingerprint.map(Arc::from),
         publisher,
+        payments,
         public_url: public_url(&config, config.addr).into(),
         config: Arc::new(config),
     })
@@ -171,6 +193,33 @@ pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     pruning.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Selling through a payment provider, and how its webhooks are checked.
+#[derive(Debug)]
+pub struct Payments {
+    /// The provider.
+    pub provider: payments::Provider,
+    /// The webhook signing secrets (more than one while rolling).
+    pub webhook_secrets: Vec<String>,
+}
+
+/// Stripe, when its secret key is set; it then needs the webhook secret too.
+fn payments_from(config: &Config) -> Result<Option<Arc<Payments>>, StartError> {
+    let Some(key) = &config.stripe_secret_key else { return Ok(None) };
+    if config.stripe_webhook_secrets.is_empty() {
+        return Err(StartError::Refused(
+            "PAYWALL_STRIPE_WEBHOOK_SECRET must be set with PAYWALL_STRIPE_SECRET_KEY: without it no payment would ever \
+             reach a subscription"
+                .into(),
+        ));
+    }
+    let stripe = payments::stripe::Stripe::new(&config.stripe_api, key)
+        .map_err(|error| StartError::Invalid { setting: "PAYWALL_STRIPE_API", source: error.into() })?;
+    Ok(Some(Arc::new(Payments {
+        provider: payments::Provider::Stripe(stripe),
+        webhook_secrets: config.stripe_webhook_secrets.clone(),
+    })))
 }
 
 /// The widget's files: from the directory configured for development, else those built into

@@ -1,7 +1,7 @@
 //! `/v1/sign-in-codes`: email a reader a one-time code and a sign-in link.
 
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::StatusCode;
 use paywall_protocol::{CodeRequest, CodeSent};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -62,14 +62,5 @@ fn return_to(state: &AppState, requested: Option<&str>) -> AppResult<String> {
     let Some(requested) = requested.map(str::trim).filter(|url| !url.is_empty()) else {
         return Ok(format!("{}/", state.public_url));
     };
-    let refused = || {
-        AppError::InvalidInput("return_to must be a page of this site or a configured publisher site.".into())
-    };
-    let uri: Uri = requested.parse().map_err(|_| refused())?;
-    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return Err(refused());
-    };
-    let origin = format!("{scheme}://{authority}");
-    let allowed = state.return_origins().contains(&origin);
-    if allowed && matches!(scheme, "http" | "https") { Ok(requested.to_owned()) } else { Err(refused()) }
+    state.page_on_allowed_site(requested)
 }

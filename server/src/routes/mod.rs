@@ -2,6 +2,7 @@
 
 mod admin;
 mod articles;
+mod checkout;
 mod codes;
 mod health;
 mod offers;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::compression::CompressionLayer;
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
             .merge(codes::router())
             .merge(readers::router())
             .merge(offers::router())
+            .merge(checkout::router())
             .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
             .split_for_parts();
     let description = openapi::document(description).to_json().expect("the description serializes");
@@ -147,7 +149,13 @@ fn cors(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static(checkout::CHECKOUT_TOKEN_HEADER),
+        ])
         .expose_headers([header::ETAG])
         .max_age(std::time::Duration::from_secs(600))
 }

@@ -22,6 +22,7 @@ use utoipa::openapi::{Content, OpenApi, Ref};
         (name = "sign-in", description = "Signing in and out, and keeping a session"),
         (name = "readers", description = "The signed-in reader's own account"),
         (name = "offers", description = "What the prompt sells"),
+        (name = "checkout", description = "Paying at the provider, and the provider's webhooks"),
         (name = "admin", description = "For the publisher's systems: `Authorization: Bearer paywall_sk_…`"),
     )
 )]

@@ -227,7 +227,7 @@ async fn sign_out(
 }
 
 /// Starts a session for a reader who has just proved who they are: 201 with the tokens.
-async fn start_session(state: &AppState, reader_id: i64, email: String) -> AppResult<Response> {
+pub(super) async fn start_session(state: &AppState, reader_id: i64, email: String) -> AppResult<Response> {
     let refresh = NewToken::generate();
     let session_id =
         sessions::create(&state.db, reader_id, &refresh.hash, state.config.session_lifetime()).await?;

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod members;
 pub mod offers;
 pub mod outbox;
+pub mod payments;
 pub mod prune;
 pub mod publisher;
 pub mod rate_limits;

@@ -7,6 +7,7 @@
 
 pub mod process;
 pub mod smtp;
+pub mod stripe;
 
 use std::net::SocketAddr;
 

@@ -1,0 +1,252 @@
+//! Paying: `/v1/checkout` starts the provider's hosted checkout and, back on the article,
+//! confirms it (asking the provider itself when its webhook has not arrived yet) and signs
+//! the browser that started it in; `/v1/billing-portal` sends a subscriber to manage their
+//! subscription; `/v1/webhooks/stripe` takes the provider's signed events.
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use paywall_protocol::{CheckoutPending, CheckoutRequest, CheckoutStarted, Portal, PortalRequest, Reason};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::SignedIn;
+use crate::entitlement::{self, Decision};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Json, Path, RawBody};
+use crate::limits::Client;
+use crate::payments::webhook::{self, Event};
+use crate::payments::{NewCheckout, ProviderError};
+use crate::random::{NewToken, token_hash};
+use crate::store::{offers, payments, readers};
+use crate::{AppState, Payments};
+
+/// The header a browser confirms its checkout with.
+pub const CHECKOUT_TOKEN_HEADER: &str = "paywall-checkout-token";
+
+/// The largest webhook body read: Stripe's events carry whole objects.
+const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
+
+/// The payment routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    let webhooks =
+        OpenApiRouter::new().routes(routes!(stripe_webhook)).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES));
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(confirm))
+        .routes(routes!(billing_portal))
+        .merge(webhooks)
+}
+
+fn selling(state: &AppState) -> AppResult<&Payments> {
+    state
+        .payments
+        .as_deref()
+        .ok_or(AppError::Unavailable("Selling subscriptions is not set up on this server."))
+}
+
+/// `POST /v1/checkout`: starts the provider's checkout for an offer, for the signed-in reader
+/// or for an email that has no account yet (a reader with one signs in first). Refused for an
+/// offer no longer sold and for a reader whose subscription already opens its tier.
+#[utoipa::path(post, path = "/checkout", tag = "checkout", request_body = CheckoutRequest,
+    security((), ("reader_token" = [])),
+    responses(
+        (status = 201, description = "Send the reader to `url`; keep `checkout_token`", body = CheckoutStarted),
+        (status = 409, description = "`offer_unavailable`, `already_subscribed`, or `account_exists` (sign in first)",
+            body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No email, or a return_to on no allowed site", body = paywall_protocol::Problem,
+            content_type = "application/problem+json"),
+        (status = 502, description = "The payment provider could not be reached", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn start(
+    State(state): State<AppState>,
+    client: Client,
+    reader: Option<SignedIn>,
+    Json(body): Json<CheckoutRequest>,
+) -> AppResult<(StatusCode, Json<CheckoutStarted>)> {
+    let payments = selling(&state)?;
+    state.limits.sign_in_per_client.check(&client).await?;
+    let offer = offers::by_id(&state.db, body.offer_id)
+        .await?
+        .filter(|offer| offer.settings.active)
+        .ok_or_else(|| AppError::Refused("This offer is no longer sold.".into(), Reason::OfferUnavailable))?;
+    let return_to = state.page_on_allowed_site(&body.return_to)?;
+    let (reader_id, email) = match reader {
+        Some(reader) => {
+            let email = readers::email(&state.db, reader.id)
+                .await?
+                .ok_or(AppError::InvalidToken("The account no longer exists."))?;
+            (Some(reader.id), email)
+        }
+        None => {
+            let email = body.email.as_deref().and_then(readers::valid_email).ok_or(AppError::InvalidEmail)?;
+            if readers::by_email(&state.db, &email).await?.is_some() {
+                return Err(AppError::Refused(
+                    "This email has an account here: sign in first, then subscribe.".into(),
+                    Reason::AccountExists,
+                ));
+            }
+            (None, email)
+        }
+    };
+    if let Some(id) = reader_id
+        && let Decision::Granted(_) = entitlement::decide(&state.db, Some(id), &offer.settings.tier).await?
+    {
+        return Err(AppError::Refused(
+            "Your subscription already includes this: there is nothing more to pay for.".into(),
+            Reason::AlreadySubscribed,
+        ));
+    }
+    let customer = match reader_id {
+        Some(id) => payments::customer_of(&state.db, id).await?,
+        None => None,
+    };
+    let page = return_to.split('#').next().unwrap_or(&return_to);
+    let token = NewToken::generate();
+    let checkout = payments
+        .provider
+        .create_checkout(&NewCheckout {
+            price: &offer.settings.provider_price,
+            email: &email,
+            customer: customer.as_deref(),
+            trial_days: offer.settings.trial_days,
+            success_url: format!("{page}#paywall-checkout={{CHECKOUT_SESSION_ID}}"),
+            cancel_url: page,
+            offer_id: offer.id,
+        })
+        .await?;
+    payments::start_checkout(&state.db, &checkout.id, offer.id, reader_id, &email, &token.hash, page).await?;
+    let started =
+        CheckoutStarted { url: checkout.url, checkout_id: checkout.id, checkout_token: token.token };
+    Ok((StatusCode::CREATED, Json(started)))
+}
+
+/// `GET /v1/checkout/{id}`, with `Paywall-Checkout-Token`: confirms a paid checkout, once, for
+/// the browser that started it, and signs it in. When the provider's webhook has not arrived,
+/// the server asks the provider itself; while it is not paid yet the answer is `202`.
+#[utoipa::path(get, path = "/checkout/{id}", tag = "checkout",
+    params(("id" = String, Path, description = "The checkout's id, from the return URL"),
+           ("Paywall-Checkout-Token" = String, Header, description = "The token `POST /v1/checkout` gave this browser")),
+    responses(
+        (status = 201, description = "Paid: the reader is signed in", body = paywall_protocol::SessionTokens),
+        (status = 202, description = "Not paid yet: ask again in a moment", body = CheckoutPending),
+        (status = 404, description = "No checkout with this id was started by this browser",
+            body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`checkout_confirmed`: it was confirmed already", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let payments = selling(&state)?;
+    let unknown = || AppError::NotFound("No checkout with this id was started by this browser.".into());
+    let token =
+        headers.get(CHECKOUT_TOKEN_HEADER).and_then(|value| value.to_str().ok()).ok_or_else(unknown)?;
+    let hash = token_hash(token.trim());
+    let checkout = payments::checkout_of(&state.db, &id, &hash).await?.ok_or_else(unknown)?;
+    let confirmed =
+        || AppError::Refused("This checkout was confirmed already.".into(), Reason::CheckoutConfirmed);
+    if checkout.confirmed_at.is_some() {
+        return Err(confirmed());
+    }
+    if checkout.completed_at.is_none() {
+        // Paid, but the webhook may still be on its way: the provider itself says.
+        let paid = payments.provider.checkout(&id).await?;
+        let Some(subscription) = paid.subscription.filter(|_| paid.complete) else {
+            let pending = CheckoutPending { status: "pending".into() };
+            return Ok((StatusCode::ACCEPTED, Json(pending)).into_response());
+        };
+        let subscription = payments.provider.subscription(&subscription).await?;
+        payments::apply(&state.db, None, &subscription, Some(&id)).await?;
+    }
+    if !payments::confirm_checkout(&state.db, &id, &hash).await? {
+        return Err(confirmed());
+    }
+    let reader = match checkout.reader_id {
+        Some(id) => Some((id, readers::email(&state.db, id).await?)),
+        None => {
+            readers::by_email(&state.db, &checkout.email).await?.map(|reader| (reader.id, Some(reader.email)))
+        }
+    };
+    let Some((reader_id, Some(email))) = reader else {
+        return Err(AppError::bug("a paid checkout has no reader"));
+    };
+    super::sessions::start_session(&state, reader_id, email).await
+}
+
+/// `POST /v1/billing-portal`: the provider's billing portal for the signed-in reader, where
+/// they change or cancel their subscription.
+#[utoipa::path(post, path = "/billing-portal", tag = "checkout", request_body = PortalRequest,
+    security(("reader_token" = [])),
+    responses(
+        (status = 200, description = "Send the reader to `url`", body = Portal),
+        (status = 404, description = "The reader has never paid here", body = paywall_protocol::Problem,
+            content_type = "application/problem+json"),
+        (status = 502, description = "The payment provider could not be reached", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn billing_portal(
+    State(state): State<AppState>,
+    reader: SignedIn,
+    Json(body): Json<PortalRequest>,
+) -> AppResult<Json<Portal>> {
+    let payments = selling(&state)?;
+    let return_to = state.page_on_allowed_site(&body.return_to)?;
+    let customer = payments::customer_of(&state.db, reader.id).await?.ok_or_else(|| {
+        AppError::NotFound("There is no paid subscription to manage for this account.".into())
+    })?;
+    let url = payments.provider.portal(&customer, &return_to).await?;
+    Ok(Json(Portal { url }))
+}
+
+/// `POST /v1/webhooks/stripe`: one of Stripe's events, its `Stripe-Signature` checked over the
+/// raw body before anything is read. Each event is processed once, in the transaction of its
+/// effect; for every event about a subscription the server stores the provider's current state
+/// of it, so that events in any order, and more than once, leave the same final state. Events
+/// the server does not act on answer 200 and change nothing.
+#[utoipa::path(post, path = "/webhooks/stripe", tag = "checkout",
+    params(("Stripe-Signature" = String, Header, description = "`t=…,v1=…`, as Stripe signs it")),
+    request_body(content = Object, content_type = "application/json", description = "A Stripe event"),
+    responses(
+        (status = 200, description = "Processed (or already, or nothing to do)"),
+        (status = 400, description = "A missing, forged or stale signature, or not an event: nothing written",
+            body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The provider could not be asked for the subscription's state: send it again",
+            body = paywall_protocol::Problem, content_type = "application/problem+json")))]
+async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> AppResult<StatusCode> {
+    let payments = selling(&state)?;
+    let signature = headers.get("stripe-signature").and_then(|value| value.to_str().ok());
+    webhook::verify(signature, &body, &payments.webhook_secrets, crate::time::now()).map_err(|error| {
+        tracing::warn!(%error, "a webhook was refused");
+        AppError::InvalidRequest { status: StatusCode::BAD_REQUEST, detail: format!("Refused: {error}.") }
+    })?;
+    let event: Event = serde_json::from_slice(&body).map_err(|_| AppError::InvalidRequest {
+        status: StatusCode::BAD_REQUEST,
+        detail: "The body is not a Stripe event.".into(),
+    })?;
+    if payments::event_seen(&state.db, &event.id).await? {
+        return Ok(StatusCode::OK);
+    }
+    let Some(subscription) = event.subscription_id() else {
+        payments::record_event(&state.db, &event.id, &event.kind).await?;
+        return Ok(StatusCode::OK);
+    };
+    let subscription = match payments.provider.subscription(&subscription).await {
+        Ok(subscription) => subscription,
+        // Not one the provider knows (any more): nothing to follow.
+        Err(ProviderError::NotFound) => {
+            payments::record_event(&state.db, &event.id, &event.kind).await?;
+            return Ok(StatusCode::OK);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let applied =
+        payments::apply(&state.db, Some((&event.id, &event.kind)), &subscription, event.checkout_id())
+            .await?;
+    tracing::info!(event = %event.id, kind = %event.kind, ?applied, "a provider event");
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,205 @@
+//! SQL for what the payment provider tells us: its subscriptions (the truth entitlement reads),
+//! the checkouts browsers started, and the events already processed.
+
+use super::{BeginWrite, Db, SubscriptionSource, with_pool};
+use crate::payments::ProviderSubscription;
+use crate::time::now;
+
+/// What recording a provider subscription did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Stored for this reader.
+    Stored {
+        /// Whose it is.
+        reader_id: i64,
+    },
+    /// The event was processed before: nothing was written.
+    AlreadyProcessed,
+    /// No offer matches its price and none is named on it: the event is recorded, nothing else.
+    NotOurs,
+}
+
+/// Whether the provider's event was processed already.
+pub async fn event_seen(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM provider_events WHERE id = $1)";
+    with_pool!(db, |pool| sqlx::query_scalar(sql).bind(id).fetch_one(pool).await)
+}
+
+/// Records an event that changes nothing (one the server does not act on), once.
+pub async fn record_event(db: &Db, id: &str, kind: &str) -> Result<(), sqlx::Error> {
+    let sql =
+        "INSERT INTO provider_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
+    with_pool!(db, |pool| sqlx::query(sql).bind(id).bind(kind).bind(now()).execute(pool).await.map(drop))
+}
+
+/// Stores the provider's current state of a subscription, with the event that told of it
+/// (processed once: a second delivery writes nothing) and the checkout that started it, in one
+/// transaction. The reader is the provider's customer's, else the one whose email the checkout
+/// recorded (made if there is none yet). Every event stores the provider's current state, so
+/// events in any order leave the same final state.
+pub async fn apply(
+    db: &Db,
+    event: Option<(&str, &str)>,
+    subscription: &ProviderSubscription,
+    checkout: Option<&str>,
+) -> Result<Applied, sqlx::Error> {
+    let now = now();
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        if let Some((id, kind)) = event {
+            let inserted = sqlx::query(
+                "INSERT INTO provider_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(kind)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Ok(Applied::AlreadyProcessed);
+            }
+        }
+        let offer: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, tier FROM offers WHERE id = $1 OR provider_price = $2 ORDER BY (id = $1) DESC LIMIT 1",
+        )
+        .bind(subscription.offer_id)
+        .bind(&subscription.price)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((offer_id, tier)) = offer else {
+            tx.commit().await?;
+            return Ok(Applied::NotOurs);
+        };
+        let by_customer: Option<i64> = sqlx::query_scalar("SELECT id FROM readers WHERE customer_id = $1")
+            .bind(&subscription.customer)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let email: Option<String> = match (&subscription.email, checkout) {
+            (Some(email), _) => Some(email.clone()),
+            (None, Some(checkout)) => {
+                sqlx::query_scalar("SELECT email FROM checkouts WHERE id = $1")
+                    .bind(checkout)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            (None, None) => None,
+        };
+        let reader_id: i64 = match (by_customer, email) {
+            (Some(id), _) => id,
+            (None, Some(email)) => {
+                sqlx::query_scalar(
+                    "INSERT INTO readers (email, created_at, email_verified) VALUES ($1, $2, FALSE)
+                     ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
+                )
+                .bind(crate::store::readers::normalize_email(&email))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+            (None, None) => {
+                tx.commit().await?;
+                return Ok(Applied::NotOurs);
+            }
+        };
+        sqlx::query("UPDATE readers SET customer_id = $2 WHERE id = $1 AND customer_id IS NULL")
+            .bind(reader_id)
+            .bind(&subscription.customer)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, provider_id, offer_id, cancel_at_period_end)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (provider_id) DO UPDATE SET tier = excluded.tier, status = excluded.status,
+                 current_period_end = excluded.current_period_end, offer_id = excluded.offer_id,
+                 cancel_at_period_end = excluded.cancel_at_period_end",
+        )
+        .bind(reader_id)
+        .bind(&tier)
+        .bind(subscription.status)
+        .bind(subscription.current_period_end)
+        .bind(SubscriptionSource::Paywall)
+        .bind(&subscription.id)
+        .bind(offer_id)
+        .bind(subscription.cancel_at_period_end)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(checkout) = checkout {
+            sqlx::query("UPDATE checkouts SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL")
+                .bind(checkout)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Applied::Stored { reader_id })
+    })
+}
+
+/// A checkout a browser started.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CheckoutRow {
+    /// The offer bought.
+    pub offer_id: i64,
+    /// Who was signed in, if anyone.
+    pub reader_id: Option<i64>,
+    /// The email checkout was for.
+    pub email: String,
+    /// Where the reader comes back to.
+    pub return_to: String,
+    /// When the provider said it was paid.
+    pub completed_at: Option<i64>,
+    /// When the browser signed in with it.
+    pub confirmed_at: Option<i64>,
+}
+
+/// Records a checkout the provider started for a browser (its token's hash).
+pub async fn start_checkout(
+    db: &Db,
+    id: &str,
+    offer_id: i64,
+    reader_id: Option<i64>,
+    email: &str,
+    browser_hash: &[u8],
+    return_to: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO checkouts (id, offer_id, reader_id, email, browser_hash, return_to, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    with_pool!(db, |pool| {
+        sqlx::query(sql)
+            .bind(id)
+            .bind(offer_id)
+            .bind(reader_id)
+            .bind(email)
+            .bind(browser_hash)
+            .bind(return_to)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(drop)
+    })
+}
+
+/// The checkout `id`, if the browser holding `browser_hash` started it.
+pub async fn checkout_of(db: &Db, id: &str, browser_hash: &[u8]) -> Result<Option<CheckoutRow>, sqlx::Error> {
+    let sql = "SELECT offer_id, reader_id, email, return_to, completed_at, confirmed_at FROM checkouts
+                WHERE id = $1 AND browser_hash = $2";
+    with_pool!(db, |pool| sqlx::query_as(sql).bind(id).bind(browser_hash).fetch_optional(pool).await)
+}
+
+/// Marks a completed checkout confirmed, once: whether this call did.
+pub async fn confirm_checkout(db: &Db, id: &str, browser_hash: &[u8]) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE checkouts SET confirmed_at = $3
+                WHERE id = $1 AND browser_hash = $2 AND completed_at IS NOT NULL AND confirmed_at IS NULL";
+    with_pool!(db, |pool| {
+        let updated = sqlx::query(sql).bind(id).bind(browser_hash).bind(now()).execute(pool).await?;
+        Ok(updated.rows_affected() == 1)
+    })
+}
+
+/// The provider's customer a reader is, if any.
+pub async fn customer_of(db: &Db, reader_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let sql = "SELECT customer_id FROM readers WHERE id = $1";
+    let customer: Option<Option<String>> =
+        with_pool!(db, |pool| sqlx::query_scalar(sql).bind(reader_id).fetch_optional(pool).await)?;
+    Ok(customer.flatten())
+}

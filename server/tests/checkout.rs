@@ -1,0 +1,318 @@
+//! Paying: checkout at the provider (a stand-in for Stripe on loopback), the return to the
+//! article confirmed with or without the webhook, the provider's signed events in any order and
+//! more than once, failed payments, cancellation, and every way a webhook or a checkout is
+//! refused without writing anything.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::stripe::{SECRET_KEY, StandIn, WEBHOOK_SECRET};
+use common::*;
+use serde_json::{Value, json};
+
+/// A demo server selling through the stand-in.
+async fn selling() -> (TestServer, StandIn) {
+    let stripe = StandIn::start().await;
+    let url = stripe.url.clone();
+    let server = TestServer::start_with(|config| {
+        config.stripe_secret_key = Some(SECRET_KEY.into());
+        config.stripe_webhook_secrets = vec!["whsec_old_one".into(), WEBHOOK_SECRET.into()];
+        config.stripe_api = url;
+    })
+    .await;
+    (server, stripe)
+}
+
+/// The demo's monthly offer.
+async fn monthly(server: &TestServer) -> i64 {
+    let offers = server.get(&format!("/v1/offers?article={ARTICLE}"), None).await.json();
+    offers["offers"][0]["id"].as_i64().unwrap()
+}
+
+fn page(server: &TestServer) -> String {
+    format!("{}/", server.state.public_url)
+}
+
+async fn post(server: &TestServer, path: &str, token: Option<&str>, body: Value) -> Reply {
+    server.send(request(Method::POST, path, token, Some(&body.to_string()))).await
+}
+
+async fn confirm(server: &TestServer, checkout: &str, token: &str) -> Reply {
+    let request = Request::get(format!("/v1/checkout/{checkout}"))
+        .header("paywall-checkout-token", token)
+        .body(Body::empty())
+        .unwrap();
+    server.send(request).await
+}
+
+async fn webhook(server: &TestServer, (body, signature): (String, String)) -> Reply {
+    let request = Request::post("/v1/webhooks/stripe")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("stripe-signature", signature)
+        .body(Body::from(body))
+        .unwrap();
+    server.send(request).await
+}
+
+/// Starts a checkout for a new reader; the started checkout's body.
+async fn start_for(server: &TestServer, email: &str) -> Value {
+    let body = json!({"offer_id": monthly(server).await, "return_to": format!("{}#top", page(server)), "email": email});
+    let started = post(server, "/v1/checkout", None, body).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
+    started.json()
+}
+
+#[tokio::test]
+async fn a_new_reader_pays_and_is_back_on_the_article_signed_in_without_waiting_for_the_webhook() {
+    let (server, stripe) = selling().await;
+    let started = start_for(&server, "New.Reader@example.com").await;
+    let (checkout, token) =
+        (started["checkout_id"].as_str().unwrap(), started["checkout_token"].as_str().unwrap());
+    assert!(started["url"].as_str().unwrap().starts_with("https://checkout.stripe.test/pay/cs_test_"));
+    let asked = stripe.checkout_request(0);
+    assert_eq!(asked["line_items[0][price]"], "price_demo_monthly");
+    assert_eq!(asked["customer_email"], "new.reader@example.com");
+    assert_eq!(asked["success_url"], format!("{}#paywall-checkout={{CHECKOUT_SESSION_ID}}", page(&server)));
+    assert_eq!(asked["cancel_url"], page(&server));
+    assert!(!asked.contains_key("subscription_data[trial_period_days]"));
+    assert_not_stored(&server.snapshot().await, token);
+
+    // Back before paying (or while Stripe is still processing): pending.
+    assert_eq!(confirm(&server, checkout, token).await.status, StatusCode::ACCEPTED);
+    stripe.pay(checkout);
+    // Another browser, or a guess, cannot confirm it.
+    confirm(&server, checkout, "not-the-token").await.problem(StatusCode::NOT_FOUND);
+    let signed_in = confirm(&server, checkout, token).await;
+    assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.text);
+    let session = signed_in.json();
+    assert_eq!(session["reader"]["email"], "new.reader@example.com");
+    let locked = server.locked(&session["access_token"]).await;
+    assert_eq!(locked.status, StatusCode::OK, "{}", locked.text);
+    // Once only.
+    let again = confirm(&server, checkout, token).await.problem(StatusCode::CONFLICT);
+    assert_eq!(again["reason"], "checkout_confirmed");
+
+    // The webhook arriving afterwards changes nothing more.
+    let before = server.count("subscriptions").await;
+    let event = StandIn::event(
+        "evt_late",
+        "checkout.session.completed",
+        json!({"id": checkout, "object": "checkout.session", "subscription": "sub_test_2"}),
+    );
+    assert_eq!(webhook(&server, event).await.status, StatusCode::OK);
+    assert_eq!(server.count("subscriptions").await, before);
+
+    // The subscriber manages the subscription at the provider.
+    let portal = post(
+        &server,
+        "/v1/billing-portal",
+        session["access_token"].as_str(),
+        json!({"return_to": page(&server)}),
+    )
+    .await;
+    assert_eq!(portal.status, StatusCode::OK, "{}", portal.text);
+    assert!(portal.json()["url"].as_str().unwrap().starts_with("https://billing.stripe.test/p/cus_test_"));
+}
+
+#[tokio::test]
+async fn the_webhook_first_then_the_return_signs_in_without_asking_the_provider_again() {
+    let (server, stripe) = selling().await;
+    let started = start_for(&server, "early@example.com").await;
+    let (checkout, token) =
+        (started["checkout_id"].as_str().unwrap(), started["checkout_token"].as_str().unwrap());
+    let subscription = stripe.pay(checkout);
+    let object = json!({"id": checkout, "object": "checkout.session", "subscription": subscription});
+    assert_eq!(
+        webhook(&server, StandIn::event("evt_1", "checkout.session.completed", object)).await.status,
+        StatusCode::OK
+    );
+    let calls = stripe.calls();
+    let signed_in = confirm(&server, checkout, token).await;
+    assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.text);
+    assert_eq!(stripe.calls(), calls, "the webhook had said it all");
+    assert_eq!(server.locked(&signed_in.json()["access_token"]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn events_in_any_order_and_twice_leave_the_providers_final_state() {
+    let (server, stripe) = selling().await;
+    let started = start_for(&server, "ordered@example.com").await;
+    let checkout = started["checkout_id"].as_str().unwrap();
+    let subscription = stripe.pay(checkout);
+    let object = json!({"id": subscription, "object": "subscription"});
+    let status = format!("SELECT status FROM subscriptions WHERE provider_id = '{subscription}'");
+
+    // The provider has moved on to past_due by the time the events arrive, newest first.
+    stripe.update(&subscription, |sub| sub["status"] = json!("past_due"));
+    webhook(&server, StandIn::event("evt_updated", "customer.subscription.updated", object.clone())).await;
+    webhook(&server, StandIn::event("evt_created", "customer.subscription.created", object.clone())).await;
+    let invoice = json!({"id": "in_1", "object": "invoice", "subscription": subscription});
+    webhook(&server, StandIn::event("evt_failed", "invoice.payment_failed", invoice.clone())).await;
+    assert_eq!(server.text(&status).await.as_deref(), Some("past_due"));
+
+    // past_due is a grace period: the reader still reads.
+    let reader = server
+        .text("SELECT CAST(reader_id AS TEXT) FROM subscriptions WHERE provider_id LIKE 'sub_test_%'")
+        .await
+        .unwrap();
+    let reader_id: i64 = reader.parse().unwrap();
+    let count = server.count("subscriptions").await;
+    // The same event again: nothing is written.
+    let snapshot = server.snapshot().await;
+    assert_eq!(
+        webhook(&server, StandIn::event("evt_failed", "invoice.payment_failed", invoice.clone()))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(server.snapshot().await, snapshot);
+    assert_eq!(server.count("subscriptions").await, count);
+    assert!(opens(&server, reader_id).await, "past_due keeps access while the provider retries");
+
+    // Payments stop being retried: unpaid closes the tier; paid again opens it.
+    stripe.update(&subscription, |sub| sub["status"] = json!("unpaid"));
+    webhook(&server, StandIn::event("evt_unpaid", "customer.subscription.updated", object.clone())).await;
+    assert!(!opens(&server, reader_id).await);
+    stripe.update(&subscription, |sub| sub["status"] = json!("active"));
+    webhook(&server, StandIn::event("evt_paid", "invoice.paid", invoice)).await;
+    assert!(opens(&server, reader_id).await);
+
+    // Cancelled at period end: open until the period ends, then closed.
+    stripe.update(&subscription, |sub| sub["cancel_at_period_end"] = json!(true));
+    webhook(&server, StandIn::event("evt_cancel", "customer.subscription.updated", object.clone())).await;
+    assert!(opens(&server, reader_id).await);
+    // The period ends (the provider's clock, injected): Stripe ends it and says so.
+    stripe.update(&subscription, |sub| {
+        sub["status"] = json!("canceled");
+        sub["current_period_end"] = json!(paywall_server::time::now() - 1);
+    });
+    webhook(&server, StandIn::event("evt_deleted", "customer.subscription.deleted", object)).await;
+    assert!(!opens(&server, reader_id).await);
+}
+
+/// Whether the reader's subscriptions open the demo article's tier now.
+async fn opens(server: &TestServer, reader_id: i64) -> bool {
+    let decision =
+        paywall_server::entitlement::decide(&server.state.db, Some(reader_id), "premium").await.unwrap();
+    matches!(decision, paywall_server::entitlement::Decision::Granted(_))
+}
+
+#[tokio::test]
+async fn forged_stale_and_malformed_webhooks_are_refused_and_write_nothing() {
+    let (server, stripe) = selling().await;
+    let started = start_for(&server, "victim@example.com").await;
+    let subscription = stripe.pay(started["checkout_id"].as_str().unwrap());
+    let object = json!({"id": subscription, "object": "subscription"});
+    let before = server.snapshot().await;
+    let now = paywall_server::time::now();
+    let forged =
+        StandIn::event_at("evt_forged", "customer.subscription.created", object.clone(), now, "whsec_guess");
+    let stale = StandIn::event_at(
+        "evt_stale",
+        "customer.subscription.created",
+        object.clone(),
+        now - 301,
+        WEBHOOK_SECRET,
+    );
+    let future = StandIn::event_at(
+        "evt_future",
+        "customer.subscription.created",
+        object.clone(),
+        now + 301,
+        WEBHOOK_SECRET,
+    );
+    let (body, signature) = StandIn::event("evt_tampered", "customer.subscription.created", object.clone());
+    let tampered = (body.replace("evt_tampered", "evt_tampere2"), signature.clone());
+    for (what, event) in [
+        ("forged", forged),
+        ("stale", stale),
+        ("future", future),
+        ("tampered", tampered),
+        ("unsigned", (body.clone(), String::new())),
+        ("not JSON", ("{".into(), paywall_server::payments::webhook::sign(b"{", WEBHOOK_SECRET, now))),
+    ] {
+        let reply = webhook(&server, event).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{what}: {}", reply.text);
+        assert_eq!(reply.header(header::CONTENT_TYPE), "application/problem+json");
+    }
+    assert_eq!(server.snapshot().await, before, "a refused webhook wrote something");
+
+    // The old secret, still configured while it is rolled, is accepted; an unknown event
+    // changes nothing but is remembered.
+    let rolled =
+        StandIn::event_at("evt_rolled", "customer.subscription.created", object, now, "whsec_old_one");
+    assert_eq!(webhook(&server, rolled).await.status, StatusCode::OK);
+    let unknown =
+        StandIn::event("evt_other", "product.created", json!({"id": "prod_1", "object": "product"}));
+    let snapshot = server.count("subscriptions").await;
+    assert_eq!(webhook(&server, unknown).await.status, StatusCode::OK);
+    assert_eq!(server.count("subscriptions").await, snapshot);
+    assert_eq!(server.count_where("provider_events", "id = 'evt_other'").await, 1);
+}
+
+#[tokio::test]
+async fn checkouts_that_cannot_be_sold_are_refused_before_the_provider_is_asked() {
+    let (server, stripe) = selling().await;
+    let offer = monthly(&server).await;
+    let back = page(&server);
+    let subscriber = server.sign_in(SUBSCRIBER, PASSWORD).await;
+    let held = post(
+        &server,
+        "/v1/checkout",
+        subscriber["access_token"].as_str(),
+        json!({"offer_id": offer, "return_to": back}),
+    )
+    .await;
+    assert_eq!(held.problem(StatusCode::CONFLICT)["reason"], "already_subscribed");
+    let taken =
+        post(&server, "/v1/checkout", None, json!({"offer_id": offer, "return_to": back, "email": READER}))
+            .await;
+    assert_eq!(taken.problem(StatusCode::CONFLICT)["reason"], "account_exists");
+    post(&server, "/v1/checkout", None, json!({"offer_id": offer, "return_to": back}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let elsewhere =
+        json!({"offer_id": offer, "return_to": "https://evil.example/", "email": "a@example.com"});
+    post(&server, "/v1/checkout", None, elsewhere).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let none = post(
+        &server,
+        "/v1/checkout",
+        None,
+        json!({"offer_id": 9999, "return_to": back, "email": "a@example.com"}),
+    )
+    .await;
+    assert_eq!(none.problem(StatusCode::CONFLICT)["reason"], "offer_unavailable");
+    server.exec("UPDATE offers SET active = FALSE").await;
+    let inactive = post(
+        &server,
+        "/v1/checkout",
+        None,
+        json!({"offer_id": offer, "return_to": back, "email": "a@example.com"}),
+    )
+    .await;
+    assert_eq!(inactive.problem(StatusCode::CONFLICT)["reason"], "offer_unavailable");
+    assert_eq!(stripe.calls(), 0, "the provider was asked");
+    assert_eq!(server.count("checkouts").await, 0);
+
+    // A reader without a paid subscription has nothing to manage.
+    let reader = server.sign_in(READER, PASSWORD).await;
+    post(&server, "/v1/billing-portal", reader["access_token"].as_str(), json!({"return_to": back}))
+        .await
+        .problem(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_stripe_keys_selling_is_not_set_up() {
+    let server = TestServer::start().await;
+    let reply = post(
+        &server,
+        "/v1/checkout",
+        None,
+        json!({"offer_id": 1, "return_to": page(&server), "email": "a@example.com"}),
+    )
+    .await;
+    reply.problem(StatusCode::SERVICE_UNAVAILABLE);
+    let (body, signature) = StandIn::event("evt_1", "invoice.paid", json!({}));
+    webhook(&server, (body, signature)).await.problem(StatusCode::SERVICE_UNAVAILABLE);
+}
