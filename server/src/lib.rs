@@ -204,9 +204,17 @@ pub struct Payments {
     pub webhook_secrets: Vec<String>,
 }
 
-/// Stripe, when its secret key is set; it then needs the webhook secret too.
+/// Stripe, when its secret key is set (it then needs the webhook secret too); in demo mode
+/// without one, the demo's own provider.
 fn payments_from(config: &Config) -> Result<Option<Arc<Payments>>, StartError> {
-    let Some(key) = &config.stripe_secret_key else { return Ok(None) };
+    let Some(key) = &config.stripe_secret_key else {
+        if !config.demo {
+            return Ok(None);
+        }
+        let demo = payments::demo::Demo::new();
+        let webhook_secrets = vec![demo.secret().to_owned()];
+        return Ok(Some(Arc::new(Payments { provider: payments::Provider::Demo(demo), webhook_secrets })));
+    };
     if config.stripe_webhook_secrets.is_empty() {
         return Err(StartError::Refused(
             "PAYWALL_STRIPE_WEBHOOK_SECRET must be set with PAYWALL_STRIPE_SECRET_KEY: without it no payment would ever \

@@ -303,8 +303,8 @@ async fn checkouts_that_cannot_be_sold_are_refused_before_the_provider_is_asked(
 }
 
 #[tokio::test]
-async fn without_stripe_keys_selling_is_not_set_up() {
-    let server = TestServer::start().await;
+async fn without_stripe_keys_or_demo_mode_selling_is_not_set_up() {
+    let server = TestServer::start_with(|config| config.demo = false).await;
     let reply = post(
         &server,
         "/v1/checkout",
@@ -315,4 +315,69 @@ async fn without_stripe_keys_selling_is_not_set_up() {
     reply.problem(StatusCode::SERVICE_UNAVAILABLE);
     let (body, signature) = StandIn::event("evt_1", "invoice.paid", json!({}));
     webhook(&server, (body, signature)).await.problem(StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// A form post, as the demo's pages send.
+async fn form(server: &TestServer, path: &str, body: &str) -> Reply {
+    let request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    server.send(request).await
+}
+
+#[tokio::test]
+async fn the_demo_sells_through_its_own_checkout_page_and_billing_portal() {
+    let server = TestServer::start().await;
+    let started = start_for(&server, "demo-buyer@example.com").await;
+    let (checkout, token) =
+        (started["checkout_id"].as_str().unwrap(), started["checkout_token"].as_str().unwrap());
+    let url = started["url"].as_str().unwrap();
+    let path = url.strip_prefix(&*server.state.public_url).expect("the demo's checkout is on this server");
+    let shown = server.get(path, None).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(
+        shown.text.contains("No card, no money") && shown.text.contains("€8.00 / month"),
+        "{}",
+        shown.text
+    );
+    assert_eq!(confirm(&server, checkout, token).await.status, StatusCode::ACCEPTED);
+
+    let paid = form(&server, &format!("{path}/pay"), "").await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER);
+    assert_eq!(paid.header(header::LOCATION), format!("{}#paywall-checkout={checkout}", page(&server)));
+    // Paid once: the page is gone, and paying again does nothing.
+    server.get(path, None).await.problem(StatusCode::NOT_FOUND);
+    let signed_in = confirm(&server, checkout, token).await;
+    assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.text);
+    let access = signed_in.json()["access_token"].clone();
+    assert_eq!(server.locked(&access).await.status, StatusCode::OK);
+
+    let portal = post(&server, "/v1/billing-portal", access.as_str(), json!({"return_to": page(&server)}))
+        .await
+        .json();
+    let portal = portal["url"].as_str().unwrap().strip_prefix(&*server.state.public_url).unwrap().to_owned();
+    assert!(server.get(&portal, None).await.text.contains("Renews on"));
+    let subscription = server
+        .text("SELECT provider_id FROM subscriptions WHERE provider_id LIKE 'sub_demo_%'")
+        .await
+        .unwrap();
+    let cancelled = form(&server, &portal, &format!("subscription={subscription}&action=cancel")).await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    assert!(server.get(&portal, None).await.text.contains("you keep reading until"));
+    assert_eq!(
+        server.locked(&access).await.status,
+        StatusCode::OK,
+        "cancelled at period end: open until then"
+    );
+    form(&server, &portal, &format!("subscription={subscription}&action=end")).await;
+    assert_eq!(server.locked(&access).await.status, StatusCode::FORBIDDEN);
+    assert!(server.count_where("provider_events", "id LIKE 'evt_demo_%'").await >= 4);
+}
+
+#[tokio::test]
+async fn outside_demo_mode_there_are_no_demo_payment_pages() {
+    let server = TestServer::start_with(|config| config.demo = false).await;
+    server.get("/demo/checkout/cs_demo_x", None).await.problem(StatusCode::NOT_FOUND);
+    server.get("/demo/billing/x", None).await.problem(StatusCode::NOT_FOUND);
 }

@@ -2,6 +2,7 @@
 //! and its signed webhooks. Stripe is the provider; the rest of the server sees only
 //! [`Provider`] and the plain types here, so that another provider can follow.
 
+pub mod demo;
 pub mod stripe;
 pub mod webhook;
 
@@ -85,13 +86,16 @@ pub enum ProviderError {
 pub enum Provider {
     /// Stripe, at its API's address (or a stand-in's).
     Stripe(stripe::Stripe),
+    /// The demo's own, in this process (demo mode without Stripe keys).
+    Demo(demo::Demo),
 }
 
 impl Provider {
-    /// Starts a hosted checkout.
+    /// Starts a hosted checkout. A `url` starting with `/` is on this server (the demo's).
     pub async fn create_checkout(&self, checkout: &NewCheckout<'_>) -> Result<Checkout, ProviderError> {
         match self {
             Provider::Stripe(stripe) => stripe.create_checkout(checkout).await,
+            Provider::Demo(demo) => Ok(demo.create_checkout(checkout)),
         }
     }
 
@@ -99,6 +103,7 @@ impl Provider {
     pub async fn checkout(&self, id: &str) -> Result<CheckoutState, ProviderError> {
         match self {
             Provider::Stripe(stripe) => stripe.checkout(id).await,
+            Provider::Demo(demo) => demo.checkout(id),
         }
     }
 
@@ -106,6 +111,7 @@ impl Provider {
     pub async fn subscription(&self, id: &str) -> Result<ProviderSubscription, ProviderError> {
         match self {
             Provider::Stripe(stripe) => stripe.subscription(id).await,
+            Provider::Demo(demo) => demo.subscription(id),
         }
     }
 
@@ -113,6 +119,7 @@ impl Provider {
     pub async fn portal(&self, customer: &str, return_url: &str) -> Result<String, ProviderError> {
         match self {
             Provider::Stripe(stripe) => stripe.portal(customer, return_url).await,
+            Provider::Demo(demo) => Ok(demo.portal(customer, return_url)),
         }
     }
 }

@@ -116,8 +116,8 @@ async fn start(
         })
         .await?;
     payments::start_checkout(&state.db, &checkout.id, offer.id, reader_id, &email, &token.hash, page).await?;
-    let started =
-        CheckoutStarted { url: checkout.url, checkout_id: checkout.id, checkout_token: token.token };
+    let url = on_this_server(&state, checkout.url);
+    let started = CheckoutStarted { url, checkout_id: checkout.id, checkout_token: token.token };
     Ok((StatusCode::CREATED, Json(started)))
 }
 
@@ -196,7 +196,7 @@ async fn billing_portal(
         AppError::NotFound("There is no paid subscription to manage for this account.".into())
     })?;
     let url = payments.provider.portal(&customer, &return_to).await?;
-    Ok(Json(Portal { url }))
+    Ok(Json(Portal { url: on_this_server(&state, url) }))
 }
 
 /// `POST /v1/webhooks/stripe`: one of Stripe's events, its `Stripe-Signature` checked over the
@@ -218,29 +218,41 @@ async fn stripe_webhook(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> AppResult<StatusCode> {
-    let payments = selling(&state)?;
     let signature = headers.get("stripe-signature").and_then(|value| value.to_str().ok());
-    webhook::verify(signature, &body, &payments.webhook_secrets, crate::time::now()).map_err(|error| {
+    process_event(&state, signature, &body).await?;
+    Ok(StatusCode::OK)
+}
+
+/// A provider URL starting with `/` is on this server (the demo's pages).
+fn on_this_server(state: &AppState, url: String) -> String {
+    if url.starts_with('/') { format!("{}{url}", state.public_url) } else { url }
+}
+
+/// Checks and processes one signed event: the webhook's work, also what the demo's checkout
+/// and billing pages send their events through.
+pub(super) async fn process_event(state: &AppState, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
+    let payments = selling(state)?;
+    webhook::verify(signature, body, &payments.webhook_secrets, crate::time::now()).map_err(|error| {
         tracing::warn!(%error, "a webhook was refused");
         AppError::InvalidRequest { status: StatusCode::BAD_REQUEST, detail: format!("Refused: {error}.") }
     })?;
-    let event: Event = serde_json::from_slice(&body).map_err(|_| AppError::InvalidRequest {
+    let event: Event = serde_json::from_slice(body).map_err(|_| AppError::InvalidRequest {
         status: StatusCode::BAD_REQUEST,
         detail: "The body is not a Stripe event.".into(),
     })?;
     if payments::event_seen(&state.db, &event.id).await? {
-        return Ok(StatusCode::OK);
+        return Ok(());
     }
     let Some(subscription) = event.subscription_id() else {
         payments::record_event(&state.db, &event.id, &event.kind).await?;
-        return Ok(StatusCode::OK);
+        return Ok(());
     };
     let subscription = match payments.provider.subscription(&subscription).await {
         Ok(subscription) => subscription,
         // Not one the provider knows (any more): nothing to follow.
         Err(ProviderError::NotFound) => {
             payments::record_event(&state.db, &event.id, &event.kind).await?;
-            return Ok(StatusCode::OK);
+            return Ok(());
         }
         Err(error) => return Err(error.into()),
     };
@@ -248,5 +260,5 @@ async fn stripe_webhook(
         payments::apply(&state.db, Some((&event.id, &event.kind)), &subscription, event.checkout_id())
             .await?;
     tracing::info!(event = %event.id, kind = %event.kind, ?applied, "a provider event");
-    Ok(StatusCode::OK)
+    Ok(())
 }

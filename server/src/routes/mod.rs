@@ -4,6 +4,7 @@ mod admin;
 mod articles;
 mod checkout;
 mod codes;
+mod demo_checkout;
 mod health;
 mod offers;
 mod openapi;
@@ -71,6 +72,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/v1", api)
         .merge(pages::router(config.demo))
+        .merge(demo_checkout::router())
         .merge(widget)
         .merge(site)
         .layer(SetResponseHeaderLayer::if_not_present(

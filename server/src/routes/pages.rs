@@ -139,7 +139,7 @@ article { border-top: 1px solid #e5e7eb; margin-top: 1.5rem; }
 
 /// A complete page (every value in it escaped by the template) that runs no script but the
 /// confirmation page's own, cannot be framed, and sends no referrer.
-fn page(status: StatusCode, title: &str, body: Markup) -> Response {
+pub(super) fn page(status: StatusCode, title: &str, body: Markup) -> Response {
     let html = html! {
         (DOCTYPE)
         html lang="en" {
