@@ -91,9 +91,11 @@ describe("accessibility", () => {
   it("a reader signs in with the keyboard alone, and focus lands on the first unlocked heading", async () => {
     const session = await openContext(browser);
     const page = await openDemo(server, session);
-    // Tab from the top of the page: Subscribe, then Sign in.
+    // Tab from the top of the page: the two offers, then Sign in.
     await page.keyboard.press("Tab");
-    assert.equal(await focused(page), "a:Subscribe");
+    assert.match(await focused(page), /^button:Monthly/);
+    await page.keyboard.press("Tab");
+    assert.match(await focused(page), /^button:Yearly/);
     await page.keyboard.press("Tab");
     assert.equal(await focused(page), "button:Sign in →");
     await page.keyboard.press("Enter");
@@ -219,9 +221,9 @@ describe("theming", () => {
     assert.equal(await background(forced), "rgb(246, 247, 249)", "data-paywall-theme=light wins");
 
     // A brand colour in one line of the publisher's CSS, and ::part for the rest.
-    await forced.addStyleTag({ content: ".paywall-widget { --paywall-accent: rgb(160, 20, 60); } .paywall-widget::part(subscribe) { text-transform: uppercase; }" });
+    await forced.addStyleTag({ content: ".paywall-widget { --paywall-accent: rgb(160, 20, 60); } .paywall-widget::part(offer) { text-transform: uppercase; }" });
     const subscribe = await forced.evaluate(() => {
-      const link = document.querySelector(".paywall-widget").shadowRoot.querySelector("[part=subscribe]");
+      const link = document.querySelector(".paywall-widget").shadowRoot.querySelector("[part=offer]");
       return [getComputedStyle(link).backgroundColor, getComputedStyle(link).textTransform];
     });
     assert.deepEqual(subscribe, ["rgb(160, 20, 60)", "uppercase"]);
@@ -320,9 +322,9 @@ describe("events and the JavaScript API", () => {
     await signInWithToken(page);
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.getByText(PROMPT).waitFor();
-    // Stay on the page when Subscribe is followed; the widget still hears the click.
-    await page.evaluate(() => addEventListener("click", (event) => event.preventDefault(), { capture: true }));
-    await page.getByRole("link", { name: "Subscribe" }).click();
+    // Choosing an offer is reported as Subscribe, and opens the dialog on it.
+    await page.getByRole("button", { name: /Monthly/ }).click();
+    await page.getByRole("dialog", { name: "Subscribe: Monthly" }).waitFor();
     const names = (await page.evaluate(() => window.details)).map(([name, id]) => {
       assert.equal(id, "night-trains-second-act", name);
       return name;

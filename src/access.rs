@@ -1,7 +1,7 @@
 //! What the reader sees of an article: the locked sections or the prompt. The one place the
 //! widget decides; the server has already decided what it may send.
 
-use paywall_protocol::{ArticleSummary, LockedSection, Reader, Reason};
+use paywall_protocol::{ArticleSummary, LockedSection, Offer, Reader, Reason};
 
 use crate::error::Error;
 use crate::session::Session;
@@ -28,6 +28,8 @@ pub enum Access {
         reader: Option<Reader>,
         /// Whether the reader subscribes, but to a tier below the article's.
         higher_tier: bool,
+        /// What the prompt sells for it (none when the server has no offers).
+        offers: Vec<Offer>,
     },
 }
 
@@ -59,5 +61,7 @@ pub async fn check(session: &Session, article_id: &str) -> Result<Access, Error>
         let locked = session.api().locked(article_id, None).await?;
         return Ok(Access::Unlocked { reader: None, sections: locked.sections });
     }
-    Ok(Access::Locked { summary, reader, higher_tier })
+    // Without offers the prompt still works: Subscribe goes to the publisher's page.
+    let offers = session.api().offers(article_id).await.map(|offers| offers.offers).unwrap_or_default();
+    Ok(Access::Locked { summary, reader, higher_tier, offers })
 }

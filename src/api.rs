@@ -5,8 +5,9 @@
 //! tens of kilobytes of download.
 
 use paywall_protocol::{
-    ArticleSummary, CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, Problem,
-    PublisherSignIn, RefreshRequest, SessionTokens,
+    ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, LinkSignIn,
+    LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, RefreshRequest,
+    SessionTokens,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +23,23 @@ const TIMEOUT_MS: u32 = 8_000;
 
 /// Pauses before trying a failed read again.
 const RETRY_DELAYS_MS: [i32; 2] = [400, 1_200];
+
+/// What a request proves about who sends it.
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    /// Nothing.
+    None,
+    /// A reader's access token.
+    Bearer(&'a str),
+    /// The token of a checkout this browser started (`202` then means "not paid yet").
+    Checkout(&'a str),
+}
+
+impl<'a> From<Option<&'a str>> for Auth<'a> {
+    fn from(token: Option<&'a str>) -> Self {
+        token.map_or(Auth::None, Auth::Bearer)
+    }
+}
 
 /// A client for one paywall server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,13 +60,15 @@ impl Api {
 
     /// `GET /v1/articles/{id}`: public metadata, including the locked sections' titles.
     pub async fn article(&self, id: &str) -> Result<ArticleSummary, Error> {
-        self.send("GET", &format!("/v1/articles/{}", encode(id)), None::<&()>, None).await?.ok_or_else(empty)
+        self.send("GET", &format!("/v1/articles/{}", encode(id)), None::<&()>, Auth::None)
+            .await?
+            .ok_or_else(empty)
     }
 
     /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or, for
     /// an article open to anyone, without a token).
     pub async fn locked(&self, id: &str, access_token: Option<&str>) -> Result<LockedSections, Error> {
-        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None::<&()>, access_token)
+        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None::<&()>, access_token.into())
             .await?
             .ok_or_else(empty)
     }
@@ -90,11 +110,45 @@ impl Api {
     /// of the reader.
     pub async fn sign_out(&self, access_token: &str, everywhere: bool) -> Result<(), Error> {
         let path = if everywhere { "/v1/sessions?all=true" } else { "/v1/sessions" };
-        self.send::<(), ()>("DELETE", path, None, Some(access_token)).await.map(drop)
+        self.send::<(), ()>("DELETE", path, None, Auth::Bearer(access_token)).await.map(drop)
+    }
+
+    /// `GET /v1/offers?article=ID`: what the prompt sells for the article.
+    pub async fn offers(&self, article_id: &str) -> Result<Offers, Error> {
+        let path = format!("/v1/offers?article={}", encode(article_id));
+        self.send("GET", &path, None::<&()>, Auth::None).await?.ok_or_else(empty)
+    }
+
+    /// `POST /v1/checkout`: start paying for an offer (as the signed-in reader, if a token).
+    pub async fn checkout(
+        &self,
+        request: &CheckoutRequest,
+        access_token: Option<&str>,
+    ) -> Result<CheckoutStarted, Error> {
+        self.send("POST", "/v1/checkout", Some(request), access_token.into()).await?.ok_or_else(empty)
+    }
+
+    /// `GET /v1/checkout/{id}`: the session a paid checkout signs this browser in with;
+    /// `None` while the provider has not said it is paid.
+    pub async fn confirm_checkout(
+        &self,
+        id: &str,
+        checkout_token: &str,
+    ) -> Result<Option<SessionTokens>, Error> {
+        let path = format!("/v1/checkout/{}", encode(id));
+        self.send("GET", &path, None::<&()>, Auth::Checkout(checkout_token)).await
+    }
+
+    /// `POST /v1/billing-portal`: where the signed-in reader manages their subscription.
+    pub async fn billing_portal(&self, access_token: &str, return_to: &str) -> Result<Portal, Error> {
+        let body = PortalRequest { return_to: return_to.to_owned() };
+        self.send("POST", "/v1/billing-portal", Some(&body), Auth::Bearer(access_token))
+            .await?
+            .ok_or_else(empty)
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, Error> {
-        self.send("POST", path, Some(body), None).await?.ok_or_else(empty)
+        self.send("POST", path, Some(body), Auth::None).await?.ok_or_else(empty)
     }
 
     /// Sends one request; `Ok(None)` for a 204. Errors carry the server's problem body.
@@ -103,7 +157,7 @@ impl Api {
         method: &str,
         path: &str,
         body: Option<&B>,
-        bearer: Option<&str>,
+        auth: Auth<'_>,
     ) -> Result<Option<T>, Error> {
         let body = match body {
             Some(body) => Some(
@@ -112,7 +166,7 @@ impl Api {
             None => None,
         };
         // Only the typing is generic; the request itself is one function, not one per endpoint.
-        let mut json = self.fetch(method, path, body.as_ref(), bearer).await;
+        let mut json = self.fetch(method, path, body.as_ref(), auth).await;
         // A read that failed on the way (no connection, a 5xx) is tried again a few times,
         // waiting longer each time. Writes are not: the server may have done them already.
         // A timeout is worth retrying, but not here: the reader has waited long enough already,
@@ -125,7 +179,7 @@ impl Api {
                     _ => break,
                 }
                 dom::sleep(delay_ms).await;
-                json = self.fetch(method, path, body.as_ref(), bearer).await;
+                json = self.fetch(method, path, body.as_ref(), auth).await;
             }
         }
         let json = json?;
@@ -142,7 +196,7 @@ impl Api {
         method: &str,
         path: &str,
         body: Option<&JsValue>,
-        bearer: Option<&str>,
+        auth: Auth<'_>,
     ) -> Result<Option<JsValue>, Error> {
         let headers = Headers::new().map_err(|_| Error::Browser("cannot create request headers".into()))?;
         let set = |name: &str, value: &str| {
@@ -159,8 +213,10 @@ impl Api {
                 js_sys::JSON::stringify(body).map_err(|_| Error::Unexpected("unserializable body".into()))?;
             init.set_body(&text);
         }
-        if let Some(token) = bearer {
-            set("Authorization", &format!("Bearer {token}"))?;
+        match auth {
+            Auth::None => {}
+            Auth::Bearer(token) => set("Authorization", &format!("Bearer {token}"))?,
+            Auth::Checkout(token) => set("Paywall-Checkout-Token", token)?,
         }
         init.set_headers(&headers);
         init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
@@ -174,7 +230,8 @@ impl Api {
                 if timed_out { Error::TimedOut } else { Error::Network }
             })?
             .unchecked_into();
-        if response.status() == 204 {
+        let pending = matches!(auth, Auth::Checkout(_)) && response.status() == 202;
+        if response.status() == 204 || pending {
             return Ok(None);
         }
         let json = match response.json() {

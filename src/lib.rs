@@ -108,10 +108,14 @@ pub fn mount_all(script: HtmlScriptElement) -> Result<Paywall, JsError> {
         (0..containers.length()).filter_map(|i| containers.item(i)?.dyn_into::<Element>().ok()).collect();
     let publisher_token =
         containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
-    let link_token = take_link_token();
+    let link_token = take_from_address("#paywall-link=");
+    let checkout = take_from_address("#paywall-checkout=");
     {
         let (config, session, widgets) = (config.clone(), session.clone(), widgets.clone());
         spawn_local(async move {
+            if let Some(checkout) = checkout {
+                confirm_checkout(&session, &checkout).await;
+            }
             sign_in_from_page(&session, link_token, publisher_token).await;
             for container in containers {
                 mount_into(&widgets, &container, &config, &session);
@@ -143,12 +147,22 @@ async fn sign_in_from_page(session: &Session, link_token: Option<String>, publis
     }
 }
 
-/// The token an emailed link brought back (`#paywall-link=…`), removed from the address bar
-/// so it is neither bookmarked nor shared.
-fn take_link_token() -> Option<String> {
+/// Back from the provider's checkout: the reader is signed in with it before any widget shows,
+/// so the article opens unlocked. A checkout this tab did not start (the address opened
+/// elsewhere) is left alone; any other failure is kept for the first widget to show.
+async fn confirm_checkout(session: &Session, id: &str) {
+    match session.confirm_checkout(id).await {
+        Ok(_) | Err(Error::SignedOut) => {}
+        Err(error) => session.set_notice(error),
+    }
+}
+
+/// What the address's fragment carries after `prefix` (an emailed link's token, a checkout's
+/// id), removed from the address bar so it is neither bookmarked nor shared.
+fn take_from_address(prefix: &str) -> Option<String> {
     let window = web_sys::window()?;
     let location = window.location();
-    let token = location.hash().ok()?.strip_prefix("#paywall-link=")?.to_owned();
+    let token = location.hash().ok()?.strip_prefix(prefix)?.to_owned();
     let clean = location.href().ok()?.split('#').next()?.to_owned();
     let _ = window.history().ok()?.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
     Some(token).filter(|token| !token.is_empty())

@@ -8,8 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use paywall_protocol::{
-    CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, PublisherSignIn, Reader,
-    SessionTokens,
+    CheckoutRequest, CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn,
+    PublisherSignIn, Reader, SessionTokens,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -159,6 +159,51 @@ impl Session {
         self.signed_in(self.api.sign_in_with_publisher_token(&PublisherSignIn { token }).await?)
     }
 
+    /// Starts paying for an offer, as the signed-in reader or (nobody signed in) for `email`;
+    /// the checkout's token is kept in this tab for the way back. The provider's page to go to.
+    pub async fn checkout(
+        &self,
+        offer_id: i64,
+        email: Option<String>,
+        return_to: String,
+    ) -> Result<String, Error> {
+        let token = if self.may_be_signed_in() { Some(self.access_token().await?) } else { None };
+        let email = if token.is_some() { None } else { email.map(|email| email.trim().to_owned()) };
+        let started =
+            self.api.checkout(&CheckoutRequest { offer_id, return_to, email }, token.as_deref()).await?;
+        if let Some(storage) = checkout_storage() {
+            let _ = storage.set_item(&checkout_key(&started.checkout_id), &started.checkout_token);
+        }
+        Ok(started.url)
+    }
+
+    /// Back from the provider's checkout: signs this tab in with it once it is paid, asking
+    /// again while the provider has not said so (a few seconds at most).
+    pub async fn confirm_checkout(&self, id: &str) -> Result<Reader, Error> {
+        let storage = checkout_storage();
+        let key = checkout_key(id);
+        let token = storage
+            .as_ref()
+            .and_then(|storage| storage.get_item(&key).ok().flatten())
+            .ok_or(Error::SignedOut)?;
+        for delay_ms in CHECKOUT_POLLS_MS {
+            if let Some(tokens) = self.api.confirm_checkout(id, &token).await? {
+                if let Some(storage) = &storage {
+                    let _ = storage.remove_item(&key);
+                }
+                return self.signed_in(tokens);
+            }
+            crate::dom::sleep(delay_ms).await;
+        }
+        Err(Error::TimedOut)
+    }
+
+    /// The provider's billing portal for the signed-in reader, coming back to `return_to`.
+    pub async fn billing_portal(&self, return_to: &str) -> Result<String, Error> {
+        let token = self.access_token().await?;
+        Ok(self.api.billing_portal(&token, return_to).await?.url)
+    }
+
     /// The locked sections of an article, with a fresh access token; after a 401 the token is
     /// refreshed once and the request retried.
     pub async fn locked(&self, article_id: &str) -> Result<LockedSections, Error> {
@@ -296,6 +341,19 @@ impl PartialEq for Session {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
     }
+}
+
+/// Pauses between asking whether a checkout is paid: about ten seconds in all.
+const CHECKOUT_POLLS_MS: [i32; 8] = [250, 500, 750, 1_000, 1_500, 2_000, 2_000, 2_000];
+
+/// Where a checkout's token waits for the way back: this tab's `sessionStorage`, since only
+/// the browser that started a checkout may confirm it.
+fn checkout_storage() -> Option<Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn checkout_key(id: &str) -> String {
+    format!("paywall:checkout:{id}")
 }
 
 /// `localStorage`, where the page allows it (it throws in some private modes).

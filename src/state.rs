@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::{ArticleSummary, LockedSection, Reader};
+use paywall_protocol::{ArticleSummary, LockedSection, Offer, Reader};
 use yew::{AttrValue, Reducible};
 
 use crate::error::Error;
@@ -14,7 +14,7 @@ pub enum Phase {
     Loading,
     /// The prompt is shown. `reader` is set when someone is signed in without a subscription
     /// that opens the article; `higher_tier` when they subscribe, but to a lower tier.
-    Locked { summary: Rc<ArticleSummary>, reader: Option<Reader>, higher_tier: bool },
+    Locked { summary: Rc<ArticleSummary>, reader: Option<Reader>, higher_tier: bool, offers: Rc<Vec<Offer>> },
     /// The locked sections are shown. `announce` when they replaced the prompt the reader was
     /// looking at (not on a page load): the news is then announced and focus moves to them.
     /// `reader` is `None` for an article open to anyone (tier `free`).
@@ -32,6 +32,8 @@ pub enum Step {
     Code { email: AttrValue, minutes: u64 },
     /// Ask for email and password.
     Password,
+    /// Subscribe with this offer: the email, unless someone is signed in, then the provider.
+    Checkout { offer: Rc<Offer> },
 }
 
 /// Whether the dialog is waiting, working, or showing an error.
@@ -73,7 +75,7 @@ impl Default for State {
 #[derive(Debug)]
 pub enum Action {
     /// The prompt is to be shown (anonymous, or signed in without a subscription).
-    Locked { summary: ArticleSummary, reader: Option<Reader>, higher_tier: bool },
+    Locked { summary: ArticleSummary, reader: Option<Reader>, higher_tier: bool, offers: Vec<Offer> },
     /// The server sent the locked sections.
     Unlocked { reader: Option<Reader>, sections: Vec<LockedSection> },
     /// Something failed; in the dialog if it is open, else in place of the prompt.
@@ -96,8 +98,9 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Locked { summary, reader, higher_tier } => {
-                next.phase = Phase::Locked { summary: Rc::new(summary), reader, higher_tier };
+            Action::Locked { summary, reader, higher_tier, offers } => {
+                let offers = Rc::new(offers);
+                next.phase = Phase::Locked { summary: Rc::new(summary), reader, higher_tier, offers };
                 next.dialog = Dialog::Closed;
             }
             Action::Unlocked { reader, sections } => {
@@ -119,8 +122,8 @@ impl Reducible for State {
             Action::SignedOut => {
                 next.dialog = Dialog::Closed;
                 next.phase = match next.phase {
-                    Phase::Locked { summary, .. } => {
-                        Phase::Locked { summary, reader: None, higher_tier: false }
+                    Phase::Locked { summary, offers, .. } => {
+                        Phase::Locked { summary, reader: None, higher_tier: false, offers }
                     }
                     _ => Phase::Loading,
                 };
@@ -155,7 +158,12 @@ mod tests {
 
     fn busy_at(step: Step) -> State {
         State {
-            phase: Phase::Locked { summary: summary(), reader: None, higher_tier: false },
+            phase: Phase::Locked {
+                summary: summary(),
+                reader: None,
+                higher_tier: false,
+                offers: Rc::default(),
+            },
             dialog: Dialog::Open { step, status: Status::Busy },
         }
     }
@@ -205,12 +213,17 @@ mod tests {
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
 
         let prompt = State {
-            phase: Phase::Locked { summary: summary(), reader: Some(reader()), higher_tier: false },
+            phase: Phase::Locked {
+                summary: summary(),
+                reader: Some(reader()),
+                higher_tier: false,
+                offers: Rc::default(),
+            },
             dialog: Dialog::Closed,
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,
-            Phase::Locked { summary: summary(), reader: None, higher_tier: false }
+            Phase::Locked { summary: summary(), reader: None, higher_tier: false, offers: Rc::default() }
         );
     }
 

@@ -139,6 +139,16 @@ fn three_hundred_half_open_connections_neither_exhaust_files_nor_take_the_site_d
         ("PAYWALL_HEADER_TIMEOUT", "1"),
         ("PAYWALL_MAX_CONNECTIONS", "50"),
     ]);
+    // Settled first: the start-up's pruning and a request have opened the database connections
+    // they need.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut warm = open_with(
+        server.addr,
+        b"GET /v1/articles/night-trains-second-act HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(read_reply(&mut warm).starts_with("HTTP/1.1 200"));
+    drop(warm);
+    std::thread::sleep(Duration::from_millis(200));
     let baseline = open_files(server.pid());
     let mut flood: Vec<TcpStream> = (0..300)
         .map(|_| open_with(server.addr, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never: ends"))
@@ -146,7 +156,9 @@ fn three_hundred_half_open_connections_neither_exhaust_files_nor_take_the_site_d
     std::thread::sleep(Duration::from_millis(500));
     let held = open_files(server.pid());
     println!("# open files: {baseline} before, {held} with 300 half-open connections (cap 50)");
-    assert!(held <= baseline + 50 + 2, "{held} files open for a cap of 50 connections");
+    // 50 connections, and room for one more database connection (its file, journal and shared
+    // memory) that a pool may open meanwhile.
+    assert!(held <= baseline + 50 + 4, "{held} files open for a cap of 50 connections");
 
     // A reader arriving now is queued by the operating system behind the flood, and answered
     // once the connections ahead of it have timed out, fifty at a time.

@@ -12,6 +12,9 @@ pub struct AccountBarProps {
     pub email: AttrValue,
     /// The reader asked to sign out: `true` for every device.
     pub on_sign_out: Callback<bool>,
+    /// The reader asked to manage their subscription, where they have one.
+    #[prop_or_default]
+    pub on_manage: Option<Callback<()>>,
 }
 
 /// "Signed in as ... Sign out · Sign out on all devices".
@@ -24,6 +27,12 @@ pub fn AccountBar(props: &AccountBarProps) -> Html {
         <p class="account" part="account">
             <span>{texts.signed_in_as}{" "}<strong>{props.email.clone()}</strong>{"."}</span>{" "}
             <span>
+                if let Some(on_manage) = &props.on_manage {
+                    <button type="button" class="link" part="manage" onclick={on_manage.reform(|_| ())}>
+                        {texts.manage_subscription}
+                    </button>
+                    {" · "}
+                }
                 <button type="button" class="link" part="sign-out" onclick={props.on_sign_out.reform(|_| false)}>
                     {texts.sign_out}
                 </button>

@@ -66,13 +66,15 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
 
     let (body, announcement) = match &state.phase {
         Phase::Loading => (html! {}, ""),
-        Phase::Locked { summary, reader, higher_tier } => (
+        Phase::Locked { summary, reader, higher_tier, offers } => (
             html! {
                 <Prompt
                     titles={Rc::new(summary.locked_section_titles.clone())}
                     tier={AttrValue::from(summary.tier.clone())}
                     tier_label={AttrValue::from(summary.tier_label.clone())}
                     higher_tier={*higher_tier}
+                    offers={offers.clone()}
+                    on_offer={paywall.choose_offer.clone()}
                     reader={reader.clone()}
                     subscribe_url={props.subscribe_url.clone()}
                     dialog_open={state.dialog != Dialog::Closed}
@@ -88,7 +90,8 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                 <>
                     {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
                     if let Some(reader) = reader {
-                        <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()} />
+                        <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()}
+                            on_manage={Some(paywall.manage_subscription.clone())} />
                     }
                 </>
             },
@@ -126,6 +129,8 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     on_request_code={paywall.request_code.clone()}
                     on_code={paywall.sign_in_with_code.clone()}
                     on_password={paywall.sign_in.clone()}
+                    on_checkout={paywall.checkout.clone()}
+                    signed_in_as={props.session.reader().map(|reader| AttrValue::from(reader.email))}
                     on_close={paywall.close_dialog.clone()}
                 />
             }

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::Reader;
+use paywall_protocol::{Offer, Reader};
 use web_sys::HtmlElement;
 use yew::{
     AttrValue, Callback, Html, Properties, function_component, html, use_context, use_effect_with,
@@ -26,6 +26,10 @@ pub struct PromptProps {
     pub tier_label: AttrValue,
     /// Whether the signed-in reader subscribes, but to a tier below the article's.
     pub higher_tier: bool,
+    /// What the prompt sells; Subscribe leads to `subscribe_url` when there is nothing.
+    pub offers: Rc<Vec<Offer>>,
+    /// The reader chose an offer.
+    pub on_offer: Callback<Rc<Offer>>,
     /// The signed-in reader, when they have no subscription.
     pub reader: Option<Reader>,
     /// Where Subscribe leads.
@@ -102,6 +106,22 @@ pub fn Prompt(props: &PromptProps) -> Html {
             if registered && props.reader.is_none() {
                 <button ref={sign_in} type="button" class="button" part="sign-in" aria-haspopup="dialog"
                     onclick={props.on_sign_in.reform(|_| ())}>{texts.register}</button>
+            } else if !props.offers.is_empty() {
+                <ul class="offers" part="offers">
+                    { for props.offers.iter().map(|offer| {
+                        let offer = Rc::new(offer.clone());
+                        let chosen = offer.clone();
+                        html! {
+                            <li>
+                                <button type="button" class="button offer" part="offer" aria-haspopup="dialog"
+                                    onclick={props.on_offer.reform(move |_| chosen.clone())}>
+                                    <span class="offer-name">{offer.name.clone()}</span>
+                                    <span class="offer-price">{texts.price(&offer)}</span>
+                                </button>
+                            </li>
+                        }
+                    }) }
+                </ul>
             } else {
                 <a class="button" part="subscribe" href={props.subscribe_url.clone()}
                     onclick={props.on_subscribe.reform(|_| ())}>{texts.subscribe}</a>

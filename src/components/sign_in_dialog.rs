@@ -2,7 +2,9 @@
 //! walks email → code, or email and password. One component per step, all filling the same
 //! form; what the reader types lives here, so it is kept across steps and errors.
 
-use paywall_protocol::{CodeSignIn, PasswordSignIn};
+use std::rc::Rc;
+
+use paywall_protocol::{CodeSignIn, Offer, PasswordSignIn};
 use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, MouseEvent, SubmitEvent};
 use yew::{
     AttrValue, Callback, Children, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
@@ -27,6 +29,10 @@ pub struct SignInDialogProps {
     pub on_code: Callback<CodeSignIn>,
     /// The reader entered email and password.
     pub on_password: Callback<PasswordSignIn>,
+    /// The reader goes on to pay for an offer: its id, and the email (unless signed in).
+    pub on_checkout: Callback<(i64, String)>,
+    /// Who is signed in, if anyone: they subscribe as themselves.
+    pub signed_in_as: Option<AttrValue>,
     /// The reader closed the dialog.
     pub on_close: Callback<()>,
 }
@@ -76,6 +82,10 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
                     <CodeStep sent_to={email.clone()} minutes={*minutes} common={step} />
                 },
                 Step::Password => html! { <PasswordStep ..step /> },
+                Step::Checkout { offer } => html! {
+                    <CheckoutStep offer={offer.clone()} signed_in_as={props.signed_in_as.clone()}
+                        on_checkout={props.on_checkout.clone()} common={step} />
+                },
             } }
             <button type="button" class="close" part="close" aria-label={texts.close}
                 onclick={props.on_close.reform(|_| ())}>{"×"}</button>
@@ -105,7 +115,7 @@ fn EmailStep(props: &StepProps) -> Html {
     };
     let busy = props.status == Status::Busy;
     html! {
-        <StepForm heading={texts.email_heading} hint={AttrValue::from(texts.email_hint)}
+        <StepForm heading={AttrValue::from(texts.email_heading)} hint={AttrValue::from(texts.email_hint)}
             primary={texts.send_code} status={props.status.clone()} first_input={first_input.clone()}
             on_submit={submit}
             others={link(texts.use_password, busy, show(&props.on_show, Step::Password))}>
@@ -158,7 +168,7 @@ fn CodeStep(props: &CodeStepProps) -> Html {
         Callback::from(move |()| if *resent_last.borrow() { resend.emit(()) } else { submit.emit(()) })
     };
     html! {
-        <StepForm heading={texts.code_heading} hint={AttrValue::from(texts.code_sent(&props.sent_to, props.minutes))}
+        <StepForm heading={AttrValue::from(texts.code_heading)} hint={AttrValue::from(texts.code_sent(&props.sent_to, props.minutes))}
             primary={texts.sign_in} status={common.status.clone()} first_input={first_input.clone()}
             on_submit={submit} on_retry={retry}
             others={html! {
@@ -171,6 +181,46 @@ fn CodeStep(props: &CodeStepProps) -> Html {
             <input ref={first_input} id="paywall-code" part="input" name="code" type="text" autofocus=true
                 inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
                 required=true value={(*common.typed.code).clone()} oninput={keep(&common.typed.code)} />
+        </StepForm>
+    }
+}
+
+/// What the checkout step needs besides what every step gets.
+#[derive(Properties, PartialEq)]
+struct CheckoutStepProps {
+    offer: Rc<Offer>,
+    signed_in_as: Option<AttrValue>,
+    on_checkout: Callback<(i64, String)>,
+    common: StepProps,
+}
+
+/// The checkout step: the offer, the email (unless signed in), then the provider's page.
+#[function_component]
+fn CheckoutStep(props: &CheckoutStepProps) -> Html {
+    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
+    let first_input = use_node_ref();
+    let common = &props.common;
+    let submit = {
+        let (email, offer, on_checkout) =
+            (common.typed.email.clone(), props.offer.id, props.on_checkout.clone());
+        Callback::from(move |()| on_checkout.emit((offer, (*email).clone())))
+    };
+    let heading = texts.checkout_heading.replace("{offer}", &props.offer.name);
+    let hint = match &props.signed_in_as {
+        Some(email) => texts.checkout_as.replace("{email}", email),
+        None => texts.checkout_hint.to_owned(),
+    };
+    let busy = common.status == Status::Busy;
+    html! {
+        <StepForm heading={AttrValue::from(heading)} hint={AttrValue::from(format!("{} {hint}", texts.price(&props.offer)))}
+            primary={texts.continue_to_payment} status={common.status.clone()} first_input={first_input.clone()}
+            on_submit={submit}
+            others={if props.signed_in_as.is_some() { html! {} } else {
+                link(texts.sign_in_link, busy, show(&common.on_show, Step::Email))
+            }}>
+            if props.signed_in_as.is_none() {
+                {email_field(texts, &common.typed.email, &first_input)}
+            }
         </StepForm>
     }
 }
@@ -189,7 +239,7 @@ fn PasswordStep(props: &StepProps) -> Html {
     };
     let busy = props.status == Status::Busy;
     html! {
-        <StepForm heading={texts.password_heading} primary={texts.sign_in} status={props.status.clone()}
+        <StepForm heading={AttrValue::from(texts.password_heading)} primary={texts.sign_in} status={props.status.clone()}
             first_input={first_input.clone()} on_submit={submit}
             others={link(texts.use_code, busy, show(&props.on_show, Step::Email))}>
             {email_field(texts, &props.typed.email, &first_input)}
@@ -204,7 +254,7 @@ fn PasswordStep(props: &StepProps) -> Html {
 /// What a step's form shows.
 #[derive(Properties, PartialEq)]
 struct StepFormProps {
-    heading: &'static str,
+    heading: AttrValue,
     #[prop_or_default]
     hint: Option<AttrValue>,
     /// The submit button's label.
@@ -241,7 +291,7 @@ fn StepForm(props: &StepFormProps) -> Html {
     let retry = props.on_retry.clone().unwrap_or_else(|| props.on_submit.clone());
     html! {
         <form {onsubmit} aria-busy={busy.to_string()}>
-            <h2 id="paywall-dialog-heading">{props.heading}</h2>
+            <h2 id="paywall-dialog-heading">{props.heading.clone()}</h2>
             if let Some(hint) = &props.hint {
                 <p class="hint">{hint.clone()}</p>
             }

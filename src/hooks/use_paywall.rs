@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use paywall_protocol::{CodeSignIn, PasswordSignIn};
+use paywall_protocol::{CodeSignIn, Offer, PasswordSignIn};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 use yew::{
@@ -37,6 +37,12 @@ pub struct PaywallHandle {
     pub retry: Callback<()>,
     /// Reports that the reader followed Subscribe.
     pub subscribe_click: Callback<()>,
+    /// Goes to the provider's checkout for an offer (its id, and the email unless signed in).
+    pub checkout: Callback<(i64, String)>,
+    /// The reader chose an offer: reported as Subscribe, and the dialog opens on it.
+    pub choose_offer: Callback<Rc<Offer>>,
+    /// Goes to the provider's billing portal.
+    pub manage_subscription: Callback<()>,
 }
 
 /// Runs one article's paywall: on mount, restores a stored session (showing the locked sections
@@ -112,8 +118,38 @@ pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Eleme
         let controller = controller.clone();
         Callback::from(move |()| controller.emit(PaywallEvent::SubscribeClick))
     };
+    let checkout = controller.action(|controller, (offer, email): (i64, String)| async move {
+        let email = (!email.trim().is_empty()).then_some(email);
+        let page = return_to().unwrap_or_default();
+        match controller.session.checkout(offer, email, page).await {
+            Ok(url) => leave_for(&url),
+            Err(error) => controller.fail(&error),
+        }
+    });
+    let manage_subscription = {
+        let controller = controller.clone();
+        Callback::from(move |()| {
+            let controller = controller.clone();
+            spawn_local(async move {
+                match controller.session.billing_portal(&return_to().unwrap_or_default()).await {
+                    Ok(url) => leave_for(&url),
+                    Err(error) => controller.report_error(&error),
+                }
+            });
+        })
+    };
+    let choose_offer = {
+        let (controller, dispatch) = (controller.clone(), state.dispatcher());
+        Callback::from(move |offer| {
+            controller.emit(PaywallEvent::SubscribeClick);
+            dispatch.dispatch(Action::Show(Step::Checkout { offer }));
+        })
+    };
     PaywallHandle {
         state,
+        checkout,
+        choose_offer,
+        manage_subscription,
         show,
         close_dialog,
         request_code,
@@ -180,8 +216,8 @@ impl ArticleController {
             Ok(Access::Unlocked { reader, sections }) => {
                 self.dispatch.dispatch(Action::Unlocked { reader, sections })
             }
-            Ok(Access::Locked { summary, reader, higher_tier }) => {
-                self.dispatch.dispatch(Action::Locked { summary, reader, higher_tier })
+            Ok(Access::Locked { summary, reader, higher_tier, offers }) => {
+                self.dispatch.dispatch(Action::Locked { summary, reader, higher_tier, offers })
             }
             Err(error) => self.fail(&error),
         }
@@ -265,6 +301,13 @@ impl ArticleController {
                 .emit(PaywallEvent::Unlocked { sections: u32::try_from(sections.len()).unwrap_or(u32::MAX) }),
             Phase::Loading | Phase::Failed(_) => {}
         }
+    }
+}
+
+/// Goes to the payment provider's page (it brings the reader back to this one).
+fn leave_for(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(url);
     }
 }
 

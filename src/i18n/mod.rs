@@ -116,6 +116,28 @@ pub struct Texts {
     pub server_error: &'static str,
     /// The article is not known to the paywall.
     pub unknown_article: &'static str,
+    /// The word after a monthly price's slash: "month".
+    pub per_month: &'static str,
+    /// The word after a yearly price's slash: "year".
+    pub per_year: &'static str,
+    /// A trial: `{}` days free.
+    pub days_free: &'static str,
+    /// The dialog's heading when subscribing: `{offer}` is the offer's name.
+    pub checkout_heading: &'static str,
+    /// Under it, asking for the email.
+    pub checkout_hint: &'static str,
+    /// Under it, for a signed-in reader: `{email}` is theirs.
+    pub checkout_as: &'static str,
+    /// The button that leaves for the provider's checkout.
+    pub continue_to_payment: &'static str,
+    /// Opens the provider's billing portal.
+    pub manage_subscription: &'static str,
+    /// A checkout for a tier the reader already has.
+    pub already_subscribed_error: &'static str,
+    /// A checkout for an email with an account.
+    pub account_exists_error: &'static str,
+    /// A checkout for an offer no longer sold.
+    pub offer_unavailable: &'static str,
     /// Whether a count of zero takes the singular (French).
     pub zero_is_one: bool,
 }
@@ -144,6 +166,20 @@ impl Texts {
             [] => String::new(),
             [only] => format!("{} {only}.", self.including),
             [rest @ .., last] => format!("{} {} {} {last}.", self.including, rest.join(", "), self.and),
+        }
+    }
+
+    /// "€8.00 / month · 14 days free", the price in the reader's locale's format.
+    pub fn price(&self, offer: &paywall_protocol::Offer) -> String {
+        let per = match offer.interval {
+            paywall_protocol::BillingInterval::Month => self.per_month,
+            paywall_protocol::BillingInterval::Year => self.per_year,
+        };
+        let price = format!("{} / {per}", money(self.lang, offer.amount, &offer.currency));
+        if offer.trial_days > 0 {
+            format!("{price} · {}", self.days_free.replace("{}", &offer.trial_days.to_string()))
+        } else {
+            price
         }
     }
 
@@ -182,6 +218,9 @@ impl Texts {
             Some(Reason::CodeExpired) => self.code_expired.into(),
             Some(Reason::TooManyAttempts) => self.too_many_attempts.into(),
             Some(Reason::InvalidEmail) => self.invalid_email.into(),
+            Some(Reason::AlreadySubscribed) => self.already_subscribed_error.into(),
+            Some(Reason::AccountExists) => self.account_exists_error.into(),
+            Some(Reason::OfferUnavailable) => self.offer_unavailable.into(),
             Some(Reason::RateLimited) => {
                 let seconds = problem.retry_after.unwrap_or(60).max(1);
                 let wait = if seconds <= 90 {
@@ -196,6 +235,33 @@ impl Texts {
             _ => self.server_error.into(),
         }
     }
+}
+
+/// An amount in a currency's minor unit as the locale writes money (`8,00 €` in French), by
+/// the browser's `Intl.NumberFormat`; outside a browser, `8.00 EUR`.
+fn money(lang: &str, minor: i64, currency: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsValue;
+        let options = js_sys::Object::new();
+        let set = |key: &str, value: &str| js_sys::Reflect::set(&options, &key.into(), &value.into());
+        if set("style", "currency").is_ok() && set("currency", &currency.to_ascii_uppercase()).is_ok() {
+            let locales = js_sys::Array::of1(&lang.into());
+            let format = js_sys::Intl::NumberFormat::new(&locales, &options);
+            let digits = js_sys::Reflect::get(&format.resolved_options(), &"maximumFractionDigits".into())
+                .ok()
+                .and_then(|digits| digits.as_f64())
+                .unwrap_or(2.0);
+            let amount = minor as f64 / 10f64.powf(digits);
+            if let Ok(text) = format.format().call1(&JsValue::NULL, &amount.into())
+                && let Some(text) = text.as_string()
+            {
+                return text;
+            }
+        }
+    }
+    let _ = lang;
+    format!("{}.{:02} {}", minor / 100, minor % 100, currency.to_ascii_uppercase())
 }
 
 #[cfg(test)]
@@ -277,6 +343,11 @@ mod tests {
             assert!(texts.code_sent.contains("{email}") && texts.code_sent.contains("{minutes}"), "{lang}");
             assert!(texts.tries_left.contains("{}"), "{lang}");
             assert!(texts.for_tier.contains("{tier}") && texts.higher_tier.contains("{tier}"), "{lang}");
+            assert!(
+                texts.checkout_heading.contains("{offer}") && texts.checkout_as.contains("{email}"),
+                "{lang}"
+            );
+            assert!(texts.days_free.contains("{}"), "{lang}");
             assert!(texts.wait_seconds.contains("{}") && texts.wait_minutes.contains("{}"), "{lang}");
         }
     }
