@@ -166,11 +166,12 @@ impl Session {
         offer_id: i64,
         email: Option<String>,
         return_to: String,
+        article_id: &str,
     ) -> Result<String, Error> {
         let token = if self.may_be_signed_in() { Some(self.access_token().await?) } else { None };
         let email = if token.is_some() { None } else { email.map(|email| email.trim().to_owned()) };
-        let started =
-            self.api.checkout(&CheckoutRequest { offer_id, return_to, email }, token.as_deref()).await?;
+        let request = CheckoutRequest { offer_id, return_to, email, article_id: Some(article_id.to_owned()) };
+        let started = self.api.checkout(&request, token.as_deref()).await?;
         if let Some(storage) = checkout_storage() {
             let _ = storage.set_item(&checkout_key(&started.checkout_id), &started.checkout_token);
         }

@@ -284,3 +284,63 @@ pub struct AdminOffers {
     /// The offers, active or not.
     pub offers: Vec<AdminOffer>,
 }
+
+/// `GET /v1/admin/stats`: the publisher's numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stats {
+    /// Subscriptions by tier and state, now.
+    pub subscriptions: Vec<TierStatusCount>,
+    /// Monthly recurring revenue of the paying subscriptions sold here (yearly ones as a
+    /// twelfth), per currency, in minor units.
+    pub monthly_recurring_revenue: Vec<Money>,
+    /// Subscriptions started and ended each day (UTC) of the period asked for, oldest first;
+    /// days with neither are left out.
+    pub days: Vec<DayCount>,
+    /// Subscriptions started from each article's prompt, most first.
+    pub articles: Vec<ArticleCount>,
+}
+
+/// How many subscriptions of a tier are in a state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TierStatusCount {
+    /// The tier.
+    pub tier: String,
+    /// The state.
+    pub status: SubscriptionStatus,
+    /// How many.
+    pub count: i64,
+}
+
+/// An amount of money.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Money {
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// In the currency's minor unit.
+    pub amount: i64,
+}
+
+/// One day's starts and ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    /// The day (UTC), `YYYY-MM-DD`.
+    pub day: String,
+    /// Subscriptions started (sold or given).
+    pub started: i64,
+    /// Subscriptions that stopped opening their tier.
+    pub ended: i64,
+}
+
+/// Subscriptions started from one article.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleCount {
+    /// The article's id.
+    pub article_id: String,
+    /// How many subscriptions its prompt sold.
+    pub started: i64,
+}

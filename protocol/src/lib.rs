@@ -306,6 +306,9 @@ pub struct CheckoutRequest {
     /// The reader's email, when nobody is signed in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The article the reader subscribes from, for the publisher's numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article_id: Option<String>,
 }
 
 /// A checkout started: where to send the reader, and what this browser keeps to confirm it.

@@ -381,3 +381,97 @@ async fn outside_demo_mode_there_are_no_demo_payment_pages() {
     server.get("/demo/checkout/cs_demo_x", None).await.problem(StatusCode::NOT_FOUND);
     server.get("/demo/billing/x", None).await.problem(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() {
+    let (server, stripe) = selling().await;
+    let key = paywall_server::auth::admin::NewKey::generate();
+    let actor = paywall_server::store::audit::Actor::command_line();
+    let audit = paywall_server::store::audit::Entry {
+        actor: &actor,
+        action: "api_key.create",
+        target: String::new(),
+        detail: String::new(),
+    };
+    paywall_server::store::api_keys::create(&server.state.db, "stats", &key.prefix, &key.hash, None, &audit)
+        .await
+        .unwrap();
+    let stats = || server.get("/v1/admin/stats", Some(&key.key));
+
+    let body = json!({"offer_id": monthly(&server).await, "return_to": page(&server), "email": "counted@example.com",
+                      "article_id": ARTICLE});
+    let started = post(&server, "/v1/checkout", None, body).await.json();
+    let checkout = started["checkout_id"].as_str().unwrap();
+    let subscription = stripe.pay(checkout);
+    // The subscription's event first, then the checkout's: the article still comes through.
+    webhook(
+        &server,
+        StandIn::event(
+            "evt_s1",
+            "customer.subscription.created",
+            json!({"id": subscription, "object": "subscription"}),
+        ),
+    )
+    .await;
+    webhook(
+        &server,
+        StandIn::event(
+            "evt_s2",
+            "checkout.session.completed",
+            json!({"id": checkout, "object": "checkout.session", "subscription": subscription}),
+        ),
+    )
+    .await;
+    let reader =
+        server.text("SELECT CAST(id AS TEXT) FROM readers WHERE email = 'reader@example.com'").await.unwrap();
+    let grant = json!({"tier": "premium", "days": 7});
+    let given = server
+        .send(request(
+            Method::POST,
+            &format!("/v1/admin/readers/{reader}/subscriptions"),
+            Some(&key.key),
+            Some(&grant.to_string()),
+        ))
+        .await;
+    assert_eq!(given.status, StatusCode::CREATED);
+    let ended = server
+        .send(request(
+            Method::POST,
+            &format!("/v1/admin/subscriptions/{}/end", given.json()["id"]),
+            Some(&key.key),
+            None,
+        ))
+        .await;
+    assert_eq!(ended.status, StatusCode::OK);
+
+    let numbers = stats().await.json();
+    assert_eq!(numbers["monthly_recurring_revenue"], json!([{"currency": "eur", "amount": 800}]));
+    assert_eq!(numbers["articles"], json!([{"article_id": ARTICLE, "started": 1}]));
+    let today = &numbers["days"][numbers["days"].as_array().unwrap().len() - 1];
+    assert_eq!((today["started"].as_i64(), today["ended"].as_i64()), (Some(2), Some(1)), "{numbers}");
+    let premium: i64 = numbers["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["tier"] == "premium" && row["status"] == "active")
+        .map(|row| row["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(premium, 2, "the demo subscriber and the new one: {numbers}");
+
+    // A failed renewal past its retries: no longer revenue, and ended.
+    stripe.update(&subscription, |sub| sub["status"] = json!("unpaid"));
+    webhook(
+        &server,
+        StandIn::event(
+            "evt_s3",
+            "customer.subscription.updated",
+            json!({"id": subscription, "object": "subscription"}),
+        ),
+    )
+    .await;
+    let numbers = stats().await.json();
+    assert_eq!(numbers["monthly_recurring_revenue"], json!([]));
+    assert_eq!(numbers["days"][numbers["days"].as_array().unwrap().len() - 1]["ended"], 2);
+    server.get("/v1/admin/stats?days=0", Some(&key.key)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    server.get("/v1/admin/stats", None).await.problem(StatusCode::UNAUTHORIZED);
+}

@@ -121,7 +121,7 @@ pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Eleme
     let checkout = controller.action(|controller, (offer, email): (i64, String)| async move {
         let email = (!email.trim().is_empty()).then_some(email);
         let page = return_to().unwrap_or_default();
-        match controller.session.checkout(offer, email, page).await {
+        match controller.session.checkout(offer, email, page, &controller.article_id).await {
             Ok(url) => leave_for(&url),
             Err(error) => controller.fail(&error),
         }

@@ -115,7 +115,20 @@ async fn start(
             offer_id: offer.id,
         })
         .await?;
-    payments::start_checkout(&state.db, &checkout.id, offer.id, reader_id, &email, &token.hash, page).await?;
+    let article = match &body.article_id {
+        Some(id) => crate::store::articles::tier(&state.db, id).await?.map(|_| id.as_str()),
+        None => None,
+    };
+    let row = payments::NewCheckoutRow {
+        id: &checkout.id,
+        offer_id: offer.id,
+        reader_id,
+        email: &email,
+        browser_hash: &token.hash,
+        return_to: page,
+        article_id: article,
+    };
+    payments::start_checkout(&state.db, &row).await?;
     let url = on_this_server(&state, checkout.url);
     let started = CheckoutStarted { url, checkout_id: checkout.id, checkout_token: token.token };
     Ok((StatusCode::CREATED, Json(started)))

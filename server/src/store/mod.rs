@@ -25,6 +25,7 @@ pub mod rate_limits;
 pub mod readers;
 pub mod server_keys;
 pub mod sessions;
+pub mod stats;
 pub mod subscriptions;
 pub mod tiers;
 

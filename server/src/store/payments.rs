@@ -106,12 +106,17 @@ pub async fn apply(
             .bind(&subscription.customer)
             .execute(&mut *tx)
             .await?;
+        // Started now (if new); ended when it stops opening its tier; from the checkout's article.
         sqlx::query(
-            "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, provider_id, offer_id, cancel_at_period_end)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, provider_id, offer_id,
+                 cancel_at_period_end, created_at, ended_at, article_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT article_id FROM checkouts WHERE id = $11))
              ON CONFLICT (provider_id) DO UPDATE SET tier = excluded.tier, status = excluded.status,
                  current_period_end = excluded.current_period_end, offer_id = excluded.offer_id,
-                 cancel_at_period_end = excluded.cancel_at_period_end",
+                 cancel_at_period_end = excluded.cancel_at_period_end,
+                 ended_at = CASE WHEN excluded.ended_at IS NULL THEN NULL
+                                 ELSE COALESCE(subscriptions.ended_at, excluded.ended_at) END,
+                 article_id = COALESCE(subscriptions.article_id, excluded.article_id)",
         )
         .bind(reader_id)
         .bind(&tier)
@@ -121,6 +126,9 @@ pub async fn apply(
         .bind(&subscription.id)
         .bind(offer_id)
         .bind(subscription.cancel_at_period_end)
+        .bind(now)
+        .bind((!opens(subscription.status)).then_some(now))
+        .bind(checkout)
         .execute(&mut *tx)
         .await?;
         if let Some(checkout) = checkout {
@@ -133,6 +141,12 @@ pub async fn apply(
         tx.commit().await?;
         Ok(Applied::Stored { reader_id })
     })
+}
+
+/// Whether a subscription in this state opens its tier (as `subscriptions::opens!` says in SQL).
+fn opens(status: crate::store::SubscriptionStatus) -> bool {
+    use crate::store::SubscriptionStatus::{Active, PastDue, Trialing};
+    matches!(status, Active | Trialing | PastDue)
 }
 
 /// A checkout a browser started.
@@ -152,27 +166,38 @@ pub struct CheckoutRow {
     pub confirmed_at: Option<i64>,
 }
 
-/// Records a checkout the provider started for a browser (its token's hash).
-pub async fn start_checkout(
-    db: &Db,
-    id: &str,
-    offer_id: i64,
-    reader_id: Option<i64>,
-    email: &str,
-    browser_hash: &[u8],
-    return_to: &str,
-) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO checkouts (id, offer_id, reader_id, email, browser_hash, return_to, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// A checkout a browser started, to record.
+pub struct NewCheckoutRow<'a> {
+    /// The provider's id for it.
+    pub id: &'a str,
+    /// The offer bought.
+    pub offer_id: i64,
+    /// Who was signed in, if anyone.
+    pub reader_id: Option<i64>,
+    /// The email checkout is for.
+    pub email: &'a str,
+    /// SHA-256 of the token the browser keeps.
+    pub browser_hash: &'a [u8],
+    /// Where the reader comes back to.
+    pub return_to: &'a str,
+    /// The article the prompt was on, if it is one the server knows.
+    pub article_id: Option<&'a str>,
+}
+
+/// Records a checkout the provider started for a browser.
+pub async fn start_checkout(db: &Db, checkout: &NewCheckoutRow<'_>) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO checkouts (id, offer_id, reader_id, email, browser_hash, return_to, created_at, article_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     with_pool!(db, |pool| {
         sqlx::query(sql)
-            .bind(id)
-            .bind(offer_id)
-            .bind(reader_id)
-            .bind(email)
-            .bind(browser_hash)
-            .bind(return_to)
+            .bind(checkout.id)
+            .bind(checkout.offer_id)
+            .bind(checkout.reader_id)
+            .bind(checkout.email)
+            .bind(checkout.browser_hash)
+            .bind(checkout.return_to)
             .bind(now())
+            .bind(checkout.article_id)
             .execute(pool)
             .await
             .map(drop)

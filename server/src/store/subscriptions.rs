@@ -87,8 +87,8 @@ pub async fn grant(
     audit: &Entry<'_>,
 ) -> Result<Subscription, GrantError> {
     let insert = concat!(
-        "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source)
-         VALUES ($1, $2, $3, $4, $5) RETURNING ",
+        "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
         columns!()
     );
     with_pool!(db, |pool| {
@@ -114,6 +114,7 @@ pub async fn grant(
             .bind(SubscriptionStatus::Active)
             .bind(period_end)
             .bind(SubscriptionSource::Complimentary)
+            .bind(now())
             .fetch_one(&mut *tx)
             .await?;
         let subscription = subscription(row);
@@ -128,7 +129,7 @@ pub async fn grant(
 pub async fn end(db: &Db, id: i64, audit: &Entry<'_>) -> Result<Option<Subscription>, sqlx::Error> {
     // SQLite has no LEAST, and PostgreSQL's MIN takes no second argument.
     let update = concat!(
-        "UPDATE subscriptions SET status = $2,
+        "UPDATE subscriptions SET status = $2, ended_at = COALESCE(ended_at, $3),
                 current_period_end = CASE WHEN current_period_end < $3 THEN current_period_end ELSE $3 END
           WHERE id = $1 RETURNING ",
         columns!()
