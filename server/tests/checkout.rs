@@ -475,3 +475,35 @@ async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() 
     server.get("/v1/admin/stats?days=0", Some(&key.key)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
     server.get("/v1/admin/stats", None).await.problem(StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn paying_with_an_address_that_gets_an_account_meanwhile_is_no_way_into_it() {
+    let (server, stripe) = selling().await;
+    // The attacker starts a checkout for an address nobody has yet.
+    let started = start_for(&server, "victim@example.com").await;
+    let (checkout, token) =
+        (started["checkout_id"].as_str().unwrap(), started["checkout_token"].as_str().unwrap());
+    // The address's owner signs up (with an emailed code) before the attacker pays.
+    let victim =
+        paywall_server::store::readers::proven_owner(&server.state.db, "victim@example.com").await.unwrap();
+    stripe.pay(checkout);
+    let refused = confirm(&server, checkout, token).await.problem(StatusCode::CONFLICT);
+    assert_eq!(refused["reason"], "account_exists");
+    assert_eq!(
+        server.count_where("sessions", &format!("reader_id = {victim}")).await,
+        0,
+        "no session for the payer"
+    );
+    assert_eq!(
+        server.text(&format!("SELECT customer_id FROM readers WHERE id = {victim}")).await,
+        None,
+        "the payer's customer is not the owner's"
+    );
+    // The owner got what was paid for, on their own sign-in.
+    assert_eq!(
+        server
+            .count_where("subscriptions", &format!("reader_id = {victim} AND provider_id IS NOT NULL"))
+            .await,
+        1
+    );
+}

@@ -173,18 +173,22 @@ async fn confirm(
         let subscription = payments.provider.subscription(&subscription).await?;
         payments::apply(&state.db, None, &subscription, Some(&id)).await?;
     }
+    // Whom the checkout may sign in: the reader who started it, or the account it made. Never
+    // an account the email already had: paying with someone's address is no way into it.
+    let reader_id =
+        payments::checkout_of(&state.db, &id, &hash).await?.and_then(|checkout| checkout.reader_id);
     if !payments::confirm_checkout(&state.db, &id, &hash).await? {
         return Err(confirmed());
     }
-    let reader = match checkout.reader_id {
-        Some(id) => Some((id, readers::email(&state.db, id).await?)),
-        None => {
-            readers::by_email(&state.db, &checkout.email).await?.map(|reader| (reader.id, Some(reader.email)))
-        }
+    let Some(reader_id) = reader_id else {
+        return Err(AppError::Refused(
+            "Paid. This email has an account here: sign in to read.".into(),
+            Reason::AccountExists,
+        ));
     };
-    let Some((reader_id, Some(email))) = reader else {
-        return Err(AppError::bug("a paid checkout has no reader"));
-    };
+    let email = readers::email(&state.db, reader_id)
+        .await?
+        .ok_or_else(|| AppError::bug("a paid checkout's reader"))?;
     super::sessions::start_session(&state, reader_id, email).await
 }
 

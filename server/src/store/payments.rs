@@ -59,53 +59,109 @@ pub async fn apply(
                 return Ok(Applied::AlreadyProcessed);
             }
         }
-        let offer: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, tier FROM offers WHERE id = $1 OR provider_price = $2 ORDER BY (id = $1) DESC LIMIT 1",
-        )
-        .bind(subscription.offer_id)
-        .bind(&subscription.price)
-        .fetch_optional(&mut *tx)
-        .await?;
+        // The price actually charged decides the tier (a plan switched at the provider keeps
+        // the checkout's metadata); the metadata only when the provider names no price.
+        let offer: Option<(i64, String)> = match &subscription.price {
+            Some(price) => {
+                sqlx::query_as("SELECT id, tier FROM offers WHERE provider_price = $1 ORDER BY id LIMIT 1")
+                    .bind(price)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            None => {
+                sqlx::query_as("SELECT id, tier FROM offers WHERE id = $1")
+                    .bind(subscription.offer_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+        };
         let Some((offer_id, tier)) = offer else {
             tx.commit().await?;
             return Ok(Applied::NotOurs);
+        };
+        // The checkout: the one named, else the newest unpaid one for this email and offer (the
+        // subscription's own event may come before the checkout's).
+        let checkout: Option<String> = match (checkout, &subscription.email) {
+            (Some(checkout), _) => Some(checkout.to_owned()),
+            (None, Some(email)) => {
+                sqlx::query_scalar(
+                    "SELECT id FROM checkouts WHERE email = $1 AND offer_id = $2 AND completed_at IS NULL
+                      ORDER BY created_at DESC LIMIT 1",
+                )
+                .bind(crate::store::readers::normalize_email(email))
+                .bind(offer_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            (None, None) => None,
+        };
+        let started: Option<(Option<i64>, String)> = match &checkout {
+            Some(checkout) => {
+                sqlx::query_as("SELECT reader_id, email FROM checkouts WHERE id = $1")
+                    .bind(checkout)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            None => None,
         };
         let by_customer: Option<i64> = sqlx::query_scalar("SELECT id FROM readers WHERE customer_id = $1")
             .bind(&subscription.customer)
             .fetch_optional(&mut *tx)
             .await?;
-        let email: Option<String> = match (&subscription.email, checkout) {
-            (Some(email), _) => Some(email.clone()),
-            (None, Some(checkout)) => {
-                sqlx::query_scalar("SELECT email FROM checkouts WHERE id = $1")
-                    .bind(checkout)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            }
-            (None, None) => None,
-        };
-        let reader_id: i64 = match (by_customer, email) {
-            (Some(id), _) => id,
-            (None, Some(email)) => {
-                sqlx::query_scalar(
+        let email = subscription.email.clone().or_else(|| started.as_ref().map(|(_, email)| email.clone()));
+        // Whose it is, and whether they are the buyer (whose customer it is, and who the
+        // checkout may sign in). An account the email already had gets the subscription, but
+        // neither the payer's customer nor a session: paying with someone's address is no way
+        // into their account.
+        let (reader_id, buyer) = match (by_customer, started.as_ref().and_then(|(reader, _)| *reader), email)
+        {
+            (Some(id), _, _) => (id, false),
+            (None, Some(signed_in), _) => (signed_in, true),
+            (None, None, Some(email)) => {
+                let email = crate::store::readers::normalize_email(&email);
+                let created: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO readers (email, created_at, email_verified) VALUES ($1, $2, FALSE)
-                     ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
+                     ON CONFLICT (email) DO NOTHING RETURNING id",
                 )
-                .bind(crate::store::readers::normalize_email(&email))
+                .bind(&email)
                 .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
+                .fetch_optional(&mut *tx)
+                .await?;
+                match created {
+                    Some(id) => {
+                        if let Some(checkout) = &checkout {
+                            sqlx::query(
+                                "UPDATE checkouts SET reader_id = $2 WHERE id = $1 AND reader_id IS NULL",
+                            )
+                            .bind(checkout)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        (id, true)
+                    }
+                    None => {
+                        let id = sqlx::query_scalar("SELECT id FROM readers WHERE email = $1")
+                            .bind(&email)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        (id, false)
+                    }
+                }
             }
-            (None, None) => {
+            (None, None, None) => {
                 tx.commit().await?;
                 return Ok(Applied::NotOurs);
             }
         };
-        sqlx::query("UPDATE readers SET customer_id = $2 WHERE id = $1 AND customer_id IS NULL")
-            .bind(reader_id)
-            .bind(&subscription.customer)
-            .execute(&mut *tx)
-            .await?;
+        if buyer {
+            sqlx::query("UPDATE readers SET customer_id = $2 WHERE id = $1 AND customer_id IS NULL")
+                .bind(reader_id)
+                .bind(&subscription.customer)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let checkout = checkout.as_deref();
         // Started now (if new); ended when it stops opening its tier; from the checkout's article.
         sqlx::query(
             "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, provider_id, offer_id,
