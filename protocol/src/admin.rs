@@ -173,6 +173,12 @@ pub struct Subscription {
     pub current_period_end: i64,
     /// Where it came from.
     pub source: SubscriptionSource,
+    /// Whether it ends at `current_period_end` instead of renewing.
+    #[serde(default)]
+    pub cancel_at_period_end: bool,
+    /// The offer it was bought with, if it was sold here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_id: Option<i64>,
 }
 
 /// `POST /v1/admin/readers/{id}/subscriptions`: a complimentary subscription.
@@ -343,4 +349,149 @@ pub struct ArticleCount {
     pub article_id: String,
     /// How many subscriptions its prompt sold.
     pub started: i64,
+}
+
+/// What happened, as a webhook's `type` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum WebhookEventType {
+    /// A reader has an account now (signed up, bought, or added by the publisher).
+    #[serde(rename = "reader.created")]
+    ReaderCreated,
+    /// A subscription began (sold here or given).
+    #[serde(rename = "subscription.created")]
+    SubscriptionCreated,
+    /// A subscription changed: renewed, a payment failed or recovered, set to end at its
+    /// period's end or kept after all, or switched to another price.
+    #[serde(rename = "subscription.updated")]
+    SubscriptionUpdated,
+    /// A subscription stopped opening its tier.
+    #[serde(rename = "subscription.canceled")]
+    SubscriptionCanceled,
+}
+
+impl WebhookEventType {
+    /// Every type, in the order above.
+    pub const ALL: [WebhookEventType; 4] = [
+        WebhookEventType::ReaderCreated,
+        WebhookEventType::SubscriptionCreated,
+        WebhookEventType::SubscriptionUpdated,
+        WebhookEventType::SubscriptionCanceled,
+    ];
+
+    /// The name, as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookEventType::ReaderCreated => "reader.created",
+            WebhookEventType::SubscriptionCreated => "subscription.created",
+            WebhookEventType::SubscriptionUpdated => "subscription.updated",
+            WebhookEventType::SubscriptionCanceled => "subscription.canceled",
+        }
+    }
+}
+
+/// `POST /v1/admin/webhooks` and `PUT /v1/admin/webhooks/{id}`: where events go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpointSettings {
+    /// Where events are POSTed: `https://…` (`http://` only to a loopback address).
+    pub url: String,
+    /// The event types it takes; empty (the default) for every type.
+    #[serde(default)]
+    pub events: Vec<WebhookEventType>,
+    /// The publisher's own words for it.
+    #[serde(default)]
+    pub description: String,
+    /// Whether events are sent to it: a paused endpoint is sent nothing, and events that
+    /// happen meanwhile are not queued for it (those already queued wait).
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
+}
+
+/// An endpoint with its id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpoint {
+    /// Its id.
+    pub id: i64,
+    /// What it is.
+    #[serde(flatten)]
+    pub settings: WebhookEndpointSettings,
+    /// When it was added (Unix seconds).
+    pub created_at: i64,
+    /// The signing secret (`whsec_…`, as Standard Webhooks libraries take it): in the answer
+    /// that adds the endpoint or rotates its secret only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// Every endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpoints {
+    /// The endpoints, oldest first.
+    pub endpoints: Vec<WebhookEndpoint>,
+}
+
+/// Where a delivery is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not yet answered with a 2xx: tried again at `next_attempt_at`.
+    Pending,
+    /// Answered with a 2xx.
+    Delivered,
+    /// Every try failed; `POST …/retry` sends it again.
+    Failed,
+}
+
+/// One event on its way to one endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    /// Its id.
+    pub id: i64,
+    /// The event's id, sent as `webhook-id` (the same on every try).
+    pub message_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// Where it is.
+    pub status: DeliveryStatus,
+    /// How many times it was tried.
+    pub attempts: i64,
+    /// When it is tried next, while pending (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<i64>,
+    /// When it was last tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<i64>,
+    /// The last try's HTTP status, if the endpoint answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status_code: Option<i64>,
+    /// Why the last try failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When it was delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<i64>,
+    /// When the event happened.
+    pub created_at: i64,
+    /// The body sent (JSON: `type`, `timestamp`, `data`), exactly as signed.
+    pub payload: String,
+}
+
+/// An endpoint's deliveries, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDeliveries {
+    /// The deliveries.
+    pub deliveries: Vec<WebhookDelivery>,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
 }

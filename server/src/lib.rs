@@ -24,6 +24,7 @@ mod serve;
 pub mod startup;
 pub mod store;
 pub mod time;
+pub mod webhooks;
 pub mod widget;
 
 use std::sync::Arc;
@@ -171,7 +172,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
 }
 
 /// Serves the app on the configured address until Ctrl-C or SIGTERM, printing the address it
-/// bound, and prunes what is no longer needed on a schedule.
+/// bound, prunes what is no longer needed on a schedule, and sends the publisher's webhooks.
 pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
@@ -180,6 +181,7 @@ pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     // Tests and `cargo xtask demo` read this line to learn the port.
     println!("paywall-server listening on http://{addr}");
     let pruning = tokio::spawn(prune_every(state.clone()));
+    let webhooks = tokio::spawn(webhooks::deliver_every_second(state.db.clone()));
     let config = state.config.clone();
     serve::serve(
         listener,
@@ -191,6 +193,7 @@ pub async fn serve(mut state: AppState) -> std::io::Result<()> {
     )
     .await;
     pruning.abort();
+    webhooks.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -137,6 +137,12 @@ async fn the_webhook_first_then_the_return_signs_in_without_asking_the_provider_
 #[tokio::test]
 async fn events_in_any_order_and_twice_leave_the_providers_final_state() {
     let (server, stripe) = selling().await;
+    let key = server.admin_key().await;
+    let publisher = common::receiver::Receiver::start().await;
+    let added =
+        server.admin(Method::POST, "/v1/admin/webhooks", &key, Some(json!({"url": publisher.url}))).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let deliveries = format!("/v1/admin/webhooks/{}/deliveries", added.json()["id"]);
     let started = start_for(&server, "ordered@example.com").await;
     let checkout = started["checkout_id"].as_str().unwrap();
     let subscription = stripe.pay(checkout);
@@ -189,6 +195,51 @@ async fn events_in_any_order_and_twice_leave_the_providers_final_state() {
     });
     webhook(&server, StandIn::event("evt_deleted", "customer.subscription.deleted", object)).await;
     assert!(!opens(&server, reader_id).await);
+
+    // The publisher's systems were told of each change once, whatever the provider repeated.
+    let client = paywall_server::webhooks::client();
+    paywall_server::webhooks::deliver_due(&server.state.db, &client, paywall_server::time::now())
+        .await
+        .unwrap();
+    assert_eq!(publisher.got().len(), 6);
+    // In the order they happened (deliveries may overtake one another).
+    let listed = server.admin(Method::GET, &deliveries, &key, None).await.json();
+    let told: Vec<Value> = listed["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|delivery| serde_json::from_str(delivery["payload"].as_str().unwrap()).unwrap())
+        .collect();
+    let types: Vec<&str> = told.iter().map(|event| event["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "reader.created",
+            "subscription.created",
+            "subscription.canceled",
+            "subscription.updated",
+            "subscription.updated",
+            "subscription.canceled"
+        ]
+    );
+    assert_eq!(told[0]["data"]["reader"]["email"], "ordered@example.com");
+    let states: Vec<(&Value, &Value)> = told[1..]
+        .iter()
+        .map(|event| {
+            (&event["data"]["subscription"]["status"], &event["data"]["subscription"]["cancel_at_period_end"])
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (&json!("past_due"), &json!(false)),
+            (&json!("unpaid"), &json!(false)),
+            (&json!("active"), &json!(false)),
+            (&json!("active"), &json!(true)),
+            (&json!("canceled"), &json!(true)),
+        ]
+    );
 }
 
 /// Whether the reader's subscriptions open the demo article's tier now.
@@ -385,18 +436,8 @@ async fn outside_demo_mode_there_are_no_demo_payment_pages() {
 #[tokio::test]
 async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() {
     let (server, stripe) = selling().await;
-    let key = paywall_server::auth::admin::NewKey::generate();
-    let actor = paywall_server::store::audit::Actor::command_line();
-    let audit = paywall_server::store::audit::Entry {
-        actor: &actor,
-        action: "api_key.create",
-        target: String::new(),
-        detail: String::new(),
-    };
-    paywall_server::store::api_keys::create(&server.state.db, "stats", &key.prefix, &key.hash, None, &audit)
-        .await
-        .unwrap();
-    let stats = || server.get("/v1/admin/stats", Some(&key.key));
+    let key = server.admin_key().await;
+    let stats = || server.get("/v1/admin/stats", Some(&key));
 
     let body = json!({"offer_id": monthly(&server).await, "return_to": page(&server), "email": "counted@example.com",
                       "article_id": ARTICLE});
@@ -429,7 +470,7 @@ async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() 
         .send(request(
             Method::POST,
             &format!("/v1/admin/readers/{reader}/subscriptions"),
-            Some(&key.key),
+            Some(&key),
             Some(&grant.to_string()),
         ))
         .await;
@@ -438,7 +479,7 @@ async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() 
         .send(request(
             Method::POST,
             &format!("/v1/admin/subscriptions/{}/end", given.json()["id"]),
-            Some(&key.key),
+            Some(&key),
             None,
         ))
         .await;
@@ -472,7 +513,7 @@ async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() 
     let numbers = stats().await.json();
     assert_eq!(numbers["monthly_recurring_revenue"], json!([]));
     assert_eq!(numbers["days"][numbers["days"].as_array().unwrap().len() - 1]["ended"], 2);
-    server.get("/v1/admin/stats?days=0", Some(&key.key)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    server.get("/v1/admin/stats?days=0", Some(&key)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
     server.get("/v1/admin/stats", None).await.problem(StatusCode::UNAUTHORIZED);
 }
 

@@ -2,34 +2,9 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use common::*;
-use paywall_server::auth::admin::NewKey;
-use paywall_server::store::api_keys;
-use paywall_server::store::audit::{Actor, Entry};
 use serde_json::{Value, json};
-
-async fn admin_key(server: &TestServer) -> String {
-    let key = NewKey::generate();
-    let actor = Actor::command_line();
-    let audit =
-        Entry { actor: &actor, action: "api_key.create", target: String::new(), detail: String::new() };
-    api_keys::create(&server.state.db, "cms", &key.prefix, &key.hash, None, &audit).await.unwrap();
-    key.key
-}
-
-async fn send(server: &TestServer, method: Method, path: &str, key: &str, body: Option<Value>) -> Reply {
-    let builder =
-        Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {key}"));
-    let request = match body {
-        Some(body) => {
-            builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
-        }
-        None => builder.body(Body::empty()),
-    };
-    server.send(request.unwrap()).await
-}
 
 fn offer(tier: &str, name: &str, amount: i64, position: i64) -> Value {
     json!({"tier": tier, "name": name, "amount": amount, "currency": "EUR", "interval": "month",
@@ -63,12 +38,12 @@ async fn an_article_offers_what_opens_it_in_the_publishers_order_and_at_most_thr
         "the provider's price is the publisher's business"
     );
 
-    let key = admin_key(&server).await;
+    let key = server.admin_key().await;
     let put = json!({"title": "Standard story", "tier": "subscriber", "sections": [{"title": "One", "html": "<p>1</p>"}]});
-    send(&server, Method::PUT, "/v1/admin/articles/standard-story", &key, Some(put)).await;
-    let added =
-        send(&server, Method::POST, "/v1/admin/offers", &key, Some(offer("subscriber", "Standard", 400, -1)))
-            .await;
+    server.admin(Method::PUT, "/v1/admin/articles/standard-story", &key, Some(put)).await;
+    let added = server
+        .admin(Method::POST, "/v1/admin/offers", &key, Some(offer("subscriber", "Standard", 400, -1)))
+        .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
     assert_eq!(added.json()["currency"], "eur");
     // A standard offer opens standard stories, not premium ones; premium offers open both.
@@ -82,18 +57,18 @@ async fn an_article_offers_what_opens_it_in_the_publishers_order_and_at_most_thr
     );
 
     // A fourth is not shown; an inactive one is not either.
-    send(&server, Method::POST, "/v1/admin/offers", &key, Some(offer("premium", "Weekly", 300, 5))).await;
+    server.admin(Method::POST, "/v1/admin/offers", &key, Some(offer("premium", "Weekly", 300, 5))).await;
     assert_eq!(names(&server.get("/v1/offers?article=standard-story", None).await).len(), 3);
     let id = added.json()["id"].as_i64().unwrap();
     let mut inactive = offer("subscriber", "Standard", 400, -1);
     inactive["active"] = json!(false);
-    let updated = send(&server, Method::PUT, &format!("/v1/admin/offers/{id}"), &key, Some(inactive)).await;
+    let updated = server.admin(Method::PUT, &format!("/v1/admin/offers/{id}"), &key, Some(inactive)).await;
     assert_eq!(updated.json()["active"], false);
     assert_eq!(
         names(&server.get("/v1/offers?article=standard-story", None).await),
         ["Monthly", "Yearly", "Weekly"]
     );
-    let all = send(&server, Method::GET, "/v1/admin/offers", &key, None).await.json();
+    let all = server.admin(Method::GET, "/v1/admin/offers", &key, None).await.json();
     assert_eq!(all["offers"].as_array().unwrap().len(), 4);
     let log = server.count_where("audit_log", "action IN ('offer.create', 'offer.update')").await;
     assert_eq!(log, 3);
@@ -102,8 +77,8 @@ async fn an_article_offers_what_opens_it_in_the_publishers_order_and_at_most_thr
 #[tokio::test]
 async fn bad_offers_are_refused_and_change_nothing() {
     let server = TestServer::start().await;
-    let key = admin_key(&server).await;
-    send(&server, Method::GET, "/v1/admin/offers", &key, None).await;
+    let key = server.admin_key().await;
+    server.admin(Method::GET, "/v1/admin/offers", &key, None).await;
     let before = server.snapshot().await;
     let mut euro = offer("premium", "Monthly", 800, 0);
     euro["currency"] = json!("euro");
@@ -117,13 +92,15 @@ async fn bad_offers_are_refused_and_change_nothing() {
         (euro, StatusCode::UNPROCESSABLE_ENTITY),
         (weekly, StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        send(&server, Method::POST, "/v1/admin/offers", &key, Some(bad)).await.problem(status);
+        server.admin(Method::POST, "/v1/admin/offers", &key, Some(bad)).await.problem(status);
     }
-    send(&server, Method::PUT, "/v1/admin/offers/9999", &key, Some(offer("premium", "M", 1, 0)))
+    server
+        .admin(Method::PUT, "/v1/admin/offers/9999", &key, Some(offer("premium", "M", 1, 0)))
         .await
         .problem(StatusCode::NOT_FOUND);
-    send(&server, Method::GET, "/v1/admin/offers/9999", &key, None).await.problem(StatusCode::NOT_FOUND);
-    send(&server, Method::POST, "/v1/admin/offers", "", Some(offer("premium", "M", 1, 0)))
+    server.admin(Method::GET, "/v1/admin/offers/9999", &key, None).await.problem(StatusCode::NOT_FOUND);
+    server
+        .admin(Method::POST, "/v1/admin/offers", "", Some(offer("premium", "M", 1, 0)))
         .await
         .problem(StatusCode::UNAUTHORIZED);
     assert_eq!(server.snapshot().await, before);

@@ -427,7 +427,7 @@ async fn list_audit(
     Ok(Json(AuditPage { entries, next_before }))
 }
 
-fn page_size(limit: Option<u32>) -> AppResult<u32> {
+pub(super) fn page_size(limit: Option<u32>) -> AppResult<u32> {
     match limit {
         None => Ok(DEFAULT_PAGE),
         Some(limit @ 1..=MAX_PAGE) => Ok(limit),
@@ -436,7 +436,7 @@ fn page_size(limit: Option<u32>) -> AppResult<u32> {
 }
 
 /// Where the next page starts: after the last item, when this page is full.
-fn next_cursor<T, C>(items: &[T], limit: u32, cursor: impl Fn(&T) -> C) -> Option<C> {
+pub(super) fn next_cursor<T, C>(items: &[T], limit: u32, cursor: impl Fn(&T) -> C) -> Option<C> {
     if items.len() < limit as usize { None } else { items.last().map(cursor) }
 }
 

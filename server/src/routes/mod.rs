@@ -11,6 +11,7 @@ mod openapi;
 mod pages;
 mod readers;
 mod sessions;
+mod webhooks;
 
 pub use admin::MAX_ADMIN_BODY_BYTES;
 pub use pages::CONFIRM_PATH;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
             .merge(readers::router())
             .merge(offers::router())
             .merge(checkout::router())
+            .merge(webhooks::router())
             .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
             .split_for_parts();
     let description = openapi::document(description).to_json().expect("the description serializes");

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod stats;
 pub mod subscriptions;
 pub mod tiers;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,6 +1,9 @@
 //! SQL for what the payment provider tells us: its subscriptions (the truth entitlement reads),
 //! the checkouts browsers started, and the events already processed.
 
+use paywall_protocol::admin::WebhookEventType;
+
+use super::webhooks::{reader_created, subscription_event};
 use super::{BeginWrite, Db, SubscriptionSource, with_pool};
 use crate::payments::ProviderSubscription;
 use crate::time::now;
@@ -129,6 +132,7 @@ pub async fn apply(
                 .await?;
                 match created {
                     Some(id) => {
+                        reader_created!(tx, id)?;
                         if let Some(checkout) = &checkout {
                             sqlx::query(
                                 "UPDATE checkouts SET reader_id = $2 WHERE id = $1 AND reader_id IS NULL",
@@ -162,8 +166,15 @@ pub async fn apply(
                 .await?;
         }
         let checkout = checkout.as_deref();
+        let before: Option<Known> = sqlx::query_as(
+            "SELECT tier, status, current_period_end, cancel_at_period_end, offer_id FROM subscriptions
+              WHERE provider_id = $1",
+        )
+        .bind(&subscription.id)
+        .fetch_optional(&mut *tx)
+        .await?;
         // Started now (if new); ended when it stops opening its tier; from the checkout's article.
-        sqlx::query(
+        let stored: i64 = sqlx::query_scalar(
             "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, provider_id, offer_id,
                  cancel_at_period_end, created_at, ended_at, article_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT article_id FROM checkouts WHERE id = $11))
@@ -172,7 +183,8 @@ pub async fn apply(
                  cancel_at_period_end = excluded.cancel_at_period_end,
                  ended_at = CASE WHEN excluded.ended_at IS NULL THEN NULL
                                  ELSE COALESCE(subscriptions.ended_at, excluded.ended_at) END,
-                 article_id = COALESCE(subscriptions.article_id, excluded.article_id)",
+                 article_id = COALESCE(subscriptions.article_id, excluded.article_id)
+             RETURNING id",
         )
         .bind(reader_id)
         .bind(&tier)
@@ -185,8 +197,18 @@ pub async fn apply(
         .bind(now)
         .bind((!opens(subscription.status)).then_some(now))
         .bind(checkout)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        let now_known = (
+            tier,
+            subscription.status,
+            subscription.current_period_end,
+            subscription.cancel_at_period_end,
+            Some(offer_id),
+        );
+        if let Some(kind) = change(before.as_ref(), &now_known) {
+            subscription_event!(tx, kind, stored)?;
+        }
         if let Some(checkout) = checkout {
             sqlx::query("UPDATE checkouts SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL")
                 .bind(checkout)
@@ -197,6 +219,22 @@ pub async fn apply(
         tx.commit().await?;
         Ok(Applied::Stored { reader_id })
     })
+}
+
+/// What the publisher's systems are told of a subscription: its tier, state, period end,
+/// whether it renews, and its offer.
+type Known = (String, crate::store::SubscriptionStatus, i64, bool, Option<i64>);
+
+/// The event a subscription's change from `before` (none: it is new) to `after` is, if any:
+/// created; canceled when it stops opening its tier; updated when anything else told of it
+/// changed.
+fn change(before: Option<&Known>, after: &Known) -> Option<WebhookEventType> {
+    match before {
+        None => Some(WebhookEventType::SubscriptionCreated),
+        Some(before) if opens(before.1) && !opens(after.1) => Some(WebhookEventType::SubscriptionCanceled),
+        Some(before) if before != after => Some(WebhookEventType::SubscriptionUpdated),
+        Some(_) => None,
+    }
 }
 
 /// Whether a subscription in this state opens its tier (as `subscriptions::opens!` says in SQL).

@@ -1,6 +1,7 @@
 //! Forgetting what is no longer needed: spent and expired sign-in codes, ended sessions and
-//! the refresh tokens they spent, kept mail, the ids of expired publisher tokens, and emptied
-//! rate-limit buckets. Without this every table that records an attempt would only grow.
+//! the refresh tokens they spent, kept mail, the ids of expired publisher tokens, emptied
+//! rate-limit buckets, and webhook events long done. Without this every table that records an
+//! attempt would only grow.
 
 use super::{Db, with_pool};
 use crate::auth::REFRESH_TOKEN_SECONDS;
@@ -10,6 +11,8 @@ const KEEP_CODES_SECONDS: i64 = 60 * 60;
 const KEEP_SESSIONS_SECONDS: i64 = 24 * 60 * 60;
 /// How long the dev outbox keeps mail.
 const KEEP_MAIL_SECONDS: i64 = 24 * 60 * 60;
+/// How long a webhook event is kept once every delivery of it is done (delivered or failed).
+pub const KEEP_WEBHOOKS_SECONDS: i64 = 30 * 24 * 60 * 60;
 /// A publisher token's id is kept until the token could no longer be accepted anyway (its
 /// expiry, plus the clock leeway).
 const KEEP_TOKEN_IDS_SECONDS: i64 = 60;
@@ -29,6 +32,8 @@ pub struct Pruned {
     pub publisher_token_ids: u64,
     /// Rate-limit buckets that emptied.
     pub rate_limits: u64,
+    /// Webhook events (with their deliveries and tries).
+    pub webhook_messages: u64,
 }
 
 impl Pruned {
@@ -40,7 +45,16 @@ impl Pruned {
             + self.outbox
             + self.publisher_token_ids
             + self.rate_limits
+            + self.webhook_messages
     }
+}
+
+/// The webhook events older than `$1` with no delivery still being tried.
+macro_rules! webhook_messages_done {
+    () => {
+        "SELECT id FROM webhook_messages m WHERE m.created_at < $1
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = m.id AND d.status = 'pending')"
+    };
 }
 
 /// Deletes what is no longer needed at `now` (Unix seconds).
@@ -81,6 +95,42 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             .execute(pool)
             .await?
             .rows_affected();
-        Ok(Pruned { codes, sessions, spent_refresh_tokens, outbox, publisher_token_ids, rate_limits })
+        // Webhook events whose deliveries are all done, a while after they happened, with their
+        // deliveries and tries.
+        let webhooks_done = now - KEEP_WEBHOOKS_SECONDS;
+        sqlx::query(concat!(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN
+                (SELECT id FROM webhook_deliveries WHERE message_id IN (",
+            webhook_messages_done!(),
+            "))"
+        ))
+        .bind(webhooks_done)
+        .execute(pool)
+        .await?;
+        sqlx::query(concat!(
+            "DELETE FROM webhook_deliveries WHERE message_id IN (",
+            webhook_messages_done!(),
+            ")"
+        ))
+        .bind(webhooks_done)
+        .execute(pool)
+        .await?;
+        let webhook_messages = sqlx::query(
+            "DELETE FROM webhook_messages WHERE created_at < $1
+                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE message_id = webhook_messages.id)",
+        )
+        .bind(webhooks_done)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        Ok(Pruned {
+            codes,
+            sessions,
+            spent_refresh_tokens,
+            outbox,
+            publisher_token_ids,
+            rate_limits,
+            webhook_messages,
+        })
     })
 }

@@ -1,6 +1,7 @@
 //! SQL for readers.
 
 use super::sessions::REVOKE_ALL;
+use super::webhooks::reader_created;
 use super::{BeginWrite, Db, SubscriptionSource, with_pool};
 use crate::time::now;
 
@@ -55,14 +56,25 @@ pub async fn proven_owner(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
     let now = now();
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO readers (email, created_at) VALUES ($1, $2)
-             ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
+        let created: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO readers (email, created_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(email)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let id: i64 = match created {
+            Some(id) => {
+                reader_created!(tx, id)?;
+                id
+            }
+            None => {
+                sqlx::query_scalar("SELECT id FROM readers WHERE email = $1")
+                    .bind(email)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
         let released: Option<i64> = sqlx::query_scalar(
             "UPDATE readers SET email_verified = TRUE, external_issuer = NULL, external_id = NULL, password_hash = NULL
               WHERE id = $1 AND NOT email_verified RETURNING id",
@@ -149,10 +161,11 @@ macro_rules! admin_columns {
         "id, email, name, customer_id, email_verified, created_at"
     };
 }
+pub(crate) use admin_columns;
 
-type AdminRow = (i64, String, Option<String>, Option<String>, bool, i64);
+pub(crate) type AdminRow = (i64, String, Option<String>, Option<String>, bool, i64);
 
-fn admin_reader(
+pub(crate) fn admin_reader(
     (id, email, name, customer_id, email_verified, created_at): AdminRow,
 ) -> paywall_protocol::admin::Reader {
     paywall_protocol::admin::Reader { id, email, name, customer_id, email_verified, created_at }
@@ -206,6 +219,7 @@ pub async fn admin_create(
             Some(row) => {
                 let audit = super::audit::Entry { target: format!("reader:{}", row.0), ..audit.clone() };
                 super::audit::record!(&mut *tx, &audit)?;
+                reader_created!(tx, row.0)?;
                 (row, true)
             }
             None => (sqlx::query_as(existing).bind(email).fetch_one(&mut *tx).await?, false),

@@ -1,8 +1,9 @@
 //! SQL for subscriptions: what entitles a reader to locked sections.
 
-use paywall_protocol::admin::Subscription;
+use paywall_protocol::admin::{Subscription, WebhookEventType};
 
 use super::audit::{Entry, record};
+use super::webhooks::subscription_event;
 use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
 use crate::time::now;
 
@@ -18,14 +19,28 @@ pub(crate) use opens;
 /// The columns a [`Subscription`] is read from, in its order.
 macro_rules! columns {
     () => {
-        "id, reader_id, tier, status, current_period_end, source"
+        "id, reader_id, tier, status, current_period_end, source, cancel_at_period_end, offer_id"
     };
 }
+pub(crate) use columns;
 
-type Row = (i64, i64, String, SubscriptionStatus, i64, SubscriptionSource);
+/// A row of [`columns!`].
+pub(crate) type Row = (i64, i64, String, SubscriptionStatus, i64, SubscriptionSource, bool, Option<i64>);
 
-fn subscription((id, reader_id, tier, status, current_period_end, source): Row) -> Subscription {
-    Subscription { id, reader_id, tier, status: status.into(), current_period_end, source: source.into() }
+/// The [`Subscription`] a row of [`columns!`] is.
+pub(crate) fn subscription(
+    (id, reader_id, tier, status, current_period_end, source, cancel_at_period_end, offer_id): Row,
+) -> Subscription {
+    Subscription {
+        id,
+        reader_id,
+        tier,
+        status: status.into(),
+        current_period_end,
+        source: source.into(),
+        cancel_at_period_end,
+        offer_id,
+    }
 }
 
 /// Gives a reader an active subscription to `tier` until `period_end`, unless they have one.
@@ -120,6 +135,7 @@ pub async fn grant(
         let subscription = subscription(row);
         let audit = Entry { target: format!("subscription:{}", subscription.id), ..audit.clone() };
         record!(&mut *tx, &audit)?;
+        subscription_event!(tx, WebhookEventType::SubscriptionCreated, subscription.id)?;
         tx.commit().await?;
         Ok(subscription)
     })
@@ -134,8 +150,10 @@ pub async fn end(db: &Db, id: i64, audit: &Entry<'_>) -> Result<Option<Subscript
           WHERE id = $1 RETURNING ",
         columns!()
     );
+    let was_open = concat!("SELECT ", opens!(), " FROM subscriptions WHERE id = $1");
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
+        let was_open: Option<bool> = sqlx::query_scalar(was_open).bind(id).fetch_optional(&mut *tx).await?;
         let Some(row) = sqlx::query_as::<_, Row>(update)
             .bind(id)
             .bind(SubscriptionStatus::Canceled)
@@ -146,6 +164,9 @@ pub async fn end(db: &Db, id: i64, audit: &Entry<'_>) -> Result<Option<Subscript
             return Ok(None);
         };
         record!(&mut *tx, audit)?;
+        if was_open == Some(true) {
+            subscription_event!(tx, WebhookEventType::SubscriptionCanceled, id)?;
+        }
         tx.commit().await?;
         Ok(Some(subscription(row)))
     })

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod receiver;
 pub mod smtp;
 pub mod stripe;
 
@@ -100,6 +101,26 @@ impl TestServer {
         Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
+    /// A live admin key, stored as `paywall-server api-key create` stores it.
+    pub async fn admin_key(&self) -> String {
+        admin_key_in(&self.state.db).await
+    }
+
+    /// An admin request with `key` and perhaps a JSON body.
+    pub async fn admin(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> Reply {
+        let builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {key}"));
+        let request = match body {
+            Some(body) => {
+                builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
+            }
+            None => builder.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(request(Method::GET, path, token, None)).await
     }
@@ -188,6 +209,20 @@ impl TestServer {
         }
         all
     }
+}
+
+/// A live admin key in `db`, stored as `paywall-server api-key create` stores it.
+pub async fn admin_key_in(db: &Db) -> String {
+    let key = paywall_server::auth::admin::NewKey::generate();
+    let actor = paywall_server::store::audit::Actor::command_line();
+    let audit = paywall_server::store::audit::Entry {
+        actor: &actor,
+        action: "api_key.create",
+        target: String::new(),
+        detail: String::new(),
+    };
+    paywall_server::store::api_keys::create(db, "cms", &key.prefix, &key.hash, None, &audit).await.unwrap();
+    key.key
 }
 
 /// How many rows of a table match a condition.
