@@ -1,10 +1,14 @@
 // Subscribing without leaving the story, in headless Chromium against the real server and its
 // demo payment provider (no Stripe keys in demo mode): an offer in the prompt, the email, the
 // checkout page, back on the article signed in and unlocked without a reload of our own; then
-// Manage subscription, cancelling at period end (still reading), and ending it (the prompt back).
+// Manage subscription, cancelling at period end (still reading), and ending it (the prompt back);
+// a signed-in reader subscribing; and the return before the provider's webhook has arrived.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { PROMPT, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext, openDemo, startServer, wholeDom } from "./harness.mjs";
+import {
+  PROMPT, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext, openDemo, startServer, typePassword,
+  wholeDom,
+} from "./harness.mjs";
 
 let server;
 let browser;
@@ -86,6 +90,67 @@ describe("a new reader subscribing", () => {
     await dialog(page).getByRole("button", { name: "Continue to payment" }).click();
     await dialog(page).getByText("This email already has an account. Sign in first, then subscribe.").waitFor();
     assert.match(page.url(), new RegExp(`^${server.url}/`), "still on the article");
+    await session.context.close();
+  });
+});
+
+/** Pays on the demo checkout page; back on the article with the locked sections on screen, the
+ * milliseconds that took. */
+async function payAndReturn(server, page) {
+  await page.waitForURL(/\/demo\/checkout\/cs_demo_/);
+  const paid = Date.now();
+  await page.getByRole("button", { name: "Pay (demo)" }).click();
+  await page.waitForURL(`${server.url}/`);
+  await page.locator(".paywall-unlocked section").nth(lockedPhrases.length - 1).waitFor();
+  return Date.now() - paid;
+}
+
+describe("a signed-in reader without a subscription", () => {
+  it("chooses an offer, goes straight to payment (no email asked), and reads on return", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(server, session);
+    await typePassword(page, "reader@example.com", "paywall-demo");
+    await page.getByText("This account has no active subscription.").waitFor();
+    await page.getByRole("button", { name: /Yearly/ }).click();
+    const subscribe = dialog(page);
+    assert.equal(await subscribe.getByLabel("Email").count(), 0, "the account's email is used");
+    await subscribe.getByRole("button", { name: "Continue to payment" }).click();
+    await page.waitForURL(/\/demo\/checkout\/cs_demo_/);
+    assert.ok(await page.getByText("For reader@example.com").isVisible(), "checkout for the account");
+    const back = await payAndReturn(server, page);
+    console.log(`# signed in, pay → locked sections on screen: ${back} ms`);
+    assert.ok(await page.getByText("reader@example.com").isVisible(), "still the same account");
+    assert.equal(await page.getByText(PROMPT).count(), 0);
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+});
+
+describe("back on the article before the provider's webhook", () => {
+  let late;
+  const DELAY_MS = 4_000;
+  before(async () => {
+    late = await startServer({ PAYWALL_DEMO_EVENT_DELAY_MS: String(DELAY_MS) });
+  });
+  after(() => late?.stop());
+
+  it("is signed in and reading without waiting for it, and its late arrival changes nothing", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(late, session);
+    await page.getByRole("button", { name: /Monthly/ }).click();
+    await dialog(page).getByLabel("Email").fill("early-return@example.com");
+    await dialog(page).getByRole("button", { name: "Continue to payment" }).click();
+    const back = await payAndReturn(late, page);
+    console.log(`# pay → locked sections on screen, the webhook not yet arrived: ${back} ms`);
+    assert.ok(back < DELAY_MS, `unlocked in ${back} ms, before the webhook's ${DELAY_MS} ms`);
+    assert.ok(await page.getByText("early-return@example.com").isVisible(), "signed in");
+
+    // The webhook arrives; the reader reads on, in this tab and after a reload.
+    await page.waitForTimeout(DELAY_MS + 500 - back);
+    await page.reload();
+    await page.locator(".paywall-unlocked section").nth(lockedPhrases.length - 1).waitFor();
+    assert.equal(await page.getByText(PROMPT).count(), 0);
+    assert.deepEqual(session.errors, []);
     await session.context.close();
   });
 });

@@ -218,6 +218,12 @@ pub struct Config {
     )]
     pub demo_public: bool,
 
+    /// In demo mode without Stripe keys, how long the demo provider's events take to reach
+    /// the webhook after "Pay", in milliseconds (Stripe's sometimes come after the reader is
+    /// back): the return to the article is then confirmed by asking the provider itself.
+    #[arg(long, env = "PAYWALL_DEMO_EVENT_DELAY_MS", default_value_t = 0)]
+    pub demo_event_delay_ms: u64,
+
     /// The server's public address, for the sign-in links in emails
     /// (default: `http://` and the address it listens on).
     #[arg(long, env = "PAYWALL_PUBLIC_URL")]

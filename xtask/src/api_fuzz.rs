@@ -7,8 +7,9 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::root;
-use crate::run::{self, Failed, Run, command};
+use crate::run::{Failed, Run, command};
 use crate::server::Server;
+use crate::setup;
 
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
@@ -24,24 +25,7 @@ const EXAMPLES: &str = "50";
 
 /// Installs schemathesis if missing.
 pub fn setup() -> Result<(), Failed> {
-    let venv = venv();
-    if venv.join("bin/st").exists() {
-        println!("    ✓ schemathesis");
-        return Ok(());
-    }
-    run::step(&format!("Installing schemathesis {SCHEMATHESIS_VERSION} (PyPI) into .tools/schemathesis"));
-    if command("python3").args(["-m", "venv"]).arg(&venv).status_ok("python3 -m venv").is_err() {
-        // Debian ships venv separately.
-        command("apt-get")
-            .args(["install", "-y", "-q", "python3-venv"])
-            .status_ok("apt-get install python3-venv")?;
-        let _ = std::fs::remove_dir_all(&venv);
-        command("python3").args(["-m", "venv"]).arg(&venv).status_ok("python3 -m venv")?;
-    }
-    command(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
-        .status_ok("pip install schemathesis")
+    setup::python_tool(&venv(), "schemathesis", SCHEMATHESIS_VERSION, "st")
 }
 
 /// Runs schemathesis against the debug server (with the demo's data and an admin key) in

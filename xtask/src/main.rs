@@ -12,6 +12,7 @@
 mod api_fuzz;
 mod build;
 mod load;
+mod localstripe;
 mod postgres;
 mod run;
 mod server;
@@ -79,10 +80,13 @@ fn test() -> Result<(), Failed> {
     setup::everything()?;
     // First, so that the server the tests build has the widget built into it.
     build::widget()?;
+    run::step("A Stripe emulator for the server's payment tests (localstripe)");
+    let stripe = localstripe::Localstripe::start()?;
     run::step("Native tests, the server's on SQLite (cargo test --workspace)");
     run::cargo()
         .args(["test", "--workspace", "--", "--skip", BYPASS_SUITE])
         .env(EMBEDDED_WIDGET, "1")
+        .env(LOCALSTRIPE, &stripe.url)
         .status_ok("cargo test")?;
 
     run::step("The server's tests again, on a throwaway PostgreSQL");
@@ -92,6 +96,7 @@ fn test() -> Result<(), Failed> {
             .args(["test", "-p", "paywall-server", "--", "--skip", BYPASS_SUITE])
             .env("PAYWALL_TEST_POSTGRES", &postgres.url)
             .env(EMBEDDED_WIDGET, "1")
+            .env(LOCALSTRIPE, &stripe.url)
             .status_ok("the server's tests on PostgreSQL")?;
         run::step("Bypass suite on PostgreSQL");
         run::cargo()
@@ -100,6 +105,7 @@ fn test() -> Result<(), Failed> {
             .env(EMBEDDED_WIDGET, "1")
             .status_ok("the bypass suite on PostgreSQL")?;
     }
+    drop(stripe);
 
     run::step("Bypass suite: every known way around the paywall, against the real server");
     run::cargo()
@@ -157,6 +163,9 @@ impl Drop for Scratch {
 
 /// Makes the server's build fail if the widget is not built, instead of leaving it out.
 const EMBEDDED_WIDGET: &str = "PAYWALL_REQUIRE_EMBEDDED_WIDGET";
+
+/// Where the server's tests find the Stripe emulator.
+const LOCALSTRIPE: &str = "PAYWALL_TEST_LOCALSTRIPE";
 
 /// The bypass suite's test, run on its own so that what it tried is printed.
 const BYPASS_SUITE: &str = "no_known_technique_gets_locked_text_or_a_session";

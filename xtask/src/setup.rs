@@ -191,3 +191,26 @@ fn e2e_packages() -> Result<(), Failed> {
     run::step("Installing the end-to-end test packages (npm ci in e2e/)");
     command("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(e2e).status_ok("npm ci")
 }
+
+/// Installs `package==version` from PyPI into a virtual environment at `venv` unless its
+/// `binary` is there already (Debian's `python3-venv` first, if missing).
+pub fn python_tool(venv: &Path, package: &str, version: &str, binary: &str) -> Result<(), Failed> {
+    if venv.join("bin").join(binary).exists() {
+        println!("    ✓ {package}");
+        return Ok(());
+    }
+    let shown = venv.strip_prefix(root()).unwrap_or(venv);
+    run::step(&format!("Installing {package} {version} (PyPI) into {}", shown.display()));
+    if command("python3").args(["-m", "venv"]).arg(venv).status_ok("python3 -m venv").is_err() {
+        // Debian ships venv separately.
+        command("apt-get")
+            .args(["install", "-y", "-q", "python3-venv"])
+            .status_ok("apt-get install python3-venv")?;
+        let _ = std::fs::remove_dir_all(venv);
+        command("python3").args(["-m", "venv"]).arg(venv).status_ok("python3 -m venv")?;
+    }
+    command(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .arg(format!("{package}=={version}"))
+        .status_ok(&format!("pip install {package}"))
+}

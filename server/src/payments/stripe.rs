@@ -63,6 +63,10 @@ struct Items {
 struct Item {
     #[serde(default)]
     price: Option<Price>,
+    /// The older API's name for the price (a plan's id is its price's id); what accounts on
+    /// old API versions, and emulators like localstripe, send.
+    #[serde(default)]
+    plan: Option<Price>,
     #[serde(default)]
     current_period_end: Option<i64>,
 }
@@ -148,7 +152,9 @@ impl Stripe {
             status: status(&subscription.status),
             current_period_end,
             cancel_at_period_end: subscription.cancel_at_period_end,
-            price: item.and_then(|item| item.price.as_ref()).map(|price| price.id.clone()),
+            price: item
+                .and_then(|item| item.price.as_ref().or(item.plan.as_ref()))
+                .map(|price| price.id.clone()),
             offer_id: subscription.metadata.get(OFFER_KEY).and_then(|id| id.parse().ok()),
             email: subscription.metadata.get(EMAIL_KEY).cloned(),
             id: subscription.id,

@@ -76,23 +76,35 @@ async fn checkout_page(State(state): State<AppState>, Path(id): Path<String>) ->
 }
 
 /// `POST /demo/checkout/{id}/pay`: the checkout is paid; Stripe's two events are sent through
-/// the webhook code; back to the article.
+/// the webhook code (now, or after the configured delay); back to the article.
 async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let demo = demo(&state)?;
     let checkout = demo.open_checkout(&id).ok_or_else(|| AppError::NotFound("No such checkout.".into()))?;
     let interval = offers::by_id(&state.db, checkout.offer_id).await?.map(|offer| offer.settings.interval);
     let days = if interval == Some(paywall_protocol::BillingInterval::Year) { 365 } else { 30 };
     let subscription = demo.pay(&id, days).ok_or_else(|| AppError::NotFound("No such checkout.".into()))?;
-    send(
-        &state,
-        demo,
-        "customer.subscription.created",
-        json!({"id": subscription, "object": "subscription"}),
-    )
-    .await?;
-    let session = json!({"id": id, "object": "checkout.session", "subscription": subscription});
-    send(&state, demo, "checkout.session.completed", session).await?;
+    let delay = std::time::Duration::from_millis(state.config.demo_event_delay_ms);
+    if delay.is_zero() {
+        send_paid(&state, &id, &subscription).await?;
+    } else {
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Err(error) = send_paid(&state, &id, &subscription).await {
+                tracing::error!(%error, "the demo's delayed events failed");
+            }
+        });
+    }
     Ok(Redirect::to(&checkout.success_url).into_response())
+}
+
+/// The events Stripe sends for a paid checkout.
+async fn send_paid(state: &AppState, checkout: &str, subscription: &str) -> AppResult<()> {
+    let demo = demo(state)?;
+    let created = json!({"id": subscription, "object": "subscription"});
+    send(state, demo, "customer.subscription.created", created).await?;
+    let session = json!({"id": checkout, "object": "checkout.session", "subscription": subscription});
+    send(state, demo, "checkout.session.completed", session).await
 }
 
 /// `GET /demo/billing/{id}`: the customer's subscriptions, and what can be done to them.
