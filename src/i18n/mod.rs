@@ -248,11 +248,12 @@ fn money(lang: &str, minor: i64, currency: &str) -> String {
         if set("style", "currency").is_ok() && set("currency", &currency.to_ascii_uppercase()).is_ok() {
             let locales = js_sys::Array::of1(&lang.into());
             let format = js_sys::Intl::NumberFormat::new(&locales, &options);
+            // Currencies have 0 to 4 minor digits; an integer power keeps libm's `pow` out.
             let digits = js_sys::Reflect::get(&format.resolved_options(), &"maximumFractionDigits".into())
                 .ok()
                 .and_then(|digits| digits.as_f64())
-                .unwrap_or(2.0);
-            let amount = minor as f64 / 10f64.powf(digits);
+                .map_or(2, |digits| digits.clamp(0.0, 4.0) as u32);
+            let amount = minor as f64 / 10i64.pow(digits) as f64;
             if let Ok(text) = format.format().call1(&JsValue::NULL, &amount.into())
                 && let Some(text) = text.as_string()
             {
