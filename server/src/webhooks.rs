@@ -32,8 +32,10 @@ pub fn client() -> reqwest::Client {
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("paywall-webhooks/", env!("CARGO_PKG_VERSION")))
+        // Straight to the publisher's endpoint, whatever proxy the environment names.
+        .no_proxy()
         .build()
-        .unwrap_or_default()
+        .expect("the HTTP client's settings are valid")
 }
 
 /// A new signing secret: `whsec_` and base64 of 32 random bytes.
@@ -57,8 +59,9 @@ pub struct Round {
 /// waiting) that this server claims, at most [`BATCH`] at once.
 pub async fn deliver_due(db: &Db, client: &reqwest::Client, now: i64) -> Result<Round, sqlx::Error> {
     let mut tries = tokio::task::JoinSet::new();
+    let lease_until = now + LEASE_SECONDS;
     for due in webhooks::due(db, now, BATCH).await? {
-        if webhooks::claim(db, &due, now + LEASE_SECONDS).await? {
+        if webhooks::claim(db, &due, lease_until).await? {
             let client = client.clone();
             tries.spawn(async move {
                 let attempt = send(&client, &due, now).await;
@@ -69,7 +72,15 @@ pub async fn deliver_due(db: &Db, client: &reqwest::Client, now: i64) -> Result<
     let mut round = Round::default();
     while let Some(tried) = tries.join_next().await {
         let Ok((id, attempt)) = tried else { continue };
-        webhooks::record_attempt(db, id, &attempt).await?;
+        // One failed record costs that delivery a second send after its lease, not the round.
+        match webhooks::record_attempt(db, id, lease_until, &attempt).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::error!(delivery = id, error = %crate::error::with_causes(&error), "recording a webhook try failed");
+                continue;
+            }
+        }
         match (&attempt.error, attempt.next) {
             (None, _) => round.delivered += 1,
             (Some(_), Some(_)) => round.retrying += 1,
@@ -106,9 +117,15 @@ async fn send(client: &reqwest::Client, due: &Due, now: i64) -> Attempt {
             duration_ms: elapsed_ms(started),
             next: None,
         },
-        Ok(response) => {
+        Ok(mut response) => {
             let status = response.status();
-            let answer = response.bytes().await.unwrap_or_default();
+            // The start of the answer only, however much the endpoint sends.
+            let mut answer = Vec::new();
+            while answer.len() < KEEP_ANSWER_BYTES
+                && let Ok(Some(chunk)) = response.chunk().await
+            {
+                answer.extend_from_slice(&chunk);
+            }
             let answer = String::from_utf8_lossy(&answer[..answer.len().min(KEEP_ANSWER_BYTES)]).into_owned();
             let why = if answer.trim().is_empty() {
                 format!("answered {status}")
@@ -180,15 +197,18 @@ pub async fn deliver_every_second(db: Db) {
 }
 
 /// Whether an endpoint's URL is one deliveries may go to: `https://`, or `http://` to a
-/// loopback address (for a receiver on the same machine); with a host, at most 2,000
-/// characters. The reason when not.
+/// loopback address (for a receiver on the same machine); with a host and no credentials
+/// before it (they would be sent, and shown in the audit log), at most 2,000 characters. The reason when not.
 pub fn check_url(url: &str) -> Result<(), &'static str> {
-    const WHY: &str =
-        "url is https://… (http:// only to 127.0.0.1, [::1] or localhost), at most 2000 characters.";
+    const WHY: &str = "url is https://… (http:// only to 127.0.0.1, [::1] or localhost), with no user:password@, at most 2000 \
+         characters.";
     if url.len() > 2000 || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(WHY);
     }
     let parsed = reqwest::Url::parse(url).map_err(|_| WHY)?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(WHY);
+    }
     let host = parsed.host_str().filter(|host| !host.is_empty()).ok_or(WHY)?;
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host

@@ -548,3 +548,51 @@ async fn paying_with_an_address_that_gets_an_account_meanwhile_is_no_way_into_it
         1
     );
 }
+
+#[tokio::test]
+async fn two_events_about_one_subscription_at_once_tell_the_publisher_once() {
+    use paywall_server::payments::ProviderSubscription;
+    use paywall_server::store::{SubscriptionStatus, payments};
+    let (server, _stripe) = selling().await;
+    let key = server.admin_key().await;
+    let publisher = common::receiver::Receiver::start().await;
+    server.admin(Method::POST, "/v1/admin/webhooks", &key, Some(json!({"url": publisher.url}))).await;
+    for n in 0..8 {
+        let subscription = ProviderSubscription {
+            id: format!("sub_race_{n}"),
+            customer: format!("cus_race_{n}"),
+            status: SubscriptionStatus::Active,
+            current_period_end: paywall_server::time::now() + 30 * 86_400,
+            cancel_at_period_end: false,
+            price: Some("price_demo_monthly".into()),
+            offer_id: None,
+            email: Some(format!("race-{n}@example.com")),
+        };
+        // A reader who is the provider's customer already (the events go straight to the
+        // subscription, with nothing else to wait on).
+        server
+            .exec(&format!(
+                "INSERT INTO readers (email, created_at, customer_id, email_verified)
+                 VALUES ('race-{n}@example.com', 0, 'cus_race_{n}', TRUE)"
+            ))
+            .await;
+        let (first, second) = (format!("evt_race_{n}_a"), format!("evt_race_{n}_b"));
+        let (a, b) = tokio::join!(
+            payments::apply(
+                &server.state.db,
+                Some((&first, "customer.subscription.created")),
+                &subscription,
+                None
+            ),
+            payments::apply(&server.state.db, Some((&second, "invoice.paid")), &subscription, None),
+        );
+        a.unwrap();
+        b.unwrap();
+    }
+    let server = &server;
+    let told = |kind: &'static str| async move {
+        server.count_where("webhook_messages", &format!("type = '{kind}'")).await
+    };
+    assert_eq!((told("subscription.created").await, told("subscription.updated").await), (8, 0));
+    assert_eq!(server.count_where("subscriptions", "provider_id LIKE 'sub_race_%'").await, 8);
+}

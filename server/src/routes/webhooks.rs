@@ -222,7 +222,10 @@ fn describe(settings: &WebhookEndpointSettings) -> String {
     let events: Vec<&str> = settings.events.iter().map(|kind| kind.as_str()).collect();
     let events = if events.is_empty() { "every event".to_owned() } else { events.join(", ") };
     let paused = if settings.active { "" } else { ", paused" };
-    format!("{} ({events}{paused})", settings.url)
+    // The origin only: a path or query may hold a token of the receiver's.
+    let origin =
+        reqwest::Url::parse(&settings.url).map(|url| url.origin().ascii_serialization()).unwrap_or_default();
+    format!("{origin} ({events}{paused})")
 }
 
 fn no_endpoint() -> AppError {

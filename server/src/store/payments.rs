@@ -166,25 +166,13 @@ pub async fn apply(
                 .await?;
         }
         let checkout = checkout.as_deref();
-        let before: Option<Known> = sqlx::query_as(
-            "SELECT tier, status, current_period_end, cancel_at_period_end, offer_id FROM subscriptions
-              WHERE provider_id = $1",
-        )
-        .bind(&subscription.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        // Started now (if new); ended when it stops opening its tier; from the checkout's article.
-        let stored: i64 = sqlx::query_scalar(
+        // Started now (if new), from the checkout's article; ended when it stops opening its tier.
+        let ended_at = (!opens(subscription.status)).then_some(now);
+        let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, provider_id, offer_id,
                  cancel_at_period_end, created_at, ended_at, article_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT article_id FROM checkouts WHERE id = $11))
-             ON CONFLICT (provider_id) DO UPDATE SET tier = excluded.tier, status = excluded.status,
-                 current_period_end = excluded.current_period_end, offer_id = excluded.offer_id,
-                 cancel_at_period_end = excluded.cancel_at_period_end,
-                 ended_at = CASE WHEN excluded.ended_at IS NULL THEN NULL
-                                 ELSE COALESCE(subscriptions.ended_at, excluded.ended_at) END,
-                 article_id = COALESCE(subscriptions.article_id, excluded.article_id)
-             RETURNING id",
+             ON CONFLICT (provider_id) DO NOTHING RETURNING id",
         )
         .bind(reader_id)
         .bind(&tier)
@@ -195,10 +183,49 @@ pub async fn apply(
         .bind(offer_id)
         .bind(subscription.cancel_at_period_end)
         .bind(now)
-        .bind((!opens(subscription.status)).then_some(now))
+        .bind(ended_at)
         .bind(checkout)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let (stored, before) = match inserted {
+            Some(id) => (id, None),
+            None => {
+                // What it was, read under the row's lock: of two events about it at once (on
+                // PostgreSQL), the second sees the first's change, so each change is told once.
+                let (id, old_tier, status, period_end, cancel, offer): (
+                    i64,
+                    String,
+                    _,
+                    i64,
+                    bool,
+                    Option<i64>,
+                ) = sqlx::query_as(
+                    "UPDATE subscriptions SET status = status WHERE provider_id = $1
+                         RETURNING id, tier, status, current_period_end, cancel_at_period_end, offer_id",
+                )
+                .bind(&subscription.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE subscriptions SET tier = $2, status = $3, current_period_end = $4, offer_id = $5,
+                            cancel_at_period_end = $6,
+                            ended_at = CASE WHEN $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END,
+                            article_id = COALESCE(article_id, (SELECT article_id FROM checkouts WHERE id = $8))
+                      WHERE id = $1",
+                )
+                .bind(id)
+                .bind(&tier)
+                .bind(subscription.status)
+                .bind(subscription.current_period_end)
+                .bind(offer_id)
+                .bind(subscription.cancel_at_period_end)
+                .bind(ended_at)
+                .bind(checkout)
+                .execute(&mut *tx)
+                .await?;
+                (id, Some((old_tier, status, period_end, cancel, offer)))
+            }
+        };
         let now_known = (
             tier,
             subscription.status,

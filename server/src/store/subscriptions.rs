@@ -150,7 +150,8 @@ pub async fn end(db: &Db, id: i64, audit: &Entry<'_>) -> Result<Option<Subscript
           WHERE id = $1 RETURNING ",
         columns!()
     );
-    let was_open = concat!("SELECT ", opens!(), " FROM subscriptions WHERE id = $1");
+    // Read under the row's lock: of two ends at once, only the first was of an open one.
+    let was_open = concat!("UPDATE subscriptions SET status = status WHERE id = $1 RETURNING ", opens!());
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let was_open: Option<bool> = sqlx::query_scalar(was_open).bind(id).fetch_optional(&mut *tx).await?;

@@ -385,7 +385,7 @@ pub async fn retry(
 }
 
 /// A delivery due to be tried, with what it takes to send it.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct Due {
     /// The delivery.
     pub id: i64,
@@ -405,6 +405,18 @@ pub struct Due {
     pub previous_secret: Option<String>,
     /// Until when.
     pub previous_until: Option<i64>,
+}
+
+impl std::fmt::Debug for Due {
+    /// Without the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Due")
+            .field("id", &self.id)
+            .field("message_id", &self.message_id)
+            .field("url", &self.url)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Up to `limit` deliveries due at `now` to active endpoints, most overdue first.
@@ -447,8 +459,15 @@ pub struct Attempt {
     pub next: Option<i64>,
 }
 
-/// Records a try and where the delivery is now.
-pub async fn record_attempt(db: &Db, delivery_id: i64, attempt: &Attempt) -> Result<(), sqlx::Error> {
+/// Records a try and where the delivery is now, if the try's claim (`lease_until`) still
+/// holds: not after the delivery was deleted, sent again by the publisher, or claimed by
+/// another server when the lease ran out. Whether it was recorded.
+pub async fn record_attempt(
+    db: &Db,
+    delivery_id: i64,
+    lease_until: i64,
+    attempt: &Attempt,
+) -> Result<bool, sqlx::Error> {
     let delivered = attempt.error.is_none();
     let status = match (delivered, attempt.next) {
         (true, _) => "delivered",
@@ -457,6 +476,24 @@ pub async fn record_attempt(db: &Db, delivery_id: i64, attempt: &Attempt) -> Res
     };
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, next_attempt_at = $3,
+                    last_attempt_at = $4, last_status_code = $5, last_error = $6,
+                    delivered_at = CASE WHEN $2 = 'delivered' THEN $4 ELSE delivered_at END
+              WHERE id = $1 AND status = 'pending' AND next_attempt_at = $7",
+        )
+        .bind(delivery_id)
+        .bind(status)
+        .bind(if delivered { None } else { attempt.next })
+        .bind(attempt.at)
+        .bind(attempt.status_code.map(i64::from))
+        .bind(&attempt.error)
+        .bind(lease_until)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO webhook_attempts (delivery_id, at, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -467,20 +504,7 @@ pub async fn record_attempt(db: &Db, delivery_id: i64, attempt: &Attempt) -> Res
         .bind(attempt.duration_ms)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, next_attempt_at = $3,
-                    last_attempt_at = $4, last_status_code = $5, last_error = $6,
-                    delivered_at = CASE WHEN $2 = 'delivered' THEN $4 ELSE delivered_at END
-              WHERE id = $1",
-        )
-        .bind(delivery_id)
-        .bind(status)
-        .bind(if delivered { None } else { attempt.next })
-        .bind(attempt.at)
-        .bind(attempt.status_code.map(i64::from))
-        .bind(&attempt.error)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     })
 }
