@@ -19,6 +19,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const LEASE_SECONDS: i64 = 60;
 /// How many deliveries one round tries at once.
 const BATCH: i64 = 16;
+/// How many rounds may be under way at once.
+const ROUNDS: usize = 4;
 /// How long the old secret signs too after a rotation.
 pub const ROTATION_OVERLAP_SECONDS: i64 = 24 * 60 * 60;
 /// How much of an endpoint's refusal is kept for the publisher to read.
@@ -179,20 +181,28 @@ fn signature(due: &Due, now: i64) -> Result<String, standardwebhooks::WebhookErr
     Ok(signature)
 }
 
-/// Sends due webhooks every second, for as long as the server runs.
+/// Sends due webhooks every second, for as long as the server runs. Rounds overlap (up to
+/// [`ROUNDS`] at once), so an endpoint slow to answer holds up no other: each delivery is
+/// claimed by one round only.
 pub async fn deliver_every_second(db: Db) {
     let client = client();
+    let rounds = std::sync::Arc::new(tokio::sync::Semaphore::new(ROUNDS));
     let mut every = tokio::time::interval(Duration::from_secs(1));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match deliver_due(&db, &client, crate::time::now()).await {
-            Ok(round) if round != Round::default() => tracing::info!(?round, "webhooks sent"),
-            Ok(_) => {}
-            Err(error) => {
-                tracing::error!(error = %crate::error::with_causes(&error), "sending webhooks failed")
+        let Ok(round) = rounds.clone().try_acquire_owned() else { continue };
+        let (db, client) = (db.clone(), client.clone());
+        tokio::spawn(async move {
+            let _round = round;
+            match deliver_due(&db, &client, crate::time::now()).await {
+                Ok(round) if round != Round::default() => tracing::info!(?round, "webhooks sent"),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(error = %crate::error::with_causes(&error), "sending webhooks failed")
+                }
             }
-        }
+        });
     }
 }
 

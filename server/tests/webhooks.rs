@@ -200,8 +200,10 @@ async fn each_endpoint_gets_the_events_it_asked_for_and_a_paused_one_none() {
     assert_eq!(canceled["subscription"]["tier"], "premium");
     assert_eq!(canceled["subscription"]["source"], "complimentary");
     assert_eq!(canceled["reader"]["email"], "gifted@example.com");
-    // A paused endpoint is not queued for: nothing waits for it.
+    // A paused endpoint is not queued for: nothing waits for it, and nothing is sent again.
     assert!(deliveries(&server, &key, paused_id).await.is_empty());
+    let retry = format!("/v1/admin/webhooks/{paused_id}/deliveries/1/retry");
+    server.admin(Method::POST, &retry, &key, None).await.problem(StatusCode::CONFLICT);
 
     // Deleted: gone with its deliveries.
     let deleted = server.admin(Method::DELETE, &format!("/v1/admin/webhooks/{paused_id}"), &key, None).await;

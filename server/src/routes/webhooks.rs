@@ -186,6 +186,8 @@ async fn deliveries(
     responses(
         (status = 202, description = "Queued to be sent now", body = WebhookDelivery),
         (status = 404, description = "No such delivery to this endpoint", body = paywall_protocol::Problem,
+            content_type = "application/problem+json"),
+        (status = 409, description = "The endpoint is paused", body = paywall_protocol::Problem,
             content_type = "application/problem+json")))]
 async fn retry(
     State(state): State<AppState>,
@@ -198,6 +200,12 @@ async fn retry(
         target: format!("webhook:{id}"),
         detail: format!("delivery {delivery_id}"),
     };
+    let endpoint = store::endpoint_by_id(&state.db, id).await?.ok_or_else(no_endpoint)?;
+    if !endpoint.settings.active {
+        return Err(AppError::Conflict(
+            "This endpoint is paused: set it active again (PUT) and its deliveries go out.".to_owned(),
+        ));
+    }
     match store::retry(&state.db, id, delivery_id, crate::time::now(), &audit).await? {
         Some(delivery) => Ok((StatusCode::ACCEPTED, Json(delivery))),
         None => Err(AppError::NotFound("This endpoint has no delivery with this id.".to_owned())),

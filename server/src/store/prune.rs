@@ -3,7 +3,7 @@
 //! rate-limit buckets, and webhook events long done. Without this every table that records an
 //! attempt would only grow.
 
-use super::{Db, with_pool};
+use super::{BeginWrite, Db, with_pool};
 use crate::auth::REFRESH_TOKEN_SECONDS;
 
 /// How long a code is kept once expired or spent, and an ended session once it ended.
@@ -98,6 +98,8 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
         // Webhook events whose deliveries are all done, a while after they happened, with their
         // deliveries and tries.
         let webhooks_done = now - KEEP_WEBHOOKS_SECONDS;
+        // In one transaction: a retry in between would otherwise keep a delivery without its tries.
+        let mut tx = pool.begin_write().await?;
         sqlx::query(concat!(
             "DELETE FROM webhook_attempts WHERE delivery_id IN
                 (SELECT id FROM webhook_deliveries WHERE message_id IN (",
@@ -105,7 +107,7 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             "))"
         ))
         .bind(webhooks_done)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
         sqlx::query(concat!(
             "DELETE FROM webhook_deliveries WHERE message_id IN (",
@@ -113,16 +115,17 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             ")"
         ))
         .bind(webhooks_done)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
         let webhook_messages = sqlx::query(
             "DELETE FROM webhook_messages WHERE created_at < $1
                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE message_id = webhook_messages.id)",
         )
         .bind(webhooks_done)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.commit().await?;
         Ok(Pruned {
             codes,
             sessions,
