@@ -91,3 +91,43 @@ async fn json_query_and_form_rejections_are_all_the_same_kind_of_problem() {
         assert!(problem["detail"].as_str().is_some_and(|detail| !detail.is_empty()), "{what}: {problem}");
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_anywhere_is_a_clear_refusal_on_either_database() {
+    // PostgreSQL's text cannot hold U+0000: each of these must be refused before it gets there.
+    let server = TestServer::start().await;
+    let key = server.admin_key().await;
+    let json_cases = [
+        (Method::POST, "/v1/sign-in-codes", r#"{"email":"a\u0000b@example.com"}"#),
+        (Method::POST, "/v1/sessions", r#"{"email":"subscriber@example.com","password":"x\u0000"}"#),
+        (Method::POST, "/v1/admin/readers", r#"{"email":"n@example.com","name":"a\u0000b"}"#),
+        (
+            Method::POST,
+            "/v1/admin/offers",
+            r#"{"tier":"premium","name":"a\u0000","amount":1,"currency":"eur","interval":"month","provider_price":"p"}"#,
+        ),
+        (
+            Method::PUT,
+            "/v1/admin/articles/nul-story",
+            r#"{"title":"a\u0000","tier":"premium","sections":[]}"#,
+        ),
+        (Method::PUT, "/v1/admin/tiers", r#"{"tiers":[{"name":"a\u0000","label":"A"}]}"#),
+    ];
+    // The key's first use is recorded; from here on a refusal writes nothing.
+    assert_eq!(server.admin(Method::GET, "/v1/admin/tiers", &key, None).await.status, StatusCode::OK);
+    let before = server.snapshot().await;
+    for (method, path, body) in json_cases {
+        let reply = server.admin(method.clone(), path, &key, Some(serde_json::from_str(body).unwrap())).await;
+        assert!(reply.status.is_client_error(), "{method} {path}: {} {}", reply.status, reply.text);
+    }
+    for path in [
+        "/v1/articles/a%00b",
+        "/v1/articles/a%00b/locked",
+        "/v1/offers?article=a%00b",
+        "/v1/admin/readers?email=a%00b",
+    ] {
+        let reply = server.get(path, Some(&key)).await;
+        assert!(reply.status.is_client_error(), "GET {path}: {} {}", reply.status, reply.text);
+    }
+    assert_eq!(server.snapshot().await, before);
+}

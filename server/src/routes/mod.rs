@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(no_nul_in_address))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&config.cors_origins));
     let files = ServeDir::new(config.site.join("www"))
@@ -87,6 +88,20 @@ pub fn app(state: AppState) -> Router {
         // Added after the layers: probes every few seconds stay out of the request log.
         .merge(health::router())
         .with_state(state)
+}
+
+/// An address whose path or query holds an encoded NUL (`%00`) is refused before any handler
+/// sees it: no id, email or setting has one, and PostgreSQL's text cannot hold one.
+async fn no_nul_in_address(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    if uri.path().contains("%00") || uri.query().is_some_and(|query| query.contains("%00")) {
+        return AppError::InvalidRequest {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            detail: "The address may not contain the NUL character (%00).".into(),
+        }
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Every request is answered within the configured time: a body that trickles in, or work
