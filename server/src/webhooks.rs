@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use paywall_protocol::admin::DeliveryStatus;
+
 use crate::store::Db;
 use crate::store::webhooks::{self, Attempt, Due};
 
@@ -83,10 +85,10 @@ pub async fn deliver_due(db: &Db, client: &reqwest::Client, now: i64) -> Result<
                 continue;
             }
         }
-        match (&attempt.error, attempt.next) {
-            (None, _) => round.delivered += 1,
-            (Some(_), Some(_)) => round.retrying += 1,
-            (Some(_), None) => round.failed += 1,
+        match attempt.status() {
+            DeliveryStatus::Delivered => round.delivered += 1,
+            DeliveryStatus::Pending => round.retrying += 1,
+            DeliveryStatus::Failed => round.failed += 1,
         }
     }
     Ok(round)

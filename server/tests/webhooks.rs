@@ -340,18 +340,7 @@ fn the_running_server_sends_webhooks_by_itself() {
     runtime.block_on(async {
         let receiver = Receiver::start().await;
         let db = database_of(&server.dir.path().join("data")).await;
-        let key = paywall_server::auth::admin::NewKey::generate();
-        let actor = paywall_server::store::audit::Actor::command_line();
-        let audit = paywall_server::store::audit::Entry {
-            actor: &actor,
-            action: "api_key.create",
-            target: String::new(),
-            detail: String::new(),
-        };
-        paywall_server::store::api_keys::create(&db, "cms", &key.prefix, &key.hash, None, &audit)
-            .await
-            .unwrap();
-        let bearer = format!("Authorization: Bearer {}", key.key);
+        let bearer = format!("Authorization: Bearer {}", admin_key_in(&db).await);
         let headers = [bearer.as_str()];
         let body = json!({"url": receiver.url}).to_string();
         assert_eq!(server.request("POST", "/v1/admin/webhooks", &headers, Some(&body)).status, 201);

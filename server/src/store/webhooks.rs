@@ -459,6 +459,17 @@ pub struct Attempt {
     pub next: Option<i64>,
 }
 
+impl Attempt {
+    /// Where the delivery is after this try.
+    pub fn status(&self) -> DeliveryStatus {
+        match (&self.error, self.next) {
+            (None, _) => DeliveryStatus::Delivered,
+            (Some(_), Some(_)) => DeliveryStatus::Pending,
+            (Some(_), None) => DeliveryStatus::Failed,
+        }
+    }
+}
+
 /// Records a try and where the delivery is now, if the try's claim (`lease_until`) still
 /// holds: not after the delivery was deleted, sent again by the publisher, or claimed by
 /// another server when the lease ran out. Whether it was recorded.
@@ -468,11 +479,12 @@ pub async fn record_attempt(
     lease_until: i64,
     attempt: &Attempt,
 ) -> Result<bool, sqlx::Error> {
-    let delivered = attempt.error.is_none();
-    let status = match (delivered, attempt.next) {
-        (true, _) => "delivered",
-        (false, Some(_)) => "pending",
-        (false, None) => "failed",
+    let status = attempt.status();
+    let delivered = status == DeliveryStatus::Delivered;
+    let status = match status {
+        DeliveryStatus::Delivered => "delivered",
+        DeliveryStatus::Pending => "pending",
+        DeliveryStatus::Failed => "failed",
     };
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
