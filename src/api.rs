@@ -1,22 +1,21 @@
 //! The paywall API client: one method per endpoint, wire types from `paywall-protocol`.
 //!
-//! Built on the browser's `fetch` and `JSON` directly, with `serde-wasm-bindgen` between JS
-//! values and the wire types: a JSON library and an HTTP wrapper would each cost the reader
-//! tens of kilobytes of download.
+//! Built on the browser's `fetch` and `JSON` directly, with the wire types read from and
+//! written to JS values by [`crate::wire`]: a JSON library and an HTTP wrapper would each cost
+//! the reader tens of kilobytes of download.
 
 use paywall_protocol::{
     ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, LinkSignIn,
     LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, RefreshRequest,
     SessionTokens,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestCredentials, RequestInit, Response};
 
 use crate::dom;
 use crate::error::Error;
+use crate::wire::{FromJs, ToJs};
 
 /// How long the widget waits for an answer before telling the reader the server is slow.
 const TIMEOUT_MS: u32 = 8_000;
@@ -60,15 +59,13 @@ impl Api {
 
     /// `GET /v1/articles/{id}`: public metadata, including the locked sections' titles.
     pub async fn article(&self, id: &str) -> Result<ArticleSummary, Error> {
-        self.send("GET", &format!("/v1/articles/{}", encode(id)), None::<&()>, Auth::None)
-            .await?
-            .ok_or_else(empty)
+        self.send("GET", &format!("/v1/articles/{}", encode(id)), None, Auth::None).await?.ok_or_else(empty)
     }
 
     /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or, for
     /// an article open to anyone, without a token).
     pub async fn locked(&self, id: &str, access_token: Option<&str>) -> Result<LockedSections, Error> {
-        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None::<&()>, access_token.into())
+        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None, access_token.into())
             .await?
             .ok_or_else(empty)
     }
@@ -110,13 +107,13 @@ impl Api {
     /// of the reader.
     pub async fn sign_out(&self, access_token: &str, everywhere: bool) -> Result<(), Error> {
         let path = if everywhere { "/v1/sessions?all=true" } else { "/v1/sessions" };
-        self.send::<(), ()>("DELETE", path, None, Auth::Bearer(access_token)).await.map(drop)
+        self.send::<()>("DELETE", path, None, Auth::Bearer(access_token)).await.map(drop)
     }
 
     /// `GET /v1/offers?article=ID`: what the prompt sells for the article.
     pub async fn offers(&self, article_id: &str) -> Result<Offers, Error> {
         let path = format!("/v1/offers?article={}", encode(article_id));
-        self.send("GET", &path, None::<&()>, Auth::None).await?.ok_or_else(empty)
+        self.send("GET", &path, None, Auth::None).await?.ok_or_else(empty)
     }
 
     /// `POST /v1/checkout`: start paying for an offer (as the signed-in reader, if a token).
@@ -125,7 +122,7 @@ impl Api {
         request: &CheckoutRequest,
         access_token: Option<&str>,
     ) -> Result<CheckoutStarted, Error> {
-        self.send("POST", "/v1/checkout", Some(request), access_token.into()).await?.ok_or_else(empty)
+        self.send("POST", "/v1/checkout", Some(request.to_js()), access_token.into()).await?.ok_or_else(empty)
     }
 
     /// `GET /v1/checkout/{id}`: the session a paid checkout signs this browser in with;
@@ -136,35 +133,29 @@ impl Api {
         checkout_token: &str,
     ) -> Result<Option<SessionTokens>, Error> {
         let path = format!("/v1/checkout/{}", encode(id));
-        self.send("GET", &path, None::<&()>, Auth::Checkout(checkout_token)).await
+        self.send("GET", &path, None, Auth::Checkout(checkout_token)).await
     }
 
     /// `POST /v1/billing-portal`: where the signed-in reader manages their subscription.
     pub async fn billing_portal(&self, access_token: &str, return_to: &str) -> Result<Portal, Error> {
         let body = PortalRequest { return_to: return_to.to_owned() };
-        self.send("POST", "/v1/billing-portal", Some(&body), Auth::Bearer(access_token))
+        self.send("POST", "/v1/billing-portal", Some(body.to_js()), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, Error> {
-        self.send("POST", path, Some(body), Auth::None).await?.ok_or_else(empty)
+    async fn post<T: FromJs>(&self, path: &str, body: &impl ToJs) -> Result<T, Error> {
+        self.send("POST", path, Some(body.to_js()), Auth::None).await?.ok_or_else(empty)
     }
 
     /// Sends one request; `Ok(None)` for a 204. Errors carry the server's problem body.
-    async fn send<B: Serialize, T: DeserializeOwned>(
+    async fn send<T: FromJs>(
         &self,
         method: &str,
         path: &str,
-        body: Option<&B>,
+        body: Option<JsValue>,
         auth: Auth<'_>,
     ) -> Result<Option<T>, Error> {
-        let body = match body {
-            Some(body) => Some(
-                serde_wasm_bindgen::to_value(body).map_err(|error| Error::Unexpected(error.to_string()))?,
-            ),
-            None => None,
-        };
         // Only the typing is generic; the request itself is one function, not one per endpoint.
         let mut json = self.fetch(method, path, body.as_ref(), auth).await;
         // A read that failed on the way (no connection, a 5xx) is tried again a few times,
@@ -184,8 +175,9 @@ impl Api {
         }
         let json = json?;
         json.map(|json| {
-            serde_wasm_bindgen::from_value(json)
-                .map_err(|error| Error::Unexpected(format!("{method} {path}: {error}")))
+            T::from_js(&json).map_err(|field| {
+                Error::Unexpected(format!("{method} {path}: `{field}` is missing or of the wrong type"))
+            })
         })
         .transpose()
     }
@@ -244,7 +236,7 @@ impl Api {
                 .ok_or_else(|| Error::Unexpected(format!("{method} {path}: the body is not JSON")));
         }
         let problem = json
-            .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok())
+            .and_then(|json| Problem::from_js(&json).ok())
             .unwrap_or_else(|| Problem::new(response.status(), response.status_text()));
         Err(Error::Problem(Box::new(problem)))
     }

@@ -17,6 +17,7 @@ pub mod mount;
 mod sanitize;
 pub mod session;
 mod state;
+pub mod wire;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,0 +1,319 @@
+//! The wire types the widget sends and receives, read from and written to JS values by hand.
+//!
+//! `serde` derives and `serde-wasm-bindgen` did this before, at about 40 KB of wasm (10 KB of
+//! what a reader downloads): a visitor, a field matcher and error formatting for every type.
+//! The browser already parses the JSON (`Response.json()`) and writes it (`JSON.stringify`);
+//! what is left is a property read per field, which is all this module does. The types stay
+//! declared once, in `paywall-protocol`; `tests/wire.rs` checks every reader and writer here
+//! against the types' `serde` form, so the two cannot drift apart unseen.
+
+use js_sys::{Array, Object, Reflect};
+use paywall_protocol::{
+    ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
+    GrantReason, LinkSignIn, LockedSection, LockedSections, Offer, Offers, PasswordSignIn, Portal,
+    PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest, SessionTokens,
+};
+use wasm_bindgen::JsValue;
+
+/// Why a value is not the wire type: the JSON name of the field that is missing or of the
+/// wrong type.
+pub type Mismatch = &'static str;
+
+/// A wire type read from a parsed JSON answer.
+pub trait FromJs: Sized {
+    /// Reads `value`; fields the type does not know are ignored, as `serde` does.
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch>;
+}
+
+/// A wire type written as a request body (a plain object for `JSON.stringify`).
+pub trait ToJs {
+    /// The body as a JS object; `None` fields are left out, as `serde` skips them.
+    fn to_js(&self) -> JsValue;
+}
+
+/// The fields of one JSON object.
+struct Fields<'a>(&'a JsValue);
+
+impl<'a> Fields<'a> {
+    fn of(value: &'a JsValue, name: Mismatch) -> Result<Self, Mismatch> {
+        if value.is_object() && !Array::is_array(value) { Ok(Fields(value)) } else { Err(name) }
+    }
+
+    /// The field's value; `None` when it is absent or `null`.
+    fn get(&self, name: &str) -> Option<JsValue> {
+        Reflect::get(self.0, &JsValue::from_str(name))
+            .ok()
+            .filter(|value| !value.is_undefined() && !value.is_null())
+    }
+
+    fn read<T: FromJs>(&self, name: Mismatch) -> Result<T, Mismatch> {
+        self.get(name).ok_or(name).and_then(|value| T::from_js(&value).map_err(|_| name))
+    }
+
+    fn optional<T: FromJs>(&self, name: Mismatch) -> Result<Option<T>, Mismatch> {
+        self.get(name).map(|value| T::from_js(&value).map_err(|_| name)).transpose()
+    }
+
+    fn integer<T: TryFrom<i64>>(&self, name: Mismatch) -> Result<T, Mismatch> {
+        integer(&self.get(name).ok_or(name)?).ok_or(name)
+    }
+
+    fn optional_integer<T: TryFrom<i64>>(&self, name: Mismatch) -> Result<Option<T>, Mismatch> {
+        self.get(name).map(|value| integer(&value).ok_or(name)).transpose()
+    }
+}
+
+/// A JSON number that is a whole number in `T`'s range.
+fn integer<T: TryFrom<i64>>(value: &JsValue) -> Option<T> {
+    // Every id, amount and count the API sends is well inside the 2^53 a JS number holds exactly.
+    const SAFE: f64 = 9_007_199_254_740_991.0;
+    let number = value.as_f64().filter(|number| number.fract() == 0.0 && number.abs() <= SAFE)?;
+    T::try_from(number as i64).ok()
+}
+
+/// Which of `names` (its JSON name) a string is, for an enum with a name per variant.
+fn one_of<T: Copy>(value: &JsValue, names: &[(&str, T)]) -> Result<T, Mismatch> {
+    let name = value.as_string().ok_or("")?;
+    names.iter().find(|(known, _)| *known == name).map(|(_, variant)| *variant).ok_or("")
+}
+
+impl FromJs for String {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        value.as_string().ok_or("")
+    }
+}
+
+impl<T: FromJs> FromJs for Vec<T> {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        if !Array::is_array(value) {
+            return Err("");
+        }
+        Array::from(value).iter().map(|item| T::from_js(&item)).collect()
+    }
+}
+
+/// An answer the widget does not read (a `204`, a sign-out).
+impl FromJs for () {
+    fn from_js(_: &JsValue) -> Result<Self, Mismatch> {
+        Ok(())
+    }
+}
+
+impl FromJs for ArticleSummary {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "article")?;
+        Ok(ArticleSummary {
+            id: fields.read("id")?,
+            title: fields.read("title")?,
+            tier: fields.read("tier")?,
+            tier_label: fields.optional("tier_label")?.unwrap_or_default(),
+            locked_section_titles: fields.read("locked_section_titles")?,
+        })
+    }
+}
+
+impl FromJs for LockedSection {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "section")?;
+        Ok(LockedSection { title: fields.read("title")?, html: fields.read("html")? })
+    }
+}
+
+impl FromJs for GrantReason {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        use GrantReason::*;
+        one_of(value, &[("free", Free), ("registered", Registered), ("subscription", Subscription)])
+    }
+}
+
+impl FromJs for LockedSections {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "locked sections")?;
+        Ok(LockedSections {
+            article_id: fields.read("article_id")?,
+            sections: fields.read("sections")?,
+            grant_reason: fields.optional("grant_reason")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJs for Reader {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "reader")?;
+        Ok(Reader { id: fields.integer("id")?, email: fields.read("email")? })
+    }
+}
+
+impl FromJs for SessionTokens {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "session")?;
+        Ok(SessionTokens {
+            access_token: fields.read("access_token")?,
+            expires_in: fields.integer("expires_in")?,
+            refresh_token: fields.read("refresh_token")?,
+            reader: fields.read("reader")?,
+        })
+    }
+}
+
+impl FromJs for CodeSent {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "code sent")?;
+        Ok(CodeSent { email: fields.read("email")?, expires_in: fields.integer("expires_in")? })
+    }
+}
+
+impl FromJs for BillingInterval {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        one_of(value, &[("month", BillingInterval::Month), ("year", BillingInterval::Year)])
+    }
+}
+
+impl FromJs for Offer {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "offer")?;
+        Ok(Offer {
+            id: fields.integer("id")?,
+            tier: fields.read("tier")?,
+            name: fields.read("name")?,
+            amount: fields.integer("amount")?,
+            currency: fields.read("currency")?,
+            interval: fields.read("interval")?,
+            trial_days: fields.integer("trial_days")?,
+        })
+    }
+}
+
+impl FromJs for Offers {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        Ok(Offers { offers: Fields::of(value, "offers")?.read("offers")? })
+    }
+}
+
+impl FromJs for CheckoutStarted {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "checkout")?;
+        Ok(CheckoutStarted {
+            url: fields.read("url")?,
+            checkout_id: fields.read("checkout_id")?,
+            checkout_token: fields.read("checkout_token")?,
+        })
+    }
+}
+
+impl FromJs for Portal {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        Ok(Portal { url: Fields::of(value, "portal")?.read("url")? })
+    }
+}
+
+impl FromJs for Reason {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        use Reason::*;
+        one_of(
+            value,
+            &[
+                ("no_subscription", NoSubscription),
+                ("higher_tier_required", HigherTierRequired),
+                ("wrong_code", WrongCode),
+                ("code_expired", CodeExpired),
+                ("too_many_attempts", TooManyAttempts),
+                ("rate_limited", RateLimited),
+                ("invalid_email", InvalidEmail),
+                ("proof_required", ProofRequired),
+                ("wrong_password", WrongPassword),
+                ("account_exists", AccountExists),
+                ("already_subscribed", AlreadySubscribed),
+                ("offer_unavailable", OfferUnavailable),
+                ("checkout_confirmed", CheckoutConfirmed),
+            ],
+        )
+    }
+}
+
+impl FromJs for Problem {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "problem")?;
+        Ok(Problem {
+            kind: fields.read("type")?,
+            title: fields.read("title")?,
+            status: fields.integer("status")?,
+            detail: fields.optional("detail")?,
+            // A reason this widget does not know yet (a newer server) is a problem without one,
+            // not an unreadable problem.
+            reason: fields.get("reason").and_then(|reason| Reason::from_js(&reason).ok()),
+            retry_after: fields.optional_integer("retry_after")?,
+            attempts_left: fields.optional_integer("attempts_left")?,
+            tier: fields.optional("tier")?,
+        })
+    }
+}
+
+/// A plain object with the given fields, leaving out those that are `None`.
+fn object<const N: usize>(fields: [(&str, Option<JsValue>); N]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        if let Some(value) = value {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = Reflect::set(&object, &JsValue::from_str(name), &value);
+        }
+    }
+    object.into()
+}
+
+fn text(value: &str) -> Option<JsValue> {
+    Some(JsValue::from_str(value))
+}
+
+impl ToJs for PasswordSignIn {
+    fn to_js(&self) -> JsValue {
+        object([("email", text(&self.email)), ("password", text(&self.password))])
+    }
+}
+
+impl ToJs for CodeRequest {
+    fn to_js(&self) -> JsValue {
+        object([("email", text(&self.email)), ("return_to", self.return_to.as_deref().and_then(text))])
+    }
+}
+
+impl ToJs for CodeSignIn {
+    fn to_js(&self) -> JsValue {
+        object([("email", text(&self.email)), ("code", text(&self.code))])
+    }
+}
+
+impl ToJs for LinkSignIn {
+    fn to_js(&self) -> JsValue {
+        object([("token", text(&self.token))])
+    }
+}
+
+impl ToJs for PublisherSignIn {
+    fn to_js(&self) -> JsValue {
+        object([("token", text(&self.token))])
+    }
+}
+
+impl ToJs for RefreshRequest {
+    fn to_js(&self) -> JsValue {
+        object([("refresh_token", text(&self.refresh_token))])
+    }
+}
+
+impl ToJs for CheckoutRequest {
+    fn to_js(&self) -> JsValue {
+        object([
+            ("offer_id", Some(JsValue::from_f64(self.offer_id as f64))),
+            ("return_to", text(&self.return_to)),
+            ("email", self.email.as_deref().and_then(text)),
+            ("article_id", self.article_id.as_deref().and_then(text)),
+        ])
+    }
+}
+
+impl ToJs for PortalRequest {
+    fn to_js(&self) -> JsValue {
+        object([("return_to", text(&self.return_to))])
+    }
+}
