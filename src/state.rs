@@ -145,6 +145,7 @@ mod tests {
             tier: "premium".into(),
             tier_label: "Premium".into(),
             locked_section_titles: vec!["One".into()],
+            metered: false,
         })
     }
 

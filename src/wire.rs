@@ -10,7 +10,7 @@
 use js_sys::{Array, Object, Reflect};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    GrantReason, LinkSignIn, LockedSection, LockedSections, Offer, Offers, PasswordSignIn, Portal,
+    GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers, PasswordSignIn, Portal,
     PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest, SessionTokens,
 };
 use wasm_bindgen::JsValue;
@@ -108,6 +108,7 @@ impl FromJs for ArticleSummary {
             tier: fields.read("tier")?,
             tier_label: fields.optional("tier_label")?.unwrap_or_default(),
             locked_section_titles: fields.read("locked_section_titles")?,
+            metered: fields.optional("metered")?.unwrap_or_default(),
         })
     }
 }
@@ -122,7 +123,34 @@ impl FromJs for LockedSection {
 impl FromJs for GrantReason {
     fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
         use GrantReason::*;
-        one_of(value, &[("free", Free), ("registered", Registered), ("subscription", Subscription)])
+        one_of(
+            value,
+            &[
+                ("free", Free),
+                ("registered", Registered),
+                ("subscription", Subscription),
+                ("metering", Metering),
+            ],
+        )
+    }
+}
+
+impl FromJs for bool {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        value.as_bool().ok_or("")
+    }
+}
+
+impl FromJs for Meter {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "meter")?;
+        Ok(Meter {
+            articles_read: fields.integer("articles_read")?,
+            articles_left: fields.integer("articles_left")?,
+            limit: fields.integer("limit")?,
+            resets_at: fields.integer("resets_at")?,
+            registered_limit: fields.optional_integer("registered_limit")?.unwrap_or_default(),
+        })
     }
 }
 
@@ -133,6 +161,7 @@ impl FromJs for LockedSections {
             article_id: fields.read("article_id")?,
             sections: fields.read("sections")?,
             grant_reason: fields.optional("grant_reason")?.unwrap_or_default(),
+            meter: fields.optional("meter")?,
         })
     }
 }
@@ -245,6 +274,7 @@ impl FromJs for Problem {
             retry_after: fields.optional_integer("retry_after")?,
             attempts_left: fields.optional_integer("attempts_left")?,
             tier: fields.optional("tier")?,
+            meter: fields.optional("meter")?,
         })
     }
 }

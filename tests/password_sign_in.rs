@@ -22,6 +22,7 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
             LockedSections {
                 article_id: ARTICLE.into(),
                 grant_reason: Default::default(),
+                meter: None,
                 sections: vec![
                     LockedSection { title: "First part".into(), html: "<p>Opening words.</p>".into() },
                     LockedSection {

@@ -28,6 +28,7 @@ async fn a_stored_session_unlocks_on_load_without_showing_the_prompt() {
             LockedSections {
                 article_id: ARTICLE.into(),
                 grant_reason: Default::default(),
+                meter: None,
                 sections: vec![LockedSection {
                     title: "Kept part".into(),
                     html: "<p>Still here.</p>".into(),

@@ -10,7 +10,7 @@ use std::fmt::Debug;
 use paywall::wire::{FromJs, ToJs};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    GrantReason, LinkSignIn, LockedSection, LockedSections, Offer, Offers, PasswordSignIn, Portal,
+    GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers, PasswordSignIn, Portal,
     PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest, SessionTokens,
 };
 use serde::Serialize;
@@ -60,7 +60,12 @@ fn problem(reason: Option<Reason>) -> Problem {
         retry_after: Some(30),
         attempts_left: Some(2),
         tier: Some("premium".into()),
+        meter: Some(meter(0)),
     }
+}
+
+fn meter(registered_limit: u32) -> Meter {
+    Meter { articles_read: 3, articles_left: 0, limit: 3, resets_at: 1_900_000_000, registered_limit }
 }
 
 #[wasm_bindgen_test]
@@ -71,6 +76,7 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         tier: "premium".into(),
         tier_label: "Premium".into(),
         locked_section_titles: vec!["One".into(), "Two".into()],
+        metered: true,
     });
     read_back(ArticleSummary {
         id: "a".into(),
@@ -78,8 +84,12 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         tier: "free".into(),
         tier_label: String::new(),
         locked_section_titles: vec![],
+        metered: false,
     });
-    for grant_reason in [GrantReason::Free, GrantReason::Registered, GrantReason::Subscription] {
+    for grant_reason in
+        [GrantReason::Free, GrantReason::Registered, GrantReason::Subscription, GrantReason::Metering]
+    {
+        let meter = (grant_reason == GrantReason::Metering).then(|| meter(5));
         read_back(LockedSections {
             article_id: "harbour-notes".into(),
             sections: vec![
@@ -87,6 +97,7 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
                 LockedSection { title: "Two".into(), html: String::new() },
             ],
             grant_reason,
+            meter,
         });
     }
     read_back(SessionTokens {

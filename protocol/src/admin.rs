@@ -495,3 +495,25 @@ pub struct WebhookDeliveries {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_before: Option<i64>,
 }
+
+/// `PUT /v1/admin/meter`: how many articles readers without a subscription may open free in a
+/// rolling period. 0 turns the meter off for that kind of reader (the default for both).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeterPolicy {
+    /// Articles a reader nobody is signed in as may open in a period.
+    pub anonymous: u32,
+    /// Articles a signed-in reader without a subscription may open in a period.
+    pub registered: u32,
+    /// The rolling period, in days (1 to 366).
+    pub period_days: u32,
+    /// Browsers one network address (an IPv4 address, an IPv6 /64) may start a meter of
+    /// their own in a period; beyond it, browsers from there without one share the address's
+    /// meter, so clearing cookies and storage does not buy more. Default 10.
+    #[serde(default = "default_per_address")]
+    pub per_address: u32,
+}
+
+fn default_per_address() -> u32 {
+    10
+}

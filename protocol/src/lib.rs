@@ -23,6 +23,10 @@ pub struct ArticleSummary {
     pub tier_label: String,
     /// The headings of the locked sections, in reading order.
     pub locked_section_titles: Vec<String>,
+    /// Whether the publisher's meter may open the article to a reader without a subscription:
+    /// the widget then asks for the locked sections even with nobody signed in.
+    #[serde(default)]
+    pub metered: bool,
 }
 
 /// One locked section, sent only to an entitled reader.
@@ -46,6 +50,27 @@ pub struct LockedSections {
     /// Why this reader may read them.
     #[serde(default)]
     pub grant_reason: GrantReason,
+    /// With `grant_reason: metering`: the reader's free articles, this one counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meter: Option<Meter>,
+}
+
+/// A reader's free articles in the meter's rolling period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Meter {
+    /// Different articles opened by the meter in the period.
+    pub articles_read: u32,
+    /// How many more it will open.
+    pub articles_left: u32,
+    /// How many it opens in a period.
+    pub limit: u32,
+    /// When the oldest counted article leaves the period, freeing a place (Unix seconds).
+    pub resets_at: i64,
+    /// For a reader nobody is signed in as: how many free articles an account gets (0: the
+    /// meter gives registered readers none).
+    #[serde(default)]
+    pub registered_limit: u32,
 }
 
 /// Why a reader may read an article's locked sections.
@@ -60,6 +85,8 @@ pub enum GrantReason {
     /// The reader subscribes to the article's tier or one above it.
     #[default]
     Subscription,
+    /// The publisher's meter gives the reader this article free (see `meter`).
+    Metering,
 }
 
 /// `POST /v1/sessions`: sign in with an email and a password.
@@ -231,6 +258,9 @@ pub struct Problem {
     /// With `no_subscription` and `higher_tier_required`: the tier the article needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+    /// When the meter would have opened the article but its free articles are spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meter: Option<Meter>,
 }
 
 impl Problem {
@@ -245,6 +275,7 @@ impl Problem {
             retry_after: None,
             attempts_left: None,
             tier: None,
+            meter: None,
         }
     }
 

@@ -66,6 +66,15 @@ pub enum AppError {
         /// The tier the article needs.
         tier: String,
     },
+    /// The meter would open the article, but the reader's free articles are spent: the
+    /// refusal the reader would have had without a meter, with their counts.
+    #[error("free articles spent: {refused}")]
+    MeterSpent {
+        /// The refusal without the meter.
+        refused: Box<AppError>,
+        /// The reader's counts.
+        meter: paywall_protocol::Meter,
+    },
     /// The admin API key is missing, malformed, unknown, revoked or expired.
     #[error("invalid API key: {0}")]
     InvalidKey(&'static str),
@@ -200,6 +209,17 @@ impl AppError {
             reason,
         };
         match self {
+            AppError::MeterSpent { refused, meter } => Parts {
+                detail: Some(if meter.registered_limit > 0 {
+                    format!(
+                        "You have read your {} free articles for now. Sign up for {} more, or subscribe.",
+                        meter.limit, meter.registered_limit
+                    )
+                } else {
+                    format!("You have read your {} free articles for now. Subscribe to read on.", meter.limit)
+                }),
+                ..refused.parts()
+            },
             AppError::InvalidRequest { status, detail } => {
                 parts(*status, "about:blank", "Invalid request", Some(detail.clone()), None)
             }
@@ -362,6 +382,9 @@ impl AppError {
 
     /// The problem body: what the client is allowed to know.
     pub fn problem(&self) -> Problem {
+        if let AppError::MeterSpent { refused, meter } = self {
+            return Problem { meter: Some(meter.clone()), detail: self.parts().detail, ..refused.problem() };
+        }
         let Parts { status, kind, title, detail, reason } = self.parts();
         let retry_after = match self {
             AppError::RateLimited { retry_after } | AppError::Overloaded { retry_after } => {

@@ -16,6 +16,7 @@ pub mod import;
 pub mod limits;
 pub mod mail;
 pub mod members;
+pub mod meter;
 pub mod payments;
 pub mod random;
 mod routes;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub key_fingerprint: Option<Arc<[u8]>>,
     /// The widget's files, if this server has them.
     pub widget: Option<widget::Widget>,
+    /// The meter: free articles for readers without a subscription.
+    pub meter: Arc<meter::Meter>,
     /// How the server was configured.
     pub config: Arc<Config>,
 }
@@ -121,6 +124,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     let auth::secret::Agreed { secret, fingerprint } = auth::secret::agree(&db, &config).await?;
     let keys = AccessKeys::from_secret(&secret);
     let codes = SignInCodes::from_secret(&secret);
+    let meter = Arc::new(meter::Meter::from_secret(&secret));
     let passwords = PasswordHasher::new().map_err(StartError::Hashing)?;
     let mailer = Mailer::from_config(&config)?;
     let publisher = match (&config.publisher_key_file, &config.publisher_issuer) {
@@ -167,6 +171,7 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         publisher,
         payments,
         public_url: public_url(&config, config.addr).into(),
+        meter,
         config: Arc::new(config),
     })
 }

@@ -87,6 +87,7 @@ pub fn summary(titles: &[&str]) -> ArticleSummary {
         // A server from before tier labels: the prompt's heading names no tier.
         tier_label: String::new(),
         locked_section_titles: titles.iter().map(|t| (*t).to_owned()).collect(),
+        metered: false,
     }
 }
 
@@ -167,6 +168,7 @@ impl Page {
             LockedSections {
                 article_id: ARTICLE.into(),
                 grant_reason: Default::default(),
+                meter: None,
                 sections: titles
                     .iter()
                     .map(|title| LockedSection {

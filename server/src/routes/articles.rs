@@ -1,9 +1,9 @@
 //! `/v1/articles`: public metadata for anyone, locked sections for entitled readers only.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use paywall_protocol::{LockedSections, Reason};
+use paywall_protocol::{GrantReason, LockedSections, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -12,8 +12,11 @@ use crate::auth::SignedIn;
 use crate::entitlement::{self, Decision};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
+use crate::limits::Client;
+use crate::meter::{self, Metered, Visitor};
 use crate::sanitize;
-use crate::store::articles;
+use crate::store::{articles, tiers};
+use crate::time::now;
 
 /// The article routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,7 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "What anyone may know about the article", body = paywall_protocol::ArticleSummary),
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
-    let summary = articles::summary(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
+    let mut summary = articles::summary(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
+    summary.metered = summary.tier != tiers::FREE && state.meter.is_on(&state.db).await?;
     let mut response = Json(summary).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     Ok(response)
@@ -35,38 +39,87 @@ async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
 
 /// `GET /v1/articles/{id}/locked`: the locked sections, after checking in this request that
 /// the reader may read them (see [`entitlement::decide`]): the reader's session is live and
-/// their subscription opens the article's tier, or the tier is open to them without one.
+/// their subscription opens the article's tier, or the tier is open to them without one, or
+/// the publisher's meter opens it to them (counted here; see [`crate::meter`]).
 #[utoipa::path(get, path = "/articles/{id}/locked", tag = "articles",
-    params(("id" = String, Path, description = "The article's id")),
+    params(
+        ("id" = String, Path, description = "The article's id"),
+        ("Paywall-Visitor" = Option<String>, Header, description = "The anonymous id the meter gave this browser")),
     security((), ("reader_token" = [])),
     responses(
-        (status = 200, description = "The locked sections", body = LockedSections),
-        (status = 401, description = "Not signed in, and the article's tier needs a reader", body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`no_subscription` or `higher_tier_required`, with the tier the article needs", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The locked sections; `meter` with `grant_reason: metering`. A `Paywall-Visitor` header carries a new anonymous id to keep", body = LockedSections),
+        (status = 401, description = "Not signed in, and the article's tier needs a reader (with `meter` when the free articles are spent)", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`no_subscription` or `higher_tier_required`, with the tier the article needs (and `meter` when the free articles are spent)", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn locked(
     State(state): State<AppState>,
     reader: Option<SignedIn>,
+    client: Client,
+    method: Method,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let tier = articles::tier(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
-    let grant_reason = match entitlement::decide(&state.db, reader.map(|reader| reader.id), &tier).await? {
-        Decision::Granted(reason) => reason,
-        Decision::SignInRequired => return Err(AppError::InvalidToken("Sign in to read this.")),
-        Decision::Refused(Reason::HigherTierRequired) => return Err(AppError::HigherTierRequired { tier }),
-        Decision::Refused(_) => return Err(AppError::NoSubscription { tier }),
+    let reader = reader.map(|reader| reader.id);
+    let refused = match entitlement::decide(&state.db, reader, &tier).await? {
+        Decision::Granted(reason) => return sections(&state, id, reason, None, None).await,
+        Decision::SignInRequired => AppError::InvalidToken("Sign in to read this."),
+        Decision::Refused(Reason::HigherTierRequired) => AppError::HigherTierRequired { tier },
+        Decision::Refused(_) => AppError::NoSubscription { tier },
     };
+    if !meter::countable(&method, &headers) {
+        return Err(refused);
+    }
+    let visitor = match reader {
+        Some(id) => Visitor::Reader(id),
+        None => {
+            let token = headers.get(meter::VISITOR_HEADER).and_then(|value| value.to_str().ok());
+            Visitor::Anonymous { token, client }
+        }
+    };
+    match state.meter.open(&state.db, visitor, &id, now()).await? {
+        Metered::Off => Err(refused),
+        Metered::Counted { opened: true, meter, new_token } => {
+            sections(&state, id, GrantReason::Metering, Some(meter), new_token).await
+        }
+        Metered::Counted { opened: false, meter, new_token } => {
+            let mut response = AppError::MeterSpent { refused: Box::new(refused), meter }.into_response();
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            keep_visitor(&mut response, new_token);
+            Ok(response)
+        }
+    }
+}
+
+/// The locked sections, as the reader may read them.
+async fn sections(
+    state: &AppState,
+    id: String,
+    grant_reason: GrantReason,
+    meter: Option<paywall_protocol::Meter>,
+    new_token: Option<String>,
+) -> AppResult<Response> {
     let mut sections = articles::locked_sections(&state.db, &id).await?;
     // Stored HTML was sanitized on the way in; sanitizing again on the way out means a row
     // written by some other path can still never carry a script to a reader.
     for section in &mut sections {
         section.html = sanitize::html(&section.html);
     }
-    let mut response = Json(LockedSections { article_id: id, sections, grant_reason }).into_response();
+    let mut response = Json(LockedSections { article_id: id, sections, grant_reason, meter }).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
+    headers.insert(header::VARY, HeaderValue::from_static("Authorization, Paywall-Visitor"));
+    keep_visitor(&mut response, new_token);
     Ok(response)
+}
+
+/// Hands the browser a new anonymous id to send from now on.
+fn keep_visitor(response: &mut Response, token: Option<String>) {
+    if let Some(value) = token.and_then(|token| HeaderValue::from_str(&token).ok()) {
+        response.headers_mut().insert(HeaderName::from_static(meter::VISITOR_HEADER), value);
+    }
 }
 
 fn unknown_article(id: &str) -> AppError {

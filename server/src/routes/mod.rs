@@ -6,6 +6,7 @@ mod checkout;
 mod codes;
 mod demo_checkout;
 mod health;
+mod meter;
 mod offers;
 mod openapi;
 mod pages;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
             .merge(codes::router())
             .merge(readers::router())
             .merge(offers::router())
+            .merge(meter::router())
             .merge(checkout::router())
             .merge(webhooks::router())
             .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
@@ -174,8 +176,9 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             HeaderName::from_static(checkout::CHECKOUT_TOKEN_HEADER),
+            HeaderName::from_static(crate::meter::VISITOR_HEADER),
         ])
-        .expose_headers([header::ETAG])
+        .expose_headers([header::ETAG, HeaderName::from_static(crate::meter::VISITOR_HEADER)])
         .max_age(std::time::Duration::from_secs(600))
 }
 

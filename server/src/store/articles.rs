@@ -27,7 +27,14 @@ pub async fn summary(db: &Db, id: &str) -> Result<Option<ArticleSummary>, sqlx::
         .fetch_all(pool)
         .await?;
         let tier_label = tier_label.unwrap_or_else(|| tier.clone());
-        Ok(Some(ArticleSummary { id: id.to_owned(), title, tier, tier_label, locked_section_titles }))
+        Ok(Some(ArticleSummary {
+            id: id.to_owned(),
+            title,
+            tier,
+            tier_label,
+            locked_section_titles,
+            metered: false,
+        }))
     })
 }
 

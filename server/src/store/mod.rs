@@ -16,6 +16,7 @@ pub mod audit;
 pub mod codes;
 pub mod jobs;
 pub mod members;
+pub mod meter;
 pub mod offers;
 pub mod outbox;
 pub mod payments;

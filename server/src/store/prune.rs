@@ -1,6 +1,6 @@
 //! Forgetting what is no longer needed: spent and expired sign-in codes, ended sessions and
 //! the refresh tokens they spent, kept mail, the ids of expired publisher tokens, emptied
-//! rate-limit buckets, and webhook events long done. Without this every table that records an
+//! rate-limit buckets, webhook events long done, and meter reads older than any period. Without this every table that records an
 //! attempt would only grow.
 
 use super::{BeginWrite, Db, with_pool};
@@ -34,6 +34,8 @@ pub struct Pruned {
     pub rate_limits: u64,
     /// Webhook events (with their deliveries and tries).
     pub webhook_messages: u64,
+    /// Meter reads and anonymous ids older than the longest period.
+    pub meter: u64,
 }
 
 impl Pruned {
@@ -46,6 +48,7 @@ impl Pruned {
             + self.publisher_token_ids
             + self.rate_limits
             + self.webhook_messages
+            + self.meter
     }
 }
 
@@ -61,7 +64,7 @@ macro_rules! webhook_messages_done {
 pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
     let codes_ended = now - KEEP_CODES_SECONDS;
     let sessions_ended = now - KEEP_SESSIONS_SECONDS;
-    with_pool!(db, |pool| {
+    let pruned: Result<Pruned, sqlx::Error> = with_pool!(db, |pool| {
         let codes = sqlx::query("DELETE FROM sign_in_codes WHERE expires_at < $1 OR used_at < $1")
             .bind(codes_ended)
             .execute(pool)
@@ -134,6 +137,9 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             publisher_token_ids,
             rate_limits,
             webhook_messages,
+            meter: 0,
         })
-    })
+    });
+    let meter = super::meter::prune(db, now - super::meter::MAX_PERIOD_DAYS * 24 * 60 * 60).await?;
+    Ok(Pruned { meter, ..pruned? })
 }

@@ -1,0 +1,139 @@
+//! SQL for the meter: the publisher's policy, the ledger of articles each visitor opened by it,
+//! and the anonymous ids given out to each network address.
+
+use paywall_protocol::admin::MeterPolicy;
+
+use super::audit::{Entry, record};
+use super::{BeginWrite, Db, with_pool};
+
+/// The longest rolling period a policy may have, in days.
+pub const MAX_PERIOD_DAYS: i64 = 366;
+
+/// The stored policy; `None` when the publisher never set one (the meter is off).
+pub async fn policy(db: &Db) -> Result<Option<MeterPolicy>, sqlx::Error> {
+    let sql = "SELECT anonymous, registered, period_days, per_address FROM meter_policy WHERE id = 1";
+    let row: Option<(i64, i64, i64, i64)> =
+        with_pool!(db, |pool| sqlx::query_as(sql).fetch_optional(pool).await)?;
+    let count = |value: i64| u32::try_from(value).unwrap_or(0);
+    Ok(row.map(|(anonymous, registered, period_days, per_address)| MeterPolicy {
+        anonymous: count(anonymous),
+        registered: count(registered),
+        period_days: count(period_days),
+        per_address: count(per_address),
+    }))
+}
+
+/// Stores the policy, audited in the same transaction.
+pub async fn set_policy(db: &Db, policy: &MeterPolicy, audit: &Entry<'_>) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO meter_policy (id, anonymous, registered, period_days, per_address)
+               VALUES (1, $1, $2, $3, $4)
+               ON CONFLICT (id) DO UPDATE SET anonymous = excluded.anonymous, registered = excluded.registered,
+                      period_days = excluded.period_days, per_address = excluded.per_address";
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        sqlx::query(sql)
+            .bind(i64::from(policy.anonymous))
+            .bind(i64::from(policy.registered))
+            .bind(i64::from(policy.period_days))
+            .bind(i64::from(policy.per_address))
+            .execute(&mut *tx)
+            .await?;
+        record!(&mut *tx, audit)?;
+        tx.commit().await
+    })
+}
+
+/// A visitor's count in the period after a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count {
+    /// Whether the meter opened the article (it was counted already, or there was room).
+    pub opened: bool,
+    /// Different articles counted in the period, this one included if it opened.
+    pub read: u32,
+    /// When the oldest of them was counted (`None`: none are).
+    pub oldest: Option<i64>,
+}
+
+/// Counts `article` for `visitor` at `now` if fewer than `limit` other articles were counted
+/// since `since`; an article counted since then opens again without counting twice. One
+/// statement: the count, the condition and the write are one step, with the other articles'
+/// count returned from it (they are the same before and after it, since only this article's
+/// row changes).
+pub async fn count(
+    db: &Db,
+    visitor: &str,
+    article: &str,
+    now: i64,
+    since: i64,
+    limit: u32,
+) -> Result<Count, sqlx::Error> {
+    let sql = "INSERT INTO meter_reads (visitor, article_id, read_at)
+               SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT)
+                WHERE (SELECT COUNT(*) FROM meter_reads
+                        WHERE visitor = $1 AND article_id <> $2 AND read_at > $4) < $5
+               ON CONFLICT (visitor, article_id) DO UPDATE
+                  SET read_at = CASE WHEN meter_reads.read_at > $4 THEN meter_reads.read_at ELSE excluded.read_at END
+               RETURNING read_at,
+                         (SELECT COUNT(*) FROM meter_reads o
+                           WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4),
+                         (SELECT MIN(o.read_at) FROM meter_reads o
+                           WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4)";
+    let row: Option<(i64, i64, Option<i64>)> = with_pool!(db, |pool| {
+        sqlx::query_as(sql)
+            .bind(visitor)
+            .bind(article)
+            .bind(now)
+            .bind(since)
+            .bind(i64::from(limit))
+            .fetch_optional(pool)
+            .await
+    })?;
+    let read = |count: i64| u32::try_from(count).unwrap_or(u32::MAX);
+    if let Some((read_at, others, oldest_other)) = row {
+        let oldest = oldest_other.map_or(read_at, |other| other.min(read_at));
+        return Ok(Count { opened: true, read: read(others).saturating_add(1), oldest: Some(oldest) });
+    }
+    let sql = "SELECT COUNT(*), MIN(read_at) FROM meter_reads WHERE visitor = $1 AND read_at > $2";
+    let (counted, oldest): (i64, Option<i64>) =
+        with_pool!(db, |pool| sqlx::query_as(sql).bind(visitor).bind(since).fetch_one(pool).await)?;
+    Ok(Count { opened: false, read: read(counted), oldest })
+}
+
+/// Records that `visitor` was given to a browser at `network`, if fewer than `limit` were
+/// given there since `since`; `false` when the address has had its share.
+pub async fn issue(
+    db: &Db,
+    network: &str,
+    visitor: &str,
+    now: i64,
+    since: i64,
+    limit: u32,
+) -> Result<bool, sqlx::Error> {
+    let sql = "INSERT INTO meter_visitors (network, visitor, issued_at)
+               SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT)
+                WHERE (SELECT COUNT(*) FROM meter_visitors WHERE network = $1 AND issued_at > $4) < $5
+               ON CONFLICT (network, visitor) DO NOTHING";
+    let done = with_pool!(db, |pool| {
+        sqlx::query(sql)
+            .bind(network)
+            .bind(visitor)
+            .bind(now)
+            .bind(since)
+            .bind(i64::from(limit))
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Forgets reads and ids older than `before` (the longest period a policy allows).
+pub async fn prune(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    with_pool!(db, |pool| {
+        let reads =
+            sqlx::query("DELETE FROM meter_reads WHERE read_at < $1").bind(before).execute(pool).await?;
+        let ids =
+            sqlx::query("DELETE FROM meter_visitors WHERE issued_at < $1").bind(before).execute(pool).await?;
+        Ok(reads.rows_affected() + ids.rows_affected())
+    })
+}
