@@ -72,13 +72,13 @@ let nextClient = 1;
  * A fresh browser context (its own storage: another device) that refuses every request not
  * to 127.0.0.1 and records every response body and every page error. Each context comes to
  * the server as a client of its own, as through a proxy (`X-Forwarded-For`), so the server's
- * per-address limits count each test's device apart; a server that does not trust
- * 127.0.0.1 as a proxy ignores the header.
+ * per-address limits count each test's device apart (unless `address` names one); a server
+ * that does not trust 127.0.0.1 as a proxy ignores the header.
  */
-export async function openContext(browser) {
+export async function openContext(browser, { address = `198.51.100.${nextClient++}` } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1000, height: 900 },
-    extraHTTPHeaders: { "x-forwarded-for": `198.51.100.${nextClient++}` },
+    extraHTTPHeaders: { "x-forwarded-for": address },
   });
   await context.route("**/*", (route) => {
     const { hostname } = new URL(route.request().url());

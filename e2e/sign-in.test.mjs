@@ -211,6 +211,24 @@ describe("sessions", () => {
   });
 });
 
+describe("many tabs", () => {
+  it("five tabs follow one sign-in, each spending the refresh token the one before stored, and none is signed out", async () => {
+    const session = await openContext(browser);
+    const tabs = [];
+    for (let n = 0; n < 5; n += 1) tabs.push(await openDemo(server, session));
+    await signInWithPassword(tabs[0]);
+    for (const tab of tabs) await waitUnlocked(tab);
+    // Had a tab given up on a token another had just spent, it would have signed every tab out.
+    await tabs[0].waitForTimeout(1500);
+    for (const tab of tabs) {
+      assert.deepEqual(await tab.evaluate(() => window.paywallEvents.filter((e) => e === "signed-out")), []);
+      assert.equal(await tab.getByText(PROMPT).count(), 0);
+    }
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+});
+
 describe("the publisher's own accounts", () => {
   it("a token the publisher signed unlocks the article through window.Paywall.setToken", async () => {
     const session = await openContext(browser);

@@ -32,6 +32,9 @@ enum Auth<'a> {
     Bearer(&'a str),
     /// The token of a checkout this browser started (`202` then means "not paid yet").
     Checkout(&'a str),
+    /// Nobody is signed in: the anonymous id the server's meter gave this browser, if it
+    /// has one, and any new one it gives is kept.
+    Visitor,
 }
 
 impl<'a> From<Option<&'a str>> for Auth<'a> {
@@ -39,6 +42,9 @@ impl<'a> From<Option<&'a str>> for Auth<'a> {
         token.map_or(Auth::None, Auth::Bearer)
     }
 }
+
+/// The header the meter's anonymous id travels in, both ways.
+const VISITOR_HEADER: &str = "Paywall-Visitor";
 
 /// A client for one paywall server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,12 +68,11 @@ impl Api {
         self.send("GET", &format!("/v1/articles/{}", encode(id)), None, Auth::None).await?.ok_or_else(empty)
     }
 
-    /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or, for
-    /// an article open to anyone, without a token).
+    /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or,
+    /// without a token, for an article open to anyone or one the publisher's meter opens).
     pub async fn locked(&self, id: &str, access_token: Option<&str>) -> Result<LockedSections, Error> {
-        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None, access_token.into())
-            .await?
-            .ok_or_else(empty)
+        let auth = access_token.map_or(Auth::Visitor, Auth::Bearer);
+        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None, auth).await?.ok_or_else(empty)
     }
 
     /// `POST /v1/sessions`: sign in with email and password.
@@ -209,6 +214,13 @@ impl Api {
             Auth::None => {}
             Auth::Bearer(token) => set("Authorization", &format!("Bearer {token}"))?,
             Auth::Checkout(token) => set("Paywall-Checkout-Token", token)?,
+            Auth::Visitor => {
+                if let Some(visitor) =
+                    self.visitor_storage().and_then(|(storage, key)| storage.get_item(&key).ok().flatten())
+                {
+                    set(VISITOR_HEADER, &visitor)?;
+                }
+            }
         }
         init.set_headers(&headers);
         init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
@@ -222,6 +234,13 @@ impl Api {
                 if timed_out { Error::TimedOut } else { Error::Network }
             })?
             .unchecked_into();
+        if let Auth::Visitor = auth
+            && let Ok(Some(visitor)) = response.headers().get(VISITOR_HEADER)
+            && let Some((storage, key)) = self.visitor_storage()
+        {
+            // Storage can be full or disabled; the server then counts the browser by its address.
+            let _ = storage.set_item(&key, &visitor);
+        }
         let pending = matches!(auth, Auth::Checkout(_)) && response.status() == 202;
         if response.status() == 204 || pending {
             return Ok(None);
@@ -239,6 +258,13 @@ impl Api {
             .and_then(|json| Problem::from_js(&json).ok())
             .unwrap_or_else(|| Problem::new(response.status(), response.status_text()));
         Err(Error::Problem(Box::new(problem)))
+    }
+}
+
+impl Api {
+    /// Where this API's anonymous id for the meter is kept.
+    fn visitor_storage(&self) -> Option<(web_sys::Storage, String)> {
+        Some((dom::local_storage()?, format!("paywall:visitor:{}", self.base)))
     }
 }
 

@@ -19,6 +19,11 @@ pub fn create_element(document: &Document, tag: &str) -> Result<Element, Error> 
     document.create_element(tag).map_err(|_| Error::Browser(format!("cannot create a <{tag}> element")))
 }
 
+/// `localStorage`, where the page allows it (it throws in some private modes).
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
 /// Resolves after `ms` milliseconds.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -1,6 +1,6 @@
 //! The widget's one error type.
 
-use paywall_protocol::{Problem, Reason};
+use paywall_protocol::{Meter, Problem, Reason};
 
 /// Everything that can go wrong in the widget.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -51,6 +51,14 @@ impl Error {
             Error::Network | Error::TimedOut => true,
             Error::Problem(problem) => problem.status >= 500,
             _ => false,
+        }
+    }
+
+    /// The reader's spent meter, when the server refused because of it.
+    pub fn meter(&self) -> Option<Meter> {
+        match self {
+            Error::Problem(problem) => problem.meter.clone(),
+            _ => None,
         }
     }
 

@@ -33,6 +33,17 @@ pub enum PaywallEvent {
         /// How many.
         sections: u32,
     },
+    /// The publisher's meter opened the article, or would have but the free articles are spent.
+    Metered {
+        /// Different articles the meter opened in its period.
+        articles_read: u32,
+        /// How many more it will open.
+        articles_left: u32,
+        /// How many it opens in a period.
+        limit: u32,
+        /// When the oldest counted article leaves the period (Unix seconds).
+        resets_at: u32,
+    },
     /// The reader followed Subscribe.
     SubscribeClick,
     /// The reader signed out, here or in another tab.
@@ -62,6 +73,16 @@ pub enum Value<'a> {
 }
 
 impl PaywallEvent {
+    /// The meter's counts, as the page receives them.
+    pub fn metered(meter: &paywall_protocol::Meter) -> Self {
+        PaywallEvent::Metered {
+            articles_read: meter.articles_read,
+            articles_left: meter.articles_left,
+            limit: meter.limit,
+            resets_at: u32::try_from(meter.resets_at).unwrap_or(u32::MAX),
+        }
+    }
+
     /// The event's name after `paywall:`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -71,6 +92,7 @@ impl PaywallEvent {
             PaywallEvent::CodeSent => "code-sent",
             PaywallEvent::SignedIn { .. } => "signed-in",
             PaywallEvent::Unlocked { .. } => "unlocked",
+            PaywallEvent::Metered { .. } => "metered",
             PaywallEvent::SubscribeClick => "subscribe-click",
             PaywallEvent::SignedOut => "signed-out",
             PaywallEvent::Error { .. } => "error",
@@ -85,6 +107,12 @@ impl PaywallEvent {
             }
             PaywallEvent::SignedIn { email } => vec![("email", Value::Text(email))],
             PaywallEvent::Unlocked { sections } => vec![("sections", Value::Number(*sections))],
+            PaywallEvent::Metered { articles_read, articles_left, limit, resets_at } => vec![
+                ("articlesRead", Value::Number(*articles_read)),
+                ("articlesLeft", Value::Number(*articles_left)),
+                ("limit", Value::Number(*limit)),
+                ("resetsAt", Value::Number(*resets_at)),
+            ],
             PaywallEvent::Error { message, status } => {
                 vec![("message", Value::Text(message)), ("status", Value::MaybeNumber(*status))]
             }
@@ -141,7 +169,13 @@ mod tests {
             PaywallEvent::DialogOpen => PaywallEvent::CodeSent,
             PaywallEvent::CodeSent => PaywallEvent::SignedIn { email: "r@example.com".into() },
             PaywallEvent::SignedIn { .. } => PaywallEvent::Unlocked { sections: 4 },
-            PaywallEvent::Unlocked { .. } => PaywallEvent::SubscribeClick,
+            PaywallEvent::Unlocked { .. } => PaywallEvent::Metered {
+                articles_read: 2,
+                articles_left: 1,
+                limit: 3,
+                resets_at: 1_900_000_000,
+            },
+            PaywallEvent::Metered { .. } => PaywallEvent::SubscribeClick,
             PaywallEvent::SubscribeClick => PaywallEvent::SignedOut,
             PaywallEvent::SignedOut => PaywallEvent::Error { message: "x".into(), status: None },
             PaywallEvent::Error { .. } => return None,

@@ -17,10 +17,17 @@ use web_sys::{Storage, StorageEvent};
 use yew::Callback;
 
 use crate::api::Api;
+use crate::dom;
 use crate::error::Error;
 
 /// Refresh this long before the access token's expiry, so a request never races it.
 const EXPIRY_MARGIN_MS: f64 = 30_000.0;
+
+/// Pauses while waiting for another tab to store the refresh token it was just given.
+const SUCCESSOR_WAITS_MS: [i32; 5] = [50, 100, 150, 300, 400];
+
+/// How many refresh tokens a tab tries, one after another, when other tabs spend each first.
+const MAX_REFRESH_TRIES: u32 = 6;
 
 /// What a session's listeners hear.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,24 +266,43 @@ impl Session {
         {
             return Ok(access.token.clone());
         }
-        let refresh_token = self.stored_refresh_token().ok_or(Error::SignedOut)?;
-        let tokens = match self.api.refresh(&refresh_token).await {
-            Ok(tokens) => tokens,
-            Err(error) if error.is_unauthorized() => {
-                // Another tab or widget may have spent the token and stored its successor.
-                match self.stored_refresh_token().filter(|stored| *stored != refresh_token) {
-                    Some(newer) => self.api.refresh(&newer).await.inspect_err(|_| self.forget())?,
-                    None => {
-                        self.forget();
-                        return Err(error);
+        let mut refresh_token = self.stored_refresh_token().ok_or(Error::SignedOut)?;
+        let mut tries = 0;
+        let tokens = loop {
+            match self.api.refresh(&refresh_token).await {
+                Ok(tokens) => break tokens,
+                Err(error) if error.is_unauthorized() => {
+                    // Another tab or widget may have spent the token a moment ago (every tab
+                    // refreshes when one signs in): its successor is stored as soon as that tab
+                    // has its answer, and may itself be spent by a third tab meanwhile.
+                    tries += 1;
+                    match self.successor_of(&refresh_token).await {
+                        Some(newer) if tries < MAX_REFRESH_TRIES => refresh_token = newer,
+                        _ => {
+                            self.forget();
+                            return Err(error);
+                        }
                     }
                 }
+                Err(error) => return Err(error),
             }
-            Err(error) => return Err(error),
         };
         let token = tokens.access_token.clone();
         self.keep(tokens);
         Ok(token)
+    }
+
+    /// The refresh token stored after `spent`, waiting up to a second for another tab to store
+    /// it; `None` if none comes, or the session was forgotten meanwhile.
+    async fn successor_of(&self, spent: &str) -> Option<String> {
+        for delay_ms in SUCCESSOR_WAITS_MS {
+            match self.stored_refresh_token() {
+                Some(stored) if stored != spent => return Some(stored),
+                Some(_) => dom::sleep(delay_ms).await,
+                None => return None,
+            }
+        }
+        self.stored_refresh_token().filter(|stored| stored != spent)
     }
 
     /// Keeps a new pair: the access token in memory, the refresh token in storage.
@@ -286,7 +312,7 @@ impl Session {
             token: tokens.access_token,
             expires_at_ms: js_sys::Date::now() + lifetime_ms,
         }));
-        if let Some(storage) = storage() {
+        if let Some(storage) = dom::local_storage() {
             // Storage can be full or disabled; the session then lasts as long as the page.
             let _ = storage.set_item(&self.storage_key, &tokens.refresh_token);
         }
@@ -297,13 +323,13 @@ impl Session {
     fn forget(&self) {
         self.access.replace(None);
         self.reader.replace(None);
-        if let Some(storage) = storage() {
+        if let Some(storage) = dom::local_storage() {
             let _ = storage.remove_item(&self.storage_key);
         }
     }
 
     fn stored_refresh_token(&self) -> Option<String> {
-        storage()?.get_item(&self.storage_key).ok().flatten().filter(|token| !token.is_empty())
+        dom::local_storage()?.get_item(&self.storage_key).ok().flatten().filter(|token| !token.is_empty())
     }
 }
 
@@ -355,9 +381,4 @@ fn checkout_storage() -> Option<Storage> {
 
 fn checkout_key(id: &str) -> String {
     format!("paywall:checkout:{id}")
-}
-
-/// `localStorage`, where the page allows it (it throws in some private modes).
-fn storage() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
 }

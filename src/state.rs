@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::{ArticleSummary, LockedSection, Offer, Reader};
+use paywall_protocol::{ArticleSummary, LockedSection, Meter, Offer, Reader};
 use yew::{AttrValue, Reducible};
 
 use crate::error::Error;
@@ -13,12 +13,25 @@ pub enum Phase {
     /// Finding out who the reader is and what they may read; nothing is shown yet.
     Loading,
     /// The prompt is shown. `reader` is set when someone is signed in without a subscription
-    /// that opens the article; `higher_tier` when they subscribe, but to a lower tier.
-    Locked { summary: Rc<ArticleSummary>, reader: Option<Reader>, higher_tier: bool, offers: Rc<Vec<Offer>> },
+    /// that opens the article; `higher_tier` when they subscribe, but to a lower tier; `meter`
+    /// when the publisher's meter would open it but the reader's free articles are spent.
+    Locked {
+        summary: Rc<ArticleSummary>,
+        reader: Option<Reader>,
+        higher_tier: bool,
+        offers: Rc<Vec<Offer>>,
+        meter: Option<Meter>,
+    },
     /// The locked sections are shown. `announce` when they replaced the prompt the reader was
     /// looking at (not on a page load): the news is then announced and focus moves to them.
-    /// `reader` is `None` for an article open to anyone (tier `free`).
-    Unlocked { reader: Option<Reader>, sections: Rc<Vec<LockedSection>>, announce: bool },
+    /// `reader` is `None` for an article open to anyone (tier `free`) or opened by the meter
+    /// with nobody signed in; `meter` when the meter opened it.
+    Unlocked {
+        reader: Option<Reader>,
+        sections: Rc<Vec<LockedSection>>,
+        announce: bool,
+        meter: Option<Meter>,
+    },
     /// The article's paywall could not be loaded; the free section is all there is.
     Failed(Error),
 }
@@ -75,9 +88,15 @@ impl Default for State {
 #[derive(Debug)]
 pub enum Action {
     /// The prompt is to be shown (anonymous, or signed in without a subscription).
-    Locked { summary: ArticleSummary, reader: Option<Reader>, higher_tier: bool, offers: Vec<Offer> },
+    Locked {
+        summary: ArticleSummary,
+        reader: Option<Reader>,
+        higher_tier: bool,
+        offers: Vec<Offer>,
+        meter: Option<Meter>,
+    },
     /// The server sent the locked sections.
-    Unlocked { reader: Option<Reader>, sections: Vec<LockedSection> },
+    Unlocked { reader: Option<Reader>, sections: Vec<LockedSection>, meter: Option<Meter> },
     /// Something failed; in the dialog if it is open, else in place of the prompt.
     Failed(Error),
     /// Open the dialog at a step (or move it there).
@@ -98,14 +117,14 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Locked { summary, reader, higher_tier, offers } => {
+            Action::Locked { summary, reader, higher_tier, offers, meter } => {
                 let offers = Rc::new(offers);
-                next.phase = Phase::Locked { summary: Rc::new(summary), reader, higher_tier, offers };
+                next.phase = Phase::Locked { summary: Rc::new(summary), reader, higher_tier, offers, meter };
                 next.dialog = Dialog::Closed;
             }
-            Action::Unlocked { reader, sections } => {
+            Action::Unlocked { reader, sections, meter } => {
                 let announce = matches!(self.phase, Phase::Locked { .. });
-                next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce };
+                next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce, meter };
                 next.dialog = Dialog::Closed;
             }
             Action::Failed(error) => match &mut next.dialog {
@@ -123,7 +142,7 @@ impl Reducible for State {
                 next.dialog = Dialog::Closed;
                 next.phase = match next.phase {
                     Phase::Locked { summary, offers, .. } => {
-                        Phase::Locked { summary, reader: None, higher_tier: false, offers }
+                        Phase::Locked { summary, reader: None, higher_tier: false, offers, meter: None }
                     }
                     _ => Phase::Loading,
                 };
@@ -164,6 +183,7 @@ mod tests {
                 reader: None,
                 higher_tier: false,
                 offers: Rc::default(),
+                meter: None,
             },
             dialog: Dialog::Open { step, status: Status::Busy },
         }
@@ -193,22 +213,32 @@ mod tests {
 
     #[test]
     fn unlocking_from_the_prompt_closes_the_dialog_and_is_announced() {
-        let next =
-            reduce(busy_at(Step::Password), Action::Unlocked { reader: Some(reader()), sections: vec![] });
+        let next = reduce(
+            busy_at(Step::Password),
+            Action::Unlocked { reader: Some(reader()), sections: vec![], meter: None },
+        );
         assert_eq!(next.dialog, Dialog::Closed);
         assert!(matches!(next.phase, Phase::Unlocked { announce: true, .. }));
     }
 
     #[test]
     fn unlocking_on_a_page_load_is_not_announced() {
-        let next = reduce(State::default(), Action::Unlocked { reader: Some(reader()), sections: vec![] });
+        let next = reduce(
+            State::default(),
+            Action::Unlocked { reader: Some(reader()), sections: vec![], meter: None },
+        );
         assert!(matches!(next.phase, Phase::Unlocked { announce: false, .. }));
     }
 
     #[test]
     fn signing_out_hides_locked_sections_at_once_and_keeps_the_prompt_steady() {
         let unlocked = State {
-            phase: Phase::Unlocked { reader: Some(reader()), sections: Rc::new(vec![]), announce: false },
+            phase: Phase::Unlocked {
+                reader: Some(reader()),
+                sections: Rc::new(vec![]),
+                announce: false,
+                meter: None,
+            },
             dialog: Dialog::Closed,
         };
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
@@ -219,12 +249,19 @@ mod tests {
                 reader: Some(reader()),
                 higher_tier: false,
                 offers: Rc::default(),
+                meter: None,
             },
             dialog: Dialog::Closed,
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,
-            Phase::Locked { summary: summary(), reader: None, higher_tier: false, offers: Rc::default() }
+            Phase::Locked {
+                summary: summary(),
+                reader: None,
+                higher_tier: false,
+                offers: Rc::default(),
+                meter: None
+            }
         );
     }
 

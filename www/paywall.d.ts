@@ -37,6 +37,7 @@ export interface PaywallEventMap {
   "paywall:code-sent": CustomEvent<PaywallDetail>;
   "paywall:signed-in": CustomEvent<PaywallDetail & { email: string }>;
   "paywall:unlocked": CustomEvent<PaywallDetail & { sections: number }>;
+  "paywall:metered": CustomEvent<PaywallDetail & { articlesRead: number; articlesLeft: number; limit: number; resetsAt: number }>;
   "paywall:subscribe-click": CustomEvent<PaywallDetail>;
   "paywall:signed-out": CustomEvent<PaywallDetail>;
   "paywall:error": CustomEvent<PaywallDetail & { message: string; status: number | null }>;

@@ -66,7 +66,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
 
     let (body, announcement) = match &state.phase {
         Phase::Loading => (html! {}, ""),
-        Phase::Locked { summary, reader, higher_tier, offers } => (
+        Phase::Locked { summary, reader, higher_tier, offers, meter } => (
             html! {
                 <Prompt
                     titles={Rc::new(summary.locked_section_titles.clone())}
@@ -76,6 +76,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     offers={offers.clone()}
                     on_offer={paywall.choose_offer.clone()}
                     reader={reader.clone()}
+                    meter={meter.clone()}
                     subscribe_url={props.subscribe_url.clone()}
                     dialog_open={state.dialog != Dialog::Closed}
                     on_sign_in={paywall.show.reform(|()| Step::Email)}
@@ -85,10 +86,17 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             },
             "",
         ),
-        Phase::Unlocked { reader, sections, announce } => (
+        Phase::Unlocked { reader, sections, announce, meter } => (
             html! {
                 <>
                     {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
+                    if let Some(meter) = meter {
+                        <p class="meter" part="meter">
+                            {texts.free_left(meter.articles_left)}{" · "}
+                            <a href={props.subscribe_url.clone()} part="subscribe"
+                                onclick={paywall.subscribe_click.reform(|_| ())}>{texts.subscribe}</a>
+                        </p>
+                    }
                     if let Some(reader) = reader {
                         <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()}
                             on_manage={Some(paywall.manage_subscription.clone())} />

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::{Offer, Reader};
+use paywall_protocol::{Meter, Offer, Reader};
 use web_sys::HtmlElement;
 use yew::{
     AttrValue, Callback, Html, Properties, function_component, html, use_context, use_effect_with,
@@ -32,6 +32,10 @@ pub struct PromptProps {
     pub on_offer: Callback<Rc<Offer>>,
     /// The signed-in reader, when they have no subscription.
     pub reader: Option<Reader>,
+    /// The reader's spent meter, when the meter would open the article but their free
+    /// articles are spent.
+    #[prop_or_default]
+    pub meter: Option<Meter>,
     /// Where Subscribe leads.
     pub subscribe_url: AttrValue,
     /// Whether the sign-in dialog is open (focus comes back to Sign in when it closes).
@@ -66,7 +70,15 @@ pub fn Prompt(props: &PromptProps) -> Html {
 
     let including = texts.including(&props.titles);
     let registered = props.tier == REGISTERED_TIER;
-    let heading = if registered {
+    // With nobody signed in and free articles spent, an account comes first: it gives more.
+    let register_for = props
+        .meter
+        .as_ref()
+        .filter(|meter| meter.registered_limit > 0 && props.reader.is_none())
+        .map(|meter| meter.registered_limit);
+    let heading = if props.meter.is_some() {
+        texts.meter_spent.to_owned()
+    } else if registered {
         texts.for_registered.to_owned()
     } else if props.tier_label.is_empty() {
         texts.locked_heading.to_owned()
@@ -103,9 +115,15 @@ pub fn Prompt(props: &PromptProps) -> Html {
             if !including.is_empty() {
                 <p class="including">{including}</p>
             }
+            if let Some(more) = register_for {
+                <button type="button" class="button" part="register" aria-haspopup="dialog"
+                    onclick={props.on_sign_in.reform(|_| ())}>{texts.register_more(more)}</button>
+            }
             if registered && props.reader.is_none() {
-                <button ref={sign_in} type="button" class="button" part="sign-in" aria-haspopup="dialog"
-                    onclick={props.on_sign_in.reform(|_| ())}>{texts.register}</button>
+                if register_for.is_none() {
+                    <button ref={sign_in} type="button" class="button" part="sign-in" aria-haspopup="dialog"
+                        onclick={props.on_sign_in.reform(|_| ())}>{texts.register}</button>
+                }
             } else if !props.offers.is_empty() {
                 <ul class="offers" part="offers">
                     { for props.offers.iter().map(|offer| {

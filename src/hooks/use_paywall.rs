@@ -213,11 +213,17 @@ impl ArticleController {
 
     fn show(&self, access: Result<Access, Error>) {
         match access {
-            Ok(Access::Unlocked { reader, sections }) => {
-                self.dispatch.dispatch(Action::Unlocked { reader, sections })
+            Ok(Access::Unlocked { reader, sections, meter }) => {
+                if let Some(meter) = &meter {
+                    self.emit(PaywallEvent::metered(meter));
+                }
+                self.dispatch.dispatch(Action::Unlocked { reader, sections, meter })
             }
-            Ok(Access::Locked { summary, reader, higher_tier, offers }) => {
-                self.dispatch.dispatch(Action::Locked { summary, reader, higher_tier, offers })
+            Ok(Access::Locked { summary, reader, higher_tier, offers, meter }) => {
+                if let Some(meter) = &meter {
+                    self.emit(PaywallEvent::metered(meter));
+                }
+                self.dispatch.dispatch(Action::Locked { summary, reader, higher_tier, offers, meter })
             }
             Err(error) => self.fail(&error),
         }

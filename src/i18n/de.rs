@@ -64,5 +64,11 @@ pub static TEXTS: Texts = Texts {
     already_subscribed_error: "Sie haben bereits ein Abonnement, das diesen Artikel umfasst. Melden Sie sich an, um ihn zu lesen.",
     account_exists_error: "Zu dieser E-Mail-Adresse gibt es schon ein Konto. Melden Sie sich zuerst an und abonnieren Sie dann.",
     offer_unavailable: "Dieses Angebot gibt es nicht mehr. Laden Sie die Seite neu, um die aktuellen zu sehen.",
+    free_left_one: "Noch 1 freier Artikel",
+    free_left: "Noch {} freie Artikel",
+    free_last: "Das ist Ihr letzter freier Artikel",
+    register_more_one: "Registrieren Sie sich für 1 weiteren freien Artikel",
+    register_more: "Registrieren Sie sich für {} weitere freie Artikel",
+    meter_spent: "Sie haben Ihre freien Artikel vorerst gelesen.",
     zero_is_one: false,
 };

@@ -64,5 +64,11 @@ pub static TEXTS: Texts = Texts {
     already_subscribed_error: "You already have a subscription that includes this story. Sign in to read it.",
     account_exists_error: "This email already has an account. Sign in first, then subscribe.",
     offer_unavailable: "This offer is no longer available. Reload the page to see the current ones.",
+    free_left_one: "1 free story left",
+    free_left: "{} free stories left",
+    free_last: "This is your last free story",
+    register_more_one: "Register for 1 more free story",
+    register_more: "Register for {} more free stories",
+    meter_spent: "You've read your free stories for now.",
     zero_is_one: false,
 };

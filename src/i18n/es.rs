@@ -64,5 +64,11 @@ pub static TEXTS: Texts = Texts {
     already_subscribed_error: "Ya tienes una suscripción que incluye esta historia. Inicia sesión para leerla.",
     account_exists_error: "Este correo ya tiene una cuenta. Inicia sesión primero y luego suscríbete.",
     offer_unavailable: "Esta oferta ya no está disponible. Recarga la página para ver las actuales.",
+    free_left_one: "Te queda 1 artículo gratis",
+    free_left: "Te quedan {} artículos gratis",
+    free_last: "Este es tu último artículo gratis",
+    register_more_one: "Regístrate y lee 1 artículo gratis más",
+    register_more: "Regístrate y lee {} artículos gratis más",
+    meter_spent: "Ya has leído tus artículos gratis por ahora.",
     zero_is_one: false,
 };

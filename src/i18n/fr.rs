@@ -64,5 +64,11 @@ pub static TEXTS: Texts = Texts {
     already_subscribed_error: "Vous avez déjà un abonnement qui inclut cet article. Connectez-vous pour le lire.",
     account_exists_error: "Cet e-mail a déjà un compte. Connectez-vous d'abord, puis abonnez-vous.",
     offer_unavailable: "Cette offre n'est plus disponible. Rechargez la page pour voir les offres actuelles.",
+    free_left_one: "Encore 1 article gratuit",
+    free_left: "Encore {} articles gratuits",
+    free_last: "C'est votre dernier article gratuit",
+    register_more_one: "Inscrivez-vous pour lire 1 article gratuit de plus",
+    register_more: "Inscrivez-vous pour lire {} articles gratuits de plus",
+    meter_spent: "Vous avez lu vos articles gratuits pour le moment.",
     zero_is_one: true,
 };

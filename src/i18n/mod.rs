@@ -138,6 +138,18 @@ pub struct Texts {
     pub account_exists_error: &'static str,
     /// A checkout for an offer no longer sold.
     pub offer_unavailable: &'static str,
+    /// Under an article the meter opened, when one more is free.
+    pub free_left_one: &'static str,
+    /// Under an article the meter opened: `{}` more are free.
+    pub free_left: &'static str,
+    /// Under the last article the meter opens.
+    pub free_last: &'static str,
+    /// The registration wall's button, when an account gives one more free article.
+    pub register_more_one: &'static str,
+    /// The registration wall's button: an account gives `{}` more free articles.
+    pub register_more: &'static str,
+    /// The prompt's heading when the reader's free articles are spent.
+    pub meter_spent: &'static str,
     /// Whether a count of zero takes the singular (French).
     pub zero_is_one: bool,
 }
@@ -186,6 +198,20 @@ impl Texts {
     /// "We sent a 6-digit code to … It works for … minutes."
     pub fn code_sent(&self, email: &str, minutes: u64) -> String {
         self.code_sent.replace("{minutes}", &minutes.to_string()).replace("{email}", email)
+    }
+
+    /// "2 free stories left", under an article the meter opened.
+    pub fn free_left(&self, left: u32) -> String {
+        if left == 0 {
+            self.free_last.to_owned()
+        } else {
+            self.count(left.into(), self.free_left_one, self.free_left)
+        }
+    }
+
+    /// "Register for 5 more free stories."
+    pub fn register_more(&self, more: u32) -> String {
+        self.count(more.into(), self.register_more_one, self.register_more)
     }
 
     fn one(&self, count: u64) -> bool {
