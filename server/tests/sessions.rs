@@ -136,12 +136,15 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
     let restarted = paywall_server::start(config).await.unwrap();
     assert_eq!(std::fs::read_to_string(&key_path).unwrap(), key);
     let app = paywall_server::app(restarted);
-    let request = request(
+    let mut request = request(
         axum::http::Method::GET,
         &format!("/v1/articles/{ARTICLE}/locked"),
         session["access_token"].as_str(),
         None,
     );
+    // As the server's listener gives every request (the meter counts by address).
+    let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
     let response = tower::ServiceExt::oneshot(app, request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
