@@ -130,6 +130,7 @@ impl FromJs for GrantReason {
                 ("registered", Registered),
                 ("subscription", Subscription),
                 ("metering", Metering),
+                ("gift", Gift),
             ],
         )
     }
@@ -255,6 +256,8 @@ impl FromJs for Reason {
                 ("already_subscribed", AlreadySubscribed),
                 ("offer_unavailable", OfferUnavailable),
                 ("checkout_confirmed", CheckoutConfirmed),
+                ("gift_unavailable", GiftUnavailable),
+                ("gift_allowance_spent", GiftAllowanceSpent),
             ],
         )
     }

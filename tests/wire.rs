@@ -86,9 +86,13 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         locked_section_titles: vec![],
         metered: false,
     });
-    for grant_reason in
-        [GrantReason::Free, GrantReason::Registered, GrantReason::Subscription, GrantReason::Metering]
-    {
+    for grant_reason in [
+        GrantReason::Free,
+        GrantReason::Registered,
+        GrantReason::Subscription,
+        GrantReason::Metering,
+        GrantReason::Gift,
+    ] {
         let meter = (grant_reason == GrantReason::Metering).then(|| meter(5));
         read_back(LockedSections {
             article_id: "harbour-notes".into(),
@@ -131,6 +135,8 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         AlreadySubscribed,
         OfferUnavailable,
         CheckoutConfirmed,
+        GiftUnavailable,
+        GiftAllowanceSpent,
     ] {
         read_back(problem(Some(reason)));
     }

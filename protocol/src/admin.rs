@@ -305,6 +305,12 @@ pub struct Stats {
     pub days: Vec<DayCount>,
     /// Subscriptions started from each article's prompt, most first.
     pub articles: Vec<ArticleCount>,
+    /// Gift links subscribers made in the period.
+    #[serde(default)]
+    pub gifts_made: u64,
+    /// Browsers gift links opened an article in, in the period.
+    #[serde(default)]
+    pub gift_opens: u64,
 }
 
 /// How many subscriptions of a tier are in a state.
@@ -516,4 +522,22 @@ pub struct MeterPolicy {
 
 fn default_per_address() -> u32 {
     10
+}
+
+/// `PUT /v1/admin/gift-policy`: what subscribers' gift links may do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GiftPolicy {
+    /// Links a subscriber may make in a rolling 30 days (0: no gifts). Default 10.
+    pub monthly_allowance: u32,
+    /// Days a link opens its article. Default 14.
+    pub days: u32,
+    /// Browsers a link may open its article in. Default 20.
+    pub reach: u32,
+}
+
+impl Default for GiftPolicy {
+    fn default() -> Self {
+        GiftPolicy { monthly_allowance: 10, days: 14, reach: 20 }
+    }
 }

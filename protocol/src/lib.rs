@@ -87,6 +87,8 @@ pub enum GrantReason {
     Subscription,
     /// The publisher's meter gives the reader this article free (see `meter`).
     Metering,
+    /// A subscriber's gift link opens this article in this browser.
+    Gift,
 }
 
 /// `POST /v1/sessions`: sign in with an email and a password.
@@ -230,6 +232,11 @@ pub enum Reason {
     OfferUnavailable,
     /// 409: the checkout was confirmed already (by this browser, a moment ago).
     CheckoutConfirmed,
+    /// 403: the gift link does not open this article: it expired, was withdrawn by the
+    /// subscriber, has been opened by as many browsers as it may, or is for another article.
+    GiftUnavailable,
+    /// 429: the subscriber has made as many gift links as a month allows.
+    GiftAllowanceSpent,
 }
 
 /// An error body (`application/problem+json`).
@@ -377,4 +384,46 @@ pub struct PortalRequest {
 pub struct Portal {
     /// Send the reader here.
     pub url: String,
+}
+
+/// `POST /v1/gifts`: a subscriber makes a link that opens one article to whoever they send it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GiftRequest {
+    /// The article to give.
+    pub article_id: String,
+    /// The article's page, which the link opens: on this server's or a configured publisher's site.
+    pub page: String,
+}
+
+/// A gift link a subscriber made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Gift {
+    /// Its id, to withdraw it.
+    pub id: i64,
+    /// The article it opens.
+    pub article_id: String,
+    /// The link to send (`#paywall-gift=` and its token on the article's page): only in the
+    /// answer that makes it; the server keeps a hash of the token, never the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When it stops opening the article (Unix seconds).
+    pub expires_at: i64,
+    /// How many browsers it may open the article in.
+    pub reach: u32,
+    /// How many it has.
+    pub opened: u32,
+    /// Whether the subscriber withdrew it.
+    pub revoked: bool,
+}
+
+/// `GET /v1/gifts`: the signed-in subscriber's gift links, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Gifts {
+    /// The links of the last 90 days.
+    pub gifts: Vec<Gift>,
+    /// How many more the subscriber may make in the rolling month.
+    pub left_this_month: u32,
 }

@@ -75,6 +75,10 @@ pub enum AppError {
         /// The reader's counts.
         meter: paywall_protocol::Meter,
     },
+    /// A gift link that does not open the article (`gift_unavailable`), or one more than the
+    /// subscriber may make (`gift_allowance_spent`).
+    #[error("gift refused: {0:?}")]
+    GiftRefused(Reason),
     /// The admin API key is missing, malformed, unknown, revoked or expired.
     #[error("invalid API key: {0}")]
     InvalidKey(&'static str),
@@ -326,6 +330,24 @@ impl AppError {
             AppError::Conflict(what) => {
                 parts(StatusCode::CONFLICT, "about:blank", "Conflict", Some(what.clone()), None)
             }
+            AppError::GiftRefused(Reason::GiftAllowanceSpent) => parts(
+                StatusCode::TOO_MANY_REQUESTS,
+                "urn:paywall:gift-allowance-spent",
+                "No gift links left",
+                Some("You have made as many gift links as a month allows. Try again in a few days.".to_owned()),
+                Some(Reason::GiftAllowanceSpent),
+            ),
+            AppError::GiftRefused(reason) => parts(
+                StatusCode::FORBIDDEN,
+                "urn:paywall:gift-unavailable",
+                "Gift link unavailable",
+                Some(
+                    "This gift link has expired, was withdrawn, has been opened in as many browsers as it may, \
+                     or is for another article."
+                        .to_owned(),
+                ),
+                Some(*reason),
+            ),
             AppError::Refused(what, reason) => {
                 parts(StatusCode::CONFLICT, "urn:paywall:refused", "Not possible", Some(what.clone()), Some(*reason))
             }

@@ -122,6 +122,47 @@ impl Meter {
         Ok(self.policy(db).await?.is_some_and(|policy| policy.anonymous > 0 || policy.registered > 0))
     }
 
+    /// The key a visitor is counted under, and a new token for a browser that came without a
+    /// good one: a fresh anonymous id while its address has started fewer than the policy's
+    /// `per_address` in the period, else the address's own.
+    pub async fn key_of(
+        &self,
+        db: &Db,
+        visitor: Visitor<'_>,
+        policy: &MeterPolicy,
+        now: i64,
+    ) -> Result<(String, Option<String>), sqlx::Error> {
+        let (token, client) = match visitor {
+            Visitor::Reader(id) => return Ok((format!("r:{id}"), None)),
+            Visitor::Anonymous { token, client } => (token, client),
+        };
+        if let Some(key) = token.and_then(|token| self.verify(token)) {
+            return Ok((key, None));
+        }
+        let network = client.ip().to_string();
+        let fresh = format!("v:{}", random::token());
+        let since = now - i64::from(policy.period_days) * 24 * 60 * 60;
+        let key = if meter::issue(db, &network, &fresh, now, since, policy.per_address).await? {
+            fresh
+        } else {
+            format!("n:{network}")
+        };
+        let token = self.sign(&key);
+        Ok((key, Some(token)))
+    }
+
+    /// Who a browser is, for a gift link's count of browsers: as the meter counts it, under
+    /// its policy or, with the meter off, the default one.
+    pub async fn browser(
+        &self,
+        db: &Db,
+        visitor: Visitor<'_>,
+        now: i64,
+    ) -> Result<(String, Option<String>), sqlx::Error> {
+        let policy = self.policy(db).await?.unwrap_or_else(off);
+        self.key_of(db, visitor, &policy, now).await
+    }
+
     /// Counts `article` for `visitor` at `now`: opens it if the visitor has free articles
     /// left (or opened it already in the period).
     pub async fn open(
@@ -134,33 +175,14 @@ impl Meter {
         let Some(policy) = self.policy(db).await? else { return Ok(Metered::Off) };
         let period = i64::from(policy.period_days) * 24 * 60 * 60;
         let since = now - period;
-        let (key, limit, registered_limit, new_token) = match visitor {
-            Visitor::Reader(id) => (format!("r:{id}"), policy.registered, 0, None),
-            Visitor::Anonymous { token, client } => {
-                if policy.anonymous == 0 {
-                    return Ok(Metered::Off);
-                }
-                let (key, new_token) = match token.and_then(|token| self.verify(token)) {
-                    Some(key) => (key, None),
-                    None => {
-                        let network = client.ip().to_string();
-                        let fresh = format!("v:{}", random::token());
-                        let key =
-                            if meter::issue(db, &network, &fresh, now, since, policy.per_address).await? {
-                                fresh
-                            } else {
-                                format!("n:{network}")
-                            };
-                        let token = self.sign(&key);
-                        (key, Some(token))
-                    }
-                };
-                (key, policy.anonymous, policy.registered, new_token)
-            }
+        let (limit, registered_limit) = match visitor {
+            Visitor::Reader(_) => (policy.registered, 0),
+            Visitor::Anonymous { .. } => (policy.anonymous, policy.registered),
         };
         if limit == 0 {
             return Ok(Metered::Off);
         }
+        let (key, new_token) = self.key_of(db, visitor, &policy, now).await?;
         let count = meter::count(db, &key, article, now, since, limit).await?;
         let meter = paywall_protocol::Meter {
             articles_read: count.read,
@@ -171,6 +193,11 @@ impl Meter {
         };
         Ok(Metered::Counted { opened: count.opened, meter, new_token })
     }
+}
+
+/// The policy before the publisher sets one: the meter off.
+pub fn off() -> MeterPolicy {
+    MeterPolicy { anonymous: 0, registered: 0, period_days: 30, per_address: 10 }
 }
 
 /// Whether a request may be counted at all: not a `HEAD`, a prefetch or prerender (the reader

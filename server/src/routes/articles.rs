@@ -14,9 +14,13 @@ use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::limits::Client;
 use crate::meter::{self, Metered, Visitor};
+use crate::random;
 use crate::sanitize;
-use crate::store::{articles, tiers};
+use crate::store::{articles, gifts, tiers};
 use crate::time::now;
+
+/// The header a gift link's token travels in.
+pub const GIFT_HEADER: &str = "paywall-gift";
 
 /// The article routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -44,12 +48,13 @@ async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
 #[utoipa::path(get, path = "/articles/{id}/locked", tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id"),
-        ("Paywall-Visitor" = Option<String>, Header, description = "The anonymous id the meter gave this browser")),
+        ("Paywall-Visitor" = Option<String>, Header, description = "The anonymous id the meter gave this browser"),
+        ("Paywall-Gift" = Option<String>, Header, description = "The token of a gift link that opens this article")),
     security((), ("reader_token" = [])),
     responses(
         (status = 200, description = "The locked sections; `meter` with `grant_reason: metering`. A `Paywall-Visitor` header carries a new anonymous id to keep", body = LockedSections),
         (status = 401, description = "Not signed in, and the article's tier needs a reader (with `meter` when the free articles are spent)", body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`no_subscription` or `higher_tier_required`, with the tier the article needs (and `meter` when the free articles are spent)", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`no_subscription` or `higher_tier_required`, with the tier the article needs (and `meter` when the free articles are spent); `gift_unavailable` for a gift link that does not open it", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn locked(
     State(state): State<AppState>,
@@ -77,6 +82,19 @@ async fn locked(
             Visitor::Anonymous { token, client }
         }
     };
+    // A gift link opens its article in as many browsers as it may, and nothing else; one that
+    // does not is refused as such, and the widget asks again without it.
+    if let Some(gift) = headers.get(GIFT_HEADER) {
+        let (browser, new_token) = state.meter.browser(&state.db, visitor, now()).await?;
+        let token_hash = random::token_hash(gift.to_str().unwrap_or_default());
+        if gifts::open(&state.db, &token_hash, &id, &browser, now()).await? {
+            return sections(&state, id, GrantReason::Gift, None, new_token).await;
+        }
+        let mut response = AppError::GiftRefused(Reason::GiftUnavailable).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        keep_visitor(&mut response, new_token);
+        return Ok(response);
+    }
     match state.meter.open(&state.db, visitor, &id, now()).await? {
         Metered::Off => Err(refused),
         Metered::Counted { opened: true, meter, new_token } => {

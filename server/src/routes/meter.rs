@@ -24,8 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/admin/meter", tag = "admin", security(("admin_key" = [])),
     responses((status = 200, description = "The meter's policy", body = MeterPolicy)))]
 async fn get_policy(State(state): State<AppState>, _admin: Admin) -> AppResult<Json<MeterPolicy>> {
-    let off = MeterPolicy { anonymous: 0, registered: 0, period_days: 30, per_address: 10 };
-    Ok(Json(meter::policy(&state.db).await?.unwrap_or(off)))
+    Ok(Json(meter::policy(&state.db).await?.unwrap_or_else(crate::meter::off)))
 }
 
 /// `PUT /v1/admin/meter`: sets the policy; 0 turns the meter off for that kind of reader.

@@ -5,6 +5,7 @@ mod articles;
 mod checkout;
 mod codes;
 mod demo_checkout;
+mod gifts;
 mod health;
 mod meter;
 mod offers;
@@ -47,6 +48,7 @@ pub fn app(state: AppState) -> Router {
             .merge(readers::router())
             .merge(offers::router())
             .merge(meter::router())
+            .merge(gifts::router())
             .merge(checkout::router())
             .merge(webhooks::router())
             .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
@@ -177,6 +179,7 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::IF_NONE_MATCH,
             HeaderName::from_static(checkout::CHECKOUT_TOKEN_HEADER),
             HeaderName::from_static(crate::meter::VISITOR_HEADER),
+            HeaderName::from_static(articles::GIFT_HEADER),
         ])
         .expose_headers([header::ETAG, HeaderName::from_static(crate::meter::VISITOR_HEADER)])
         .max_age(std::time::Duration::from_secs(600))

@@ -23,6 +23,7 @@ use utoipa::openapi::{Content, OpenApi, Ref};
         (name = "readers", description = "The signed-in reader's own account"),
         (name = "offers", description = "What the prompt sells"),
         (name = "checkout", description = "Paying at the provider, and the provider's webhooks"),
+        (name = "gifts", description = "A subscriber's links that open one article to whoever they send them"),
         (name = "admin", description = "For the publisher's systems: `Authorization: Bearer paywall_sk_…`"),
     )
 )]

@@ -14,6 +14,7 @@ pub mod api_keys;
 pub mod articles;
 pub mod audit;
 pub mod codes;
+pub mod gifts;
 pub mod jobs;
 pub mod members;
 pub mod meter;

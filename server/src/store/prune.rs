@@ -36,6 +36,8 @@ pub struct Pruned {
     pub webhook_messages: u64,
     /// Meter reads and anonymous ids older than the longest period.
     pub meter: u64,
+    /// Gift links long expired (with the browsers they opened).
+    pub gifts: u64,
 }
 
 impl Pruned {
@@ -49,6 +51,7 @@ impl Pruned {
             + self.rate_limits
             + self.webhook_messages
             + self.meter
+            + self.gifts
     }
 }
 
@@ -138,8 +141,11 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             rate_limits,
             webhook_messages,
             meter: 0,
+            gifts: 0,
         })
     });
     let meter = super::meter::prune(db, now - super::meter::MAX_PERIOD_DAYS * 24 * 60 * 60).await?;
-    Ok(Pruned { meter, ..pruned? })
+    // A link is listed to its subscriber for 90 days; kept a little longer than that.
+    let gifts = super::gifts::prune(db, now - 100 * 24 * 60 * 60).await?;
+    Ok(Pruned { meter, gifts, ..pruned? })
 }

@@ -33,6 +33,7 @@ pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
         let by_article: Vec<(String, i64)> = sqlx::query_as(articles).fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((states, money, starts, ends, by_article))
     })?;
+    let (gifts_made, gift_opens) = super::gifts::counts(db, since).await?;
     let mut days: Vec<i64> = starts.iter().chain(&ends).map(|(day, _)| *day).collect();
     days.sort_unstable();
     days.dedup();
@@ -58,5 +59,7 @@ pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
             .into_iter()
             .map(|(article_id, started)| ArticleCount { article_id, started })
             .collect(),
+        gifts_made,
+        gift_opens,
     })
 }
