@@ -5,9 +5,9 @@
 //! the reader tens of kilobytes of download.
 
 use paywall_protocol::{
-    ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, LinkSignIn,
-    LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, RefreshRequest,
-    SessionTokens,
+    ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, Gift, GiftRequest,
+    LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn,
+    RefreshRequest, SessionTokens,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -32,9 +32,10 @@ enum Auth<'a> {
     Bearer(&'a str),
     /// The token of a checkout this browser started (`202` then means "not paid yet").
     Checkout(&'a str),
-    /// Nobody is signed in: the anonymous id the server's meter gave this browser, if it
-    /// has one, and any new one it gives is kept.
-    Visitor,
+    /// Asking for locked sections: the reader's access token, or with nobody signed in the
+    /// anonymous id the server's meter gave this browser (any new one it gives is kept); and
+    /// a gift link's token, if the browser has one for the article.
+    Reading { bearer: Option<&'a str>, gift: Option<&'a str> },
 }
 
 impl<'a> From<Option<&'a str>> for Auth<'a> {
@@ -69,9 +70,15 @@ impl Api {
     }
 
     /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or,
-    /// without a token, for an article open to anyone or one the publisher's meter opens).
-    pub async fn locked(&self, id: &str, access_token: Option<&str>) -> Result<LockedSections, Error> {
-        let auth = access_token.map_or(Auth::Visitor, Auth::Bearer);
+    /// without a token, for an article open to anyone or one the publisher's meter opens). A
+    /// gift link's token, if any, goes with it.
+    pub async fn locked(
+        &self,
+        id: &str,
+        access_token: Option<&str>,
+        gift: Option<&str>,
+    ) -> Result<LockedSections, Error> {
+        let auth = Auth::Reading { bearer: access_token, gift };
         self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None, auth).await?.ok_or_else(empty)
     }
 
@@ -149,6 +156,13 @@ impl Api {
             .ok_or_else(empty)
     }
 
+    /// `POST /v1/gifts`: a gift link for an article the reader's subscription opens.
+    pub async fn gift(&self, access_token: &str, request: &GiftRequest) -> Result<Gift, Error> {
+        self.send("POST", "/v1/gifts", Some(request.to_js()), Auth::Bearer(access_token))
+            .await?
+            .ok_or_else(empty)
+    }
+
     async fn post<T: FromJs>(&self, path: &str, body: &impl ToJs) -> Result<T, Error> {
         self.send("POST", path, Some(body.to_js()), Auth::None).await?.ok_or_else(empty)
     }
@@ -161,7 +175,25 @@ impl Api {
         body: Option<JsValue>,
         auth: Auth<'_>,
     ) -> Result<Option<T>, Error> {
-        // Only the typing is generic; the request itself is one function, not one per endpoint.
+        // Only the reading is generic: the request and its retries are one function, not one
+        // per endpoint (each copy of them cost the reader about a kilobyte).
+        let json = self.send_json(method, path, body, auth).await?;
+        json.map(|json| {
+            T::from_js(&json).map_err(|field| {
+                Error::Unexpected(format!("{method} {path}: `{field}` is missing or of the wrong type"))
+            })
+        })
+        .transpose()
+    }
+
+    /// Sends one request, trying a read again after a failure on the way; the JSON answer.
+    async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<JsValue>,
+        auth: Auth<'_>,
+    ) -> Result<Option<JsValue>, Error> {
         let mut json = self.fetch(method, path, body.as_ref(), auth).await;
         // A read that failed on the way (no connection, a 5xx) is tried again a few times,
         // waiting longer each time. Writes are not: the server may have done them already.
@@ -178,13 +210,7 @@ impl Api {
                 json = self.fetch(method, path, body.as_ref(), auth).await;
             }
         }
-        let json = json?;
-        json.map(|json| {
-            T::from_js(&json).map_err(|field| {
-                Error::Unexpected(format!("{method} {path}: `{field}` is missing or of the wrong type"))
-            })
-        })
-        .transpose()
+        json
     }
 
     /// Sends one request with a JSON body and returns the JSON answer (`None` for a 204).
@@ -214,11 +240,20 @@ impl Api {
             Auth::None => {}
             Auth::Bearer(token) => set("Authorization", &format!("Bearer {token}"))?,
             Auth::Checkout(token) => set("Paywall-Checkout-Token", token)?,
-            Auth::Visitor => {
-                if let Some(visitor) =
-                    self.visitor_storage().and_then(|(storage, key)| storage.get_item(&key).ok().flatten())
-                {
-                    set(VISITOR_HEADER, &visitor)?;
+            Auth::Reading { bearer, gift } => {
+                if let Some(gift) = gift {
+                    set("Paywall-Gift", gift)?;
+                }
+                match bearer {
+                    Some(token) => set("Authorization", &format!("Bearer {token}"))?,
+                    None => {
+                        let kept = self
+                            .visitor_storage()
+                            .and_then(|(storage, key)| storage.get_item(&key).ok().flatten());
+                        if let Some(visitor) = kept {
+                            set(VISITOR_HEADER, &visitor)?;
+                        }
+                    }
                 }
             }
         }
@@ -234,7 +269,7 @@ impl Api {
                 if timed_out { Error::TimedOut } else { Error::Network }
             })?
             .unchecked_into();
-        if let Auth::Visitor = auth
+        if let Auth::Reading { bearer: None, .. } = auth
             && let Ok(Some(visitor)) = response.headers().get(VISITOR_HEADER)
             && let Some((storage, key)) = self.visitor_storage()
         {

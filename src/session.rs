@@ -8,8 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use paywall_protocol::{
-    CheckoutRequest, CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn,
-    PublisherSignIn, Reader, SessionTokens,
+    CheckoutRequest, CodeRequest, CodeSent, CodeSignIn, GiftRequest, LinkSignIn, LockedSections,
+    PasswordSignIn, PublisherSignIn, Reader, SessionTokens,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -212,18 +212,48 @@ impl Session {
         Ok(self.api.billing_portal(&token, return_to).await?.url)
     }
 
-    /// The locked sections of an article, with a fresh access token; after a 401 the token is
-    /// refreshed once and the request retried.
-    pub async fn locked(&self, article_id: &str) -> Result<LockedSections, Error> {
+    /// The locked sections of an article, with a fresh access token (and the gift link's
+    /// token, if any); after a 401 the token is refreshed once and the request retried.
+    pub async fn locked(&self, article_id: &str, gift: Option<&str>) -> Result<LockedSections, Error> {
         let token = self.access_token().await?;
-        match self.api.locked(article_id, Some(&token)).await {
+        match self.api.locked(article_id, Some(&token), gift).await {
             Err(error) if error.is_unauthorized() => {
                 self.access.replace(None);
                 let token = self.access_token().await?;
-                self.api.locked(article_id, Some(&token)).await
+                self.api.locked(article_id, Some(&token), gift).await
             }
             other => other,
         }
+    }
+
+    /// A gift link for an article the signed-in reader's subscription opens, on `page`.
+    pub async fn make_gift(&self, article_id: &str, page: String) -> Result<String, Error> {
+        let request = GiftRequest { article_id: article_id.to_owned(), page };
+        let gift = self.api.gift(&self.access_token().await?, &request).await?;
+        gift.url.ok_or_else(|| Error::Unexpected("the gift came without its link".into()))
+    }
+
+    /// Keeps a gift link's token for an article of this page, to send each time it is read.
+    pub fn keep_gift(&self, article_id: &str, token: &str) {
+        if let Some(storage) = dom::local_storage() {
+            let _ = storage.set_item(&self.gift_key(article_id), token);
+        }
+    }
+
+    /// The gift link's token this browser keeps for an article.
+    pub fn gift(&self, article_id: &str) -> Option<String> {
+        dom::local_storage()?.get_item(&self.gift_key(article_id)).ok().flatten()
+    }
+
+    /// Forgets an article's gift link, once the server no longer honours it.
+    pub fn forget_gift(&self, article_id: &str) {
+        if let Some(storage) = dom::local_storage() {
+            let _ = storage.remove_item(&self.gift_key(article_id));
+        }
+    }
+
+    fn gift_key(&self, article_id: &str) -> String {
+        format!("paywall:gift:{}:{article_id}", self.api.base())
     }
 
     /// Ends this session (or, `everywhere`, every session of the reader) on the server and

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::{ArticleSummary, LockedSection, Meter, Offer, Reader};
+use paywall_protocol::{ArticleSummary, GrantReason, LockedSection, Meter, Offer, Reader};
 use yew::{AttrValue, Reducible};
 
 use crate::error::Error;
@@ -14,22 +14,26 @@ pub enum Phase {
     Loading,
     /// The prompt is shown. `reader` is set when someone is signed in without a subscription
     /// that opens the article; `higher_tier` when they subscribe, but to a lower tier; `meter`
-    /// when the publisher's meter would open it but the reader's free articles are spent.
+    /// when the publisher's meter would open it but the reader's free articles are spent;
+    /// `gift_refused` when a gift link kept for it no longer opens it.
     Locked {
         summary: Rc<ArticleSummary>,
         reader: Option<Reader>,
         higher_tier: bool,
         offers: Rc<Vec<Offer>>,
         meter: Option<Meter>,
+        gift_refused: bool,
     },
     /// The locked sections are shown. `announce` when they replaced the prompt the reader was
     /// looking at (not on a page load): the news is then announced and focus moves to them.
     /// `reader` is `None` for an article open to anyone (tier `free`) or opened by the meter
-    /// with nobody signed in; `meter` when the meter opened it.
+    /// or a gift with nobody signed in; `grant` says why it opened, `meter` is set when the
+    /// meter did.
     Unlocked {
         reader: Option<Reader>,
         sections: Rc<Vec<LockedSection>>,
         announce: bool,
+        grant: GrantReason,
         meter: Option<Meter>,
     },
     /// The article's paywall could not be loaded; the free section is all there is.
@@ -47,6 +51,19 @@ pub enum Step {
     Password,
     /// Subscribe with this offer: the email, unless someone is signed in, then the provider.
     Checkout { offer: Rc<Offer> },
+}
+
+/// A gift link the subscriber asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Gifting {
+    /// None asked for.
+    Idle,
+    /// Being made.
+    Busy,
+    /// Made: the link to send.
+    Made(AttrValue),
+    /// Refused (the month's links are made, say).
+    Failed(Error),
 }
 
 /// Whether the dialog is waiting, working, or showing an error.
@@ -76,11 +93,13 @@ pub struct State {
     pub phase: Phase,
     /// The sign-in dialog.
     pub dialog: Dialog,
+    /// The gift link asked for on this article.
+    pub gifting: Gifting,
 }
 
 impl Default for State {
     fn default() -> Self {
-        State { phase: Phase::Loading, dialog: Dialog::Closed }
+        State { phase: Phase::Loading, dialog: Dialog::Closed, gifting: Gifting::Idle }
     }
 }
 
@@ -94,9 +113,17 @@ pub enum Action {
         higher_tier: bool,
         offers: Vec<Offer>,
         meter: Option<Meter>,
+        gift_refused: bool,
     },
     /// The server sent the locked sections.
-    Unlocked { reader: Option<Reader>, sections: Vec<LockedSection>, meter: Option<Meter> },
+    Unlocked {
+        reader: Option<Reader>,
+        sections: Vec<LockedSection>,
+        grant: GrantReason,
+        meter: Option<Meter>,
+    },
+    /// A gift link is being made, was made, or was refused.
+    Gifting(Gifting),
     /// Something failed; in the dialog if it is open, else in place of the prompt.
     Failed(Error),
     /// Open the dialog at a step (or move it there).
@@ -117,14 +144,16 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Locked { summary, reader, higher_tier, offers, meter } => {
-                let offers = Rc::new(offers);
-                next.phase = Phase::Locked { summary: Rc::new(summary), reader, higher_tier, offers, meter };
+            Action::Locked { summary, reader, higher_tier, offers, meter, gift_refused } => {
+                let (summary, offers) = (Rc::new(summary), Rc::new(offers));
+                next.phase = Phase::Locked { summary, reader, higher_tier, offers, meter, gift_refused };
+                next.gifting = Gifting::Idle;
                 next.dialog = Dialog::Closed;
             }
-            Action::Unlocked { reader, sections, meter } => {
+            Action::Unlocked { reader, sections, grant, meter } => {
                 let announce = matches!(self.phase, Phase::Locked { .. });
-                next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce, meter };
+                next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce, grant, meter };
+                next.gifting = Gifting::Idle;
                 next.dialog = Dialog::Closed;
             }
             Action::Failed(error) => match &mut next.dialog {
@@ -141,12 +170,18 @@ impl Reducible for State {
             Action::SignedOut => {
                 next.dialog = Dialog::Closed;
                 next.phase = match next.phase {
-                    Phase::Locked { summary, offers, .. } => {
-                        Phase::Locked { summary, reader: None, higher_tier: false, offers, meter: None }
-                    }
+                    Phase::Locked { summary, offers, .. } => Phase::Locked {
+                        summary,
+                        reader: None,
+                        higher_tier: false,
+                        offers,
+                        meter: None,
+                        gift_refused: false,
+                    },
                     _ => Phase::Loading,
                 };
             }
+            Action::Gifting(gifting) => next.gifting = gifting,
             Action::Retry => next = State::default(),
         }
         if next == *self { self } else { Rc::new(next) }
@@ -184,8 +219,10 @@ mod tests {
                 higher_tier: false,
                 offers: Rc::default(),
                 meter: None,
+                gift_refused: false,
             },
             dialog: Dialog::Open { step, status: Status::Busy },
+            gifting: Gifting::Idle,
         }
     }
 
@@ -215,7 +252,12 @@ mod tests {
     fn unlocking_from_the_prompt_closes_the_dialog_and_is_announced() {
         let next = reduce(
             busy_at(Step::Password),
-            Action::Unlocked { reader: Some(reader()), sections: vec![], meter: None },
+            Action::Unlocked {
+                reader: Some(reader()),
+                sections: vec![],
+                grant: GrantReason::Subscription,
+                meter: None,
+            },
         );
         assert_eq!(next.dialog, Dialog::Closed);
         assert!(matches!(next.phase, Phase::Unlocked { announce: true, .. }));
@@ -225,7 +267,12 @@ mod tests {
     fn unlocking_on_a_page_load_is_not_announced() {
         let next = reduce(
             State::default(),
-            Action::Unlocked { reader: Some(reader()), sections: vec![], meter: None },
+            Action::Unlocked {
+                reader: Some(reader()),
+                sections: vec![],
+                grant: GrantReason::Subscription,
+                meter: None,
+            },
         );
         assert!(matches!(next.phase, Phase::Unlocked { announce: false, .. }));
     }
@@ -237,9 +284,11 @@ mod tests {
                 reader: Some(reader()),
                 sections: Rc::new(vec![]),
                 announce: false,
+                grant: GrantReason::Subscription,
                 meter: None,
             },
             dialog: Dialog::Closed,
+            gifting: Gifting::Idle,
         };
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
 
@@ -250,8 +299,10 @@ mod tests {
                 higher_tier: false,
                 offers: Rc::default(),
                 meter: None,
+                gift_refused: false,
             },
             dialog: Dialog::Closed,
+            gifting: Gifting::Idle,
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,
@@ -260,7 +311,8 @@ mod tests {
                 reader: None,
                 higher_tier: false,
                 offers: Rc::default(),
-                meter: None
+                meter: None,
+                gift_refused: false,
             }
         );
     }

@@ -10,8 +10,9 @@
 use js_sys::{Array, Object, Reflect};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers, PasswordSignIn, Portal,
-    PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest, SessionTokens,
+    Gift, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
+    PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest,
+    SessionTokens,
 };
 use wasm_bindgen::JsValue;
 
@@ -342,6 +343,27 @@ impl ToJs for CheckoutRequest {
             ("email", self.email.as_deref().and_then(text)),
             ("article_id", self.article_id.as_deref().and_then(text)),
         ])
+    }
+}
+
+impl FromJs for Gift {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "gift")?;
+        Ok(Gift {
+            id: fields.integer("id")?,
+            article_id: fields.read("article_id")?,
+            url: fields.optional("url")?,
+            expires_at: fields.integer("expires_at")?,
+            reach: fields.integer("reach")?,
+            opened: fields.integer("opened")?,
+            revoked: fields.read("revoked")?,
+        })
+    }
+}
+
+impl ToJs for GiftRequest {
+    fn to_js(&self) -> JsValue {
+        object([("article_id", text(&self.article_id)), ("page", text(&self.page))])
     }
 }
 

@@ -15,6 +15,9 @@ pub struct AccountBarProps {
     /// The reader asked to manage their subscription, where they have one.
     #[prop_or_default]
     pub on_manage: Option<Callback<()>>,
+    /// The reader asked for a gift link, where their subscription opens the article.
+    #[prop_or_default]
+    pub on_gift: Option<Callback<()>>,
 }
 
 /// "Signed in as ... Sign out · Sign out on all devices".
@@ -27,6 +30,12 @@ pub fn AccountBar(props: &AccountBarProps) -> Html {
         <p class="account" part="account">
             <span>{texts.signed_in_as}{" "}<strong>{props.email.clone()}</strong>{"."}</span>{" "}
             <span>
+                if let Some(on_gift) = &props.on_gift {
+                    <button type="button" class="link" part="gift" onclick={on_gift.reform(|_| ())}>
+                        {texts.gift_this}
+                    </button>
+                    {" · "}
+                }
                 if let Some(on_manage) = &props.on_manage {
                     <button type="button" class="link" part="manage" onclick={on_manage.reform(|_| ())}>
                         {texts.manage_subscription}

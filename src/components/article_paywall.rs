@@ -4,10 +4,14 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, FocusOptions, HtmlElement};
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{Element, FocusOptions, HtmlElement, MouseEvent};
 use yew::{
-    AttrValue, ContextProvider, Html, Properties, create_portal, function_component, html, use_effect_with,
+    AttrValue, Callback, ContextProvider, Html, Properties, TargetCast, create_portal, function_component,
+    html, use_effect_with,
 };
+
+use paywall_protocol::GrantReason;
 
 use super::account_bar::AccountBar;
 use super::prompt::Prompt;
@@ -16,7 +20,7 @@ use super::unlocked_sections::UnlockedSections;
 use crate::hooks::use_paywall;
 use crate::i18n::Texts;
 use crate::session::Session;
-use crate::state::{Dialog, Phase, Step};
+use crate::state::{Dialog, Gifting, Phase, Step};
 
 /// The widget's styles, scoped to its shadow root. (Every byte of it is downloaded, so its
 /// notes live here: the dark palette is written twice, for `data-theme="dark"` and for `auto`
@@ -66,7 +70,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
 
     let (body, announcement) = match &state.phase {
         Phase::Loading => (html! {}, ""),
-        Phase::Locked { summary, reader, higher_tier, offers, meter } => (
+        Phase::Locked { summary, reader, higher_tier, offers, meter, gift_refused } => (
             html! {
                 <Prompt
                     titles={Rc::new(summary.locked_section_titles.clone())}
@@ -77,6 +81,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     on_offer={paywall.choose_offer.clone()}
                     reader={reader.clone()}
                     meter={meter.clone()}
+                    gift_refused={*gift_refused}
                     subscribe_url={props.subscribe_url.clone()}
                     dialog_open={state.dialog != Dialog::Closed}
                     on_sign_in={paywall.show.reform(|()| Step::Email)}
@@ -86,25 +91,45 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             },
             "",
         ),
-        Phase::Unlocked { reader, sections, announce, meter } => (
-            html! {
-                <>
-                    {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
-                    if let Some(meter) = meter {
-                        <p class="meter" part="meter">
-                            {texts.free_left(meter.articles_left)}{" · "}
-                            <a href={props.subscribe_url.clone()} part="subscribe"
-                                onclick={paywall.subscribe_click.reform(|_| ())}>{texts.subscribe}</a>
+        Phase::Unlocked { reader, sections, announce, grant, meter } => {
+            // What opened the story, in a slim line with the way to subscribe: the meter (how
+            // many are left) or a subscriber's gift.
+            let note = match (meter, grant) {
+                (Some(meter), _) => Some((texts.free_left(meter.articles_left), texts.subscribe)),
+                (None, GrantReason::Gift) => Some((texts.gift_note.to_owned(), texts.subscribe_more)),
+                _ => None,
+            };
+            let subscriber = *grant == GrantReason::Subscription;
+            (
+                html! {
+                    <>
+                        {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
+                        if let Some((line, subscribe)) = note {
+                            <p class="meter" part="meter">
+                                {line}{" · "}
+                                <a href={props.subscribe_url.clone()} part="subscribe"
+                                    onclick={paywall.subscribe_click.reform(|_| ())}>{subscribe}</a>
+                            </p>
+                        }
+                        if let Some(reader) = reader {
+                            <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()}
+                                on_manage={subscriber.then(|| paywall.manage_subscription.clone())}
+                                on_gift={subscriber.then(|| paywall.make_gift.clone())} />
+                        }
+                        if let Gifting::Made(url) = &state.gifting {
+                            <p class="gift" part="gift">
+                            <label>{texts.gift_ready}{" "}<input type="text" readonly=true value={url.clone()} /></label>{" "}
+                            <button type="button" class="link" part="copy-gift"
+                                onclick={copy_gift(url.clone(), texts.copied)}>{texts.copy_link}</button>
                         </p>
-                    }
-                    if let Some(reader) = reader {
-                        <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()}
-                            on_manage={Some(paywall.manage_subscription.clone())} />
-                    }
-                </>
-            },
-            if *announce { texts.unlocked } else { "" },
-        ),
+                        } else if let Gifting::Failed(error) = &state.gifting {
+                            <p class="gift" part="gift" role="alert">{texts.error(error)}</p>
+                        }
+                    </>
+                },
+                if *announce { texts.unlocked } else { "" },
+            )
+        }
         Phase::Failed(error) => (
             html! {
                 <div class="failed" part="prompt">
@@ -144,4 +169,20 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             }
         </ContextProvider<&'static Texts>>
     }
+}
+
+/// Copies a gift link; the button then says so. Without clipboard access the link is still
+/// there to select by hand, and the button says nothing new.
+fn copy_gift(url: AttrValue, copied: &'static str) -> Callback<MouseEvent> {
+    Callback::from(move |event: MouseEvent| {
+        let (Some(window), Some(button)) = (web_sys::window(), event.target_dyn_into::<Element>()) else {
+            return;
+        };
+        let written = JsFuture::from(window.navigator().clipboard().write_text(&url));
+        spawn_local(async move {
+            if written.await.is_ok() {
+                button.set_text_content(Some(copied));
+            }
+        });
+    })
 }

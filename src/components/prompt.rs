@@ -36,6 +36,9 @@ pub struct PromptProps {
     /// articles are spent.
     #[prop_or_default]
     pub meter: Option<Meter>,
+    /// Whether a gift link kept for the article no longer opens it.
+    #[prop_or_default]
+    pub gift_refused: bool,
     /// Where Subscribe leads.
     pub subscribe_url: AttrValue,
     /// Whether the sign-in dialog is open (focus comes back to Sign in when it closes).
@@ -111,6 +114,9 @@ pub fn Prompt(props: &PromptProps) -> Html {
     };
     html! {
         <section class="prompt" part="prompt" aria-labelledby="paywall-prompt-heading">
+            if props.gift_refused {
+                <p class="notice" part="gift-refused">{texts.gift_refused}</p>
+            }
             <h2 id="paywall-prompt-heading">{heading}</h2>
             if !including.is_empty() {
                 <p class="including">{including}</p>

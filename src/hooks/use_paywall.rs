@@ -15,7 +15,7 @@ use crate::access::{self, Access};
 use crate::error::Error;
 use crate::events::{self, PaywallEvent};
 use crate::session::{Change, Session};
-use crate::state::{Action, Dialog, Phase, State, Step};
+use crate::state::{Action, Dialog, Gifting, Phase, State, Step};
 
 /// The widget's state and what the reader can do.
 pub struct PaywallHandle {
@@ -43,6 +43,8 @@ pub struct PaywallHandle {
     pub choose_offer: Callback<Rc<Offer>>,
     /// Goes to the provider's billing portal.
     pub manage_subscription: Callback<()>,
+    /// Makes a gift link for this article.
+    pub make_gift: Callback<()>,
 }
 
 /// Runs one article's paywall: on mount, restores a stored session (showing the locked sections
@@ -138,6 +140,24 @@ pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Eleme
             });
         })
     };
+    let make_gift = {
+        let controller = controller.clone();
+        Callback::from(move |()| {
+            controller.dispatch.dispatch(Action::Gifting(Gifting::Busy));
+            let controller = controller.clone();
+            spawn_local(async move {
+                let page = return_to().unwrap_or_default();
+                let gifting = match controller.session.make_gift(&controller.article_id, page).await {
+                    Ok(url) => Gifting::Made(url.into()),
+                    Err(error) => {
+                        controller.report_error(&error);
+                        Gifting::Failed(error)
+                    }
+                };
+                controller.dispatch.dispatch(Action::Gifting(gifting));
+            });
+        })
+    };
     let choose_offer = {
         let (controller, dispatch) = (controller.clone(), state.dispatcher());
         Callback::from(move |offer| {
@@ -150,6 +170,7 @@ pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Eleme
         checkout,
         choose_offer,
         manage_subscription,
+        make_gift,
         show,
         close_dialog,
         request_code,
@@ -213,17 +234,18 @@ impl ArticleController {
 
     fn show(&self, access: Result<Access, Error>) {
         match access {
-            Ok(Access::Unlocked { reader, sections, meter }) => {
+            Ok(Access::Unlocked { reader, sections, grant, meter }) => {
                 if let Some(meter) = &meter {
                     self.emit(PaywallEvent::metered(meter));
                 }
-                self.dispatch.dispatch(Action::Unlocked { reader, sections, meter })
+                self.dispatch.dispatch(Action::Unlocked { reader, sections, grant, meter })
             }
-            Ok(Access::Locked { summary, reader, higher_tier, offers, meter }) => {
+            Ok(Access::Locked { summary, reader, higher_tier, offers, meter, gift_refused }) => {
                 if let Some(meter) = &meter {
                     self.emit(PaywallEvent::metered(meter));
                 }
-                self.dispatch.dispatch(Action::Locked { summary, reader, higher_tier, offers, meter })
+                let locked = Action::Locked { summary, reader, higher_tier, offers, meter, gift_refused };
+                self.dispatch.dispatch(locked)
             }
             Err(error) => self.fail(&error),
         }

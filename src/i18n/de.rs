@@ -70,5 +70,13 @@ pub static TEXTS: Texts = Texts {
     register_more_one: "Registrieren Sie sich für 1 weiteren freien Artikel",
     register_more: "Registrieren Sie sich für {} weitere freie Artikel",
     meter_spent: "Sie haben Ihre freien Artikel vorerst gelesen.",
+    gift_note: "Ein Geschenk von einem Abonnenten",
+    subscribe_more: "Abonnieren für mehr",
+    gift_this: "Diesen Artikel verschenken",
+    gift_ready: "Jeder mit diesem Link kann diesen Artikel lesen:",
+    copy_link: "Link kopieren",
+    copied: "Kopiert",
+    gift_refused: "Dieser Geschenklink ist abgelaufen oder nicht mehr verfügbar.",
+    gift_allowance_spent: "Sie haben alle Geschenklinks dieses Monats verwendet.",
     zero_is_one: false,
 };

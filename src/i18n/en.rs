@@ -70,5 +70,13 @@ pub static TEXTS: Texts = Texts {
     register_more_one: "Register for 1 more free story",
     register_more: "Register for {} more free stories",
     meter_spent: "You've read your free stories for now.",
+    gift_note: "A gift from a subscriber",
+    subscribe_more: "Subscribe for more",
+    gift_this: "Gift this story",
+    gift_ready: "Anyone with this link can read this story:",
+    copy_link: "Copy link",
+    copied: "Copied",
+    gift_refused: "This gift link has expired or is no longer available.",
+    gift_allowance_spent: "You've made all of this month's gift links.",
     zero_is_one: false,
 };

@@ -70,5 +70,13 @@ pub static TEXTS: Texts = Texts {
     register_more_one: "Regístrate y lee 1 artículo gratis más",
     register_more: "Regístrate y lee {} artículos gratis más",
     meter_spent: "Ya has leído tus artículos gratis por ahora.",
+    gift_note: "Un regalo de un suscriptor",
+    subscribe_more: "Suscríbete para leer más",
+    gift_this: "Regalar este artículo",
+    gift_ready: "Cualquiera con este enlace puede leer este artículo:",
+    copy_link: "Copiar enlace",
+    copied: "Copiado",
+    gift_refused: "Este enlace de regalo ha caducado o ya no está disponible.",
+    gift_allowance_spent: "Ya has usado todos los enlaces de regalo de este mes.",
     zero_is_one: false,
 };

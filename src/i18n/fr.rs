@@ -70,5 +70,13 @@ pub static TEXTS: Texts = Texts {
     register_more_one: "Inscrivez-vous pour lire 1 article gratuit de plus",
     register_more: "Inscrivez-vous pour lire {} articles gratuits de plus",
     meter_spent: "Vous avez lu vos articles gratuits pour le moment.",
+    gift_note: "Offert par un abonné",
+    subscribe_more: "Abonnez-vous pour en lire plus",
+    gift_this: "Offrir cet article",
+    gift_ready: "Toute personne ayant ce lien peut lire cet article :",
+    copy_link: "Copier le lien",
+    copied: "Copié",
+    gift_refused: "Ce lien cadeau a expiré ou n'est plus disponible.",
+    gift_allowance_spent: "Vous avez utilisé tous vos liens cadeaux du mois.",
     zero_is_one: true,
 };

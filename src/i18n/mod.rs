@@ -150,6 +150,22 @@ pub struct Texts {
     pub register_more: &'static str,
     /// The prompt's heading when the reader's free articles are spent.
     pub meter_spent: &'static str,
+    /// Under an article a gift link opened.
+    pub gift_note: &'static str,
+    /// The link beside it.
+    pub subscribe_more: &'static str,
+    /// The subscriber's control that makes a gift link.
+    pub gift_this: &'static str,
+    /// Before the gift link.
+    pub gift_ready: &'static str,
+    /// Copies the gift link.
+    pub copy_link: &'static str,
+    /// Said once it is copied.
+    pub copied: &'static str,
+    /// In the prompt, when a gift link kept for the article no longer opens it.
+    pub gift_refused: &'static str,
+    /// When the subscriber has made the month's gift links.
+    pub gift_allowance_spent: &'static str,
     /// Whether a count of zero takes the singular (French).
     pub zero_is_one: bool,
 }
@@ -247,6 +263,7 @@ impl Texts {
             Some(Reason::AlreadySubscribed) => self.already_subscribed_error.into(),
             Some(Reason::AccountExists) => self.account_exists_error.into(),
             Some(Reason::OfferUnavailable) => self.offer_unavailable.into(),
+            Some(Reason::GiftAllowanceSpent) => self.gift_allowance_spent.into(),
             Some(Reason::RateLimited) => {
                 let seconds = problem.retry_after.unwrap_or(60).max(1);
                 let wait = if seconds <= 90 {
