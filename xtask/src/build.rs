@@ -24,7 +24,14 @@ pub fn widget() -> Result<(), Failed> {
             .env("RUSTFLAGS", NIGHTLY_RUSTFLAGS)
             // Its own target directory, so stable and nightly builds never invalidate each other.
             .env("CARGO_TARGET_DIR", root().join("target/nightly"))
-            .args([".", "--", "-Z", "build-std=std,panic_abort"]);
+            .args([
+                ".",
+                "--",
+                "-Z",
+                "build-std=std,panic_abort",
+                "-Z",
+                "build-std-features=optimize_for_size",
+            ]);
         match build.status_ok("wasm-pack build (nightly)") {
             Ok(()) => return Ok(()),
             Err(Failed(why)) => println!("    {why}; building with stable instead"),
