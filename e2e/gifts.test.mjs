@@ -56,6 +56,9 @@ describe("gift links", () => {
     await page.getByRole("button", { name: "Gift this story" }).click();
     const link = await page.getByLabel("Anyone with this link can read this story:").inputValue();
     assert.match(link, new RegExp(`^${server.url}/#paywall-gift=[A-Za-z0-9_-]{43}$`));
+    await subscriber.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    await page.getByRole("button", { name: "Copy link" }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link, "copied");
 
     const friend = await openContext(browser);
     const gifted = await openPage(friend, link);

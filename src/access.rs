@@ -91,7 +91,7 @@ async fn check_with(session: &Session, article_id: &str, gift: Option<&str>) -> 
     }
     let summary = session.api().article(article_id).await?;
     if reader.is_none() && (summary.tier == FREE_TIER || summary.metered || gift.is_some()) {
-        match session.api().locked(article_id, None, gift).await {
+        match session.locked_anonymously(article_id, gift).await {
             Ok(LockedSections { sections, grant_reason: grant, meter, .. }) => {
                 return Ok(Access::Unlocked { reader: None, sections, grant, meter });
             }

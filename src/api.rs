@@ -5,9 +5,9 @@
 //! the reader tens of kilobytes of download.
 
 use paywall_protocol::{
-    ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, Gift, GiftRequest,
-    LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn,
-    RefreshRequest, SessionTokens,
+    ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, GiftLink,
+    GiftRequest, LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem,
+    PublisherSignIn, RefreshRequest, SessionTokens,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -157,7 +157,7 @@ impl Api {
     }
 
     /// `POST /v1/gifts`: a gift link for an article the reader's subscription opens.
-    pub async fn gift(&self, access_token: &str, request: &GiftRequest) -> Result<Gift, Error> {
+    pub async fn gift(&self, access_token: &str, request: &GiftRequest) -> Result<GiftLink, Error> {
         self.send("POST", "/v1/gifts", Some(request.to_js()), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
@@ -247,10 +247,7 @@ impl Api {
                 match bearer {
                     Some(token) => set("Authorization", &format!("Bearer {token}"))?,
                     None => {
-                        let kept = self
-                            .visitor_storage()
-                            .and_then(|(storage, key)| storage.get_item(&key).ok().flatten());
-                        if let Some(visitor) = kept {
+                        if let Some(visitor) = self.visitor_id() {
                             set(VISITOR_HEADER, &visitor)?;
                         }
                     }
@@ -297,6 +294,12 @@ impl Api {
 }
 
 impl Api {
+    /// The anonymous id the meter gave this browser, if it keeps one.
+    pub fn visitor_id(&self) -> Option<String> {
+        let (storage, key) = self.visitor_storage()?;
+        storage.get_item(&key).ok().flatten()
+    }
+
     /// Where this API's anonymous id for the meter is kept.
     fn visitor_storage(&self) -> Option<(web_sys::Storage, String)> {
         Some((dom::local_storage()?, format!("paywall:visitor:{}", self.base)))

@@ -24,6 +24,13 @@ pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// Resolves once `busy` is false (another task of the page is doing the work first).
+pub async fn wait_while(busy: &std::cell::Cell<bool>) {
+    while busy.get() {
+        sleep(50).await;
+    }
+}
+
 /// Resolves after `ms` milliseconds.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -111,12 +111,13 @@ pub fn mount_all(script: HtmlScriptElement) -> Result<Paywall, JsError> {
         containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
     let link_token = take_from_address("#paywall-link=");
     let checkout = take_from_address("#paywall-checkout=");
-    // A gift link is for the article of its page: kept for each article here (the server
-    // opens only its own with it).
-    if let Some(gift) = take_from_address("#paywall-gift=") {
-        for article in containers.iter().filter_map(|container| container.get_attribute("data-paywall")) {
-            session.keep_gift(&article, &gift);
-        }
+    // A gift link is made on its article's own page: kept for that article. A page of several
+    // articles cannot say which one it is for, so it is not kept there.
+    if let Some(gift) = take_from_address("#paywall-gift=")
+        && let [container] = containers.as_slice()
+        && let Some(article) = container.get_attribute("data-paywall")
+    {
+        session.keep_gift(&article, &gift);
     }
     {
         let (config, session, widgets) = (config.clone(), session.clone(), widgets.clone());

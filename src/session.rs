@@ -57,6 +57,11 @@ pub struct Session {
     /// A sign-in failure from before any widget was shown (an expired emailed link), for the
     /// first widget to show.
     notice: RefCell<Option<Error>>,
+    /// Whether a widget of this tab is buying a new access token: the others wait for it
+    /// instead of spending the same refresh token at once.
+    refreshing: Cell<bool>,
+    /// Whether a read with nobody signed in is out to be given this browser's anonymous id.
+    minting: Cell<bool>,
     /// Keeps the other-tabs listener alive as long as the session.
     _storage_listener: StorageListener,
 }
@@ -90,6 +95,8 @@ impl Session {
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             notice: RefCell::new(None),
+            refreshing: Cell::new(false),
+            minting: Cell::new(false),
             _storage_listener: follow_other_tabs(session.clone()),
         })
     }
@@ -226,11 +233,30 @@ impl Session {
         }
     }
 
+    /// The locked sections of an article with nobody signed in (a free article, or one the
+    /// meter or a gift link opens). A browser's first such read is given its anonymous id: the
+    /// page's other widgets wait for it, so that one browser is one id, and one count.
+    pub async fn locked_anonymously(
+        &self,
+        article_id: &str,
+        gift: Option<&str>,
+    ) -> Result<LockedSections, Error> {
+        dom::wait_while(&self.minting).await;
+        let mints = self.api.visitor_id().is_none();
+        if mints {
+            self.minting.set(true);
+        }
+        let locked = self.api.locked(article_id, None, gift).await;
+        if mints {
+            self.minting.set(false);
+        }
+        locked
+    }
+
     /// A gift link for an article the signed-in reader's subscription opens, on `page`.
     pub async fn make_gift(&self, article_id: &str, page: String) -> Result<String, Error> {
         let request = GiftRequest { article_id: article_id.to_owned(), page };
-        let gift = self.api.gift(&self.access_token().await?, &request).await?;
-        gift.url.ok_or_else(|| Error::Unexpected("the gift came without its link".into()))
+        Ok(self.api.gift(&self.access_token().await?, &request).await?.url)
     }
 
     /// Keeps a gift link's token for an article of this page, to send each time it is read.
@@ -291,11 +317,21 @@ impl Session {
 
     /// A usable access token: the one in memory, or a new one bought with the refresh token.
     async fn access_token(&self) -> Result<String, Error> {
+        // Another widget of this tab may be refreshing: its token will do for this one too.
+        dom::wait_while(&self.refreshing).await;
         if let Some(access) = &*self.access.borrow()
             && access.expires_at_ms - EXPIRY_MARGIN_MS > js_sys::Date::now()
         {
             return Ok(access.token.clone());
         }
+        self.refreshing.set(true);
+        let result = self.refresh_access().await;
+        self.refreshing.set(false);
+        result
+    }
+
+    /// Buys a new access token with the stored refresh token.
+    async fn refresh_access(&self) -> Result<String, Error> {
         let mut refresh_token = self.stored_refresh_token().ok_or(Error::SignedOut)?;
         let mut tries = 0;
         let tokens = loop {
@@ -309,7 +345,7 @@ impl Session {
                     match self.successor_of(&refresh_token).await {
                         Some(newer) if tries < MAX_REFRESH_TRIES => refresh_token = newer,
                         _ => {
-                            self.forget();
+                            self.forget_if_kept(&refresh_token);
                             return Err(error);
                         }
                     }
@@ -355,6 +391,16 @@ impl Session {
         self.reader.replace(None);
         if let Some(storage) = dom::local_storage() {
             let _ = storage.remove_item(&self.storage_key);
+        }
+    }
+
+    /// Forgets the session if `refresh_token` is still the one kept: one another tab has just
+    /// replaced is not this tab's to end.
+    fn forget_if_kept(&self, refresh_token: &str) {
+        if self.stored_refresh_token().is_some_and(|kept| kept != refresh_token) {
+            self.access.replace(None);
+        } else {
+            self.forget();
         }
     }
 

@@ -10,7 +10,7 @@
 use js_sys::{Array, Object, Reflect};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    Gift, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
+    GiftLink, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
     PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest,
     SessionTokens,
 };
@@ -346,17 +346,13 @@ impl ToJs for CheckoutRequest {
     }
 }
 
-impl FromJs for Gift {
+impl FromJs for GiftLink {
     fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
         let fields = Fields::of(value, "gift")?;
-        Ok(Gift {
+        Ok(GiftLink {
             id: fields.integer("id")?,
-            article_id: fields.read("article_id")?,
-            url: fields.optional("url")?,
+            url: fields.read("url")?,
             expires_at: fields.integer("expires_at")?,
-            reach: fields.integer("reach")?,
-            opened: fields.integer("opened")?,
-            revoked: fields.read("revoked")?,
         })
     }
 }

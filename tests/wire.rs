@@ -10,8 +10,9 @@ use std::fmt::Debug;
 use paywall::wire::{FromJs, ToJs};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers, PasswordSignIn, Portal,
-    PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest, SessionTokens,
+    GiftLink, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
+    PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest,
+    SessionTokens,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -119,6 +120,11 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         checkout_token: "t".into(),
     });
     read_back(Portal { url: "https://pay.test/p".into() });
+    read_back(GiftLink {
+        id: 4,
+        url: "https://news.test/a#paywall-gift=t".into(),
+        expires_at: 1_900_000_000,
+    });
     read_back(Problem::new(500, "Something went wrong"));
     use Reason::*;
     for reason in [
@@ -164,6 +170,7 @@ fn every_body_the_widget_sends_is_the_one_serde_reads() {
         article_id: Some("harbour-notes".into()),
     });
     written(PortalRequest { return_to: "https://news.test/a".into() });
+    written(GiftRequest { article_id: "harbour-notes".into(), page: "https://news.test/a".into() });
 }
 
 #[wasm_bindgen_test]

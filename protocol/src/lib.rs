@@ -404,10 +404,6 @@ pub struct Gift {
     pub id: i64,
     /// The article it opens.
     pub article_id: String,
-    /// The link to send (`#paywall-gift=` and its token on the article's page): only in the
-    /// answer that makes it; the server keeps a hash of the token, never the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
     /// When it stops opening the article (Unix seconds).
     pub expires_at: i64,
     /// How many browsers it may open the article in.
@@ -416,6 +412,19 @@ pub struct Gift {
     pub opened: u32,
     /// Whether the subscriber withdrew it.
     pub revoked: bool,
+}
+
+/// `POST /v1/gifts` made a link: the one time its address is told (the server keeps a hash of
+/// its token, never the token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GiftLink {
+    /// Its id, to withdraw it.
+    pub id: i64,
+    /// The link to send: the article's page with `#paywall-gift=` and the token.
+    pub url: String,
+    /// When it stops opening the article (Unix seconds).
+    pub expires_at: i64,
 }
 
 /// `GET /v1/gifts`: the signed-in subscriber's gift links, newest first.

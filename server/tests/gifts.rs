@@ -72,7 +72,13 @@ async fn a_gift_opens_its_article_in_its_browsers_and_nothing_else() {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
     let gift = made.json();
     let token = token_of(&gift);
-    assert_eq!((gift["reach"].as_u64(), gift["opened"].as_u64()), (Some(2), Some(0)));
+    let listed = server.get("/v1/gifts", subscriber["access_token"].as_str()).await.json();
+    assert_eq!(listed["gifts"][0]["id"], gift["id"]);
+    assert_eq!(
+        (listed["gifts"][0]["reach"].as_u64(), listed["gifts"][0]["opened"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert!(listed["gifts"][0].get("url").is_none(), "the link is told once");
     assert_not_stored(&server.snapshot().await, &token);
 
     // A browser without an account opens it, is given an id, and opens it again with it.

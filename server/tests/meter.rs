@@ -281,3 +281,25 @@ async fn the_policy_is_the_admins_to_set_and_bad_values_change_nothing() {
     let audit = server.text("SELECT detail FROM audit_log WHERE action = 'meter.update'").await.unwrap();
     assert!(audit.contains("3 anonymous, 10 registered per 30 days"), "{audit}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_of_many_articles_at_once_never_pass_the_limit() {
+    let (server, key) = with_articles(0).await;
+    set_policy(&server, &key, json!({ "anonymous": 0, "registered": 3, "period_days": 30 })).await;
+    let mut reads = tokio::task::JoinSet::new();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(24));
+    for n in 0..24 {
+        let (state, start) = (server.state.clone(), start.clone());
+        reads.spawn(async move {
+            start.wait().await;
+            let article = format!("parallel-{n}");
+            match state.meter.open(&state.db, Visitor::Reader(11), &article, 1_900_000_000).await.unwrap() {
+                Metered::Counted { opened, .. } => opened,
+                Metered::Off => panic!("the meter is on"),
+            }
+        });
+    }
+    let opened = reads.join_all().await.into_iter().filter(|opened| *opened).count();
+    assert_eq!(opened, 3, "exactly the limit, however many arrive at once");
+    assert_eq!(count_where(&server.state.db, "meter_reads", "visitor = 'r:11'").await, 3);
+}

@@ -4,8 +4,7 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{Element, FocusOptions, HtmlElement, MouseEvent};
+use web_sys::{Element, FocusOptions, HtmlElement, HtmlInputElement, MouseEvent};
 use yew::{
     AttrValue, Callback, ContextProvider, Html, Properties, TargetCast, create_portal, function_component,
     html, use_effect_with,
@@ -120,7 +119,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                             <p class="gift" part="gift">
                             <label>{texts.gift_ready}{" "}<input type="text" readonly=true value={url.clone()} /></label>{" "}
                             <button type="button" class="link" part="copy-gift"
-                                onclick={copy_gift(url.clone(), texts.copied)}>{texts.copy_link}</button>
+                                onclick={copy_gift(url.clone())}>{texts.copy_link}</button>
                         </p>
                         } else if let Gifting::Failed(error) = &state.gifting {
                             <p class="gift" part="gift" role="alert">{texts.error(error)}</p>
@@ -171,18 +170,22 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
     }
 }
 
-/// Copies a gift link; the button then says so. Without clipboard access the link is still
-/// there to select by hand, and the button says nothing new.
-fn copy_gift(url: AttrValue, copied: &'static str) -> Callback<MouseEvent> {
+/// Copies a gift link and selects it in its field, which shows what was copied (and is what
+/// a reader copies by hand on a page without clipboard access).
+fn copy_gift(url: AttrValue) -> Callback<MouseEvent> {
     Callback::from(move |event: MouseEvent| {
-        let (Some(window), Some(button)) = (web_sys::window(), event.target_dyn_into::<Element>()) else {
-            return;
-        };
-        let written = JsFuture::from(window.navigator().clipboard().write_text(&url));
-        spawn_local(async move {
-            if written.await.is_ok() {
-                button.set_text_content(Some(copied));
-            }
-        });
+        let Some(window) = web_sys::window() else { return };
+        let field = event
+            .target_dyn_into::<Element>()
+            .and_then(|button| button.parent_element())
+            .and_then(|line| line.query_selector("input").ok().flatten())
+            .and_then(|field| field.dyn_into::<HtmlInputElement>().ok());
+        if let Some(field) = field {
+            field.select();
+        }
+        // An insecure page has no clipboard to write to.
+        if js_sys::Reflect::has(&window.navigator(), &"clipboard".into()).unwrap_or(false) {
+            let _ = window.navigator().clipboard().write_text(&url);
+        }
     })
 }

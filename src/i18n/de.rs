@@ -75,7 +75,6 @@ pub static TEXTS: Texts = Texts {
     gift_this: "Diesen Artikel verschenken",
     gift_ready: "Jeder mit diesem Link kann diesen Artikel lesen:",
     copy_link: "Link kopieren",
-    copied: "Kopiert",
     gift_refused: "Dieser Geschenklink ist abgelaufen oder nicht mehr verfügbar.",
     gift_allowance_spent: "Sie haben alle Geschenklinks dieses Monats verwendet.",
     zero_is_one: false,

@@ -75,7 +75,6 @@ pub static TEXTS: Texts = Texts {
     gift_this: "Gift this story",
     gift_ready: "Anyone with this link can read this story:",
     copy_link: "Copy link",
-    copied: "Copied",
     gift_refused: "This gift link has expired or is no longer available.",
     gift_allowance_spent: "You've made all of this month's gift links.",
     zero_is_one: false,

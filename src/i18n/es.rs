@@ -75,7 +75,6 @@ pub static TEXTS: Texts = Texts {
     gift_this: "Regalar este artículo",
     gift_ready: "Cualquiera con este enlace puede leer este artículo:",
     copy_link: "Copiar enlace",
-    copied: "Copiado",
     gift_refused: "Este enlace de regalo ha caducado o ya no está disponible.",
     gift_allowance_spent: "Ya has usado todos los enlaces de regalo de este mes.",
     zero_is_one: false,

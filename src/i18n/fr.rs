@@ -75,7 +75,6 @@ pub static TEXTS: Texts = Texts {
     gift_this: "Offrir cet article",
     gift_ready: "Toute personne ayant ce lien peut lire cet article :",
     copy_link: "Copier le lien",
-    copied: "Copié",
     gift_refused: "Ce lien cadeau a expiré ou n'est plus disponible.",
     gift_allowance_spent: "Vous avez utilisé tous vos liens cadeaux du mois.",
     zero_is_one: true,

@@ -160,8 +160,6 @@ pub struct Texts {
     pub gift_ready: &'static str,
     /// Copies the gift link.
     pub copy_link: &'static str,
-    /// Said once it is copied.
-    pub copied: &'static str,
     /// In the prompt, when a gift link kept for the article no longer opens it.
     pub gift_refused: &'static str,
     /// When the subscriber has made the month's gift links.

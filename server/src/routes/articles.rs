@@ -85,9 +85,10 @@ async fn locked(
     // A gift link opens its article in as many browsers as it may, and nothing else; one that
     // does not is refused as such, and the widget asks again without it.
     if let Some(gift) = headers.get(GIFT_HEADER) {
-        let (browser, new_token) = state.meter.browser(&state.db, visitor, now()).await?;
+        let now = now();
+        let (browser, new_token) = state.meter.browser(&state.db, visitor, now).await?;
         let token_hash = random::token_hash(gift.to_str().unwrap_or_default());
-        if gifts::open(&state.db, &token_hash, &id, &browser, now()).await? {
+        if gifts::open(&state.db, &token_hash, &id, &browser, now).await? {
             return sections(&state, id, GrantReason::Gift, None, new_token).await;
         }
         let mut response = AppError::GiftRefused(Reason::GiftUnavailable).into_response();
@@ -128,7 +129,7 @@ async fn sections(
     let mut response = Json(LockedSections { article_id: id, sections, grant_reason, meter }).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    headers.insert(header::VARY, HeaderValue::from_static("Authorization, Paywall-Visitor"));
+    headers.insert(header::VARY, HeaderValue::from_static("Authorization, Paywall-Visitor, Paywall-Gift"));
     keep_visitor(&mut response, new_token);
     Ok(response)
 }

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use paywall_protocol::admin::GiftPolicy;
-use paywall_protocol::{Gift, GiftRequest, Gifts, GrantReason, Reason};
+use paywall_protocol::{GiftLink, GiftRequest, Gifts, GrantReason, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/gifts", tag = "gifts", request_body = GiftRequest,
     security(("reader_token" = [])),
     responses(
-        (status = 201, description = "The link, with `url` to send", body = Gift),
+        (status = 201, description = "The link to send", body = GiftLink),
         (status = 401, description = "Not signed in", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The reader's subscription does not open the article", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json"),
@@ -46,7 +46,7 @@ async fn create(
     State(state): State<AppState>,
     reader: SignedIn,
     Json(body): Json<GiftRequest>,
-) -> AppResult<(StatusCode, Json<Gift>)> {
+) -> AppResult<(StatusCode, Json<GiftLink>)> {
     let page = state.page_on_allowed_site(&body.page).map_err(|_| {
         AppError::InvalidInput("page must be a page of this site or a configured publisher site.".to_owned())
     })?;
@@ -62,12 +62,12 @@ async fn create(
     }
     let policy = gifts::policy(&state.db).await?;
     let token = NewToken::generate();
-    let mut gift = gifts::create(&state.db, reader.id, &body.article_id, &token.hash, now(), &policy)
+    let gift = gifts::create(&state.db, reader.id, &body.article_id, &token.hash, now(), &policy)
         .await?
         .ok_or(AppError::GiftRefused(Reason::GiftAllowanceSpent))?;
     let page = page.split('#').next().unwrap_or_default();
-    gift.url = Some(format!("{page}#paywall-gift={}", token.token));
-    Ok((StatusCode::CREATED, Json(gift)))
+    let url = format!("{page}#paywall-gift={}", token.token);
+    Ok((StatusCode::CREATED, Json(GiftLink { id: gift.id, url, expires_at: gift.expires_at })))
 }
 
 /// `GET /v1/gifts`: the signed-in reader's links of the last 90 days, and how many more the

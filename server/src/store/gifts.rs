@@ -5,7 +5,7 @@ use paywall_protocol::Gift;
 use paywall_protocol::admin::GiftPolicy;
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, with_pool};
+use super::{BeginWrite, Db, one_at_a_time, with_pool};
 
 /// The rolling month a subscriber's allowance counts over.
 pub const MONTH_SECONDS: i64 = 30 * 24 * 60 * 60;
@@ -25,7 +25,7 @@ type Row = (i64, String, i64, i64, bool, i64);
 
 fn gift((id, article_id, expires_at, reach, revoked, opened): Row) -> Gift {
     let count = |value: i64| u32::try_from(value).unwrap_or(u32::MAX);
-    Gift { id, article_id, url: None, expires_at, reach: count(reach), opened: count(opened), revoked }
+    Gift { id, article_id, expires_at, reach: count(reach), opened: count(opened), revoked }
 }
 
 /// The stored policy, or the defaults.
@@ -73,7 +73,7 @@ pub async fn create(
                 WHERE (SELECT COUNT(*) FROM gifts WHERE reader_id = $2 AND created_at > $7) < $8
                RETURNING id";
     let expires_at = now + i64::from(policy.days) * 24 * 60 * 60;
-    let id: Option<i64> = with_pool!(db, |pool| {
+    let id: Option<i64> = one_at_a_time!(db, format!("gifts:{reader}"), |executor| {
         sqlx::query_scalar(sql)
             .bind(token_hash)
             .bind(reader)
@@ -83,13 +83,12 @@ pub async fn create(
             .bind(i64::from(policy.reach))
             .bind(now - MONTH_SECONDS)
             .bind(i64::from(policy.monthly_allowance))
-            .fetch_optional(pool)
+            .fetch_optional(executor)
             .await
     })?;
     Ok(id.map(|id| Gift {
         id,
         article_id: article.to_owned(),
-        url: None,
         expires_at,
         reach: policy.reach,
         opened: 0,
@@ -148,18 +147,21 @@ pub async fn open(
     let again = "SELECT EXISTS (SELECT 1 FROM gifts g JOIN gift_opens o ON o.gift_id = g.id
                   WHERE g.token_hash = $1 AND g.article_id = $2 AND g.revoked_at IS NULL AND g.expires_at > $4
                     AND o.browser = $3)";
-    with_pool!(db, |pool| {
-        let opened = sqlx::query(sql)
+    let key: String = token_hash.iter().map(|byte| format!("{byte:02x}")).collect();
+    let opened = one_at_a_time!(db, ["gift:", &key].concat(), |executor| {
+        sqlx::query(sql)
             .bind(token_hash)
             .bind(article)
             .bind(browser)
             .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected();
-        if opened == 1 {
-            return Ok(true);
-        }
+            .execute(executor)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    if opened == 1 {
+        return Ok(true);
+    }
+    with_pool!(db, |pool| {
         sqlx::query_scalar(again).bind(token_hash).bind(article).bind(browser).bind(now).fetch_one(pool).await
     })
 }

@@ -4,7 +4,7 @@
 use paywall_protocol::admin::MeterPolicy;
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, with_pool};
+use super::{BeginWrite, Db, one_at_a_time, with_pool};
 
 /// The longest rolling period a policy may have, in days.
 pub const MAX_PERIOD_DAYS: i64 = 366;
@@ -55,10 +55,12 @@ pub struct Count {
 }
 
 /// Counts `article` for `visitor` at `now` if fewer than `limit` other articles were counted
-/// since `since`; an article counted since then opens again without counting twice. One
+/// since `since`; an article counted since then opens again without counting twice (even
+/// after the publisher lowered the limit). One
 /// statement: the count, the condition and the write are one step, with the other articles'
 /// count returned from it (they are the same before and after it, since only this article's
-/// row changes).
+/// row changes). On PostgreSQL it runs alone for the visitor (see [`one_at_a_time!`]), so
+/// parallel reads of different articles cannot each find the last place free.
 pub async fn count(
     db: &Db,
     visitor: &str,
@@ -71,6 +73,7 @@ pub async fn count(
                SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT)
                 WHERE (SELECT COUNT(*) FROM meter_reads
                         WHERE visitor = $1 AND article_id <> $2 AND read_at > $4) < $5
+                   OR EXISTS (SELECT 1 FROM meter_reads WHERE visitor = $1 AND article_id = $2 AND read_at > $4)
                ON CONFLICT (visitor, article_id) DO UPDATE
                   SET read_at = CASE WHEN meter_reads.read_at > $4 THEN meter_reads.read_at ELSE excluded.read_at END
                RETURNING read_at,
@@ -78,16 +81,17 @@ pub async fn count(
                            WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4),
                          (SELECT MIN(o.read_at) FROM meter_reads o
                            WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4)";
-    let row: Option<(i64, i64, Option<i64>)> = with_pool!(db, |pool| {
-        sqlx::query_as(sql)
-            .bind(visitor)
-            .bind(article)
-            .bind(now)
-            .bind(since)
-            .bind(i64::from(limit))
-            .fetch_optional(pool)
-            .await
-    })?;
+    let row: Option<(i64, i64, Option<i64>)> =
+        one_at_a_time!(db, ["meter:", visitor].concat(), |executor| {
+            sqlx::query_as(sql)
+                .bind(visitor)
+                .bind(article)
+                .bind(now)
+                .bind(since)
+                .bind(i64::from(limit))
+                .fetch_optional(executor)
+                .await
+        })?;
     let read = |count: i64| u32::try_from(count).unwrap_or(u32::MAX);
     if let Some((read_at, others, oldest_other)) = row {
         let oldest = oldest_other.map_or(read_at, |other| other.min(read_at));
@@ -113,14 +117,14 @@ pub async fn issue(
                SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT)
                 WHERE (SELECT COUNT(*) FROM meter_visitors WHERE network = $1 AND issued_at > $4) < $5
                ON CONFLICT (network, visitor) DO NOTHING";
-    let done = with_pool!(db, |pool| {
+    let done = one_at_a_time!(db, ["network:", network].concat(), |executor| {
         sqlx::query(sql)
             .bind(network)
             .bind(visitor)
             .bind(now)
             .bind(since)
             .bind(i64::from(limit))
-            .execute(pool)
+            .execute(executor)
             .await
             .map(|done| done.rows_affected())
     })?;

@@ -60,6 +60,36 @@ macro_rules! with_pool {
 }
 pub use with_pool;
 
+/// Runs `$body`, a statement that counts rows and writes only if there is room, with
+/// `$executor` bound so that no other such statement for the same `$key` runs at once. SQLite
+/// runs one write at a time already. PostgreSQL reads each statement's count as it was when
+/// the statement began, so two at once would both see room: there the statement runs in a
+/// transaction holding an advisory lock named by the key.
+macro_rules! one_at_a_time {
+    ($db:expr, $key:expr, |$executor:ident| $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(pool) => {
+                let $executor = pool;
+                $body
+            }
+            $crate::store::Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind($key)
+                    .execute(&mut *tx)
+                    .await?;
+                let result = {
+                    let $executor = &mut *tx;
+                    $body
+                };
+                tx.commit().await?;
+                result
+            }
+        }
+    };
+}
+pub(crate) use one_at_a_time;
+
 /// Starting a transaction that will write.
 pub trait BeginWrite {
     /// The database.
