@@ -56,11 +56,10 @@ pub struct Count {
 
 /// Counts `article` for `visitor` at `now` if fewer than `limit` other articles were counted
 /// since `since`; an article counted since then opens again without counting twice (even
-/// after the publisher lowered the limit). One
-/// statement: the count, the condition and the write are one step, with the other articles'
-/// count returned from it (they are the same before and after it, since only this article's
-/// row changes). On PostgreSQL it runs alone for the visitor (see [`one_at_a_time!`]), so
-/// parallel reads of different articles cannot each find the last place free.
+/// after the publisher lowered the limit). One statement: the count, the condition and the
+/// write are one step, with the other articles' count returned from it (they are the same
+/// before and after it, since only this article's row changes). On PostgreSQL it runs alone
+/// for the visitor, so parallel reads of different articles cannot each find the last place.
 pub async fn count(
     db: &Db,
     visitor: &str,
@@ -81,17 +80,22 @@ pub async fn count(
                            WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4),
                          (SELECT MIN(o.read_at) FROM meter_reads o
                            WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4)";
-    let row: Option<(i64, i64, Option<i64>)> =
-        one_at_a_time!(db, ["meter:", visitor].concat(), |executor| {
-            sqlx::query_as(sql)
-                .bind(visitor)
-                .bind(article)
-                .bind(now)
-                .bind(since)
-                .bind(i64::from(limit))
-                .fetch_optional(executor)
-                .await
-        })?;
+    // PostgreSQL runs the same statement in a function that first waits for any other count
+    // of this visitor (migration 0012): one round trip either way.
+    let sql = match db {
+        Db::Sqlite(_) => sql,
+        Db::Postgres(_) => "SELECT counted_at, others, oldest_other FROM meter_count($1, $2, $3, $4, $5)",
+    };
+    let row: Option<(i64, i64, Option<i64>)> = with_pool!(db, |pool| {
+        sqlx::query_as(sql)
+            .bind(visitor)
+            .bind(article)
+            .bind(now)
+            .bind(since)
+            .bind(i64::from(limit))
+            .fetch_optional(pool)
+            .await
+    })?;
     let read = |count: i64| u32::try_from(count).unwrap_or(u32::MAX);
     if let Some((read_at, others, oldest_other)) = row {
         let oldest = oldest_other.map_or(read_at, |other| other.min(read_at));
