@@ -24,7 +24,7 @@ use crate::error::Error;
 const EXPIRY_MARGIN_MS: f64 = 30_000.0;
 
 /// Pauses while waiting for another tab to store the refresh token it was just given.
-const SUCCESSOR_WAITS_MS: [i32; 5] = [50, 100, 150, 300, 400];
+const SUCCESSOR_WAITS_MS: [i32; 6] = [50, 100, 200, 400, 800, 1_500];
 
 /// How many refresh tokens a tab tries, one after another, when other tabs spend each first.
 const MAX_REFRESH_TRIES: u32 = 6;
@@ -358,7 +358,7 @@ impl Session {
         Ok(token)
     }
 
-    /// The refresh token stored after `spent`, waiting up to a second for another tab to store
+    /// The refresh token stored after `spent`, waiting up to 3 s for another tab to store
     /// it; `None` if none comes, or the session was forgotten meanwhile.
     async fn successor_of(&self, spent: &str) -> Option<String> {
         for delay_ms in SUCCESSOR_WAITS_MS {

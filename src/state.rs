@@ -5,6 +5,7 @@ use std::rc::Rc;
 use paywall_protocol::{ArticleSummary, GrantReason, LockedSection, Meter, Offer, Reader};
 use yew::{AttrValue, Reducible};
 
+use crate::access::Access;
 use crate::error::Error;
 
 /// Where the reader stands with this article.
@@ -106,22 +107,9 @@ impl Default for State {
 /// Everything that changes the state.
 #[derive(Debug)]
 pub enum Action {
-    /// The prompt is to be shown (anonymous, or signed in without a subscription).
-    Locked {
-        summary: ArticleSummary,
-        reader: Option<Reader>,
-        higher_tier: bool,
-        offers: Vec<Offer>,
-        meter: Option<Meter>,
-        gift_refused: bool,
-    },
-    /// The server sent the locked sections.
-    Unlocked {
-        reader: Option<Reader>,
-        sections: Vec<LockedSection>,
-        grant: GrantReason,
-        meter: Option<Meter>,
-    },
+    /// The server said what the reader may see: the locked sections, or the prompt
+    /// (anonymous, or signed in without a subscription).
+    Checked(Access),
     /// A gift link is being made, was made, or was refused.
     Gifting(Gifting),
     /// Something failed; in the dialog if it is open, else in place of the prompt.
@@ -144,13 +132,13 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Locked { summary, reader, higher_tier, offers, meter, gift_refused } => {
+            Action::Checked(Access::Locked { summary, reader, higher_tier, offers, meter, gift_refused }) => {
                 let (summary, offers) = (Rc::new(summary), Rc::new(offers));
                 next.phase = Phase::Locked { summary, reader, higher_tier, offers, meter, gift_refused };
                 next.gifting = Gifting::Idle;
                 next.dialog = Dialog::Closed;
             }
-            Action::Unlocked { reader, sections, grant, meter } => {
+            Action::Checked(Access::Unlocked { reader, sections, grant, meter }) => {
                 let announce = matches!(self.phase, Phase::Locked { .. });
                 next.phase = Phase::Unlocked { reader, sections: Rc::new(sections), announce, grant, meter };
                 next.gifting = Gifting::Idle;
@@ -252,12 +240,12 @@ mod tests {
     fn unlocking_from_the_prompt_closes_the_dialog_and_is_announced() {
         let next = reduce(
             busy_at(Step::Password),
-            Action::Unlocked {
+            Action::Checked(Access::Unlocked {
                 reader: Some(reader()),
                 sections: vec![],
                 grant: GrantReason::Subscription,
                 meter: None,
-            },
+            }),
         );
         assert_eq!(next.dialog, Dialog::Closed);
         assert!(matches!(next.phase, Phase::Unlocked { announce: true, .. }));
@@ -267,12 +255,12 @@ mod tests {
     fn unlocking_on_a_page_load_is_not_announced() {
         let next = reduce(
             State::default(),
-            Action::Unlocked {
+            Action::Checked(Access::Unlocked {
                 reader: Some(reader()),
                 sections: vec![],
                 grant: GrantReason::Subscription,
                 meter: None,
-            },
+            }),
         );
         assert!(matches!(next.phase, Phase::Unlocked { announce: false, .. }));
     }

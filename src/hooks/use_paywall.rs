@@ -234,18 +234,12 @@ impl ArticleController {
 
     fn show(&self, access: Result<Access, Error>) {
         match access {
-            Ok(Access::Unlocked { reader, sections, grant, meter }) => {
-                if let Some(meter) = &meter {
+            Ok(access) => {
+                let (Access::Unlocked { meter, .. } | Access::Locked { meter, .. }) = &access;
+                if let Some(meter) = meter {
                     self.emit(PaywallEvent::metered(meter));
                 }
-                self.dispatch.dispatch(Action::Unlocked { reader, sections, grant, meter })
-            }
-            Ok(Access::Locked { summary, reader, higher_tier, offers, meter, gift_refused }) => {
-                if let Some(meter) = &meter {
-                    self.emit(PaywallEvent::metered(meter));
-                }
-                let locked = Action::Locked { summary, reader, higher_tier, offers, meter, gift_refused };
-                self.dispatch.dispatch(locked)
+                self.dispatch.dispatch(Action::Checked(access))
             }
             Err(error) => self.fail(&error),
         }
