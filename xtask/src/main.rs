@@ -18,6 +18,7 @@ mod run;
 mod server;
 mod setup;
 mod size;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,6 +78,9 @@ fn demo() -> Result<(), Failed> {
 
 /// Runs every test suite, stopping at the first that fails so the output ends with its summary.
 fn test() -> Result<(), Failed> {
+    for deps in ["target/debug/deps", "target/wasm32-unknown-unknown/debug/deps"] {
+        tidy::old_test_binaries(&root().join(deps));
+    }
     setup::everything()?;
     // First, so that the server the tests build has the widget built into it.
     build::widget()?;
