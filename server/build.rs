@@ -1,10 +1,13 @@
 //! Embeds the widget's built files (`www/paywall.js`, `www/pkg/paywall.js`,
 //! `www/pkg/paywall_bg.wasm`) in the server binary when they exist, so that one binary serves
-//! everything. Without them (the widget not built yet) the server serves the widget from the
-//! site directory on disk; `PAYWALL_REQUIRE_EMBEDDED_WIDGET=1` (set by `cargo xtask test`)
-//! makes their absence an error instead.
+//! everything, with the brotli (`.br`) and gzip (`.gz`) copies `cargo xtask` compresses once
+//! beside the glue and the WebAssembly (a copy older than its file is left out: the server
+//! then compresses that file itself when it starts). Without the files (the widget not built
+//! yet) the server serves the widget from the site directory on disk;
+//! `PAYWALL_REQUIRE_EMBEDDED_WIDGET=1` (set by `cargo xtask test`) makes their absence an
+//! error instead.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const FILES: [&str; 3] = ["www/paywall.js", "www/pkg/paywall.js", "www/pkg/paywall_bg.wasm"];
 
@@ -13,6 +16,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PAYWALL_REQUIRE_EMBEDDED_WIDGET");
     for file in FILES {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
+        for encoding in ["br", "gz"] {
+            println!("cargo:rerun-if-changed={}.{encoding}", root.join(file).display());
+        }
     }
     let present = FILES.iter().all(|file| root.join(file).is_file());
     let required = std::env::var("PAYWALL_REQUIRE_EMBEDDED_WIDGET").is_ok_and(|value| value == "1");
@@ -23,7 +29,9 @@ fn main() {
     let code = if present {
         let [loader, glue, wasm] = FILES.map(|file| root.join(file).canonicalize().expect("the file exists"));
         format!(
-            "Some(crate::widget::Files {{ loader: include_bytes!({loader:?}), glue: include_bytes!({glue:?}), wasm: include_bytes!({wasm:?}) }})"
+            "Some(crate::widget::Files {{ loader: include_bytes!({loader:?}), glue: {}, wasm: {} }})",
+            built(&glue),
+            built(&wasm)
         )
     } else {
         println!("cargo:warning=the widget is not built; this server will serve it from the site directory");
@@ -31,4 +39,24 @@ fn main() {
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_widget.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
+}
+
+/// A `crate::widget::Built` for `file` and its compressed copies that are up to date.
+fn built(file: &Path) -> String {
+    let copy = |encoding: &str| match compressed(file, encoding) {
+        Some(copy) => format!("Some(include_bytes!({copy:?}))"),
+        None => "None".to_owned(),
+    };
+    format!(
+        "crate::widget::Built {{ raw: include_bytes!({file:?}), br: {}, gzip: {} }}",
+        copy("br"),
+        copy("gz")
+    )
+}
+
+/// `file.<encoding>`, if it exists and was written after `file`.
+fn compressed(file: &Path, encoding: &str) -> Option<PathBuf> {
+    let copy = PathBuf::from(format!("{}.{encoding}", file.display()));
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok();
+    (modified(&copy)? >= modified(file)?).then_some(copy)
 }

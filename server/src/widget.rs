@@ -9,7 +9,9 @@
 //! them from a directory (`PAYWALL_WIDGET_DIR`, for developing the widget) or was built
 //! before the widget was.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -23,9 +25,16 @@ pub struct Files {
     /// `www/paywall.js`.
     pub loader: &'static [u8],
     /// `www/pkg/paywall.js`.
-    pub glue: &'static [u8],
+    pub glue: Built,
     /// `www/pkg/paywall_bg.wasm`.
-    pub wasm: &'static [u8],
+    pub wasm: Built,
+}
+
+/// A built file and the compressed copies `cargo xtask` made of it, when up to date.
+pub struct Built {
+    pub raw: &'static [u8],
+    pub br: Option<&'static [u8]>,
+    pub gzip: Option<&'static [u8]>,
 }
 
 /// The files built into this binary, if the widget was built before it.
@@ -40,15 +49,6 @@ const LOADER_CACHE: &str = "public, max-age=300";
 /// Hashed files never change under their name.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// One file as served: its bytes and the headers that go with them.
-#[derive(Clone)]
-struct Served {
-    bytes: Bytes,
-    content_type: &'static str,
-    cache_control: &'static str,
-    etag: HeaderValue,
-}
-
 /// The widget's files under the paths they are served at.
 #[derive(Clone)]
 pub struct Widget {
@@ -57,24 +57,34 @@ pub struct Widget {
 
 impl Widget {
     /// The widget from the files built into the binary.
+    /// Compressed once per process: servers started in one process share them.
     pub fn embedded() -> Option<Self> {
-        EMBEDDED.map(|files| {
-            Widget::new(files.loader, files.glue.to_vec(), files.wasm.to_vec())
-                .expect("the built-in loader imports the glue and the WebAssembly from ./pkg/")
-        })
+        static WIDGET: OnceLock<Option<Widget>> = OnceLock::new();
+        WIDGET
+            .get_or_init(|| {
+                EMBEDDED.map(|files| {
+                    Widget::new(files.loader, Encoded::built(&files.glue), Encoded::built(&files.wasm))
+                        .expect("the built-in loader imports the glue and the WebAssembly from ./pkg/")
+                })
+            })
+            .clone()
     }
 
     /// The widget from a directory laid out as `www/` is (`paywall.js`, `pkg/`).
     pub fn from_dir(dir: &Path) -> std::io::Result<Self> {
-        let read = |name: &str| std::fs::read(dir.join(name));
-        Widget::new(&read("paywall.js")?, read("pkg/paywall.js")?, read("pkg/paywall_bg.wasm")?)
+        let loader = std::fs::read(dir.join("paywall.js"))?;
+        Widget::new(
+            &loader,
+            Encoded::read(&dir.join("pkg/paywall.js"))?,
+            Encoded::read(&dir.join("pkg/paywall_bg.wasm"))?,
+        )
     }
 
     /// The files under their served paths; an error if the loader does not import the glue
     /// and the WebAssembly where they are renamed from (it would load files nobody serves).
-    fn new(loader: &[u8], glue: Vec<u8>, wasm: Vec<u8>) -> std::io::Result<Self> {
-        let glue_path = format!("/paywall.{}.js", short_hash(&glue));
-        let wasm_path = format!("/paywall_bg.{}.wasm", short_hash(&wasm));
+    fn new(loader: &[u8], glue: Encoded, wasm: Encoded) -> std::io::Result<Self> {
+        let glue_path = format!("/paywall.{}.js", short_hash(&glue.identity));
+        let wasm_path = format!("/paywall_bg.{}.wasm", short_hash(&wasm.identity));
         let loader = String::from_utf8_lossy(loader);
         if let Some(missing) = [GLUE_IMPORT, WASM_IMPORT].into_iter().find(|import| !loader.contains(import))
         {
@@ -86,16 +96,19 @@ impl Widget {
         let loader = loader
             .replace(GLUE_IMPORT, &format!(".{glue_path}"))
             .replace(WASM_IMPORT, &format!(".{wasm_path}"));
-        let served = |bytes: Vec<u8>, content_type, cache_control| Served {
-            etag: HeaderValue::from_str(&format!("W/\"{}\"", short_hash(&bytes)))
+        let served = |encoded: Encoded, content_type, cache_control| Served {
+            etag: HeaderValue::from_str(&format!("W/\"{}\"", short_hash(&encoded.identity)))
                 .expect("hex is a valid header"),
-            bytes: bytes.into(),
+            encoded,
             content_type,
             cache_control,
         };
         Ok(Widget {
             files: vec![
-                ("/paywall.js".to_owned(), served(loader.into_bytes(), "text/javascript", LOADER_CACHE)),
+                (
+                    "/paywall.js".to_owned(),
+                    served(Encoded::new(loader.into_bytes(), None, None), "text/javascript", LOADER_CACHE),
+                ),
                 (glue_path, served(glue, "text/javascript", IMMUTABLE)),
                 (wasm_path, served(wasm, "application/wasm", IMMUTABLE)),
             ],
@@ -116,18 +129,119 @@ impl Widget {
     }
 }
 
+/// One file as served: its bytes in each encoding and the headers that go with them.
+#[derive(Clone)]
+struct Served {
+    encoded: Encoded,
+    content_type: &'static str,
+    cache_control: &'static str,
+    etag: HeaderValue,
+}
+
+/// A file's bytes as built and compressed: brotli at quality 11 and gzip at level 9, made once
+/// (by `cargo xtask`, or when the server starts), never per request.
+#[derive(Clone)]
+struct Encoded {
+    identity: Bytes,
+    br: Bytes,
+    gzip: Bytes,
+}
+
+impl Encoded {
+    /// `raw` with the copies given, compressing it for those missing.
+    fn new(raw: Vec<u8>, br: Option<Vec<u8>>, gzip: Option<Vec<u8>>) -> Self {
+        Encoded {
+            br: br.unwrap_or_else(|| compress_brotli(&raw)).into(),
+            gzip: gzip.unwrap_or_else(|| compress_gzip(&raw)).into(),
+            identity: raw.into(),
+        }
+    }
+
+    fn built(file: &Built) -> Self {
+        Encoded::new(file.raw.to_vec(), file.br.map(<[u8]>::to_vec), file.gzip.map(<[u8]>::to_vec))
+    }
+
+    /// The file at `path`, with its `.br` and `.gz` copies when they are newer than it.
+    fn read(path: &Path) -> std::io::Result<Self> {
+        let raw = std::fs::read(path)?;
+        let copy = |encoding: &str| {
+            let copy = PathBuf::from(format!("{}.{encoding}", path.display()));
+            let modified = |path: &Path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok();
+            let fresh = matches!((modified(&copy), modified(path)), (Some(copy), Some(file)) if copy >= file);
+            fresh.then(|| std::fs::read(&copy).ok()).flatten()
+        };
+        Ok(Encoded::new(raw, copy("br"), copy("gz")))
+    }
+
+    /// The bytes in the encoding this request accepts best, and that encoding's name.
+    fn choose(&self, request: &HeaderMap) -> (&Bytes, Option<&'static str>) {
+        if accepts(request, "br") {
+            (&self.br, Some("br"))
+        } else if accepts(request, "gzip") {
+            (&self.gzip, Some("gzip"))
+        } else {
+            (&self.identity, None)
+        }
+    }
+}
+
+/// Whether `Accept-Encoding` accepts `coding` (`br` or `gzip`): named without `q=0`, or not
+/// named and covered by `*` without `q=0`. Written here because tower-http keeps its parser
+/// private.
+fn accepts(request: &HeaderMap, coding: &str) -> bool {
+    let mut wildcard = false;
+    for value in request.get_all(header::ACCEPT_ENCODING).iter().filter_map(|value| value.to_str().ok()) {
+        for item in value.split(',') {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let wanted = !parts.any(|parameter| {
+                let (name, value) = parameter.split_once('=').unwrap_or_default();
+                name.trim().eq_ignore_ascii_case("q") && value.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+            });
+            if name.eq_ignore_ascii_case(coding) || (coding == "gzip" && name.eq_ignore_ascii_case("x-gzip"))
+            {
+                return wanted;
+            }
+            wildcard |= name == "*" && wanted;
+        }
+    }
+    wildcard
+}
+
+fn compress_brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        writer.write_all(bytes).expect("writing to memory cannot fail");
+    }
+    out
+}
+
+fn compress_gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory cannot fail");
+    encoder.finish().expect("writing to memory cannot fail")
+}
+
 impl Served {
-    /// The file, or 304 when the browser already has this version.
+    /// The file in the best encoding the browser accepts, or 304 when it already has this
+    /// version. The response carries its encoding, so the compression layer leaves it alone.
     fn reply(&self, request: &HeaderMap) -> Response {
         let headers = [
             (header::CACHE_CONTROL, HeaderValue::from_static(self.cache_control)),
             (header::ETAG, self.etag.clone()),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
         ];
         if matches_etag(request, &self.etag) {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
-        let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type))];
-        (headers, content_type, self.bytes.clone()).into_response()
+        let (bytes, encoding) = self.encoded.choose(request);
+        let mut response =
+            (headers, [(header::CONTENT_TYPE, self.content_type)], bytes.clone()).into_response();
+        if let Some(encoding) = encoding {
+            response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        response
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::process::Command;
 
+use crate::compress;
 use crate::root;
 use crate::run::{self, Failed, Run, command};
 use crate::setup::{self, path_with_tools};
@@ -14,7 +15,7 @@ const NIGHTLY_RUSTFLAGS: &str =
 
 /// Builds the widget into `www/pkg` with the `widget` profile (opt-level z, LTO, panic abort)
 /// and wasm-opt -Oz: on the installed nightly toolchain with `std` rebuilt for size when there
-/// is one, else (or if that fails) on stable.
+/// is one, else (or if that fails) on stable. Then compresses it once for serving.
 pub fn widget() -> Result<(), Failed> {
     if setup::nightly_for_size() {
         run::step("Building the widget (nightly, std rebuilt for size: wasm-pack build --profile widget)");
@@ -33,12 +34,13 @@ pub fn widget() -> Result<(), Failed> {
                 "build-std-features=optimize_for_size",
             ]);
         match build.status_ok("wasm-pack build (nightly)") {
-            Ok(()) => return Ok(()),
+            Ok(()) => return compress::widget(),
             Err(Failed(why)) => println!("    {why}; building with stable instead"),
         }
     }
     run::step("Building the widget (stable: wasm-pack build --profile widget)");
-    wasm_pack_build().status_ok("wasm-pack build")
+    wasm_pack_build().status_ok("wasm-pack build")?;
+    compress::widget()
 }
 
 fn wasm_pack_build() -> Command {

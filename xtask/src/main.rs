@@ -11,6 +11,7 @@
 
 mod api_fuzz;
 mod build;
+mod compress;
 mod load;
 mod localstripe;
 mod postgres;

@@ -1,10 +1,6 @@
 //! The widget's transfer size: what a reader downloads, compressed as a CDN would.
 
-use std::io::Write;
-
-use flate2::Compression;
-use flate2::write::GzEncoder;
-
+use crate::compress::{brotli, gzip};
 use crate::root;
 use crate::run::{self, Failed};
 
@@ -19,7 +15,7 @@ pub fn report() -> Result<(), Failed> {
     for file in FILES {
         let bytes =
             std::fs::read(root().join(file)).map_err(|error| Failed(format!("reading {file}: {error}")))?;
-        let sizes = [bytes.len(), gzip(&bytes), brotli(&bytes)];
+        let sizes = [bytes.len(), gzip(&bytes).len(), brotli(&bytes).len()];
         for (sum, size) in total.iter_mut().zip(sizes) {
             *sum += size;
         }
@@ -31,19 +27,4 @@ pub fn report() -> Result<(), Failed> {
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
-}
-
-fn gzip(bytes: &[u8]) -> usize {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes).expect("writing to memory cannot fail");
-    encoder.finish().expect("writing to memory cannot fail").len()
-}
-
-fn brotli(bytes: &[u8]) -> usize {
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        writer.write_all(bytes).expect("writing to memory cannot fail");
-    }
-    out.len()
 }
