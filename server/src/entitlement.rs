@@ -3,7 +3,9 @@
 
 use paywall_protocol::{GrantReason, Reason};
 
-use crate::store::{Db, tiers};
+use crate::auth::Bearer;
+use crate::store::tiers::{self, Standing};
+use crate::store::{Db, sessions};
 
 /// The answer for one reader and one article.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,17 +30,37 @@ pub async fn decide(db: &Db, reader: Option<i64>, tier: &str) -> Result<Decision
     if tier == tiers::REGISTERED {
         return Ok(Decision::Granted(GrantReason::Registered));
     }
-    let standing = tiers::standing(db, tier, reader).await?;
+    Ok(judge(tiers::standing(db, tier, reader, None).await?))
+}
+
+/// [`decide`] for the bearer of an access token, checking in the same statement as their
+/// standing that the token's session is live: the locked-sections request, the hot path, runs
+/// one statement for both. `None`: the session has ended (revoked or expired), and nothing is
+/// decided.
+pub async fn decide_in_session(db: &Db, bearer: Bearer, tier: &str) -> Result<Option<Decision>, sqlx::Error> {
+    if tier == tiers::FREE || tier == tiers::REGISTERED {
+        let live = sessions::is_active(db, bearer.session_id, bearer.reader_id).await?;
+        return Ok(match live {
+            true => Some(decide(db, Some(bearer.reader_id), tier).await?),
+            false => None,
+        });
+    }
+    let standing = tiers::standing(db, tier, bearer.reader_id, Some(bearer.session_id)).await?;
+    Ok(standing.live.then(|| judge(standing)))
+}
+
+/// What a reader's standing against a tier (other than `free` and `registered`) decides.
+fn judge(standing: Standing) -> Decision {
     let opens = match (standing.needed, standing.held) {
         (Some(needed), Some(held)) => held >= needed,
         // A tier the ladder lacks opens to its own subscribers only.
         _ => false,
     };
-    Ok(if opens || standing.exact {
+    if opens || standing.exact {
         Decision::Granted(GrantReason::Subscription)
     } else if standing.held.is_some() {
         Decision::Refused(Reason::HigherTierRequired)
     } else {
         Decision::Refused(Reason::NoSubscription)
-    })
+    }
 }

@@ -6,6 +6,7 @@
 //! drive [`app`] without a socket.
 
 pub mod auth;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 mod demo;
@@ -45,13 +46,13 @@ pub struct AppState {
     /// The database pool.
     pub db: store::Db,
     /// The access-token signing key.
-    pub keys: AccessKeys,
+    pub keys: Arc<AccessKeys>,
     /// The password checker.
     pub passwords: PasswordHasher,
     /// Sign-in codes and links: issued, checked and redeemed.
     pub codes: SignInCodes,
     /// Where sign-in emails go.
-    pub mailer: Mailer,
+    pub mailer: Arc<Mailer>,
     /// Abuse limits.
     pub limits: Arc<Limits>,
     /// The publisher-token checker, when one is configured.
@@ -63,9 +64,11 @@ pub struct AppState {
     /// The signing key's fingerprint, when the database records the one the servers share.
     pub key_fingerprint: Option<Arc<[u8]>>,
     /// The widget's files, if this server has them.
-    pub widget: Option<widget::Widget>,
+    pub widget: Option<Arc<widget::Widget>>,
     /// The meter: free articles for readers without a subscription.
     pub meter: Arc<meter::Meter>,
+    /// The articles the locked-sections request read lately.
+    pub catalog: Arc<catalog::Catalog>,
     /// How the server was configured.
     pub config: Arc<Config>,
 }
@@ -122,11 +125,11 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         .map_err(StartError::file("preparing the data directory", &config.data))?;
     let db = store::open(&config.database_url()).await?;
     let auth::secret::Agreed { secret, fingerprint } = auth::secret::agree(&db, &config).await?;
-    let keys = AccessKeys::from_secret(&secret);
+    let keys = Arc::new(AccessKeys::from_secret(&secret));
     let codes = SignInCodes::from_secret(&secret);
     let meter = Arc::new(meter::Meter::from_secret(&secret));
     let passwords = PasswordHasher::new().map_err(StartError::Hashing)?;
-    let mailer = Mailer::from_config(&config)?;
+    let mailer = Arc::new(Mailer::from_config(&config)?);
     let publisher = match (&config.publisher_key_file, &config.publisher_issuer) {
         (Some(path), Some(issuer)) => {
             let expected = auth::publisher::Expectations {
@@ -166,12 +169,13 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         codes,
         mailer,
         limits,
-        widget,
+        widget: widget.map(Arc::new),
         key_fingerprint: fingerprint.map(Arc::from),
         publisher,
         payments,
         public_url: public_url(&config, config.addr).into(),
         meter,
+        catalog: Arc::default(),
         config: Arc::new(config),
     })
 }

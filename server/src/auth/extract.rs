@@ -1,4 +1,5 @@
-//! The `SignedIn` extractor: a handler that takes one runs only for a signed-in reader.
+//! The `SignedIn` extractor: a handler that takes one runs only for a signed-in reader; and
+//! `Bearer`, its first half, for the one handler that checks the session itself.
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
@@ -37,6 +38,39 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
+        let Some(bearer) =
+            <Bearer as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await?
+        else {
+            return Ok(None);
+        };
+        if !store::sessions::is_active(&state.db, bearer.session_id, bearer.reader_id).await? {
+            return Err(SESSION_ENDED);
+        }
+        Ok(Some(SignedIn { id: bearer.reader_id, session_id: bearer.session_id }))
+    }
+}
+
+/// The refusal of a token whose session was revoked or has expired.
+pub const SESSION_ENDED: AppError = AppError::InvalidToken("This session has ended. Sign in again.");
+
+/// An access token signed by us and unexpired, whose session is NOT yet checked: a handler
+/// that takes one must check it (as [`crate::entitlement::decide_in_session`] does) before
+/// serving anything. Missing: `None`; malformed, forged or expired: a 401.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bearer {
+    /// The reader the token names.
+    pub reader_id: i64,
+    /// The session it belongs to.
+    pub session_id: i64,
+}
+
+impl OptionalFromRequestParts<AppState> for Bearer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         let Some(header) = parts.headers.get(AUTHORIZATION) else { return Ok(None) };
         let token = header
             .to_str()
@@ -48,9 +82,6 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
         let claims = state.keys.verify(token)?;
         let reader_id: i64 =
             claims.sub.parse().map_err(|_| AppError::InvalidToken("The access token is not valid."))?;
-        if !store::sessions::is_active(&state.db, claims.sid, reader_id).await? {
-            return Err(AppError::InvalidToken("This session has ended. Sign in again."));
-        }
-        Ok(Some(SignedIn { id: reader_id, session_id: claims.sid }))
+        Ok(Some(Bearer { reader_id, session_id: claims.sid }))
     }
 }

@@ -12,7 +12,7 @@ pub mod secret;
 pub use access::{ACCESS_TOKEN_SECONDS, AccessClaims, AccessKeys};
 pub use admin::Admin;
 pub use code::{CODE_SECONDS, CodeRefused, MAX_ATTEMPTS, NewCode, SignInCodes};
-pub use extract::SignedIn;
+pub use extract::{Bearer, SESSION_ENDED, SignedIn};
 pub use password::{MIN_PASSWORD_CHARS, PasswordHasher, check_new_password, hash_password};
 
 /// How long a session lasts without being refreshed.

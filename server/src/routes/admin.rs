@@ -173,6 +173,7 @@ async fn put_article(
         // this write simply comes after theirs.
         put = articles::put(&state.db, &id, &article, &expected, Some(&audit)).await;
     }
+    state.catalog.forget(&id);
     let (status, etag) = match put {
         Ok(Put::Added(etag)) => (StatusCode::CREATED, etag),
         Ok(Put::Replaced(etag) | Put::Unchanged(etag)) => (StatusCode::OK, etag),
@@ -209,6 +210,7 @@ async fn delete_article(
     articles::delete(&state.db, &id, &precondition(&headers), &audit)
         .await
         .map_err(|error| write_error(error, &id))?;
+    state.catalog.forget(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 

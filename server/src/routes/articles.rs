@@ -8,14 +8,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::SignedIn;
+use crate::auth::{Bearer, SESSION_ENDED};
+use crate::catalog::Article;
 use crate::entitlement::{self, Decision};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::limits::Client;
 use crate::meter::{self, Metered, Visitor};
 use crate::random;
-use crate::sanitize;
 use crate::store::{articles, gifts, tiers};
 use crate::time::now;
 
@@ -58,16 +58,23 @@ async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppRe
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn locked(
     State(state): State<AppState>,
-    reader: Option<SignedIn>,
+    bearer: Option<Bearer>,
     client: Client,
     method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let tier = articles::tier(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
-    let reader = reader.map(|reader| reader.id);
-    let refused = match entitlement::decide(&state.db, reader, &tier).await? {
-        Decision::Granted(reason) => return sections(&state, id, reason, None, None).await,
+    let article = state.catalog.article(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
+    let tier = article.tier.clone();
+    let decision = match bearer {
+        Some(bearer) => {
+            entitlement::decide_in_session(&state.db, bearer, &tier).await?.ok_or(SESSION_ENDED)?
+        }
+        None => entitlement::decide(&state.db, None, &tier).await?,
+    };
+    let reader = bearer.map(|bearer| bearer.reader_id);
+    let refused = match decision {
+        Decision::Granted(reason) => return Ok(sections(&article, id, reason, None, None)),
         Decision::SignInRequired => AppError::InvalidToken("Sign in to read this."),
         Decision::Refused(Reason::HigherTierRequired) => AppError::HigherTierRequired { tier },
         Decision::Refused(_) => AppError::NoSubscription { tier },
@@ -89,7 +96,7 @@ async fn locked(
         let (browser, new_token) = state.meter.browser(&state.db, visitor, now).await?;
         let token_hash = random::token_hash(gift.to_str().unwrap_or_default());
         if gifts::open(&state.db, &token_hash, &id, &browser, now).await? {
-            return sections(&state, id, GrantReason::Gift, None, new_token).await;
+            return Ok(sections(&article, id, GrantReason::Gift, None, new_token));
         }
         let mut response = AppError::GiftRefused(Reason::GiftUnavailable).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
@@ -99,7 +106,7 @@ async fn locked(
     match state.meter.open(&state.db, visitor, &id, now()).await? {
         Metered::Off => Err(refused),
         Metered::Counted { opened: true, meter, new_token } => {
-            sections(&state, id, GrantReason::Metering, Some(meter), new_token).await
+            Ok(sections(&article, id, GrantReason::Metering, Some(meter), new_token))
         }
         Metered::Counted { opened: false, meter, new_token } => {
             let mut response = AppError::MeterSpent { refused: Box::new(refused), meter }.into_response();
@@ -113,25 +120,20 @@ async fn locked(
 }
 
 /// The locked sections, as the reader may read them.
-async fn sections(
-    state: &AppState,
+fn sections(
+    article: &Article,
     id: String,
     grant_reason: GrantReason,
     meter: Option<paywall_protocol::Meter>,
     new_token: Option<String>,
-) -> AppResult<Response> {
-    let mut sections = articles::locked_sections(&state.db, &id).await?;
-    // Stored HTML was sanitized on the way in; sanitizing again on the way out means a row
-    // written by some other path can still never carry a script to a reader.
-    for section in &mut sections {
-        section.html = sanitize::html(&section.html);
-    }
+) -> Response {
+    let sections = article.sections.clone();
     let mut response = Json(LockedSections { article_id: id, sections, grant_reason, meter }).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     headers.insert(header::VARY, HeaderValue::from_static("Authorization, Paywall-Visitor, Paywall-Gift"));
     keep_visitor(&mut response, new_token);
-    Ok(response)
+    response
 }
 
 /// Hands the browser a new anonymous id to send from now on.

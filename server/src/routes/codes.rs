@@ -32,7 +32,7 @@ async fn send_code(
     client: Client,
     Json(body): Json<CodeRequest>,
 ) -> AppResult<(StatusCode, Json<CodeSent>)> {
-    if matches!(state.mailer, Mailer::Disabled) {
+    if matches!(*state.mailer, Mailer::Disabled) {
         return Err(AppError::Unavailable("Email sign-in is not set up on this server."));
     }
     let email = readers::valid_email(&body.email).ok_or(AppError::InvalidEmail)?;

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{Entry, record};
 use super::{BeginWrite, Db, with_pool};
+use crate::sanitize;
 use crate::time::now;
 
 /// An article's public metadata, or `None` if there is no such article.
@@ -44,8 +45,25 @@ pub async fn tier(db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_scalar(sql).bind(id).fetch_optional(pool).await)
 }
 
+/// An article's tier and its locked sections in reading order, in one statement, or `None` if
+/// there is no such article. Callers check entitlement before serving the sections.
+pub async fn locked(db: &Db, id: &str) -> Result<Option<(String, Vec<LockedSection>)>, sqlx::Error> {
+    let sql = "SELECT a.tier, s.title, s.html FROM articles a
+               LEFT JOIN sections s ON s.article_id = a.id AND s.locked
+               WHERE a.id = $1 ORDER BY s.position";
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        with_pool!(db, |pool| sqlx::query_as(sql).bind(id).fetch_all(pool).await)?;
+    let Some((tier, _, _)) = rows.first() else { return Ok(None) };
+    let tier = tier.clone();
+    let sections = rows
+        .into_iter()
+        .filter_map(|(_, title, html)| Some(LockedSection { title: title?, html: html? }))
+        .collect();
+    Ok(Some((tier, sections)))
+}
+
 /// The locked sections of an article, in reading order. Callers check entitlement first.
-pub async fn locked_sections(db: &Db, id: &str) -> Result<Vec<LockedSection>, sqlx::Error> {
+async fn locked_sections(db: &Db, id: &str) -> Result<Vec<LockedSection>, sqlx::Error> {
     let sql = "SELECT title, html FROM sections WHERE article_id = $1 AND locked ORDER BY position";
     let rows: Vec<(String, String)> =
         with_pool!(db, |pool| sqlx::query_as(sql).bind(id).fetch_all(pool).await)?;
@@ -152,8 +170,10 @@ pub enum WriteError {
     Database(#[from] sqlx::Error),
 }
 
-/// Stores an article (its HTML already sanitised), replacing its title, tier and sections in
-/// one transaction if it exists and differs, when `expected` holds; records `audit` with it.
+/// Stores an article, replacing its title, tier and sections in one transaction if it exists
+/// and differs, when `expected` holds; records `audit` with it. Its HTML is sanitised here, on
+/// the one way into the table, so that reads serve it as stored (callers sanitise first to
+/// answer or report what is kept, which makes this a second pass that changes nothing).
 pub async fn put(
     db: &Db,
     id: &str,
@@ -161,6 +181,15 @@ pub async fn put(
     expected: &Precondition,
     audit: Option<&Entry<'_>>,
 ) -> Result<Put, WriteError> {
+    let article = &Article {
+        sections: (article.sections.iter())
+            .map(|section| LockedSection {
+                title: section.title.clone(),
+                html: sanitize::html(&section.html),
+            })
+            .collect(),
+        ..article.clone()
+    };
     let etag = etag(article);
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;

@@ -28,6 +28,9 @@ pub async fn exists(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
 /// Where a reader stands against an article's tier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Standing {
+    /// Whether the session asked about is live (revoked or expired: `false`); `true` when
+    /// none was asked about.
+    pub live: bool,
     /// The tier's rank, or `None` if the ladder does not have it.
     pub needed: Option<i64>,
     /// The highest rank any live subscription of the reader opens, or `None` if none does.
@@ -36,10 +39,18 @@ pub struct Standing {
     pub exact: bool,
 }
 
-/// Where `reader_id` stands against an article of `tier`.
-pub async fn standing(db: &Db, tier: &str, reader_id: i64) -> Result<Standing, sqlx::Error> {
+/// Where `reader_id` stands against an article of `tier`, and whether their session `session`
+/// (if given) is live, in one statement.
+pub async fn standing(
+    db: &Db,
+    tier: &str,
+    reader_id: i64,
+    session: Option<i64>,
+) -> Result<Standing, sqlx::Error> {
     let sql = concat!(
-        "SELECT (SELECT rank FROM tiers WHERE name = $1) AS needed,
+        "SELECT ($4 IS NULL OR EXISTS (SELECT 1 FROM sessions WHERE id = $4 AND reader_id = $2
+                  AND revoked_at IS NULL AND expires_at > $3)) AS live,
+                (SELECT rank FROM tiers WHERE name = $1) AS needed,
                 (SELECT MAX(held.rank) FROM subscriptions s JOIN tiers held ON held.name = s.tier
                   WHERE s.reader_id = $2 AND s.current_period_end > $3 AND s.",
         opens!(),
@@ -50,7 +61,7 @@ pub async fn standing(db: &Db, tier: &str, reader_id: i64) -> Result<Standing, s
         ") AS exact"
     );
     with_pool!(db, |pool| {
-        sqlx::query_as(sql).bind(tier).bind(reader_id).bind(now()).fetch_one(pool).await
+        sqlx::query_as(sql).bind(tier).bind(reader_id).bind(now()).bind(session).fetch_one(pool).await
     })
 }
 
