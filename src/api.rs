@@ -17,7 +17,8 @@ use crate::dom;
 use crate::error::Error;
 use crate::wire::{FromJs, ToJs};
 
-/// How long the widget waits for an answer before telling the reader the server is slow.
+/// How long the widget waits for an answer before telling the reader the server is slow (the
+/// loader gives its early reads the same time, in `www/paywall.js`).
 const TIMEOUT_MS: u32 = 8_000;
 
 /// Pauses before trying a failed read again.
@@ -51,12 +52,20 @@ const VISITOR_HEADER: &str = "Paywall-Visitor";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Api {
     base: String,
+    /// Answers the loader asked for before the widget started, by URL: each is taken once.
+    prefetched: Option<js_sys::Map>,
 }
 
 impl Api {
     /// A client for the API at `base` (absolute, no trailing slash).
     pub fn new(base: String) -> Self {
-        Api { base }
+        Api { base, prefetched: None }
+    }
+
+    /// This client, taking the answers to plain reads from `prefetched` (URL to the promise
+    /// of a `Response`) when there is one for the URL, instead of asking again.
+    pub fn with_prefetched(self, prefetched: Option<js_sys::Map>) -> Self {
+        Api { prefetched, ..self }
     }
 
     /// The base URL, which also names this API's stored session.
@@ -256,9 +265,14 @@ impl Api {
         }
         init.set_headers(&headers);
         init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
-        let request = Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
-            .map_err(|_| Error::Config(format!("{}{path} is not a valid request URL", self.base)))?;
-        let response: Response = JsFuture::from(dom::window()?.fetch_with_request(&request))
+        let url = format!("{}{path}", self.base);
+        let request = Request::new_with_str_and_init(&url, &init)
+            .map_err(|_| Error::Config(format!("{url} is not a valid request URL")))?;
+        let answer = match self.take_prefetched(&url, method, auth) {
+            Some(answer) => answer,
+            None => dom::window()?.fetch_with_request(&request),
+        };
+        let response: Response = JsFuture::from(answer)
             .await
             .map_err(|error| {
                 let timed_out =
@@ -294,6 +308,15 @@ impl Api {
 }
 
 impl Api {
+    /// The loader's answer for a plain read of `url`, if it asked for one (and nobody took it).
+    fn take_prefetched(&self, url: &str, method: &str, auth: Auth<'_>) -> Option<js_sys::Promise> {
+        let prefetched = self.prefetched.as_ref().filter(|_| method == "GET" && matches!(auth, Auth::None))?;
+        let key = JsValue::from_str(url);
+        let answer = prefetched.get(&key).dyn_into::<js_sys::Promise>().ok()?;
+        prefetched.delete(&key);
+        Some(answer)
+    }
+
     /// The anonymous id the meter gave this browser, if it keeps one.
     pub fn visitor_id(&self) -> Option<String> {
         let (storage, key) = self.visitor_storage()?;

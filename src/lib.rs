@@ -96,11 +96,12 @@ impl Paywall {
 /// `[data-paywall]` element of the page. A sign-in the page carries (an emailed link's token in
 /// the address, or a publisher token on a container) is done first, so a reader who arrives
 /// signed in never sees the prompt. A container that cannot be mounted is reported in the
-/// console and skipped; the others still mount.
+/// console and skipped; the others still mount. `prefetched` holds the answers the loader
+/// already asked for (see [`api::Api::with_prefetched`]).
 #[wasm_bindgen(js_name = mountAll)]
-pub fn mount_all(script: HtmlScriptElement) -> Result<Paywall, JsError> {
+pub fn mount_all(script: HtmlScriptElement, prefetched: Option<js_sys::Map>) -> Result<Paywall, JsError> {
     let config = Rc::new(Config::from_script(&script)?);
-    let session = Session::new(api::Api::new(config.api.clone()));
+    let session = Session::new(api::Api::new(config.api.clone()).with_prefetched(prefetched));
     let widgets = Rc::new(RefCell::new(Vec::new()));
     let containers = dom::document()?
         .query_selector_all("[data-paywall]")

@@ -9,11 +9,45 @@
 //
 // If the widget cannot start, or fails later, the page is left alone: the free section stays,
 // and each article gets a plain link to subscribe or to reload and sign in.
-import init, { mountAll } from "./pkg/paywall.js";
+//
+// Nothing waits for what it does not need: the WebAssembly is fetched and compiled while the
+// glue downloads, and the prompt's two reads (the article's summary, its offers) are already
+// on their way while both do; the widget takes their answers instead of asking again.
+const wasmUrl = new URL("./pkg/paywall_bg.wasm", import.meta.url);
+const compiled = WebAssembly.compileStreaming(fetch(wasmUrl));
+// A server that sends the wrong type cannot be streamed; the glue's own loading copes.
+compiled.catch(() => {});
 
 const script =
   document.querySelector("script[data-paywall-api]") ??
   document.querySelector('script[src$="/paywall.js"], script[src="paywall.js"]');
+
+// The answers the prompt will need, keyed by URL, for a reader not signed in (one who is asks
+// for the locked sections first). The API base is worked out as the widget does.
+const prefetched = new Map();
+try {
+  const url = new URL(script?.dataset.paywallApi?.trim() || "/", script?.src);
+  const api = url.origin + url.pathname.replace(/\/+$/, "");
+  if (!localStorage.getItem(`paywall:refresh:${api}`)) {
+    for (const container of document.querySelectorAll("[data-paywall]")) {
+      if (!container.dataset.paywall) continue;
+      const id = encodeURIComponent(container.dataset.paywall);
+      for (const path of [`/v1/articles/${id}`, `/v1/offers?article=${id}`]) {
+        if (prefetched.has(api + path)) continue;
+        // As the widget asks: no cookies, JSON, given up after 8 s (its TIMEOUT_MS).
+        const answer = fetch(api + path, {
+          credentials: "omit",
+          headers: { Accept: "application/json" },
+          signal: AbortSignal.timeout(8000),
+        });
+        answer.catch(() => {});
+        prefetched.set(api + path, answer);
+      }
+    }
+  }
+} catch {
+  // No storage, no script tag, a bad URL: the widget asks itself, and reports what is wrong.
+}
 
 function fallBack() {
   const subscribe = script?.dataset.paywallSubscribeUrl || "/subscribe";
@@ -50,8 +84,9 @@ addEventListener("unhandledrejection", (event) => {
 });
 
 try {
-  await init({ module_or_path: new URL("./pkg/paywall_bg.wasm", import.meta.url) });
-  const paywall = mountAll(script);
+  const { default: init, mountAll } = await import("./pkg/paywall.js");
+  await init({ module_or_path: await compiled.catch(() => wasmUrl) });
+  const paywall = mountAll(script, prefetched);
   window.Paywall = {
     mount(element, options = {}) {
       // Options are the element's data-paywall-* attributes, as for the page's own articles.
