@@ -310,7 +310,8 @@ impl Api {
 impl Api {
     /// The loader's answer for a plain read of `url`, if it asked for one (and nobody took it).
     fn take_prefetched(&self, url: &str, method: &str, auth: Auth<'_>) -> Option<js_sys::Promise> {
-        let prefetched = self.prefetched.as_ref().filter(|_| method == "GET" && matches!(auth, Auth::None))?;
+        let prefetched =
+            self.prefetched.as_ref().filter(|_| method == "GET" && matches!(auth, Auth::None))?;
         let key = JsValue::from_str(url);
         let answer = prefetched.get(&key).dyn_into::<js_sys::Promise>().ok()?;
         prefetched.delete(&key);

@@ -21,19 +21,22 @@ struct Measured {
     p99: String,
 }
 
-/// Measures every endpoint on both databases and prints a table.
-pub fn report() -> Result<(), Failed> {
+/// Measures every endpoint on both databases; returns the table, in Markdown.
+pub fn report() -> Result<String, Failed> {
     wrk_installed()?;
     let mut rows = Vec::new();
     rows.extend(measure_on("SQLite", None)?);
     let postgres = Postgres::start()?;
     rows.extend(measure_on("PostgreSQL", Some(&postgres.url))?);
     drop(postgres);
-    println!("\n{:<44} {:>12} {:>10} {:>10}", "endpoint (wrk -t2 -c32 -d5s)", "requests/s", "p50", "p99");
+    let mut table = format!(
+        "| endpoint (`wrk {}`) | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n",
+        WRK[..3].join(" ")
+    );
     for row in rows {
-        println!("{:<44} {:>12.0} {:>10} {:>10}", row.what, row.requests_per_second, row.p50, row.p99);
+        table += &format!("| {} | {:.0} | {} | {} |\n", row.what, row.requests_per_second, row.p50, row.p99);
     }
-    Ok(())
+    Ok(table)
 }
 
 fn wrk_installed() -> Result<(), Failed> {

@@ -5,8 +5,9 @@
 //!   SQLite and on a throwaway PostgreSQL, the API against its OpenAPI description, widget in
 //!   headless Chromium, end to end).
 //! - `cargo xtask size`: build the widget and print its transfer size (gzip -9 and brotli).
-//! - `cargo xtask bench`: requests per second and latency of the hot endpoints on SQLite and
-//!   PostgreSQL (wrk), and the time of an emailed-code sign-in in headless Chromium.
+//! - `cargo xtask bench`: the widget beside Ghost Portal and the Unlock paywall in headless
+//!   Chromium, requests per second and latency of the hot endpoints on SQLite and PostgreSQL
+//!   (wrk), and the time of an emailed-code sign-in; written to `BENCHMARKS.md`.
 //! - `cargo xtask setup`: only install what is missing.
 
 mod api_fuzz;
@@ -34,8 +35,10 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
           throwaway PostgreSQL), the API against its description (schemathesis), widget
           (headless Chromium), end to end
   size    build the widget and print its transfer size, gzip -9 and brotli
-  bench   requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
-          emailed-code sign-in in headless Chromium (median of 9 runs); release server
+  bench   the widget beside Ghost Portal and the Unlock paywall on one article page in
+          headless Chromium (bytes, main-thread time, heap, time to prompt, layout shift), then
+          requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
+          emailed-code sign-in (median of 9 runs); release server; writes BENCHMARKS.md
   setup   install what is missing and nothing else";
 
 fn main() -> ExitCode {
@@ -175,20 +178,75 @@ const LOCALSTRIPE: &str = "PAYWALL_TEST_LOCALSTRIPE";
 /// The bypass suite's test, run on its own so that what it tried is printed.
 const BYPASS_SUITE: &str = "no_known_technique_gets_locked_text_or_a_session";
 
-/// Load numbers for the hot endpoints on both databases, then the emailed-code sign-in in
-/// Chromium, against the release server.
+/// The widget beside its peers on the same article page in headless Chromium, the API's load
+/// numbers on both databases, and the emailed-code sign-in, against the release server;
+/// printed, and written with the machine and the command to `BENCHMARKS.md`. Numbers are
+/// reported, never asserted.
 fn bench() -> Result<(), Failed> {
     setup::everything()?;
+    setup::bench_peers()?;
     build::widget()?;
     build::server()?;
-    load::report()?;
+    let server = root().join("target/release/paywall-server");
+    let node = |script: &str, args: &[&str]| {
+        let mut node = run::command("node");
+        node.arg(script)
+            .args(args)
+            .current_dir(root().join("e2e"))
+            .env("PAYWALL_SERVER_BIN", &server)
+            .env("PAYWALL_SITE", root())
+            .env("PAYWALL_BENCH_PEERS", root().join(setup::BENCH_PEERS).join("node_modules"));
+        node
+    };
+    run::step("Benchmark: the widget beside Ghost Portal and the Unlock paywall (headless Chromium)");
+    let pages = node("bench-pages.mjs", &["9"]).stdout_ok("the page benchmark")?;
+    println!("{pages}");
+    run::step("Benchmark: the API under load (wrk)");
+    let load = load::report()?;
+    println!("{load}");
     run::step("Benchmark: emailed code submitted → locked sections on screen");
-    run::command("node")
-        .arg("bench-code-sign-in.mjs")
-        .current_dir(root().join("e2e"))
-        .env("PAYWALL_SERVER_BIN", root().join("target/release/paywall-server"))
-        .env("PAYWALL_SITE", root())
-        .status_ok("the benchmark")
+    let sign_in = node("bench-code-sign-in.mjs", &[]).stdout_ok("the sign-in benchmark")?;
+    println!("{sign_in}");
+    let report = format!(
+        "# Benchmarks\n\n\
+         The last output of `cargo xtask bench`, on {machine}. Every number is measured on one \
+         machine in one run, over loopback, with the load tool and the browser on the same cores \
+         as the server: compare them within a run and from run to run, not with other machines.\n\n\
+         ## The widget beside its peers\n\n{pages}\n\
+         ## The API under load\n\n{load}\n\
+         ## Signing in\n\n```\n{sign_in}```\n",
+        machine = machine(),
+    );
+    std::fs::write(root().join("BENCHMARKS.md"), report)
+        .map_err(|error| Failed(format!("writing BENCHMARKS.md: {error}")))?;
+    println!("\nwritten to BENCHMARKS.md");
+    Ok(())
+}
+
+/// This machine as the report names it: the date, the processor and its cores, the memory,
+/// the system.
+fn machine() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let processor = cpuinfo
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("model name")?.split_once(':').map(|(_, name)| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| "an unknown processor".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory_gb = read("/proc/meminfo")
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("MemTotal:")?.trim().strip_suffix("kB")?.trim().parse::<f64>().ok()
+        })
+        .map_or(String::new(), |kb| format!(", {:.0} GB", kb / 1024.0 / 1024.0));
+    let system = read("/etc/os-release")
+        .lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME=").map(|name| name.trim_matches('"').to_owned()))
+        .unwrap_or_default();
+    let date = run::command("date").args(["-u", "+%Y-%m-%d"]).output_text().unwrap_or_default();
+    format!("{} ({processor}, {cores} cores{memory_gb}, {system})", date.trim())
 }
 
 /// The workspace root.

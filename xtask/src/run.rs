@@ -30,6 +30,9 @@ pub trait Run {
     fn status_ok(&mut self, what: &str) -> Result<(), Failed>;
     /// Runs and returns its standard output, or `None` if it cannot run or fails.
     fn output_text(&mut self) -> Option<String>;
+    /// Runs with its standard error shown as it comes; returns its standard output, and
+    /// fails unless it exits 0.
+    fn stdout_ok(&mut self, what: &str) -> Result<String, Failed>;
 }
 
 impl Run for Command {
@@ -44,5 +47,17 @@ impl Run for Command {
     fn output_text(&mut self) -> Option<String> {
         let output = self.output().ok()?;
         output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    fn stdout_ok(&mut self, what: &str) -> Result<String, Failed> {
+        let output = self
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|error| Failed(format!("{what} could not start: {error}")))?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        match output.status.success() {
+            true => Ok(stdout),
+            false => Err(Failed(format!("{what} failed ({}):\n{stdout}", output.status))),
+        }
     }
 }

@@ -181,6 +181,40 @@ fn chromium() -> Result<(), Failed> {
     apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
 }
 
+/// Where `cargo xtask bench` installs the peers it measures the widget against.
+pub const BENCH_PEERS: &str = ".tools/bench";
+
+/// The peers, as npm publishes them, at the versions measured.
+const PEERS: [(&str, &str); 2] = [("@tryghost/portal", "2.71.227"), ("@unlock-protocol/paywall", "0.8.1")];
+
+/// Installs the peers `cargo xtask bench` measures (into `.tools/bench`), unless there.
+pub fn bench_peers() -> Result<(), Failed> {
+    let modules = root().join(BENCH_PEERS).join("node_modules");
+    let installed = |(name, version): &(&str, &str)| {
+        let manifest = std::fs::read_to_string(modules.join(name).join("package.json")).unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&manifest)
+            .is_ok_and(|manifest| manifest["version"].as_str() == Some(version))
+    };
+    if PEERS.iter().all(installed) {
+        have("the peers to measure against (.tools/bench)");
+        return Ok(());
+    }
+    run::step("Installing the peers to measure against (npm) into .tools/bench");
+    command("npm")
+        .args([
+            "install",
+            "--prefix",
+            BENCH_PEERS,
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+        ])
+        .args(PEERS.map(|(name, version)| format!("{name}@{version}")))
+        .current_dir(root())
+        .status_ok("npm install of the peers")
+}
+
 fn e2e_packages() -> Result<(), Failed> {
     let e2e = root().join("e2e");
     if e2e.join("node_modules/playwright-core/package.json").exists() {
