@@ -5,7 +5,7 @@
 //! request, halves the statements the request runs.
 //!
 //! This server forgets an article the moment it changes it (the admin API). A change made by
-//! another server on the same database, or by `paywall-server articles import`, reaches readers
+//! another server on the same database, or by `paywall-server import`, reaches readers
 //! within [`FRESH_FOR`].
 
 use std::collections::HashMap;
