@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, publisherKey, screenshots,
-  signInWithPassword, startServer, wholeDom,
+  signInWithPassword, startServer, waitUnlocked, wholeDom,
 } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
@@ -414,6 +414,39 @@ describe("failures", () => {
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
     assert.equal(await page.evaluate(() => 6 * 7), 42, "the page's own scripts still run");
     assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+
+  it("a browser without WebAssembly (as in iOS Lockdown Mode) gets the plain link too", async () => {
+    const session = await openContext(browser);
+    await session.context.addInitScript(() => delete window.WebAssembly);
+    const page = await openDemo(server, session, { wait: false });
+    await page.locator(".paywall-fallback").waitFor();
+    assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+
+  it("the loader's early reads are the widget's: one summary and one offers request, none signed in", async () => {
+    // A reader not signed in: the loader asks for both while the widget downloads, and the
+    // widget takes those answers instead of asking again.
+    const session = await openContext(browser);
+    const page = await session.context.newPage();
+    const asked = [];
+    page.on("request", (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith("/v1/")) asked.push(pathname);
+    });
+    await page.goto(`${server.url}/`);
+    await page.getByText(PROMPT).waitFor();
+    assert.deepEqual(asked.sort(), ["/v1/articles/night-trains-second-act", "/v1/offers"]);
+
+    // Signed in, the widget asks for the locked sections first; the loader asks for nothing.
+    await signInWithPassword(page);
+    asked.length = 0;
+    await page.reload();
+    await waitUnlocked(page);
+    assert.ok(!asked.includes("/v1/offers") && !asked.includes("/v1/articles/night-trains-second-act"), asked.join(", "));
     await session.context.close();
   });
 });

@@ -1,9 +1,10 @@
 //! Embeds the widget's built files (`www/paywall.js`, `www/pkg/paywall.js`,
 //! `www/pkg/paywall_bg.wasm`) in the server binary when they exist, so that one binary serves
 //! everything, with the brotli (`.br`) and gzip (`.gz`) copies `cargo xtask` compresses once
-//! beside the glue and the WebAssembly (a copy older than its file is left out: the server
-//! then compresses that file itself when it starts). Without the files (the widget not built
-//! yet) the server serves the widget from the site directory on disk;
+//! beside the glue and the WebAssembly (a copy that is not of its file, left from an earlier
+//! build, is found out when the server starts, which then compresses that file itself).
+//! Without the files (the widget not built yet) the server serves the widget from the site
+//! directory on disk;
 //! `PAYWALL_REQUIRE_EMBEDDED_WIDGET=1` (set by `cargo xtask test`) makes their absence an
 //! error instead.
 
@@ -41,7 +42,7 @@ fn main() {
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }
 
-/// A `crate::widget::Built` for `file` and its compressed copies that are up to date.
+/// A `crate::widget::Built` for `file` and its compressed copies.
 fn built(file: &Path) -> String {
     let copy = |encoding: &str| match compressed(file, encoding) {
         Some(copy) => format!("Some(include_bytes!({copy:?}))"),
@@ -54,9 +55,8 @@ fn built(file: &Path) -> String {
     )
 }
 
-/// `file.<encoding>`, if it exists and was written after `file`.
+/// `file.<encoding>`, if it exists (the server checks that it is `file`'s when it starts).
 fn compressed(file: &Path, encoding: &str) -> Option<PathBuf> {
     let copy = PathBuf::from(format!("{}.{encoding}", file.display()));
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok();
-    (modified(&copy)? >= modified(file)?).then_some(copy)
+    copy.is_file().then_some(copy)
 }

@@ -134,7 +134,7 @@ async fn back_from_checkout_the_reader_is_signed_in_and_reads_without_seeing_the
     script.set_attribute("data-paywall-api", &page.config.api).unwrap();
     script.set_src("https://paywall.test/paywall.js");
     let unlocked = page.next("unlocked");
-    let widgets = paywall::mount_all(script).unwrap();
+    let widgets = paywall::mount_all(script, None).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Paid for");
     assert_eq!(window.location().hash().unwrap(), "", "the checkout's id is taken off the address");

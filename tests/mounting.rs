@@ -49,7 +49,7 @@ async fn a_publisher_token_on_the_container_signs_the_reader_in_before_anything_
     script.set_src("https://paywall.test/paywall.js");
 
     let unlocked = page.next("unlocked");
-    let widgets = paywall::mount_all(script).unwrap();
+    let widgets = paywall::mount_all(script, None).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Members only");
     let summaries = page.requests_to(&requests, "GET", &format!("/v1/articles/{ARTICLE}"));

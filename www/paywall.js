@@ -14,7 +14,10 @@
 // glue downloads, and the prompt's two reads (the article's summary, its offers) are already
 // on their way while both do; the widget takes their answers instead of asking again.
 const wasmUrl = new URL("./pkg/paywall_bg.wasm", import.meta.url);
-const compiled = WebAssembly.compileStreaming(fetch(wasmUrl));
+// In an async function, so that a browser without WebAssembly (or without streaming) fails
+// here as a rejection, handled below like any other failure to start, not as an exception
+// that would stop this module before it can fall back.
+const compiled = (async () => WebAssembly.compileStreaming(fetch(wasmUrl)))();
 // A server that sends the wrong type cannot be streamed; the glue's own loading copes.
 compiled.catch(() => {});
 
@@ -48,6 +51,9 @@ try {
     // loads its locale data): made in a task of its own, that happens while the files
     // download, not after (and not before DOMContentLoaded).
     if (prefetched.size) setTimeout(() => new Intl.NumberFormat());
+    // Answers for a page-load the widget did not take (the reader signed in from the page
+    // instead) are too old to hand to a widget mounted later.
+    setTimeout(() => prefetched.clear(), 10_000);
   }
 } catch {
   // No storage, no script tag, a bad URL: the widget asks itself, and reports what is wrong.
@@ -73,7 +79,8 @@ function fallBack() {
 }
 
 // A failure inside the widget surfaces as a WebAssembly trap; it stays the widget's problem.
-const isWidgetFailure = (error) => error instanceof WebAssembly.RuntimeError;
+const isWidgetFailure = (error) =>
+  typeof WebAssembly === "object" && error instanceof WebAssembly.RuntimeError;
 addEventListener("error", (event) => {
   if (isWidgetFailure(event.error)) {
     event.preventDefault();

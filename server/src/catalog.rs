@@ -9,6 +9,7 @@
 //! within [`FRESH_FOR`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,9 @@ pub struct Article {
 #[derive(Default)]
 pub struct Catalog {
     kept: Mutex<HashMap<String, (Instant, Arc<Article>)>>,
+    /// How many times an article was forgotten: a read that began before one is not kept, as
+    /// it may have read the article before this server changed it.
+    forgotten: AtomicU64,
 }
 
 impl Catalog {
@@ -49,6 +53,7 @@ impl Catalog {
             return Ok(Some(article.clone()));
         }
         let read = Instant::now();
+        let forgotten = self.forgotten.load(Ordering::SeqCst);
         let Some((tier, mut sections)) = store::articles::locked(db, id).await? else { return Ok(None) };
         // Stored HTML was sanitised on the way in; cleaning it again here, once per read,
         // means a row written around the server (a manual edit) still never carries a script
@@ -58,16 +63,21 @@ impl Catalog {
         }
         let article = Arc::new(Article { tier, sections });
         let mut kept = self.lock();
-        if kept.len() >= MAX_KEPT {
-            kept.clear();
+        if self.forgotten.load(Ordering::SeqCst) == forgotten {
+            if kept.len() >= MAX_KEPT {
+                kept.clear();
+            }
+            kept.insert(id.to_owned(), (read, article.clone()));
         }
-        kept.insert(id.to_owned(), (read, article.clone()));
         Ok(Some(article))
     }
 
-    /// Forgets `id`, which this server has just changed or deleted.
+    /// Forgets `id`, which this server has just changed or deleted (and any read of it under
+    /// way, which will not be kept).
     pub fn forget(&self, id: &str) {
-        self.lock().remove(id);
+        let mut kept = self.lock();
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+        kept.remove(id);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Article>)>> {

@@ -9,8 +9,8 @@
 //! them from a directory (`PAYWALL_WIDGET_DIR`, for developing the widget) or was built
 //! before the widget was.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use axum::Router;
@@ -30,7 +30,7 @@ pub struct Files {
     pub wasm: Built,
 }
 
-/// A built file and the compressed copies `cargo xtask` made of it, when up to date.
+/// A built file and the compressed copies `cargo xtask` made of it, if there.
 pub struct Built {
     pub raw: &'static [u8],
     pub br: Option<&'static [u8]>,
@@ -148,8 +148,16 @@ struct Encoded {
 }
 
 impl Encoded {
-    /// `raw` with the copies given, compressing it for those missing.
+    /// `raw` with the copies given, compressing it for those missing or not of `raw` (a copy
+    /// left from an earlier build would otherwise be served, for a year, under this build's
+    /// name): each copy given is unpacked and compared, a few milliseconds once.
     fn new(raw: Vec<u8>, br: Option<Vec<u8>>, gzip: Option<Vec<u8>>) -> Self {
+        let unpacks_to_raw = |mut reader: Box<dyn Read + '_>| {
+            let mut unpacked = Vec::with_capacity(raw.len());
+            reader.read_to_end(&mut unpacked).is_ok() && unpacked == raw
+        };
+        let br = br.filter(|br| unpacks_to_raw(Box::new(brotli::Decompressor::new(&br[..], 4096))));
+        let gzip = gzip.filter(|gzip| unpacks_to_raw(Box::new(flate2::read::GzDecoder::new(&gzip[..]))));
         Encoded {
             br: br.unwrap_or_else(|| compress_brotli(&raw)).into(),
             gzip: gzip.unwrap_or_else(|| compress_gzip(&raw)).into(),
@@ -161,19 +169,15 @@ impl Encoded {
         Encoded::new(file.raw.to_vec(), file.br.map(<[u8]>::to_vec), file.gzip.map(<[u8]>::to_vec))
     }
 
-    /// The file at `path`, with its `.br` and `.gz` copies when they are newer than it.
+    /// The file at `path`, with its `.br` and `.gz` copies if there.
     fn read(path: &Path) -> std::io::Result<Self> {
-        let raw = std::fs::read(path)?;
-        let copy = |encoding: &str| {
-            let copy = PathBuf::from(format!("{}.{encoding}", path.display()));
-            let modified = |path: &Path| std::fs::metadata(path).and_then(|meta| meta.modified()).ok();
-            let fresh = matches!((modified(&copy), modified(path)), (Some(copy), Some(file)) if copy >= file);
-            fresh.then(|| std::fs::read(&copy).ok()).flatten()
-        };
-        Ok(Encoded::new(raw, copy("br"), copy("gz")))
+        let copy = |encoding: &str| std::fs::read(format!("{}.{encoding}", path.display())).ok();
+        Ok(Encoded::new(std::fs::read(path)?, copy("br"), copy("gz")))
     }
 
-    /// The bytes in the encoding this request accepts best, and that encoding's name.
+    /// The bytes in the smallest encoding this request accepts (brotli, then gzip, whatever
+    /// weights it gives them: both are made already, so the smaller one costs nothing more),
+    /// and that encoding's name.
     fn choose(&self, request: &HeaderMap) -> (&Bytes, Option<&'static str>) {
         if accepts(request, "br") {
             (&self.br, Some("br"))

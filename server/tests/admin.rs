@@ -295,6 +295,16 @@ async fn a_tier_opens_every_article_at_or_below_it_and_the_refusal_names_what_is
         (Some("no_subscription"), Some("subscriber"))
     );
 
+    // A reader whose session ended gets nothing more with its token, whatever the tier.
+    let other = server.sign_in(READER, "paywall-demo").await;
+    let ended = other["access_token"].as_str();
+    assert_eq!(server.delete("/v1/sessions", ended).await.status, StatusCode::NO_CONTENT);
+    for tier in ["free", "registered", "subscriber", "premium"] {
+        let reply = server.get(&locked(tier), ended).await;
+        reply.problem(StatusCode::UNAUTHORIZED);
+        assert!(!reply.text.contains("part."), "{tier}: {}", reply.text);
+    }
+
     // A subscriber-tier subscription opens subscriber and below, and premium says it needs more.
     let id = reader["reader"]["id"].as_i64().unwrap();
     let grant = json!({"tier": "subscriber", "days": 30});
@@ -351,6 +361,33 @@ async fn a_tier_opens_every_article_at_or_below_it_and_the_refusal_names_what_is
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(server.get(&locked("premium"), token).await.status, StatusCode::OK);
     assert_eq!(server.get("/v1/articles/subscriber-story", None).await.json()["tier_label"], "Members");
+}
+
+#[tokio::test]
+async fn a_change_to_an_article_holds_for_its_locked_sections_at_once() {
+    // The server keeps articles it serves for a few seconds; its own changes must not wait.
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "cms").await;
+    let put = |tier: &str, words: &str| article("Changing", tier, &[("Inside", &format!("<p>{words}</p>"))]);
+    let path = "/v1/admin/articles/changing";
+    let reply = admin(&server, Method::PUT, path, &key, Some(put("free", "First words.")), &[]).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let locked = "/v1/articles/changing/locked";
+    assert!(server.get(locked, None).await.text.contains("First words."));
+
+    let reply = admin(&server, Method::PUT, path, &key, Some(put("premium", "Second words.")), &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let anonymous = server.get(locked, None).await;
+    anonymous.problem(StatusCode::UNAUTHORIZED);
+    assert!(!anonymous.text.contains("words."), "{}", anonymous.text);
+    let subscriber = server.sign_in(SUBSCRIBER, "paywall-demo").await;
+    let token = subscriber["access_token"].as_str();
+    let text = server.get(locked, token).await.text;
+    assert!(text.contains("Second words.") && !text.contains("First words."), "{text}");
+
+    let reply = admin(&server, Method::DELETE, path, &key, None, &[]).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    server.get(locked, token).await.problem(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

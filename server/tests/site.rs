@@ -192,6 +192,7 @@ async fn a_large_site_file_is_sent_whole_without_a_tag() {
 
 #[tokio::test]
 async fn a_widget_directory_given_for_development_is_served_instead_of_the_built_in_files() {
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("pkg")).unwrap();
     std::fs::write(
@@ -201,12 +202,27 @@ async fn a_widget_directory_given_for_development_is_served_instead_of_the_built
     .unwrap();
     std::fs::write(dir.path().join("pkg/paywall.js"), "export default function init() {}").unwrap();
     std::fs::write(dir.path().join("pkg/paywall_bg.wasm"), b"\0asm development build").unwrap();
+    // Compressed copies left from an earlier build are not served for this one.
+    let mut stale = Vec::new();
+    brotli::CompressorWriter::new(&mut stale, 4096, 11, 22).write_all(b"\0asm earlier build").unwrap();
+    std::fs::write(dir.path().join("pkg/paywall_bg.wasm.br"), stale).unwrap();
+    let mut stale = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    stale.write_all(b"\0asm earlier build").unwrap();
+    std::fs::write(dir.path().join("pkg/paywall_bg.wasm.gz"), stale.finish().unwrap()).unwrap();
     let server = TestServer::start_with(|config| config.widget_dir = Some(dir.path().to_owned())).await;
     let loader = server.get("/paywall.js", None).await.text;
     let files = imported(&loader);
     assert_eq!(files.len(), 2, "{loader}");
     assert_eq!(server.get(&files[0], None).await.text, "export default function init() {}");
     assert_eq!(server.get(&files[1], None).await.text, "\0asm development build");
+    let (br, encoding, _) = encoded(&server, &files[1], "br").await;
+    let mut unpacked = Vec::new();
+    brotli::Decompressor::new(&br[..], 4096).read_to_end(&mut unpacked).unwrap();
+    assert_eq!((encoding.as_str(), &unpacked[..]), ("br", &b"\0asm development build"[..]));
+    let (gzip, encoding, _) = encoded(&server, &files[1], "gzip").await;
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&gzip[..]).read_to_end(&mut unpacked).unwrap();
+    assert_eq!((encoding.as_str(), &unpacked[..]), ("gzip", &b"\0asm development build"[..]));
 
     // A directory without the widget stops the start with what was missing.
     let empty = tempfile::tempdir().unwrap();

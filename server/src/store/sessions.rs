@@ -129,10 +129,26 @@ pub async fn rotate(
     })
 }
 
+/// Whether session `$id` of reader `$reader` is live at `$now` (placeholders): not revoked,
+/// not expired. The one definition of a live session, for every statement that asks.
+macro_rules! live_session {
+    ($id:literal, $reader:literal, $now:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM sessions WHERE id = ",
+            $id,
+            " AND reader_id = ",
+            $reader,
+            " AND revoked_at IS NULL AND expires_at > ",
+            $now,
+            ")"
+        )
+    };
+}
+pub(crate) use live_session;
+
 /// Whether a session exists for this reader and is neither revoked nor expired.
 pub async fn is_active(db: &Db, session_id: i64, reader_id: i64) -> Result<bool, sqlx::Error> {
-    let sql = "SELECT EXISTS (SELECT 1 FROM sessions
-                WHERE id = $1 AND reader_id = $2 AND revoked_at IS NULL AND expires_at > $3)";
+    let sql = concat!("SELECT ", live_session!("$1", "$2", "$3"));
     with_pool!(db, |pool| {
         sqlx::query_scalar(sql).bind(session_id).bind(reader_id).bind(now()).fetch_one(pool).await
     })

@@ -3,6 +3,7 @@
 use paywall_protocol::admin::Tier;
 
 use super::audit::{Entry, record};
+use super::sessions::live_session;
 use super::subscriptions::opens;
 use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
@@ -48,8 +49,9 @@ pub async fn standing(
     session: Option<i64>,
 ) -> Result<Standing, sqlx::Error> {
     let sql = concat!(
-        "SELECT ($4 IS NULL OR EXISTS (SELECT 1 FROM sessions WHERE id = $4 AND reader_id = $2
-                  AND revoked_at IS NULL AND expires_at > $3)) AS live,
+        "SELECT ($4 IS NULL OR ",
+        live_session!("$4", "$2", "$3"),
+        ") AS live,
                 (SELECT rank FROM tiers WHERE name = $1) AS needed,
                 (SELECT MAX(held.rank) FROM subscriptions s JOIN tiers held ON held.name = s.tier
                   WHERE s.reader_id = $2 AND s.current_period_end > $3 AND s.",
