@@ -1,5 +1,6 @@
 //! Small helpers over the browser's DOM.
 
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Window};
 
 use crate::error::Error;
@@ -29,6 +30,46 @@ pub async fn wait_while(busy: &std::cell::Cell<bool>) {
     while busy.get() {
         sleep(50).await;
     }
+}
+
+/// Runs `work` holding the browser's lock `name`, shared by every tab of this origin (the Web
+/// Locks API): tabs that ask for it run their work one after another. Where the browser has
+/// no such API (a page not served securely), `work` runs at once.
+pub async fn with_tabs_lock<T>(name: &str, work: impl std::future::Future<Output = T>) -> T {
+    let locks = web_sys::window()
+        .and_then(|window| js_sys::Reflect::get(&window.navigator(), &"locks".into()).ok())
+        .filter(|locks| locks.is_object());
+    let request = locks.as_ref().and_then(|locks| {
+        let request = js_sys::Reflect::get(locks, &"request".into()).ok()?;
+        request.dyn_into::<js_sys::Function>().ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else { return work.await };
+    // The lock is held until the promise its callback returns settles: `release` settles it.
+    let mut release = None;
+    let held = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+    let mut granted = None;
+    let granted_promise = js_sys::Promise::new(&mut |resolve, _| granted = Some(resolve));
+    let on_granted = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Some(granted) = granted {
+            let _ = granted.call0(&JsValue::NULL);
+        }
+        held
+    });
+    if request.call2(&locks, &name.into(), &on_granted).is_err() {
+        return work.await;
+    }
+    // Released when this function ends, or when it is dropped before (never held for good).
+    struct Release(Option<js_sys::Function>);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            if let Some(release) = &self.0 {
+                let _ = release.call0(&JsValue::NULL);
+            }
+        }
+    }
+    let _release = Release(release);
+    let _ = wasm_bindgen_futures::JsFuture::from(granted_promise).await;
+    work.await
 }
 
 /// Resolves after `ms` milliseconds.

@@ -330,8 +330,15 @@ impl Session {
         result
     }
 
-    /// Buys a new access token with the stored refresh token.
+    /// Buys a new access token with the stored refresh token, one tab at a time: each tab
+    /// reads the token only once it holds the lock, so it spends the one the tab before it
+    /// stored, and no two tabs ever spend the same one (which the server takes for theft).
     async fn refresh_access(&self) -> Result<String, Error> {
+        let lock = format!("{}:refreshing", self.storage_key);
+        dom::with_tabs_lock(&lock, self.refresh_access_alone()).await
+    }
+
+    async fn refresh_access_alone(&self) -> Result<String, Error> {
         let mut refresh_token = self.stored_refresh_token().ok_or(Error::SignedOut)?;
         let mut tries = 0;
         let tokens = loop {
