@@ -10,8 +10,20 @@ use crate::setup::{self, path_with_tools};
 /// Flags for the nightly build: panics become a bare trap instead of carrying the formatting
 /// and unwinding machinery, and panic locations and `Debug` output are compiled out. Together
 /// with rebuilding `std` for size they take about 16 KB gzip off the download.
-const NIGHTLY_RUSTFLAGS: &str =
-    "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none";
+const NIGHTLY_RUSTFLAGS: &str = concat!(
+    "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none ",
+    stack!()
+);
+
+/// The widget's stack: 256 KiB instead of Rust's 1 MiB, which every page would hold as
+/// WebAssembly memory. Rendering nests a few dozen frames; the stack comes first in memory,
+/// so running out of it traps (the page then shows its plain link) instead of overwriting.
+macro_rules! stack {
+    () => {
+        "-Clink-arg=-zstack-size=262144"
+    };
+}
+use stack;
 
 /// Builds the widget into `www/pkg` with the `widget` profile (opt-level z, LTO, panic abort)
 /// and wasm-opt -Oz: on the installed nightly toolchain with `std` rebuilt for size when there
@@ -47,6 +59,7 @@ fn wasm_pack_build() -> Command {
     let mut build = command("wasm-pack");
     build
         .args(["build", "--profile", "widget", "--target", "web", "--out-dir", "www/pkg", "--no-pack"])
+        .env("RUSTFLAGS", stack!())
         .current_dir(root())
         .env("PATH", path_with_tools());
     build
