@@ -33,8 +33,10 @@ try {
   const api = url.origin + url.pathname.replace(/\/+$/, "");
   if (!localStorage.getItem(`paywall:refresh:${api}`)) {
     for (const container of document.querySelectorAll("[data-paywall]")) {
-      if (!container.dataset.paywall) continue;
-      const id = encodeURIComponent(container.dataset.paywall);
+      // The id as the widget reads it (trimmed), so that the URLs are the ones it asks for.
+      const article = container.dataset.paywall.trim();
+      if (!article) continue;
+      const id = encodeURIComponent(article);
       for (const path of [`/v1/articles/${id}`, `/v1/offers?article=${id}`]) {
         if (prefetched.has(api + path)) continue;
         // As the widget asks: no cookies, JSON, given up after 8 s (its TIMEOUT_MS).
