@@ -40,7 +40,7 @@ describe("a new reader subscribing", () => {
     const paid = Date.now();
     await page.getByRole("button", { name: "Pay (demo)" }).click();
 
-    await page.waitForURL(`${server.url}/`);
+    await page.waitForURL(server.page);
     await page.locator(".paywall-unlocked section").nth(lockedPhrases.length - 1).waitFor();
     const back = Date.now() - paid;
     console.log(`# pay → locked sections on screen: ${back} ms`);
@@ -89,7 +89,7 @@ describe("a new reader subscribing", () => {
     await dialog(page).getByLabel("Email").fill("subscriber@example.com");
     await dialog(page).getByRole("button", { name: "Continue to payment" }).click();
     await dialog(page).getByText("This email already has an account. Sign in first, then subscribe.").waitFor();
-    assert.match(page.url(), new RegExp(`^${server.url}/`), "still on the article");
+    assert.match(page.url(), new RegExp(`^${server.page}`), "still on the article");
     await session.context.close();
   });
 });
@@ -100,7 +100,7 @@ async function payAndReturn(server, page) {
   await page.waitForURL(/\/demo\/checkout\/cs_demo_/);
   const paid = Date.now();
   await page.getByRole("button", { name: "Pay (demo)" }).click();
-  await page.waitForURL(`${server.url}/`);
+  await page.waitForURL(server.page);
   await page.locator(".paywall-unlocked section").nth(lockedPhrases.length - 1).waitFor();
   return Date.now() - paid;
 }

@@ -2,7 +2,6 @@
 // second browser, with no account, opens the link and reads it, and only it; once the
 // subscriber withdraws the link, that browser is told so and sees the prompt.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import {
   PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, signInWithPassword, startServer,
@@ -17,16 +16,11 @@ const OTHER = { id: "other-story", sentence: "A sentence that only the other sto
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const key = execFileSync(server.binary, ["api-key", "create", "--name", "gift-test"], {
-    env: { ...process.env, PAYWALL_DATA: server.data, RUST_LOG: "warn" },
-    encoding: "utf8",
-  }).trim();
-  const response = await fetch(`${server.url}/v1/admin/articles/${OTHER.id}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ title: "The other story", tier: "premium", sections: [{ title: "Inside", html: `<p>${OTHER.sentence}</p>` }] }),
+  await server.admin("PUT", `/v1/admin/articles/${OTHER.id}`, {
+    title: "The other story",
+    tier: "premium",
+    sections: [{ title: "Inside", html: `<p>${OTHER.sentence}</p>` }],
   });
-  assert.ok(response.ok, await response.text());
 });
 
 after(async () => {
@@ -34,14 +28,18 @@ after(async () => {
   server?.stop();
 });
 
-/** The demo page of `session` at `url` showing `article` instead of the demo's. */
+/**
+ * The demo page at `url` in a new tab of `session`; with `article`, the same address (the
+ * fragment a gift link carries included) on a page of the site that shows that article.
+ */
 async function openPage(session, url, article) {
   const page = await session.context.newPage();
   page.setDefaultTimeout(10_000);
   if (article) {
-    const html = (await (await fetch(`${server.url}/`)).text())
+    const html = (await (await fetch(server.page)).text())
       .replace('data-paywall="night-trains-second-act"', `data-paywall="${article}"`);
-    await page.route(`${server.url}/`, (route) => route.fulfill({ contentType: "text/html", body: html }));
+    const { hash } = new URL(url);
+    url = server.site.serve(`/stories/${article}.html`, html) + hash;
   }
   await page.goto(url);
   await page.locator(".paywall-unlocked section, .paywall-widget .prompt").first().waitFor();
@@ -55,8 +53,8 @@ describe("gift links", () => {
     await signInWithPassword(page);
     await page.getByRole("button", { name: "Gift this story" }).click();
     const link = await page.getByLabel("Anyone with this link can read this story:").inputValue();
-    assert.match(link, new RegExp(`^${server.url}/#paywall-gift=[A-Za-z0-9_-]{43}$`));
-    await subscriber.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    assert.match(link, new RegExp(`^${server.page}#paywall-gift=[A-Za-z0-9_-]{43}$`));
+    await subscriber.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.site.origin });
     await page.getByRole("button", { name: "Copy link" }).click();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link, "copied");
 
@@ -85,7 +83,7 @@ describe("gift links", () => {
     assert.equal(gifts[0].opened, 1, "one browser opened it");
     assert.equal((await fetch(`${server.url}/v1/gifts/${gifts[0].id}`, { method: "DELETE", headers: auth })).status, 204);
 
-    const withdrawn = await openPage(friend, `${server.url}/`);
+    const withdrawn = await openPage(friend, server.page);
     await withdrawn.getByText("This gift link has expired or is no longer available.").waitFor();
     await withdrawn.getByText(PROMPT).waitFor();
     assertNoLockedText(await wholeDom(withdrawn), "the page after the gift was withdrawn");

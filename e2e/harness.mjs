@@ -1,23 +1,29 @@
 // What the end-to-end tests share: the real paywall server on a free port with a fresh data
-// directory, headless Chromium that may talk only to 127.0.0.1, and the demo's locked text.
+// directory, the publisher's site on another origin (see publisher-site.mjs), headless
+// Chromium that may talk only to loopback, and the demo's locked text.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { startSite } from "./publisher-site.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Starts the server binary on 127.0.0.1:0 (with `env` added to its environment) and resolves
- * once it says which port it bound.
+ * Starts the server binary on 127.0.0.1:0 (with `env` added to its environment) and the
+ * publisher's site on localhost, whose origin the server allows (`PAYWALL_CORS_ORIGINS`, with
+ * any that `env` names), and resolves once the server says which port it bound. `server.page`
+ * is the demo article on the publisher's site; `server.url` the paywall server.
  */
 export async function startServer(env = {}) {
   const binary = process.env.PAYWALL_SERVER_BIN ?? join(root, "target/debug/paywall-server");
   const data = mkdtempSync(join(tmpdir(), "paywall-e2e-"));
+  const site = await startSite();
+  const origins = [site.origin, env.PAYWALL_CORS_ORIGINS].filter(Boolean).join(",");
   const child = spawn(binary, [], {
     env: {
       ...process.env,
@@ -27,6 +33,7 @@ export async function startServer(env = {}) {
       PAYWALL_DEMO: "true",
       RUST_LOG: "warn",
       ...env,
+      PAYWALL_CORS_ORIGINS: origins,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -42,23 +49,56 @@ export async function startServer(env = {}) {
       }
     });
     child.on("exit", (code) => reject(new Error(`the server exited early (${code})`)));
+  }).catch((error) => {
+    site.close();
+    throw error;
   });
+  site.paywall = url;
+  let key;
   return {
     url,
+    /** The publisher's site, and the demo article on it. */
+    site,
+    page: `${site.origin}/`,
     /** The data directory, for the commands a publisher runs beside the server. */
     data,
     binary,
+    /**
+     * An admin API request, with a key made for it the first time (as a publisher does, with
+     * `paywall-server api-key create`); asserts it succeeded.
+     */
+    async admin(method, path, body) {
+      key ??= execFileSync(binary, ["api-key", "create", "--name", "e2e"], {
+        env: { ...process.env, PAYWALL_DATA: data, RUST_LOG: "warn" },
+        encoding: "utf8",
+      }).trim();
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+      return response;
+    },
     stop() {
       child.kill("SIGTERM");
+      site.close();
       rmSync(data, { recursive: true, force: true });
     },
   };
 }
 
-/** Headless Chromium, with the flags it needs to run as root on these machines. */
-export function launchBrowser() {
+/** Whether a request may leave the browser: loopback only (the paywall server, the site). */
+export const onLoopback = (url) => ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname);
+
+/**
+ * Headless Chromium, with the flags it needs to run as root on these machines; with the
+ * back/forward cache that Playwright turns off unless `backForwardCache`.
+ */
+export function launchBrowser({ backForwardCache = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    ignoreDefaultArgs: backForwardCache ? ["--disable-back-forward-cache"] : [],
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -70,20 +110,20 @@ let nextClient = 1;
 
 /**
  * A fresh browser context (its own storage: another device) that refuses every request not
- * to 127.0.0.1 and records every response body and every page error. Each context comes to
+ * to loopback and records every response body and every page error. Each context comes to
  * the server as a client of its own, as through a proxy (`X-Forwarded-For`), so the server's
  * per-address limits count each test's device apart (unless `address` names one); a server
  * that does not trust 127.0.0.1 as a proxy ignores the header.
  */
-export async function openContext(browser, { address = `198.51.100.${nextClient++}` } = {}) {
+export async function openContext(
+  browser,
+  { address = `198.51.100.${nextClient++}`, viewport = { width: 1000, height: 900 } } = {},
+) {
   const context = await browser.newContext({
-    viewport: { width: 1000, height: 900 },
+    viewport,
     extraHTTPHeaders: { "x-forwarded-for": address },
   });
-  await context.route("**/*", (route) => {
-    const { hostname } = new URL(route.request().url());
-    return hostname === "127.0.0.1" ? route.continue() : route.abort();
-  });
+  await context.route("**/*", (route) => (onLoopback(route.request().url()) ? route.continue() : route.abort()));
   const responses = [];
   const errors = [];
   context.on("response", (response) => {
@@ -121,20 +161,23 @@ export function wholeDom(page) {
 /** What the prompt says to an anonymous reader. */
 export const PROMPT = "This story is for Premium subscribers.";
 
+let edited = 0;
+
 /**
- * Opens the demo page of `server` in a new tab of `session`. `edit` rewrites the page's HTML
- * first (another language, a theme, ...). Unless `wait` is false, resolves once the widget
- * shows its prompt or a failure.
+ * Opens the demo article, on the publisher's site, in a new tab of `session`. `edit` rewrites
+ * the page's HTML first (another language, a theme, ...): the site serves that page at an
+ * address of its own. Unless `wait` is false, resolves once the widget shows its prompt or a
+ * failure.
  */
 export async function openDemo(server, session, { edit, wait = true } = {}) {
   const page = await session.context.newPage();
   page.setDefaultTimeout(10_000);
+  let url = server.page;
   if (edit) {
-    server.demoHtml ??= await (await fetch(`${server.url}/`)).text();
-    const html = edit(server.demoHtml);
-    await page.route(`${server.url}/`, (route) => route.fulfill({ contentType: "text/html", body: html }));
+    server.demoHtml ??= await (await fetch(server.page)).text();
+    url = server.site.serve(`/edited/${++edited}.html`, edit(server.demoHtml));
   }
-  await page.goto(`${server.url}/`);
+  await page.goto(url);
   if (wait) await page.locator(".paywall-widget .prompt, .paywall-widget .failed").first().waitFor();
   return page;
 }
@@ -219,4 +262,18 @@ export async function publisherKey(issuer) {
       .setExpirationTime(expires)
       .sign(key);
   return { file, sign };
+}
+
+/**
+ * The README's code block marked `<!-- snippet: NAME -->`, with `https://PAYWALL-HOST` replaced
+ * by `paywall`: the tests use what publishers copy.
+ */
+export function snippet(name, paywall = "https://PAYWALL-HOST") {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const marker = `<!-- snippet: ${name} -->\n`;
+  const at = readme.indexOf(marker);
+  assert.ok(at >= 0, `the README has a snippet named ${name}`);
+  const block = readme.slice(at + marker.length).match(/^```\w*\n([\s\S]*?)\n```/);
+  assert.ok(block, `the snippet ${name} is a code block`);
+  return block[1].replaceAll("https://PAYWALL-HOST", paywall);
 }

@@ -3,7 +3,6 @@
 // meets the prompt; a browser that clears its storage is counted by its address once the
 // address has started its share of meters.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { assertNoLockedText, dialog, launchBrowser, openContext, openDemo, startServer, wholeDom } from "./harness.mjs";
 import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
@@ -11,22 +10,11 @@ import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
 let server;
 let browser;
 let smtp;
-let key;
 
 const STORIES = [1, 2, 3, 4, 5].map((n) => ({
   id: `story-${n}`,
   sentence: `Only a reader the meter lets in reads this sentence of story ${n}.`,
 }));
-
-/** An admin API request with the key; its status. */
-async function adminApi(method, path, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.text()}`);
-}
 
 before(async () => {
   smtp = await startSmtpSink();
@@ -36,18 +24,14 @@ before(async () => {
     PAYWALL_DEMO_PUBLIC: "true",
   });
   browser = await launchBrowser();
-  key = execFileSync(server.binary, ["api-key", "create", "--name", "meter-test"], {
-    env: { ...process.env, PAYWALL_DATA: server.data, RUST_LOG: "warn" },
-    encoding: "utf8",
-  }).trim();
   for (const story of STORIES) {
-    await adminApi("PUT", `/v1/admin/articles/${story.id}`, {
+    await server.admin("PUT", `/v1/admin/articles/${story.id}`, {
       title: `Story ${story.id}`,
       tier: "premium",
       sections: [{ title: "The rest", html: `<p>${story.sentence}</p>` }],
     });
   }
-  await adminApi("PUT", "/v1/admin/meter", { anonymous: 2, registered: 2, period_days: 30, per_address: 1 });
+  await server.admin("PUT", "/v1/admin/meter", { anonymous: 2, registered: 2, period_days: 30, per_address: 1 });
 });
 
 after(async () => {

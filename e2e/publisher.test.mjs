@@ -32,7 +32,8 @@ The last boat from the east pier moves forty minutes earlier, which strands the 
 Season tickets hold their price for a year; single fares rise by a fifth once the new boats arrive.
 `;
 const LOCKED_SENTENCE = "which strands the late shift at the fish market";
-const PAGE = `<!doctype html>
+/** The publisher's article page on their own site, with the tag as the README gives it. */
+const articleHtml = (paywall) => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>The harbour ferries' new timetable</title></head>
 <body>
@@ -40,7 +41,7 @@ const PAGE = `<!doctype html>
     <h1>The harbour ferries' new timetable</h1>
     <p>From March the crossings run every twelve minutes at the morning peak.</p>
   </article>
-  <script type="module" src="/paywall.js" data-paywall-api="/"></script>
+  <script src="${paywall}/paywall.js" data-paywall-api="${paywall}" async></script>
 </body>
 </html>`;
 const READER = "ferry-reader@example.com";
@@ -93,10 +94,8 @@ describe("a publisher", () => {
     const session = await openContext(browser);
     const page = await session.context.newPage();
     page.setDefaultTimeout(10_000);
-    // The publisher's own page, on their site (here, an address of the same server).
-    await page.route(`${server.url}/news/ferries.html`, (route) =>
-      route.fulfill({ contentType: "text/html", body: PAGE }));
-    await page.goto(`${server.url}/news/ferries.html`);
+    // The publisher's own page, on their site.
+    await page.goto(server.site.serve("/news/ferries.html", articleHtml(server.url)));
     const prompt = page.locator(".paywall-widget .prompt");
     await prompt.waitFor();
     assert.match(await prompt.textContent(), /This story is for Premium subscribers\./);

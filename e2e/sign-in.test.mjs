@@ -94,7 +94,7 @@ describe("email sign-in", () => {
     });
     await reader.goto(link);
     await reader.getByRole("button", { name: "Sign in and continue reading" }).click();
-    await reader.waitForURL(`${server.url}/`);
+    await reader.waitForURL(server.page);
     await waitUnlocked(reader);
     assert.ok(!reader.url().includes("paywall-link"), "the token is taken out of the address bar");
     assert.ok(addresses.length > 3 && addresses.every((address) => !address.includes(token)), String(addresses));

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, publisherKey, screenshots,
+  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, onLoopback, openContext, openDemo, publisherKey, screenshots,
   signInWithPassword, startServer, waitUnlocked, wholeDom,
 } from "./harness.mjs";
 
@@ -192,7 +192,7 @@ describe("languages", () => {
 
   it("falls back to the browser's language, and speaks it in the dialog and its errors", async () => {
     const context = await browser.newContext({ locale: "de-DE", extraHTTPHeaders: { "x-forwarded-for": "198.51.100.250" } });
-    await context.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
+    await context.route("**/*", (route) => (onLoopback(route.request().url()) ? route.continue() : route.abort()));
     const page = await openDemo(server, { context }, { edit: (html) => html.replace('<html lang="en">', "<html>") });
     await page.getByText("Dieser Artikel ist für Premium-Abonnenten.").waitFor();
     await page.getByRole("button", { name: "Anmelden →" }).click();
@@ -248,7 +248,7 @@ describe("how it looks", () => {
       mkdirSync(screenshots, { recursive: true });
       for (const scheme of ["light", "dark"]) {
         const context = await browser.newContext({ viewport: { width, height: 800 }, colorScheme: scheme });
-        await context.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
+        await context.route("**/*", (route) => (onLoopback(route.request().url()) ? route.continue() : route.abort()));
         const page = await openDemo(server, { context });
         const shot = (state) => page.screenshot({ path: join(screenshots, `${width}-${scheme}-${state}.png`) });
         await page.locator(".paywall-widget").scrollIntoViewIfNeeded();
@@ -287,7 +287,7 @@ describe("layout", () => {
         for (const entry of list.getEntries()) window.shifts.push({ value: entry.value, input: entry.hadRecentInput, at: performance.now() });
       }).observe({ type: "layout-shift", buffered: true });
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(server.page);
     await page.getByText(PROMPT).waitFor();
     await page.evaluate(() => new Promise(requestAnimationFrame));
     const load = await page.evaluate(() => window.shifts.reduce((sum, s) => sum + s.value, 0));
@@ -320,7 +320,7 @@ describe("events and the JavaScript API", () => {
         document.addEventListener(`paywall:${name}`, (event) => window.details.push([name, event.detail.articleId]));
       }
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(server.page);
     await page.getByText(PROMPT).waitFor();
     await page.getByRole("button", { name: "Sign in →" }).click();
     await page.keyboard.press("Escape");
@@ -384,7 +384,13 @@ describe("failures", () => {
     let tries = 0;
     await session.context.route(`${server.url}/v1/articles/**`, (route) => {
       tries += 1;
-      return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"type":"about:blank","title":"Unavailable","status":503}' });
+      return route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        // As the server answers the publisher's origin.
+        headers: { "access-control-allow-origin": server.site.origin },
+        body: '{"type":"about:blank","title":"Unavailable","status":503}',
+      });
     });
     const page = await openDemo(server, session);
     await page.locator(".paywall-widget .failed").getByText("Something went wrong on our side.").waitFor();
@@ -437,7 +443,7 @@ describe("failures", () => {
       const { pathname } = new URL(request.url());
       if (pathname.startsWith("/v1/")) asked.push(pathname);
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(server.page);
     await page.getByText(PROMPT).waitFor();
     assert.deepEqual(asked.sort(), ["/v1/articles/night-trains-second-act", "/v1/offers"]);
 
@@ -455,7 +461,7 @@ describe("without JavaScript, and for search engines", () => {
   it("with JavaScript off the free section and a subscribe link are there", async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(server.page);
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
     assert.ok(await page.getByRole("link", { name: "Subscribe" }).isVisible());
     await context.close();

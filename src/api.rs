@@ -11,7 +11,7 @@ use paywall_protocol::{
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
 
 use crate::dom;
 use crate::error::Error;
@@ -230,9 +230,14 @@ impl Api {
         body: Option<&JsValue>,
         auth: Auth<'_>,
     ) -> Result<Option<JsValue>, Error> {
-        let headers = Headers::new().map_err(|_| Error::Browser("cannot create request headers".into()))?;
+        // `fetch(url, init)` with plain objects, never a `Request` or `Headers`: many pages wrap
+        // `fetch` (analytics, monitoring, consent tools), and a wrapper that passes on
+        // `(url, init)`, or copies `init`, keeps all of these.
+        let headers = js_sys::Object::new();
         let set = |name: &str, value: &str| {
-            headers.set(name, value).map_err(|_| Error::Browser(format!("cannot set the {name} header")))
+            js_sys::Reflect::set(&headers, &name.into(), &value.into())
+                .map(drop)
+                .map_err(|_| Error::Browser(format!("cannot set the {name} header")))
         };
         set("Accept", "application/json")?;
         let init = RequestInit::new();
@@ -266,11 +271,9 @@ impl Api {
         init.set_headers(&headers);
         init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
         let url = format!("{}{path}", self.base);
-        let request = Request::new_with_str_and_init(&url, &init)
-            .map_err(|_| Error::Config(format!("{url} is not a valid request URL")))?;
         let answer = match self.take_prefetched(&url, method, auth) {
             Some(answer) => answer,
-            None => dom::window()?.fetch_with_request(&request),
+            None => dom::window()?.fetch_with_str_and_init(&url, &init),
         };
         let response: Response = JsFuture::from(answer)
             .await

@@ -1,7 +1,9 @@
 //! Small helpers over the browser's DOM.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Window};
+use web_sys::{CssStyleSheet, Document, Element, ShadowRoot, Window};
 
 use crate::error::Error;
 
@@ -18,6 +20,33 @@ pub fn document() -> Result<Document, Error> {
 /// A new element of the document.
 pub fn create_element(document: &Document, tag: &str) -> Result<Element, Error> {
     document.create_element(tag).map_err(|_| Error::Browser(format!("cannot create a <{tag}> element")))
+}
+
+thread_local! {
+    /// The widget's stylesheet, made once and adopted by every widget's shadow root.
+    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+}
+
+/// Styles `shadow` with `css` as a constructable stylesheet (one for the page, shared by every
+/// widget), which a Content-Security-Policy without `'unsafe-inline'` allows; a browser
+/// without them (before 2023) gets a `<style>` element instead.
+pub fn adopt_styles(document: &Document, shadow: &ShadowRoot, css: &str) -> Result<(), Error> {
+    let sheet = SHEET.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if kept.is_none() {
+            let sheet = CssStyleSheet::new().ok();
+            *kept = sheet.filter(|sheet| sheet.replace_sync(css).is_ok());
+        }
+        kept.clone()
+    });
+    if let Some(sheet) = sheet {
+        shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+        return Ok(());
+    }
+    let style = create_element(document, "style")?;
+    style.set_text_content(Some(css));
+    shadow.append_child(&style).map_err(|_| Error::Browser("cannot style the paywall".into()))?;
+    Ok(())
 }
 
 /// `localStorage`, where the page allows it (it throws in some private modes).

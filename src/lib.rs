@@ -13,6 +13,7 @@ pub mod error;
 mod events;
 mod hooks;
 mod i18n;
+pub mod loader;
 pub mod mount;
 mod sanitize;
 pub mod session;
@@ -28,6 +29,7 @@ use web_sys::{Element, HtmlScriptElement};
 
 pub use config::Config;
 pub use error::Error;
+pub use loader::{Loader, LoaderHooks};
 pub use mount::{Mounted, mount};
 pub use session::Session;
 
@@ -44,31 +46,62 @@ pub fn start() {
 /// The page's paywall: one configuration and one reader session shared by every widget on it.
 /// `window.Paywall` in the loader; `www/paywall.d.ts` describes it for TypeScript.
 #[wasm_bindgen]
-pub struct Paywall {
-    config: Rc<Config>,
+pub struct Paywall(Rc<Page>);
+
+/// What the page's widgets share, and which containers have (or are getting) one.
+struct Page {
+    config: Config,
     session: Rc<Session>,
-    widgets: Rc<RefCell<Vec<Mounted>>>,
+    loader: Loader,
+    widgets: RefCell<Vec<Mounted>>,
+    /// Containers waiting for a publisher token's sign-in before they mount.
+    pending: RefCell<Vec<Element>>,
+    /// While the page's own sign-in (an emailed link, a checkout, a publisher token) is under
+    /// way, the containers to mount once it is done: so that a reader who arrives signed in
+    /// never sees the prompt. `None` afterwards.
+    starting: RefCell<Option<Vec<Element>>>,
 }
 
 #[wasm_bindgen]
 impl Paywall {
-    /// Mounts a widget on one more `[data-paywall]` element (for pages that build themselves).
-    /// Its `data-paywall-*` attributes are read as for the page's own articles (the loader
-    /// writes `Paywall.mount`'s options there); a token is exchanged for a session first.
+    /// Mounts a widget on one more `[data-paywall]` element (for pages that build themselves;
+    /// the loader calls it for every article that appears). Its `data-paywall-*` attributes are
+    /// read as for the page's own articles (the loader writes `Paywall.mount`'s options there);
+    /// a token is exchanged for a session first. Nothing happens for a container that has a
+    /// widget or is getting one.
     pub fn mount(&self, container: Element) {
-        let (config, session, widgets) = (self.config.clone(), self.session.clone(), self.widgets.clone());
-        spawn_local(async move {
-            let token = container.get_attribute("data-paywall-token");
-            sign_in_from_page(&session, None, token).await;
-            mount_into(&widgets, &container, &config, &session);
-        });
+        self.0.mount(container);
     }
 
     /// Takes the widget off an element; the free section stays as it always was.
     pub fn unmount(&self, container: &Element) {
-        let mut widgets = self.widgets.borrow_mut();
-        if let Some(index) = widgets.iter().position(|widget| widget.container == *container) {
-            widgets.swap_remove(index).unmount();
+        self.0.pending.borrow_mut().retain(|pending| pending != container);
+        if let Some(starting) = self.0.starting.borrow_mut().as_mut() {
+            starting.retain(|waiting| waiting != container);
+        }
+        let widget = {
+            let mut widgets = self.0.widgets.borrow_mut();
+            let index = widgets.iter().position(|widget| widget.container == *container);
+            index.map(|index| widgets.swap_remove(index))
+        };
+        if let Some(widget) = widget {
+            widget.unmount();
+        }
+    }
+
+    /// Takes off every widget that no longer stands where it was mounted (its article left
+    /// the document, names another article, or lost the widget's elements to a re-render):
+    /// its state, timers, listeners and unlocked text go with it. The loader calls this when
+    /// the page changes, then mounts afresh whatever `[data-paywall]` has no widget.
+    pub fn sweep(&self) {
+        let gone: Vec<Mounted> = {
+            let mut widgets = self.0.widgets.borrow_mut();
+            let (kept, gone) = widgets.drain(..).partition(Mounted::in_place);
+            *widgets = kept;
+            gone
+        };
+        for widget in gone {
+            widget.unmount();
         }
     }
 
@@ -76,19 +109,60 @@ impl Paywall {
     /// (and in the site's other tabs) follows. Resolves once the session is made.
     #[wasm_bindgen(js_name = setToken)]
     pub async fn set_token(&self, token: String) -> Result<(), JsError> {
-        self.session.sign_in_with_publisher_token(token).await.map(drop).map_err(Into::into)
+        self.0.session.sign_in_with_publisher_token(token).await.map(drop).map_err(Into::into)
     }
 
     /// Signs out here and on the server; every widget shows its prompt again.
     #[wasm_bindgen(js_name = signOut)]
     pub async fn sign_out(&self) -> Result<(), JsError> {
-        self.session.sign_out(false).await.map_err(Into::into)
+        self.0.session.sign_out(false).await.map_err(Into::into)
     }
 
     /// Asks the server again what the reader may read, in every widget (after the reader
-    /// subscribed in another window, say).
+    /// subscribed in another window, say, or when the page comes back from the browser's
+    /// back/forward cache, having missed what other tabs did meanwhile).
     pub fn refresh(&self) {
-        self.session.refresh();
+        self.0.session.refresh();
+    }
+}
+
+impl Page {
+    fn mount(self: &Rc<Self>, container: Element) {
+        let known = self.widgets.borrow().iter().any(|widget| widget.container == container)
+            || self.pending.borrow().contains(&container);
+        if known {
+            return;
+        }
+        if let Some(starting) = self.starting.borrow_mut().as_mut() {
+            if !starting.contains(&container) {
+                starting.push(container);
+            }
+            return;
+        }
+        let token = container.get_attribute("data-paywall-token");
+        if token.is_none() {
+            self.mount_into(&container);
+            return;
+        }
+        self.pending.borrow_mut().push(container.clone());
+        let page = self.clone();
+        spawn_local(async move {
+            sign_in_from_page(&page.session, None, token).await;
+            // Unmounted, or taken out of the page, while the token was being exchanged.
+            let waited = page.pending.borrow().contains(&container);
+            page.pending.borrow_mut().retain(|pending| *pending != container);
+            if waited && container.is_connected() {
+                page.mount_into(&container);
+            }
+        });
+    }
+
+    fn mount_into(&self, container: &Element) {
+        match mount(container, &self.config, self.session.clone(), self.loader.clone()) {
+            Ok(Some(mounted)) => self.widgets.borrow_mut().push(mounted),
+            Ok(None) => {}
+            Err(error) => web_sys::console::error_1(&format!("paywall: {error}").into()),
+        }
     }
 }
 
@@ -97,17 +171,25 @@ impl Paywall {
 /// the address, or a publisher token on a container) is done first, so a reader who arrives
 /// signed in never sees the prompt. A container that cannot be mounted is reported in the
 /// console and skipped; the others still mount. `prefetched` holds the answers the loader
-/// already asked for (see [`api::Api::with_prefetched`]).
+/// already asked for (see [`api::Api::with_prefetched`]); `loader` what it lends the widget
+/// about the page (see [`loader::Loader`]).
 #[wasm_bindgen(js_name = mountAll)]
-pub fn mount_all(script: HtmlScriptElement, prefetched: Option<js_sys::Map>) -> Result<Paywall, JsError> {
-    let config = Rc::new(Config::from_script(&script)?);
+pub fn mount_all(
+    script: HtmlScriptElement,
+    prefetched: Option<js_sys::Map>,
+    loader: Option<LoaderHooks>,
+) -> Result<Paywall, JsError> {
+    let config = Config::from_script(&script)?;
     let session = Session::new(api::Api::new(config.api.clone()).with_prefetched(prefetched));
-    let widgets = Rc::new(RefCell::new(Vec::new()));
     let containers = dom::document()?
         .query_selector_all("[data-paywall]")
         .map_err(|_| Error::Browser("cannot search the page for [data-paywall]".into()))?;
-    let containers: Vec<Element> =
-        (0..containers.length()).filter_map(|i| containers.item(i)?.dyn_into::<Element>().ok()).collect();
+    let containers: Vec<Element> = (0..containers.length())
+        .filter_map(|i| containers.item(i)?.dyn_into::<Element>().ok())
+        // A locked section's own markup never gets a widget (the sanitisers remove the
+        // attribute; this holds even for a server that did not).
+        .filter(|container| container.closest(".paywall-unlocked").ok().flatten().is_none())
+        .collect();
     let publisher_token =
         containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
     let link_token = take_from_address("#paywall-link=");
@@ -120,27 +202,31 @@ pub fn mount_all(script: HtmlScriptElement, prefetched: Option<js_sys::Map>) -> 
     {
         session.keep_gift(&article, &gift);
     }
+    let initial = containers.clone();
+    let page = Rc::new(Page {
+        config,
+        session,
+        loader: Loader::new(loader),
+        widgets: RefCell::new(Vec::new()),
+        pending: RefCell::new(Vec::new()),
+        starting: RefCell::new(Some(containers)),
+    });
     {
-        let (config, session, widgets) = (config.clone(), session.clone(), widgets.clone());
+        let page = page.clone();
         spawn_local(async move {
             if let Some(checkout) = checkout {
-                confirm_checkout(&session, &checkout).await;
+                confirm_checkout(&page.session, &checkout).await;
             }
-            sign_in_from_page(&session, link_token, publisher_token).await;
-            for container in containers {
-                mount_into(&widgets, &container, &config, &session);
+            sign_in_from_page(&page.session, link_token, publisher_token).await;
+            let waiting = page.starting.take().unwrap_or_default();
+            for container in waiting.into_iter().filter(|container| container.is_connected()) {
+                // The page's own containers were signed in for above; one that appeared
+                // meanwhile may carry a token of its own.
+                if initial.contains(&container) { page.mount_into(&container) } else { page.mount(container) }
             }
         });
     }
-    Ok(Paywall { config, session, widgets })
-}
-
-fn mount_into(widgets: &RefCell<Vec<Mounted>>, container: &Element, config: &Config, session: &Rc<Session>) {
-    match mount(container, config, session.clone()) {
-        Ok(Some(mounted)) => widgets.borrow_mut().push(mounted),
-        Ok(None) => {}
-        Err(error) => web_sys::console::error_1(&format!("paywall: {error}").into()),
-    }
+    Ok(Paywall(page))
 }
 
 /// Signs in with what the page carries, if anything. A bad link is kept for the first widget
@@ -174,6 +260,10 @@ fn take_from_address(prefix: &str) -> Option<String> {
     let location = window.location();
     let token = location.hash().ok()?.strip_prefix(prefix)?.to_owned();
     let clean = location.href().ok()?.split('#').next()?.to_owned();
-    let _ = window.history().ok()?.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
+    // The state stays: a single-page app's router keeps its own there (losing it, Next.js or
+    // React Router would reload the page, or mishandle Back).
+    let history = window.history().ok()?;
+    let state = history.state().unwrap_or(JsValue::NULL);
+    let _ = history.replace_state_with_url(&state, "", Some(&clean));
     Some(token).filter(|token| !token.is_empty())
 }

@@ -10,7 +10,17 @@ use crate::config::Config;
 use crate::dom;
 use crate::error::Error;
 use crate::i18n;
+use crate::loader::Loader;
 use crate::session::Session;
+
+/// The widget's styles, scoped to its shadow root and adopted as a constructable stylesheet,
+/// which a page's `style-src` does not govern (an inline `<style>` it would refuse). Every
+/// byte of it is downloaded, so its notes live here: the dark palette is written twice, for
+/// `data-theme="dark"` and for `auto` under a dark system setting, because CSS cannot share
+/// one block between an attribute selector and a media query, and `light-dark()` would leave
+/// pre-2024 browsers colourless. Sizes are in `em` of the article's text, never `rem`: many
+/// sites set the root's font size to 10px (`62.5%`) and size everything from there.
+const STYLE: &str = include_str!("paywall.css");
 
 /// Marks a container that has a widget, so mounting twice does nothing.
 const MOUNTED: &str = "data-paywall-mounted";
@@ -19,11 +29,24 @@ const MOUNTED: &str = "data-paywall-mounted";
 pub struct Mounted {
     /// The publisher's container.
     pub container: Element,
+    /// The article it shows, as `data-paywall` named it when mounted.
+    article_id: String,
     app: AppHandle<ArticlePaywall>,
     hosts: [Element; 2],
 }
 
 impl Mounted {
+    /// Whether the widget still stands where it was mounted: its container in the document,
+    /// naming the same article, with the widget's elements inside it. A single-page app that
+    /// removes or replaces the article, points it at another one or re-renders its children
+    /// leaves a widget that is not.
+    pub fn in_place(&self) -> bool {
+        let article = self.container.get_attribute("data-paywall");
+        self.container.is_connected()
+            && article.as_deref().map(str::trim) == Some(self.article_id.as_str())
+            && self.hosts.iter().all(|host| host.parent_element().as_ref() == Some(&self.container))
+    }
+
     /// Takes the widget off: its elements go, the free section stays as it always was.
     pub fn unmount(self) {
         self.app.destroy();
@@ -39,7 +62,12 @@ impl Mounted {
 /// appended after it. In that order, unlocking shrinks the prompt to the one-line account bar
 /// and adds the sections below it: nothing the reader was looking at moves.
 /// `None` if the container has a widget already.
-pub fn mount(container: &Element, config: &Config, session: Rc<Session>) -> Result<Option<Mounted>, Error> {
+pub fn mount(
+    container: &Element,
+    config: &Config,
+    session: Rc<Session>,
+    loader: Loader,
+) -> Result<Option<Mounted>, Error> {
     let article_id = container
         .get_attribute("data-paywall")
         .map(|id| id.trim().to_owned())
@@ -64,6 +92,7 @@ pub fn mount(container: &Element, config: &Config, session: Rc<Session>) -> Resu
     let shadow = widget_host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(|_| Error::Browser("cannot attach a shadow root for the paywall".into()))?;
+    dom::adopt_styles(&document, &shadow, STYLE)?;
     let root = dom::create_element(&document, "div")?;
     root.set_class_name("root");
     shadow.append_child(&root).map_err(|_| Error::Browser("cannot fill the paywall's shadow root".into()))?;
@@ -75,13 +104,14 @@ pub fn mount(container: &Element, config: &Config, session: Rc<Session>) -> Resu
     let _ = container.set_attribute(MOUNTED, "");
 
     let props = ArticlePaywallProps {
-        article_id: AttrValue::from(article_id),
+        article_id: AttrValue::from(article_id.clone()),
         subscribe_url: AttrValue::from(config.subscribe_url),
         texts,
         session,
         container: container.clone(),
         unlocked_host: unlocked_host.clone(),
+        loader,
     };
     let app = yew::Renderer::<ArticlePaywall>::with_root_and_props(root, props).render();
-    Ok(Some(Mounted { container: container.clone(), app, hosts: [widget_host, unlocked_host] }))
+    Ok(Some(Mounted { container: container.clone(), article_id, app, hosts: [widget_host, unlocked_host] }))
 }

@@ -62,6 +62,8 @@ pub struct Session {
     refreshing: Cell<bool>,
     /// Whether a read with nobody signed in is out to be given this browser's anonymous id.
     minting: Cell<bool>,
+    /// Whether this page stored the refresh token it holds (storage may be blocked or full).
+    stored: Cell<bool>,
     /// Keeps the other-tabs listener alive as long as the session.
     _storage_listener: StorageListener,
 }
@@ -97,6 +99,7 @@ impl Session {
             notice: RefCell::new(None),
             refreshing: Cell::new(false),
             minting: Cell::new(false),
+            stored: Cell::new(false),
             _storage_listener: follow_other_tabs(session.clone()),
         })
     }
@@ -130,9 +133,17 @@ impl Session {
         self.reader.borrow().clone()
     }
 
-    /// Asks every widget to load again.
+    /// Asks every widget to load again. First it catches up with what the site's other tabs
+    /// did while this page could not hear them (it sat in the back/forward cache, which
+    /// delivers no `storage` events): a session signed out there is signed out here.
     pub fn refresh(&self) {
-        self.notify(Change::Refresh);
+        let held = self.reader.borrow().is_some() || self.access.borrow().is_some();
+        if held && self.stored.get() && self.stored_refresh_token().is_none() {
+            self.forget();
+            self.notify(Change::SignedOut);
+        } else {
+            self.notify(Change::Refresh);
+        }
     }
 
     /// Keeps an error for the first widget to show.
@@ -385,10 +396,10 @@ impl Session {
             token: tokens.access_token,
             expires_at_ms: js_sys::Date::now() + lifetime_ms,
         }));
-        if let Some(storage) = dom::local_storage() {
-            // Storage can be full or disabled; the session then lasts as long as the page.
-            let _ = storage.set_item(&self.storage_key, &tokens.refresh_token);
-        }
+        // Storage can be full or disabled; the session then lasts as long as the page.
+        let stored = dom::local_storage()
+            .is_some_and(|storage| storage.set_item(&self.storage_key, &tokens.refresh_token).is_ok());
+        self.stored.set(stored);
         self.reader.replace(Some(tokens.reader.clone()));
         tokens.reader
     }
@@ -396,6 +407,7 @@ impl Session {
     fn forget(&self) {
         self.access.replace(None);
         self.reader.replace(None);
+        self.stored.set(false);
         if let Some(storage) = dom::local_storage() {
             let _ = storage.remove_item(&self.storage_key);
         }

@@ -129,12 +129,9 @@ async fn back_from_checkout_the_reader_is_signed_in_and_reads_without_seeing_the
         page.route("GET", "/v1/checkout/cs_back", 201, tokens("payer@example.com")),
         page.locked_sections(&["Paid for"]),
     ]);
-    let document = window.document().unwrap();
-    let script: web_sys::HtmlScriptElement = document.create_element("script").unwrap().dyn_into().unwrap();
-    script.set_attribute("data-paywall-api", &page.config.api).unwrap();
-    script.set_src("https://paywall.test/paywall.js");
+    let script = page.script();
     let unlocked = page.next("unlocked");
-    let widgets = paywall::mount_all(script, None).unwrap();
+    let widgets = paywall::mount_all(script, None, None).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Paid for");
     assert_eq!(window.location().hash().unwrap(), "", "the checkout's id is taken off the address");

@@ -1,4 +1,4 @@
-//! The widget in headless Chromium. Mounting: the free section left alone, the prompt naming what is locked, and a publisher's token exchanged before anything is shown.
+//! The widget in headless Chromium. Mounting: the free section left alone, the prompt naming what is locked, a publisher's token exchanged before anything is shown, and a widget taken off with its article when a single-page app removes, re-renders or repoints it.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -43,17 +43,88 @@ async fn a_publisher_token_on_the_container_signs_the_reader_in_before_anything_
         .route("POST", "/v1/sessions/publisher", 201, tokens("member@news.example"))
         .when("publisher-signed-jwt");
     let requests = serve(vec![exchange, page.locked_sections(&["Members only"])]);
-    let document = web_sys::window().unwrap().document().unwrap();
-    let script: web_sys::HtmlScriptElement = document.create_element("script").unwrap().dyn_into().unwrap();
-    script.set_attribute("data-paywall-api", &page.config.api).unwrap();
-    script.set_src("https://paywall.test/paywall.js");
+    let script = page.script();
 
     let unlocked = page.next("unlocked");
-    let widgets = paywall::mount_all(script, None).unwrap();
+    let widgets = paywall::mount_all(script, None, None).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Members only");
     let summaries = page.requests_to(&requests, "GET", &format!("/v1/articles/{ARTICLE}"));
     assert!(summaries.is_empty(), "the prompt's data was never needed");
     assert_eq!(page.requests_to(&requests, "POST", "/v1/sessions/publisher").len(), 1);
     widgets.unmount(&page.container);
+}
+
+/// A signed-in page's widget, unlocked, as `mount_all` starts it: a publisher token on the
+/// container signs the reader in.
+async fn unlocked_page(name: &str) -> (Page, paywall::Paywall, js_sys::Array) {
+    let page = Page::new(name);
+    page.container.set_attribute("data-paywall-token", "publisher-signed-jwt").unwrap();
+    let requests = serve(vec![
+        page.route("POST", "/v1/sessions/publisher", 201, tokens("member@news.example")),
+        page.route("DELETE", "/v1/sessions", 204, ()),
+        page.locked_sections(&["Members only"]),
+        page.summary(&["Members only"]),
+    ]);
+    let unlocked = page.next("unlocked");
+    let widgets = paywall::mount_all(page.script(), None, None).unwrap();
+    wait(unlocked).await;
+    assert_eq!(page.unlocked_sections()[0].0, "Members only");
+    // Signed in once: the page does not hand out its token again.
+    page.container.remove_attribute("data-paywall-token").unwrap();
+    (page, widgets, requests)
+}
+
+/// What of the widget is left in the container: its elements and its mark.
+fn widget_left(page: &Page) -> (u32, bool) {
+    let elements = page.container.query_selector_all(".paywall-widget, .paywall-unlocked").unwrap().length();
+    (elements, page.container.has_attribute("data-paywall-mounted"))
+}
+
+#[wasm_bindgen_test]
+async fn an_article_that_leaves_the_page_takes_its_widget_state_and_unlocked_text_with_it() {
+    let (page, widgets, _) = unlocked_page("leaves").await;
+    let heard = js_sys::Array::new();
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new({
+        let heard = heard.clone();
+        move |event: web_sys::Event| {
+            heard.push(&event.type_().into());
+        }
+    });
+    for name in ["paywall:signed-out", "paywall:locked", "paywall:unlocked"] {
+        page.container.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref()).unwrap();
+    }
+
+    page.container.remove();
+    widgets.sweep();
+    assert_eq!(widget_left(&page), (0, false), "no widget, no unlocked text");
+    // The session it shared goes on; the removed widget no longer hears it.
+    assert!(widgets.sign_out().await.is_ok());
+    yew::scheduler::flush().await;
+    assert_eq!(heard.length(), 0, "the removed widget heard: {:?}", heard.to_vec());
+}
+
+#[wasm_bindgen_test]
+async fn a_re_rendered_or_repointed_article_gets_a_fresh_widget() {
+    let (page, widgets, requests) = unlocked_page("rerendered").await;
+    // A framework rewrites the article's children: the widget's elements are gone.
+    page.container.set_inner_html("<h2>The story</h2><p>Rendered again.</p>");
+    widgets.sweep();
+    assert_eq!(widget_left(&page), (0, false), "the old widget is off");
+    let unlocked = page.next("unlocked");
+    widgets.mount(page.container.clone());
+    wait(unlocked).await;
+    assert_eq!(page.unlocked_sections()[0].0, "Members only", "a fresh widget, unlocked again");
+    assert_eq!(page.container.query_selector_all(".paywall-widget").unwrap().length(), 1);
+
+    // Sweeping a widget that stands where it was changes nothing.
+    widgets.sweep();
+    assert_eq!(widget_left(&page), (2, true));
+
+    // The article now names another story: the widget for the old one goes.
+    page.container.set_attribute("data-paywall", "another-story").unwrap();
+    widgets.sweep();
+    assert_eq!(widget_left(&page), (0, false));
+    let exchanged = page.requests_to(&requests, "POST", "/v1/sessions/publisher").len();
+    assert_eq!(exchanged, 1, "the page's token was spent once");
 }

@@ -5,6 +5,13 @@
 //! so a reader's browser never mixes an old loader with new WebAssembly, and within five
 //! minutes of a deploy every page runs the new widget.
 //!
+//! They are public and carry no credentials, so any site may load them: a module script and
+//! the `fetch` of the WebAssembly from a publisher's page are cross-origin requests in CORS
+//! mode, which a browser refuses without `Access-Control-Allow-Origin` (the API keeps its own
+//! list of publisher origins). `Cross-Origin-Resource-Policy: cross-origin` lets a page that
+//! isolates itself (`Cross-Origin-Embedder-Policy: require-corp`) load them too, and
+//! `Timing-Allow-Origin` lets the publisher's own performance monitoring see their timings.
+//!
 //! The files are built into the binary (see `build.rs`) unless the server is told to read
 //! them from a directory (`PAYWALL_WIDGET_DIR`, for developing the widget) or was built
 //! before the widget was.
@@ -48,6 +55,12 @@ const WASM_IMPORT: &str = "./pkg/paywall_bg.wasm";
 const LOADER_CACHE: &str = "public, max-age=300";
 /// Hashed files never change under their name.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Which sites may embed a resource loaded without CORS (Fetch's Cross-Origin-Resource-Policy).
+const CROSS_ORIGIN_RESOURCE_POLICY: header::HeaderName =
+    header::HeaderName::from_static("cross-origin-resource-policy");
+/// Which sites may read a resource's detailed timings (Resource Timing).
+const TIMING_ALLOW_ORIGIN: header::HeaderName = header::HeaderName::from_static("timing-allow-origin");
 
 /// The widget's files under the paths they are served at.
 #[derive(Clone)]
@@ -235,6 +248,9 @@ impl Served {
             (header::CACHE_CONTROL, HeaderValue::from_static(self.cache_control)),
             (header::ETAG, self.etag.clone()),
             (header::VARY, HeaderValue::from_static("accept-encoding")),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            (CROSS_ORIGIN_RESOURCE_POLICY, HeaderValue::from_static("cross-origin")),
+            (TIMING_ALLOW_ORIGIN, HeaderValue::from_static("*")),
         ];
         if matches_etag(request, &self.etag) {
             return (StatusCode::NOT_MODIFIED, headers).into_response();

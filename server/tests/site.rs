@@ -66,6 +66,41 @@ async fn with_no_origins_configured_no_cross_origin_access_is_granted() {
     assert_ne!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
 }
 
+#[tokio::test]
+async fn any_site_may_load_the_widgets_files_but_only_configured_origins_may_call_the_api() {
+    let server =
+        TestServer::start_with(|config| config.cors_origins = vec!["https://news.example".into()]).await;
+    let loader = server.get("/paywall.js", None).await;
+    for path in std::iter::once("/paywall.js".to_owned()).chain(imported(&loader.text)) {
+        // A module script and the WebAssembly's fetch are CORS requests from the page's origin,
+        // whichever site that is; a revalidation (304) carries the same headers.
+        for etag in [None, Some(loader.header(header::ETAG))] {
+            let mut request = Request::get(&path).header(header::ORIGIN, "https://any-site.example");
+            if let Some(etag) = etag.filter(|_| path == "/paywall.js") {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            let reply = server.send(request.body(Body::empty()).unwrap()).await;
+            assert!(reply.status == StatusCode::OK || reply.status == StatusCode::NOT_MODIFIED, "{path}");
+            assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*", "{path}");
+            assert_eq!(
+                reply.header(header::HeaderName::from_static("cross-origin-resource-policy")),
+                "cross-origin",
+                "{path}"
+            );
+            assert_eq!(reply.header(header::HeaderName::from_static("timing-allow-origin")), "*", "{path}");
+            assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_CREDENTIALS), "", "{path}");
+        }
+    }
+    // The API answers that site nothing it may read.
+    let request = Request::get(format!("/v1/articles/{ARTICLE}"))
+        .header(header::ORIGIN, "https://any-site.example")
+        .body(Body::empty())
+        .unwrap();
+    let reply = server.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "");
+}
+
 /// The paths of the hashed files the loader imports.
 fn imported(loader: &str) -> Vec<String> {
     loader

@@ -18,14 +18,9 @@ use super::sign_in_dialog::SignInDialog;
 use super::unlocked_sections::UnlockedSections;
 use crate::hooks::use_paywall;
 use crate::i18n::Texts;
+use crate::loader::Loader;
 use crate::session::Session;
 use crate::state::{Dialog, Gifting, Phase, Step};
-
-/// The widget's styles, scoped to its shadow root. (Every byte of it is downloaded, so its
-/// notes live here: the dark palette is written twice, for `data-theme="dark"` and for `auto`
-/// under a dark system setting, because CSS cannot share one block between an attribute
-/// selector and a media query, and `light-dark()` would leave pre-2024 browsers colourless.)
-const STYLE: &str = include_str!("../paywall.css");
 
 /// What the root needs from `mount`.
 #[derive(Properties, PartialEq)]
@@ -42,13 +37,20 @@ pub struct ArticlePaywallProps {
     pub container: Element,
     /// The light-DOM element that receives the unlocked sections.
     pub unlocked_host: Element,
+    /// What the loader lends the widget about the page.
+    pub loader: Loader,
 }
 
 /// One article's paywall.
 #[function_component]
 pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
     let texts = props.texts;
-    let paywall = use_paywall(props.article_id.clone(), props.session.clone(), props.container.clone());
+    let paywall = use_paywall(
+        props.article_id.clone(),
+        props.session.clone(),
+        props.container.clone(),
+        props.loader.clone(),
+    );
     let state = &*paywall.state;
 
     {
@@ -102,7 +104,10 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             (
                 html! {
                     <>
-                        {create_portal(html! { <UnlockedSections sections={sections.clone()} /> }, props.unlocked_host.clone())}
+                        {create_portal(html! {
+                            <UnlockedSections sections={sections.clone()} loader={props.loader.clone()}
+                                on_refused={refused_html(&props.loader, &props.container)} />
+                        }, props.unlocked_host.clone())}
                         if let Some((line, subscribe)) = note {
                             <p class="meter" part="meter">
                                 {line}{" · "}
@@ -138,6 +143,9 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                             {texts.retry}
                         </button>
                     }
+                    // Whatever failed, the way to subscribe stays.
+                    <p><a href={props.subscribe_url.clone()} part="subscribe"
+                        onclick={paywall.subscribe_click.reform(|_| ())}>{texts.subscribe}</a></p>
                 </div>
             },
             "",
@@ -149,7 +157,6 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
     };
     html! {
         <ContextProvider<&'static Texts> context={texts}>
-            <style>{STYLE}</style>
             {body}
             // Announced by screen readers when it changes; never seen.
             <p class="visually-hidden" role="status">{announcement}</p>
@@ -168,6 +175,20 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             }
         </ContextProvider<&'static Texts>>
     }
+}
+
+/// When the page refuses the unlocked sections' HTML (a Trusted Types policy without
+/// `paywall`), the plain link takes the widget's place: a signed-in reader is never left
+/// looking at nothing.
+fn refused_html(loader: &Loader, container: &Element) -> Callback<()> {
+    let (loader, container) = (loader.clone(), container.clone());
+    Callback::from(move |()| {
+        loader.fall_back(
+            &container,
+            "this page refused the unlocked sections' HTML: its Content-Security-Policy must allow the \
+             Trusted Types policy named paywall (trusted-types paywall)",
+        );
+    })
 }
 
 /// Copies a gift link and selects it in its field, which shows what was copied (and is what

@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use paywall_protocol::LockedSection;
 use yew::virtual_dom::VNode;
-use yew::{Html, Properties, function_component, html, use_memo};
+use yew::{Callback, Html, Properties, function_component, html, use_effect_with, use_memo};
 
+use crate::loader::Loader;
 use crate::{dom, sanitize};
 
 /// The sections to show.
@@ -14,6 +15,11 @@ use crate::{dom, sanitize};
 pub struct UnlockedSectionsProps {
     /// The sections, in reading order.
     pub sections: Rc<Vec<LockedSection>>,
+    /// The page's Trusted Types policy, through the loader.
+    pub loader: Loader,
+    /// Called when the page refused the sections' HTML: the reader must not be left looking
+    /// at nothing.
+    pub on_refused: Callback<()>,
 }
 
 /// Each section under its heading, in order.
@@ -25,20 +31,25 @@ pub fn UnlockedSections(props: &UnlockedSectionsProps) -> Html {
         sections
             .iter()
             .map(|section| {
-                let fragment =
-                    document.as_ref().and_then(|document| sanitize::fragment(document, &section.html));
-                let holder = document.as_ref().and_then(|document| dom::create_element(document, "div").ok());
-                match (fragment, holder) {
-                    (Some(fragment), Some(holder)) => {
-                        let _ = holder.append_child(&fragment);
-                        holder.set_class_name("paywall-section-body");
-                        VNode::VRef(holder.into())
-                    }
-                    _ => html! {},
-                }
+                let document = document.as_ref()?;
+                let fragment = sanitize::fragment(document, &section.html, &props.loader)?;
+                let holder = dom::create_element(document, "div").ok()?;
+                holder.append_child(&fragment).ok()?;
+                holder.set_class_name("paywall-section-body");
+                Some(VNode::VRef(holder.into()))
             })
-            .collect::<Vec<Html>>()
+            .collect::<Option<Vec<Html>>>()
     });
+    {
+        let refused = bodies.is_none();
+        let on_refused = props.on_refused.clone();
+        use_effect_with(refused, move |refused| {
+            if *refused {
+                on_refused.emit(());
+            }
+        });
+    }
+    let Some(bodies) = bodies.as_ref() else { return html! {} };
     html! {
         { for props.sections.iter().zip(bodies.iter()).map(|(section, body)| html! {
             <section class="paywall-section" data-paywall-section="">

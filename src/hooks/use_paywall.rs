@@ -14,6 +14,7 @@ use yew::{
 use crate::access::{self, Access};
 use crate::error::Error;
 use crate::events::{self, PaywallEvent};
+use crate::loader::Loader;
 use crate::session::{Change, Session};
 use crate::state::{Action, Dialog, Gifting, Phase, State, Step};
 
@@ -51,7 +52,12 @@ pub struct PaywallHandle {
 /// straight away for an entitled reader) or shows the prompt; then follows every sign-in and
 /// sign-out of the shared session.
 #[hook]
-pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Element) -> PaywallHandle {
+pub fn use_paywall(
+    article_id: AttrValue,
+    session: Rc<Session>,
+    container: Element,
+    loader: Loader,
+) -> PaywallHandle {
     let state = use_reducer(State::default);
     let controller = use_memo((), {
         let dispatch = state.dispatcher();
@@ -59,6 +65,7 @@ pub fn use_paywall(article_id: AttrValue, session: Rc<Session>, container: Eleme
             article_id,
             session,
             container,
+            loader,
             dispatch,
             generation: Rc::new(Cell::new(0)),
         }
@@ -188,6 +195,7 @@ struct ArticleController {
     article_id: AttrValue,
     session: Rc<Session>,
     container: Element,
+    loader: Loader,
     dispatch: UseReducerDispatcher<State>,
     /// Counts loads, so that an answer to an older one never overwrites a newer one.
     generation: Rc<Cell<u32>>,
@@ -219,7 +227,7 @@ impl ArticleController {
     /// Asks what the reader may see and shows it.
     async fn load(&self) {
         if let Some(access) = self.check().await {
-            self.show(access);
+            self.show(access).await;
         }
     }
 
@@ -232,7 +240,13 @@ impl ArticleController {
         (self.generation.get() == generation).then_some(access)
     }
 
-    fn show(&self, access: Result<Access, Error>) {
+    /// Shows what the reader may see. A read that got no answer at all may be the page's doing
+    /// (its origin not allowed by the server, its policy refusing the connection): the loader
+    /// then says so and puts the plain link in the widget's place, since Retry cannot help.
+    async fn show(&self, access: Result<Access, Error>) {
+        if matches!(access, Err(Error::Network)) && self.loader.took_over_unreachable(&self.container).await {
+            return;
+        }
         match access {
             Ok(access) => {
                 let (Access::Unlocked { meter, .. } | Access::Locked { meter, .. }) = &access;
@@ -265,7 +279,7 @@ impl ArticleController {
                         controller.emit(PaywallEvent::SignedIn { email: reader.email });
                     }
                     if let Some(access) = access {
-                        controller.show(access);
+                        controller.show(access).await;
                     }
                 })
             }

@@ -218,8 +218,19 @@ impl Page {
         self.find("[role=alert]").expect("an error is shown").text_content().unwrap_or_default()
     }
 
+    /// The loader's script tag as a publisher writes it, for `mount_all`, naming this page's API.
+    pub fn script(&self) -> web_sys::HtmlScriptElement {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let script: web_sys::HtmlScriptElement = document.create_element("script").unwrap().dyn_into().unwrap();
+        script.set_attribute("data-paywall-api", &self.config.api).unwrap();
+        script.set_src("https://paywall.test/paywall.js");
+        script
+    }
+
     pub fn mount(&self) {
-        let mounted = paywall::mount(&self.container, &self.config, self.session.clone()).unwrap();
+        let mounted =
+            paywall::mount(&self.container, &self.config, self.session.clone(), paywall::Loader::default())
+                .unwrap();
         self.mounted.replace(mounted);
     }
 

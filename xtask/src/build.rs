@@ -10,10 +10,8 @@ use crate::setup::{self, path_with_tools};
 /// Flags for the nightly build: panics become a bare trap instead of carrying the formatting
 /// and unwinding machinery, and panic locations and `Debug` output are compiled out. Together
 /// with rebuilding `std` for size they take about 16 KB gzip off the download.
-const NIGHTLY_RUSTFLAGS: &str = concat!(
-    "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none ",
-    stack!()
-);
+const NIGHTLY_RUSTFLAGS: &str =
+    concat!("-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none ", stack!());
 
 /// The widget's stack: 256 KiB instead of Rust's 1 MiB, which every page would hold as
 /// WebAssembly memory. Rendering nests a few dozen frames; the stack comes first in memory,
