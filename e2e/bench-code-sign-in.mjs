@@ -17,7 +17,7 @@ try {
     const session = await openContext(browser);
     try {
       const page = await session.context.newPage();
-      await page.goto(`${server.url}/`);
+      await page.goto(server.page);
       await page.getByRole("button", { name: "Sign in →" }).click();
       const dialog = page.getByRole("dialog");
       await dialog.getByLabel("Email").fill("subscriber@example.com");

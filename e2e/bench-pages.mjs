@@ -251,7 +251,7 @@ function instrumentPage({ kind, prompt }) {
 }
 
 /**
- * A fresh context (empty cache) and page that may fetch from 127.0.0.1 only. Not the harness's
+ * A fresh context (empty cache) and page that may fetch from loopback only. Not the harness's
  * openContext: its Playwright route sends every request through this process before it goes
  * out, a round trip per request, and after the HTML our page makes a chain of five dependent
  * requests where Portal makes three and Unlock one. Chromium blocks everything else itself
@@ -267,6 +267,8 @@ async function openLoopbackPage(browser) {
   await cdp.send("Network.setBlockedURLs", {
     urlPatterns: [
       { urlPattern: "http://127.0.0.1:*/*", block: false },
+      // Our article is on the publisher's site, as in a deployment.
+      { urlPattern: "http://localhost:*/*", block: false },
       { urlPattern: "*://*:*/*", block: true },
     ],
   });
@@ -376,7 +378,7 @@ const pages = await startPageServer();
 const browser = await launchBrowser();
 const columns = [
   { key: "bare", title: "bare", url: `${pages.origin}/bare.html` },
-  { key: "ours", title: "ours", url: `${server.url}/` },
+  { key: "ours", title: "ours", url: server.page },
   { key: "ghost", title: `Ghost Portal ${PEERS.ghost.version}`, url: `${pages.origin}/ghost.html` },
   { key: "unlock", title: `Unlock ${PEERS.unlock.version}`, url: `${pages.origin}/unlock.html` },
 ];

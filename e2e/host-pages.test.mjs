@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import esbuild from "esbuild";
 import {
   LOCKED_TITLES, PROMPT, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext, signInWithPassword,
   snippet, startServer, typePassword, unlockedTitles, waitUnlocked, wholeDom,
@@ -35,6 +36,14 @@ let browser;
 before(async () => {
   server = await startServer({ PAYWALL_TRUSTED_PROXIES: "127.0.0.1", PAYWALL_DEMO_PUBLIC: "true" });
   browser = await launchBrowser();
+  // The frameworks a publisher's app runs on, served by their site.
+  for (const [name, file] of [
+    ["react", "react/umd/react.production.min.js"],
+    ["react-dom", "react-dom/umd/react-dom.production.min.js"],
+    ["vue", "vue/dist/vue.global.prod.js"],
+  ]) {
+    server.site.serve(`/vendor/${name}.js`, readFileSync(join(root, "e2e/node_modules", file)), {}, "text/javascript");
+  }
   await server.admin("PUT", `/v1/admin/articles/${OTHER.id}`, {
     title: OTHER.title,
     tier: "premium",
@@ -176,6 +185,25 @@ describe("the tag on the publisher's own site", () => {
   });
 });
 
+describe("a paywall server that does not answer", () => {
+  it("the tag pointing at no server: the free section, Retry and Subscribe, and what to check", async () => {
+    const nowhere = "http://127.0.0.1:9"; // the discard port: nothing listens
+    const tag = snippet("tag", server.url).replace(`data-paywall-api="${server.url}"`, `data-paywall-api="${nowhere}"`);
+    const { page, session, logged } = await visit(hostPage({ tag }));
+    const failed = page.locator(".paywall-widget .failed");
+    await failed.getByText("We couldn't reach the subscription service.").waitFor();
+    assert.ok(await failed.getByRole("button", { name: "Try again" }).isVisible());
+    assert.equal(await failed.getByRole("link", { name: "Subscribe" }).getAttribute("href"), "/subscribe.html");
+    assert.ok(await page.getByText(FREE).isVisible());
+    const said = () => logged.filter((line) => line.includes("paywall:"));
+    await until(() => said().length > 0, "the console message");
+    assert.equal(said().length, 1, said().join("\n"));
+    assert.match(said()[0], /^warning: paywall: no answer from the paywall server at http:\/\/127\.0\.0\.1:9; check the tag's data-paywall-api/);
+    assert.deepEqual(session.errors, []);
+    await session.context.close();
+  });
+});
+
 describe("a strict Content-Security-Policy", () => {
   it("the README's policy: styled by a constructable stylesheet, nothing refused", async () => {
     const policy = snippet("csp", server.url).replace(/^Content-Security-Policy: /, "");
@@ -245,6 +273,10 @@ describe("however the script arrives", () => {
     await readsTheStory(await visit(hostPage({ head, tag: "" })));
   });
 
+  it("a deferred classic script in <head>", async () => {
+    await readsTheStory(await visit(hostPage({ head: tag().replace(" async>", " defer>"), tag: "" })));
+  });
+
   it("a blocking classic script in <head>, before the article exists", async () => {
     await readsTheStory(await visit(hostPage({ head: tag().replace(" async>", ">"), tag: "" })));
   });
@@ -298,38 +330,104 @@ describe("single-page apps", () => {
 
   it("a client-side navigation (the README's router) to another story leaves none of the first's text", async () => {
     const router = `<script>${snippet("router")}</script>`;
-    const otherArticle = `<article data-paywall="${OTHER.id}"><h2>${OTHER.title}</h2><p>From March the crossings run every twelve minutes.</p></article>`;
-    const first = hostPage({ end: router, main: `${ARTICLE}<p><a data-route href="/stories/ferries.html">Next: the ferries</a></p>` });
-    server.site.serve("/stories/ferries.html", hostPage({ end: router, main: otherArticle }));
-    const visited = await visit(first);
-    const { page, session } = visited;
-    await page.getByText(PROMPT).waitFor();
-    await signInWithPassword(page);
-    await page.evaluate(() => {
-      window.firstArticle = document.querySelector("article");
-      window.firstEvents = [];
-      window.firstArticle.addEventListener("paywall:signed-out", () => window.firstEvents.push("signed-out"));
-    });
+    const first = hostPage({ end: router, main: `${ARTICLE}<p><a data-route href="/stories/ferries.html">Next story</a></p>` });
+    server.site.serve("/stories/ferries.html", hostPage({ end: router, main: OTHER_ARTICLE }));
+    await travels(await visit(first));
+  });
 
-    await page.getByRole("link", { name: "Next: the ferries" }).click();
-    await page.getByText(OTHER.sentence).waitFor();
-    assert.equal(new URL(page.url()).pathname, "/stories/ferries.html", "no page load: the router's own address");
-    assertNoLockedText(await wholeDom(page), "the page after navigating");
-    // The first story's widget went with its article: elements, unlocked text, listeners.
-    assert.equal(await page.evaluate(() => window.firstArticle.isConnected), false);
-    assert.equal(await page.evaluate(() => window.firstArticle.querySelectorAll(".paywall-widget, .paywall-unlocked").length), 0);
-    assert.equal(await page.locator(".paywall-widget").count(), 1);
+  it("a React app (the README's component): a story per route", async () => {
+    const app = esbuild.transformSync(
+      `const stories = ${JSON.stringify(STORIES)};\n${snippet("react")}\n${REACT_APP}`,
+      { loader: "jsx" },
+    ).code;
+    const end = '<script src="/vendor/react.js"></script><script src="/vendor/react-dom.js"></script>' +
+      `<script>${app}</script>`;
+    await travels(await visit(hostPage({ main: "", end })));
+  });
 
-    await page.goBack();
-    await waitUnlocked(page);
-    assert.ok(!(await wholeDom(page)).includes(OTHER.sentence), "none of the second story's text is left");
-    await page.evaluate(() => window.Paywall.signOut());
-    await page.getByText(PROMPT).waitFor();
-    assert.deepEqual(await page.evaluate(() => window.firstEvents), [], "the first widget heard nothing more");
-    assert.deepEqual(session.errors, []);
-    await session.context.close();
+  it("a Vue app (the README's component): a story per route", async () => {
+    const app = `const stories = ${JSON.stringify(STORIES)};\n${snippet("vue")}\n${VUE_APP}`;
+    await travels(await visit(hostPage({ main: "", end: `<script src="/vendor/vue.js"></script><script>${app}</script>` })));
   });
 });
+
+/** The second story as a publisher's page renders it. */
+const OTHER_ARTICLE = `<article data-paywall="${OTHER.id}"><h1>${OTHER.title}</h1><p>From March the crossings run every twelve minutes.</p></article>`;
+
+/** The two stories, as an app's data. */
+const STORIES = {
+  [ARTICLE_ID]: { id: ARTICLE_ID, title: "The night train's second act", freeHtml: ARTICLE.replace(/^<article[^>]*>|<\/article>$/g, "") },
+  [OTHER.id]: { id: OTHER.id, title: OTHER.title, freeHtml: "<p>From March the crossings run every twelve minutes.</p>" },
+};
+
+/** A React app around the README's `Story`: the story named in the address, a link to the other. */
+const REACT_APP = `
+const storyIn = (address) => new URLSearchParams(address).get("story") ?? "${ARTICLE_ID}";
+function App() {
+  const [id, setId] = React.useState(storyIn(location.search));
+  React.useEffect(() => {
+    const back = () => setId(storyIn(location.search));
+    addEventListener("popstate", back);
+    return () => removeEventListener("popstate", back);
+  }, []);
+  const next = id === "${ARTICLE_ID}" ? "${OTHER.id}" : "${ARTICLE_ID}";
+  const go = (event) => {
+    event.preventDefault();
+    history.pushState(null, "", "?story=" + next);
+    setId(next);
+  };
+  return <>
+    <Story story={stories[id]} />
+    <p><a href={"?story=" + next} onClick={go}>Next story</a></p>
+  </>;
+}
+ReactDOM.createRoot(document.querySelector("main")).render(<App />);`;
+
+/** The same app in Vue. */
+const VUE_APP = `
+const storyIn = (address) => new URLSearchParams(address).get("story") ?? "${ARTICLE_ID}";
+Vue.createApp({
+  components: { Story },
+  data: () => ({ stories, id: storyIn(location.search) }),
+  computed: { next() { return this.id === "${ARTICLE_ID}" ? "${OTHER.id}" : "${ARTICLE_ID}"; } },
+  mounted() { addEventListener("popstate", () => { this.id = storyIn(location.search); }); },
+  methods: { go() { history.pushState(null, "", "?story=" + this.next); this.id = this.next; } },
+  template: \`<Story :story="stories[id]" /><p><a :href="'?story=' + next" @click.prevent="go">Next story</a></p>\`,
+}).mount("main");`;
+
+/**
+ * A reader of a single-page app signs in on the demo story, follows "Next story" to the other
+ * (no page load), and comes back: each story's widget shows only its own text, and the first
+ * one's widget went with its article (elements, unlocked text, listeners).
+ */
+async function travels({ page, session }) {
+  const before = page.url();
+  await page.getByText(PROMPT).waitFor();
+  await signInWithPassword(page);
+  await page.evaluate(() => {
+    window.firstArticle = document.querySelector("article");
+    window.firstEvents = [];
+    window.firstArticle.addEventListener("paywall:signed-out", () => window.firstEvents.push("signed-out"));
+  });
+
+  await page.getByRole("link", { name: "Next story" }).click();
+  await page.getByText(OTHER.sentence).waitFor();
+  assert.notEqual(page.url(), before, "the app's own address");
+  assert.equal(await page.evaluate(() => typeof window.firstArticle), "object", "no page load: what the page held is there");
+  assertNoLockedText(await wholeDom(page), "the page after navigating");
+  assert.equal(await page.evaluate(() => window.firstArticle.isConnected), false);
+  assert.equal(await page.evaluate(() => window.firstArticle.querySelectorAll(".paywall-widget, .paywall-unlocked").length), 0);
+  assert.equal(await page.locator(".paywall-widget").count(), 1);
+
+  await page.goBack();
+  await waitUnlocked(page);
+  assert.ok(!(await wholeDom(page)).includes(OTHER.sentence), "none of the second story's text is left");
+  await page.evaluate(() => window.Paywall.signOut());
+  await page.getByText(PROMPT).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.firstEvents), [], "the first widget heard nothing more");
+  assert.deepEqual(session.errors, []);
+  await session.context.close();
+}
 
 describe("pages that patch what the widget uses", () => {
   it("a fetch wrapper that passes on only (url, init), as analytics scripts do", async () => {

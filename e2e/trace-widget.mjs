@@ -58,7 +58,7 @@ function markPrompt(prompt) {
   };
 }
 
-/** One traced load of the demo page in a fresh context that may fetch from 127.0.0.1 only. */
+/** One traced load of the demo page in a fresh context that may fetch from loopback only. */
 async function traceLoad(browser, url, categories) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   try {
@@ -71,6 +71,7 @@ async function traceLoad(browser, url, categories) {
     await cdp.send("Network.setBlockedURLs", {
       urlPatterns: [
         { urlPattern: "http://127.0.0.1:*/*", block: false },
+        { urlPattern: "http://localhost:*/*", block: false },
         { urlPattern: "*://*:*/*", block: true },
       ],
     });
@@ -315,16 +316,16 @@ const results = [];
 let samples;
 try {
   // One load first, not counted: the browser's own first-use costs land there.
-  await traceLoad(browser, `${server.url}/`, CATEGORIES);
+  await traceLoad(browser, server.page, CATEGORIES);
   for (let load = 1; load <= loads; load++) {
-    const result = analyse(await traceLoad(browser, `${server.url}/`, CATEGORIES));
+    const result = analyse(await traceLoad(browser, server.page, CATEGORIES));
     console.error(`load ${load}/${loads}: main thread busy ${result.busy.toFixed(1)} ms, prompt ${result.marks["prompt in the shadow DOM"].toFixed(1)} ms after DOMContentLoaded`);
     results.push(result);
   }
   // The sampler's own cost would skew the breakdown above, so it gets loads of its own.
   samples = { counts: new Map(), nativeNames: new Map(), glueNames: new Map(), insideWasm: 0 };
   for (let load = 1; load <= loads; load++) {
-    addSamples(samples, renderSamples(await traceLoad(browser, `${server.url}/`, [...CATEGORIES, ...PROFILER])));
+    addSamples(samples, renderSamples(await traceLoad(browser, server.page, [...CATEGORIES, ...PROFILER])));
   }
   console.log(`Trace of the demo page, ${loads} loads (fresh context, empty cache), medians. ${await browser.version()}, headless, loopback.`);
 } finally {

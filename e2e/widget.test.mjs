@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, onLoopback, openContext, openDemo, publisherKey, screenshots,
-  signInWithPassword, startServer, waitUnlocked, wholeDom,
+  signInWithPassword, snippet, startServer, waitUnlocked, wholeDom,
 } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
@@ -220,13 +220,13 @@ describe("theming", () => {
     await forced.emulateMedia({ colorScheme: "dark" });
     assert.equal(await background(forced), "rgb(246, 247, 249)", "data-paywall-theme=light wins");
 
-    // A brand colour in one line of the publisher's CSS, and ::part for the rest.
-    await forced.addStyleTag({ content: ".paywall-widget { --paywall-accent: rgb(160, 20, 60); } .paywall-widget::part(offer) { text-transform: uppercase; }" });
-    const subscribe = await forced.evaluate(() => {
-      const link = document.querySelector(".paywall-widget").shadowRoot.querySelector("[part=offer]");
-      return [getComputedStyle(link).backgroundColor, getComputedStyle(link).textTransform];
+    // The README's few lines: a brand colour, and ::part for the rest.
+    await forced.addStyleTag({ content: snippet("brand") });
+    const offer = await forced.evaluate(() => {
+      const button = document.querySelector(".paywall-widget").shadowRoot.querySelector("[part=offer]");
+      return [getComputedStyle(button).backgroundColor, getComputedStyle(button).textTransform];
     });
-    assert.deepEqual(subscribe, ["rgb(160, 20, 60)", "uppercase"]);
+    assert.deepEqual(offer, ["rgb(160, 20, 60)", "uppercase"]);
     await session.context.close();
   });
 
@@ -316,10 +316,10 @@ describe("events and the JavaScript API", () => {
     const page = await session.context.newPage();
     await page.addInitScript(() => {
       window.details = [];
-      for (const name of ["ready", "locked", "dialog-open", "signed-in", "unlocked", "subscribe-click", "signed-out", "error"]) {
-        document.addEventListener(`paywall:${name}`, (event) => window.details.push([name, event.detail.articleId]));
-      }
+      window.analytics = { track: (name, detail) => window.details.push([name.replace("paywall ", ""), detail.articleId]) };
     });
+    // The README's one line that sends every event to the publisher's analytics.
+    await page.addInitScript(snippet("events"));
     await page.goto(server.page);
     await page.getByText(PROMPT).waitFor();
     await page.getByRole("button", { name: "Sign in →" }).click();

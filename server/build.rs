@@ -1,20 +1,23 @@
-//! Embeds the widget's built files (`www/paywall.js`, `www/pkg/paywall.js`,
-//! `www/pkg/paywall_bg.wasm`) in the server binary when they exist, so that one binary serves
+//! Embeds the widget's built files (the loader, `www/pkg/paywall.js`, `www/pkg/paywall_bg.wasm`)
+//! in the server binary when they exist, so that one binary serves
 //! everything, with the brotli (`.br`) and gzip (`.gz`) copies `cargo xtask` compresses once
 //! beside the glue and the WebAssembly (a copy that is not of its file, left from an earlier
 //! build, is found out when the server starts, which then compresses that file itself).
 //! Without the files (the widget not built yet) the server serves the widget from the site
 //! directory on disk;
 //! `PAYWALL_REQUIRE_EMBEDDED_WIDGET=1` (set by `cargo xtask test`) makes their absence an
-//! error instead.
+//! error instead. The loader is the minified copy `cargo xtask` makes
+//! (`www/pkg/paywall.loader.js`) when it is newer than `www/paywall.js`, else that file itself.
 
 use std::path::{Path, PathBuf};
 
 const FILES: [&str; 3] = ["www/paywall.js", "www/pkg/paywall.js", "www/pkg/paywall_bg.wasm"];
+const MINIFIED_LOADER: &str = "www/pkg/paywall.loader.js";
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     println!("cargo:rerun-if-env-changed=PAYWALL_REQUIRE_EMBEDDED_WIDGET");
+    println!("cargo:rerun-if-changed={}", root.join(MINIFIED_LOADER).display());
     for file in FILES {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
         for encoding in ["br", "gz"] {
@@ -29,6 +32,7 @@ fn main() {
     );
     let code = if present {
         let [loader, glue, wasm] = FILES.map(|file| root.join(file).canonicalize().expect("the file exists"));
+        let loader = minified(&root.join(MINIFIED_LOADER), &loader).unwrap_or(loader);
         format!(
             "Some(crate::widget::Files {{ loader: include_bytes!({loader:?}), glue: {}, wasm: {} }})",
             built(&glue),
@@ -40,6 +44,12 @@ fn main() {
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_widget.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
+}
+
+/// The minified loader, if it was made from the loader as it is now (it is newer).
+fn minified(minified: &Path, loader: &Path) -> Option<PathBuf> {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified()).ok();
+    (modified(minified)? >= modified(loader)?).then(|| minified.canonicalize().ok()).flatten()
 }
 
 /// A `crate::widget::Built` for `file` and its compressed copies.

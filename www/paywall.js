@@ -281,7 +281,13 @@
     try {
       await probe("no-cors");
     } catch {
-      return undefined; // offline, or the server is down: the widget offers Retry
+      // Offline, the server down, or not where the tag says: the widget offers Retry and the
+      // Subscribe link.
+      if (!told) {
+        told = true;
+        console.warn(`paywall: no answer from the paywall server at ${api}; check the tag's data-paywall-api, and that the server is up.`);
+      }
+      return undefined;
     }
     const origin = location.origin;
     return `the paywall server at ${new URL(api).origin} does not let pages of ${origin} use its API: add ${origin} to the server's PAYWALL_CORS_ORIGINS.`;

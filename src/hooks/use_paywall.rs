@@ -227,26 +227,26 @@ impl ArticleController {
     /// Asks what the reader may see and shows it.
     async fn load(&self) {
         if let Some(access) = self.check().await {
-            self.show(access).await;
+            self.show(access);
         }
     }
 
     /// What the reader may see, or `None` when a newer load has started meanwhile (its answer
-    /// is the one to show).
+    /// is the one to show), or when the loader took the widget's place. A read that got no
+    /// answer at all may be the page's doing (its origin not allowed by the server, its policy
+    /// refusing the connection): the loader then says so and puts the plain link in the
+    /// widget's place, since Retry cannot help.
     async fn check(&self) -> Option<Result<Access, Error>> {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         let access = access::check(&self.session, &self.article_id).await;
+        if matches!(access, Err(Error::Network)) && self.loader.took_over_unreachable(&self.container).await {
+            return None;
+        }
         (self.generation.get() == generation).then_some(access)
     }
 
-    /// Shows what the reader may see. A read that got no answer at all may be the page's doing
-    /// (its origin not allowed by the server, its policy refusing the connection): the loader
-    /// then says so and puts the plain link in the widget's place, since Retry cannot help.
-    async fn show(&self, access: Result<Access, Error>) {
-        if matches!(access, Err(Error::Network)) && self.loader.took_over_unreachable(&self.container).await {
-            return;
-        }
+    fn show(&self, access: Result<Access, Error>) {
         match access {
             Ok(access) => {
                 let (Access::Unlocked { meter, .. } | Access::Locked { meter, .. }) = &access;
@@ -279,7 +279,7 @@ impl ArticleController {
                         controller.emit(PaywallEvent::SignedIn { email: reader.email });
                     }
                     if let Some(access) = access {
-                        controller.show(access).await;
+                        controller.show(access);
                     }
                 })
             }

@@ -221,7 +221,8 @@ impl Page {
     /// The loader's script tag as a publisher writes it, for `mount_all`, naming this page's API.
     pub fn script(&self) -> web_sys::HtmlScriptElement {
         let document = web_sys::window().unwrap().document().unwrap();
-        let script: web_sys::HtmlScriptElement = document.create_element("script").unwrap().dyn_into().unwrap();
+        let script: web_sys::HtmlScriptElement =
+            document.create_element("script").unwrap().dyn_into().unwrap();
         script.set_attribute("data-paywall-api", &self.config.api).unwrap();
         script.set_src("https://paywall.test/paywall.js");
         script

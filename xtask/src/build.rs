@@ -44,14 +44,31 @@ pub fn widget() -> Result<(), Failed> {
                 "build-std-features=optimize_for_size",
             ]);
         match build.status_ok("wasm-pack build (nightly)") {
-            Ok(()) => return compress::widget(),
+            Ok(()) => return loader().and_then(|()| compress::widget()),
             Err(Failed(why)) => println!("    {why}; building with stable instead"),
         }
     }
     run::step("Building the widget (stable: wasm-pack build --profile widget)");
     wasm_pack_build().status_ok("wasm-pack build")?;
+    loader()?;
     compress::widget()
 }
+
+/// The loader as served: `www/paywall.js` without its comments, its names shortened (terser),
+/// in `www/pkg/`, where the server's build takes it from. Every reader downloads it; its
+/// comments are for us.
+fn loader() -> Result<(), Failed> {
+    run::step("Minifying the loader (terser www/paywall.js -o www/pkg/paywall.loader.js)");
+    command("terser")
+        .args(["www/paywall.js", "--compress", "--mangle", "--ecma", "2020", "--output"])
+        .arg(LOADER)
+        .current_dir(root())
+        .env("PATH", path_with_tools())
+        .status_ok("terser")
+}
+
+/// Where the minified loader is written (the server's `build.rs` embeds it from there).
+pub const LOADER: &str = "www/pkg/paywall.loader.js";
 
 fn wasm_pack_build() -> Command {
     let mut build = command("wasm-pack");

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's two commands and their helpers.
 //!
-//! - `cargo xtask demo`: install what is missing, build the widget, serve the demo page.
+//! - `cargo xtask demo`: install what is missing, build the widget, serve the demo: the
+//!   article on the publisher's site, the paywall server on another origin.
 //! - `cargo xtask test`: install what is missing, run every test (native, the server's on
 //!   SQLite and on a throwaway PostgreSQL, the API against its OpenAPI description, widget in
 //!   headless Chromium, end to end).
@@ -29,8 +30,10 @@ use run::{Failed, Run};
 
 const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
 
-  demo    install what is missing, build the widget in release mode, and serve the demo
-          (PAYWALL_ADDR, default 127.0.0.1:8080; data in PAYWALL_DATA, default ./data)
+  demo    install what is missing, build the widget in release mode, and serve the demo: the
+          article on the publisher's site at http://localhost:8081/ (PAYWALL_DEMO_SITE_PORT),
+          the paywall server at PAYWALL_ADDR (default 127.0.0.1:8080; data in PAYWALL_DATA,
+          default ./data)
   test    install what is missing and run every test: native (the server's on SQLite and on a
           throwaway PostgreSQL), the API against its description (schemathesis), widget
           (headless Chromium), end to end
@@ -63,21 +66,41 @@ fn main() -> ExitCode {
     }
 }
 
-/// Builds the widget and the server in release mode and runs the server in the foreground.
+/// Builds the widget and the server in release mode and runs the demo as it is deployed: the
+/// paywall server in the foreground, and the publisher's site (the article page, on another
+/// origin) beside it, stopped with it.
 fn demo() -> Result<(), Failed> {
     setup::for_building()?;
     build::widget()?;
     build::server()?;
-    run::step("Starting the paywall server (Ctrl-C stops it)");
+    run::step("Starting the paywall server and the publisher's site (Ctrl-C stops both)");
     let addr = std::env::var("PAYWALL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    println!("    the demo article will be at http://{addr}/");
+    let site_port = std::env::var("PAYWALL_DEMO_SITE_PORT").unwrap_or_else(|_| "8081".into());
+    // `localhost` and 127.0.0.1 are different sites to a browser, as a publisher's site and
+    // its paywall server are.
+    let site = format!("http://localhost:{site_port}");
+    println!("    the demo article, on the publisher's site: {site}/");
+    println!("    the paywall server: http://{addr}/ (the widget's files, the API, /dev/outbox)");
     println!("    demo readers: subscriber@example.com and reader@example.com, password paywall-demo");
-    run::command(root().join("target/release/paywall-server"))
+    let origins = match std::env::var("PAYWALL_CORS_ORIGINS") {
+        Ok(yours) if !yours.trim().is_empty() => format!("{yours},{site}"),
+        _ => site.clone(),
+    };
+    let mut publisher = run::command("node")
+        .args(["e2e/publisher-site.mjs", &format!("http://{addr}"), &site_port])
+        .current_dir(root())
+        .spawn()
+        .map_err(|error| Failed(format!("the publisher's site could not start (node): {error}")))?;
+    let served = run::command(root().join("target/release/paywall-server"))
         .current_dir(root())
         .env("PAYWALL_SITE", root())
         // The demo's readers have a public password: the server runs it on loopback only.
         .env("PAYWALL_DEMO", "true")
-        .status_ok("the paywall server")
+        .env("PAYWALL_CORS_ORIGINS", origins)
+        .status_ok("the paywall server");
+    let _ = publisher.kill();
+    let _ = publisher.wait();
+    served
 }
 
 /// Runs every test suite, stopping at the first that fails so the output ends with its summary.

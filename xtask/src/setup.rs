@@ -13,13 +13,15 @@ use crate::run::{self, Failed, Run, command};
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PACK_VERSION: &str = "0.15.1";
 const BINARYEN_VERSION: &str = "132.0.0";
+const TERSER_VERSION: &str = "5.51.4";
 
-/// What building the widget needs: the wasm target, wasm-pack, wasm-bindgen-cli and wasm-opt.
+/// What building the widget needs: the wasm target, wasm-pack, wasm-bindgen-cli, wasm-opt
+/// and terser (which minifies the loader).
 pub fn for_building() -> Result<(), Failed> {
     wasm_target()?;
     wasm_pack()?;
     wasm_bindgen()?;
-    wasm_opt()
+    js_tools()
 }
 
 /// What building and every test need: also Chromium, chromedriver and the end-to-end packages.
@@ -147,19 +149,26 @@ fn locked_version(package: &str) -> Result<String, Failed> {
         .ok_or_else(|| Failed(format!("Cargo.lock does not pin {package}")))
 }
 
-fn wasm_opt() -> Result<(), Failed> {
-    let wasm_opt = root().join(".tools/node_modules/.bin/wasm-opt");
+/// wasm-opt and terser, from npm into `.tools`; installed together, since an install with
+/// `--no-save` removes the packages it was not given.
+fn js_tools() -> Result<(), Failed> {
+    let bin = root().join(".tools/node_modules/.bin");
     let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
-    if version_of(&wasm_opt).contains(&format!("version {major}")) {
-        have(&format!("wasm-opt {major} (.tools)"));
+    let wasm_opt = version_of(&bin.join("wasm-opt")).contains(&format!("version {major}"));
+    let terser = version_of(&bin.join("terser")).contains(TERSER_VERSION);
+    if wasm_opt && terser {
+        have(&format!("wasm-opt {major} and terser {TERSER_VERSION} (.tools)"));
         return Ok(());
     }
-    run::step(&format!("Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into .tools"));
+    run::step(&format!(
+        "Installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) and terser@{TERSER_VERSION} into .tools"
+    ));
     command("npm")
         .args(["install", "--prefix", ".tools", "--no-save", "--no-audit", "--no-fund"])
         .arg(format!("binaryen@{BINARYEN_VERSION}"))
+        .arg(format!("terser@{TERSER_VERSION}"))
         .current_dir(root())
-        .status_ok("npm install binaryen")
+        .status_ok("npm install binaryen terser")
 }
 
 fn chromium() -> Result<(), Failed> {
@@ -217,7 +226,16 @@ pub fn bench_peers() -> Result<(), Failed> {
 
 fn e2e_packages() -> Result<(), Failed> {
     let e2e = root().join("e2e");
-    if e2e.join("node_modules/playwright-core/package.json").exists() {
+    // Every package `package.json` names is there (a checkout updated to one that names more
+    // installs them).
+    let manifest = std::fs::read_to_string(e2e.join("package.json"))
+        .map_err(|error| Failed(format!("reading e2e/package.json: {error}")))?;
+    let manifest: serde_json::Value = serde_json::from_str(&manifest)
+        .map_err(|error| Failed(format!("e2e/package.json is not JSON: {error}")))?;
+    let installed = manifest["devDependencies"].as_object().is_some_and(|packages| {
+        packages.keys().all(|name| e2e.join("node_modules").join(name).join("package.json").exists())
+    });
+    if installed {
         have("end-to-end packages (e2e/node_modules)");
         return Ok(());
     }
