@@ -154,8 +154,8 @@ fn locked_version(package: &str) -> Result<String, Failed> {
 fn js_tools() -> Result<(), Failed> {
     let bin = root().join(".tools/node_modules/.bin");
     let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
-    let wasm_opt = version_of(&bin.join("wasm-opt")).contains(&format!("version {major}"));
-    let terser = version_of(&bin.join("terser")).contains(TERSER_VERSION);
+    let wasm_opt = version_of(bin.join("wasm-opt")).contains(&format!("version {major}"));
+    let terser = version_of(bin.join("terser")).contains(TERSER_VERSION);
     if wasm_opt && terser {
         have(&format!("wasm-opt {major} and terser {TERSER_VERSION} (.tools)"));
         return Ok(());
