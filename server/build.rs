@@ -7,17 +7,21 @@
 //! directory on disk;
 //! `PAYWALL_REQUIRE_EMBEDDED_WIDGET=1` (set by `cargo xtask test`) makes their absence an
 //! error instead. The loader is the minified copy `cargo xtask` makes
-//! (`www/pkg/paywall.loader.js`) when it is newer than `www/paywall.js`, else that file itself.
+//! (`www/pkg/paywall.loader.js`) if it was made from `www/paywall.js` as it is now (the copy of
+//! the source beside it says), else that file itself.
 
 use std::path::{Path, PathBuf};
 
 const FILES: [&str; 3] = ["www/paywall.js", "www/pkg/paywall.js", "www/pkg/paywall_bg.wasm"];
 const MINIFIED_LOADER: &str = "www/pkg/paywall.loader.js";
+const MINIFIED_FROM: &str = "www/pkg/paywall.loader.source.js";
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     println!("cargo:rerun-if-env-changed=PAYWALL_REQUIRE_EMBEDDED_WIDGET");
-    println!("cargo:rerun-if-changed={}", root.join(MINIFIED_LOADER).display());
+    for file in [MINIFIED_LOADER, MINIFIED_FROM] {
+        println!("cargo:rerun-if-changed={}", root.join(file).display());
+    }
     for file in FILES {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
         for encoding in ["br", "gz"] {
@@ -32,7 +36,7 @@ fn main() {
     );
     let code = if present {
         let [loader, glue, wasm] = FILES.map(|file| root.join(file).canonicalize().expect("the file exists"));
-        let loader = minified(&root.join(MINIFIED_LOADER), &loader).unwrap_or(loader);
+        let loader = minified(&root, &loader).unwrap_or(loader);
         format!(
             "Some(crate::widget::Files {{ loader: include_bytes!({loader:?}), glue: {}, wasm: {} }})",
             built(&glue),
@@ -46,10 +50,10 @@ fn main() {
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }
 
-/// The minified loader, if it was made from the loader as it is now (it is newer).
-fn minified(minified: &Path, loader: &Path) -> Option<PathBuf> {
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified()).ok();
-    (modified(minified)? >= modified(loader)?).then(|| minified.canonicalize().ok()).flatten()
+/// The minified loader, if it was made from `loader` as it is now.
+fn minified(root: &Path, loader: &Path) -> Option<PathBuf> {
+    let source = std::fs::read(root.join(MINIFIED_FROM)).ok()?;
+    (source == std::fs::read(loader).ok()?).then(|| root.join(MINIFIED_LOADER).canonicalize().ok()).flatten()
 }
 
 /// A `crate::widget::Built` for `file` and its compressed copies.

@@ -60,6 +60,12 @@ struct Page {
     /// way, the containers to mount once it is done: so that a reader who arrives signed in
     /// never sees the prompt. `None` afterwards.
     starting: RefCell<Option<Vec<Element>>>,
+    /// Publisher tokens already exchanged (each is accepted once): a container that carries one
+    /// and is mounted again, after a re-render, is not exchanged again.
+    spent_tokens: RefCell<Vec<String>>,
+    /// A gift link's token that came with the address before any article was on the page (a
+    /// single-page app renders it later): kept for the first article that mounts.
+    gift: RefCell<Option<String>>,
 }
 
 #[wasm_bindgen]
@@ -139,15 +145,19 @@ impl Page {
             }
             return;
         }
-        let token = container.get_attribute("data-paywall-token");
-        if token.is_none() {
+        mount::clear_copies(&container);
+        let token = container
+            .get_attribute("data-paywall-token")
+            .filter(|token| !token.trim().is_empty() && !self.spent_tokens.borrow().contains(token));
+        let Some(token) = token else {
             self.mount_into(&container);
             return;
-        }
+        };
+        self.spent_tokens.borrow_mut().push(token.clone());
         self.pending.borrow_mut().push(container.clone());
         let page = self.clone();
         spawn_local(async move {
-            sign_in_from_page(&page.session, None, token).await;
+            sign_in_from_page(&page.session, None, Some(token)).await;
             // Unmounted, or taken out of the page, while the token was being exchanged.
             let waited = page.pending.borrow().contains(&container);
             page.pending.borrow_mut().retain(|pending| *pending != container);
@@ -157,11 +167,21 @@ impl Page {
         });
     }
 
+    /// Mounts a widget on `container` now. One that cannot be mounted gets the plain link,
+    /// and the console says why.
     fn mount_into(&self, container: &Element) {
+        if self.widgets.borrow().is_empty()
+            && let Some(gift) = self.gift.take()
+            && let Some(article) = container.get_attribute("data-paywall")
+        {
+            self.session.keep_gift(article.trim(), &gift);
+        }
         match mount(container, &self.config, self.session.clone(), self.loader.clone()) {
             Ok(Some(mounted)) => self.widgets.borrow_mut().push(mounted),
             Ok(None) => {}
-            Err(error) => web_sys::console::error_1(&format!("paywall: {error}").into()),
+            Err(error) => {
+                self.loader.fall_back(container, &error.to_string());
+            }
         }
     }
 }
@@ -192,15 +212,21 @@ pub fn mount_all(
         .collect();
     let publisher_token =
         containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
+    let spent_tokens = RefCell::new(publisher_token.iter().cloned().collect());
     let link_token = take_from_address("#paywall-link=");
     let checkout = take_from_address("#paywall-checkout=");
     // A gift link is made on its article's own page: kept for that article. A page of several
-    // articles cannot say which one it is for, so it is not kept there.
-    if let Some(gift) = take_from_address("#paywall-gift=")
+    // articles cannot say which one it is for, so it is not kept there; a page that has none
+    // yet keeps it for the first to mount.
+    let mut gift = take_from_address("#paywall-gift=");
+    if let Some(token) = &gift
         && let [container] = containers.as_slice()
         && let Some(article) = container.get_attribute("data-paywall")
     {
-        session.keep_gift(&article, &gift);
+        session.keep_gift(article.trim(), token);
+    }
+    if !containers.is_empty() {
+        gift = None;
     }
     let initial = containers.clone();
     let page = Rc::new(Page {
@@ -210,6 +236,8 @@ pub fn mount_all(
         widgets: RefCell::new(Vec::new()),
         pending: RefCell::new(Vec::new()),
         starting: RefCell::new(Some(containers)),
+        spent_tokens,
+        gift: RefCell::new(gift),
     });
     {
         let page = page.clone();
@@ -222,7 +250,12 @@ pub fn mount_all(
             for container in waiting.into_iter().filter(|container| container.is_connected()) {
                 // The page's own containers were signed in for above; one that appeared
                 // meanwhile may carry a token of its own.
-                if initial.contains(&container) { page.mount_into(&container) } else { page.mount(container) }
+                if initial.contains(&container) {
+                    mount::clear_copies(&container);
+                    page.mount_into(&container);
+                } else {
+                    page.mount(container);
+                }
             }
         });
     }

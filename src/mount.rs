@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use web_sys::{Element, ShadowRootInit, ShadowRootMode};
 use yew::{AppHandle, AttrValue};
 
@@ -55,6 +56,24 @@ impl Mounted {
         }
         let _ = self.container.remove_attribute(MOUNTED);
     }
+}
+
+/// Removes what a copy of the page left in `container`: a mark saying it has a widget, and the
+/// widget's elements, unlocked text included, copied with a clone of the page (as Turbo's
+/// snapshot cache or htmx's history keep one) but with no widget behind them. Only for a
+/// container the caller knows has no widget of this page.
+pub fn clear_copies(container: &Element) {
+    if !container.has_attribute(MOUNTED) {
+        return;
+    }
+    if let Ok(copies) = container.query_selector_all(":scope > .paywall-widget, :scope > .paywall-unlocked") {
+        for index in 0..copies.length() {
+            if let Some(copy) = copies.item(index).and_then(|node| node.dyn_into::<Element>().ok()) {
+                copy.remove();
+            }
+        }
+    }
+    let _ = container.remove_attribute(MOUNTED);
 }
 
 /// Mounts a widget on `container`: the free section inside it is left exactly as it is; the

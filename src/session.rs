@@ -138,7 +138,12 @@ impl Session {
     /// delivers no `storage` events): a session signed out there is signed out here.
     pub fn refresh(&self) {
         let held = self.reader.borrow().is_some() || self.access.borrow().is_some();
-        if held && self.stored.get() && self.stored_refresh_token().is_none() {
+        // Only a token that storage, read without fail, no longer has: storage that cannot be
+        // read now says nothing about the session.
+        let removed = dom::local_storage()
+            .and_then(|storage| storage.get_item(&self.storage_key).ok())
+            .is_some_and(|token| token.is_none());
+        if held && self.stored.get() && removed {
             self.forget();
             self.notify(Change::SignedOut);
         } else {

@@ -119,12 +119,7 @@ async fn back_from_checkout_the_reader_is_signed_in_and_reads_without_seeing_the
         .unwrap()
         .set_item("paywall:checkout:cs_back", "browser-secret")
         .unwrap();
-    let clean = window.location().href().unwrap().split('#').next().unwrap().to_owned();
-    window
-        .history()
-        .unwrap()
-        .replace_state_with_url(&JsValue::NULL, "", Some(&format!("{clean}#paywall-checkout=cs_back")))
-        .unwrap();
+    set_fragment("#paywall-checkout=cs_back");
     let requests = serve(vec![
         page.route("GET", "/v1/checkout/cs_back", 201, tokens("payer@example.com")),
         page.locked_sections(&["Paid for"]),
@@ -146,9 +141,7 @@ async fn back_from_checkout_the_reader_is_signed_in_and_reads_without_seeing_the
 }
 
 fn clear_hash() {
-    let window = web_sys::window().unwrap();
-    let clean = window.location().href().unwrap().split('#').next().unwrap().to_owned();
-    window.history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(&clean)).unwrap();
+    set_fragment("");
 }
 
 async fn gloo_sleep(ms: i32) {

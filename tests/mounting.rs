@@ -70,8 +70,6 @@ async fn unlocked_page(name: &str) -> (Page, paywall::Paywall, js_sys::Array) {
     let widgets = paywall::mount_all(page.script(), None, None).unwrap();
     wait(unlocked).await;
     assert_eq!(page.unlocked_sections()[0].0, "Members only");
-    // Signed in once: the page does not hand out its token again.
-    page.container.remove_attribute("data-paywall-token").unwrap();
     (page, widgets, requests)
 }
 
@@ -125,6 +123,57 @@ async fn a_re_rendered_or_repointed_article_gets_a_fresh_widget() {
     page.container.set_attribute("data-paywall", "another-story").unwrap();
     widgets.sweep();
     assert_eq!(widget_left(&page), (0, false));
+    // The token still on the article was exchanged once, not again for the fresh widget.
     let exchanged = page.requests_to(&requests, "POST", "/v1/sessions/publisher").len();
     assert_eq!(exchanged, 1, "the page's token was spent once");
+}
+
+#[wasm_bindgen_test]
+async fn an_article_that_appears_while_the_page_signs_in_waits_and_never_shows_the_prompt() {
+    let page = Page::new("appears");
+    set_fragment("#paywall-link=emailed");
+    let requests = serve(vec![
+        page.route("POST", "/v1/sessions/link", 201, tokens("reader@news.example")),
+        page.locked_sections(&["Members only"]),
+        page.summary(&["Members only"]),
+    ]);
+    let unlocked = page.next("unlocked");
+    let widgets = paywall::mount_all(page.script(), None, None).unwrap();
+    // A single-page app renders a second article before the emailed link is spent.
+    let second = page.sharing();
+    let second_unlocked = second.next("unlocked");
+    widgets.mount(second.container.clone());
+    wait(unlocked).await;
+    wait(second_unlocked).await;
+    assert_eq!(second.unlocked_sections()[0].0, "Members only");
+    assert!(
+        page.requests_to(&requests, "GET", &format!("/v1/articles/{ARTICLE}")).is_empty(),
+        "neither article asked for the prompt"
+    );
+    assert_eq!(page.requests_to(&requests, "POST", "/v1/sessions/link").len(), 1);
+    widgets.unmount(&page.container);
+    widgets.unmount(&second.container);
+}
+
+#[wasm_bindgen_test]
+async fn an_article_taken_off_while_its_token_is_exchanged_gets_no_widget() {
+    let page = Page::new("taken-off");
+    let requests = serve(vec![
+        page.route("POST", "/v1/sessions/publisher", 201, tokens("member@news.example")),
+        page.locked_sections(&["Members only"]),
+        page.summary(&["Members only"]),
+    ]);
+    let locked = page.next("locked");
+    let widgets = paywall::mount_all(page.script(), None, None).unwrap();
+    wait(locked).await;
+    let second = page.sharing();
+    second.container.set_attribute("data-paywall-token", "publisher-signed-jwt").unwrap();
+    widgets.mount(second.container.clone());
+    widgets.unmount(&second.container);
+    // The exchange goes on (the reader is signed in), but the article gets no widget.
+    let unlocked = page.next("unlocked");
+    wait(unlocked).await;
+    assert_eq!(page.requests_to(&requests, "POST", "/v1/sessions/publisher").len(), 1);
+    assert_eq!(second.container.query_selector_all(".paywall-widget").unwrap().length(), 0);
+    widgets.unmount(&page.container);
 }

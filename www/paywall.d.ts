@@ -1,5 +1,9 @@
-// The page-facing API of the paywall loader (www/paywall.js): `window.Paywall` and the events
-// each `[data-paywall]` container dispatches (they bubble, so `document` hears them too).
+// The page-facing API of the paywall loader (www/paywall.js): `window.Paywall` (or, on a page
+// that has a `Paywall` of its own, `window[Symbol.for("paywall")]`) and the events each
+// `[data-paywall]` container dispatches (they bubble, so `document` hears them too).
+//
+// The loader mounts a widget on every `[data-paywall]` element, including those that appear
+// later, and takes it off one that leaves the page: single-page apps need not call anything.
 
 /** Options for `Paywall.mount`; each is the same as the `data-paywall-*` attribute. */
 export interface PaywallMountOptions {
@@ -14,9 +18,16 @@ export interface PaywallMountOptions {
 }
 
 export interface Paywall {
-  /** Mounts a widget on an element with `data-paywall="ARTICLE-ID"` added after load. */
+  /**
+   * Mounts a widget on an element with `data-paywall="ARTICLE-ID"` now, with these options
+   * (the loader would mount it anyway; this is for an element taken off with `unmount`, or to
+   * give options).
+   */
   mount(element: Element, options?: PaywallMountOptions): void;
-  /** Takes the widget off; the free section stays as it was. */
+  /**
+   * Takes the widget off; the free section stays as it was, and the loader leaves the element
+   * alone until `mount` is called for it again.
+   */
   unmount(element: Element): void;
   /** Signs the reader in with a JWT the publisher signed; every widget follows. */
   setToken(token: string): Promise<void>;

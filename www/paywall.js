@@ -29,15 +29,21 @@
   if (window[loaded]) return;
   Object.defineProperty(window, loaded, { value: true });
 
-  const script = document.currentScript ?? ownScript();
+  // Not trusted blindly: markup in the page (`<img name="currentScript">`) can stand in for
+  // document.currentScript, and the widget's code would then come from its address.
+  const current = document.currentScript;
+  const script = current instanceof HTMLScriptElement ? current : ownScript();
   const base = script?.src || document.baseURI;
   const glueUrl = new URL("./pkg/paywall.js", base).href;
   const wasmUrl = new URL("./pkg/paywall_bg.wasm", base).href;
   const api = apiBase();
 
-  // What the page's Content-Security-Policy refused, to say what to allow if we fail.
+  // What the page's Content-Security-Policy refused (not what a report-only policy would
+  // have), to say what to allow if we fail.
   const refusals = [];
-  document.addEventListener("securitypolicyviolation", (event) => refusals.push(event));
+  document.addEventListener("securitypolicyviolation", (event) => {
+    if (event.disposition === "enforce") refusals.push(event);
+  });
 
   // The page's Trusted Types policy for the widget's one HTML sink. It passes the string on
   // as it is: that string is the server's sanitised HTML, which the widget parses into an
@@ -55,9 +61,11 @@
 
   const plain = new WeakSet(); // containers showing the plain link instead of a widget
   const manual = new WeakSet(); // containers the page took its widget off with Paywall.unmount
+  const answers = new WeakSet(); // errors window.Paywall's calls answered the page with
   let paywall; // the widget, once started
   let broken = false; // the widget failed: every article gets the plain link
-  let told = false;
+  let told = false; // what went wrong was said
+  let warned = false; // that the server did not answer was said
 
   // What the widget borrows from the loader (src/loader.rs).
   const hooks = {
@@ -70,11 +78,15 @@
     fallBack,
   };
 
-  // A failure inside the widget: a WebAssembly trap, or an exception thrown from its code.
-  const fromWidget = (error, file) =>
-    (typeof WebAssembly === "object" && error instanceof WebAssembly.RuntimeError) ||
-    [glueUrl, script?.src].includes(file) ||
-    thrownAt(error).includes(glueUrl);
+  // A failure inside the widget: a trap of its WebAssembly, or an exception thrown from its
+  // code; not a refusal window.Paywall answered the page with (an expired token, say).
+  const fromWidget = (error, file) => {
+    if (answers.has(error)) return false;
+    const frames = String(error?.stack ?? "").split("\n").filter((line) => /^\s+at\s|@/.test(line));
+    const ours = (frame) => frame.includes(glueUrl) || frame.includes(wasmUrl);
+    if (typeof WebAssembly === "object" && error instanceof WebAssembly.RuntimeError) return frames.some(ours);
+    return [glueUrl, script?.src].includes(file) || Boolean(frames[0] && ours(frames[0]));
+  };
   addEventListener("error", (event) => {
     if (fromWidget(event.error, event.filename)) {
       event.preventDefault();
@@ -116,6 +128,7 @@
     prefetch();
     const { default: init, mountAll } = await glue;
     await init({ module_or_path: await compiled.catch(() => wasmUrl) });
+    if (broken) return;
     paywall = mountAll(script, prefetched, hooks);
     expose();
     watch();
@@ -123,13 +136,15 @@
     addEventListener("pageshow", (event) => event.persisted && paywall.refresh());
   }
 
+  // Through Document.prototype, which markup in the page cannot stand in for either.
   function ownScript() {
-    const tagged = document.querySelector("script[data-paywall-api]");
-    if (tagged) return tagged;
-    for (const candidate of document.scripts) {
-      if (/\/paywall\.js(?:[?#]|$)/.test(candidate.src)) return candidate;
+    const scripts = Document.prototype.querySelectorAll.call(document, "script[src]");
+    let named = null;
+    for (const candidate of scripts) {
+      if (candidate.hasAttribute("data-paywall-api")) return candidate;
+      if (!named && /\/paywall\.js(?:[?#]|$)/.test(candidate.src)) named = candidate;
     }
-    return null;
+    return named;
   }
 
   // The API's base as the widget works it out (src/config.rs).
@@ -200,8 +215,8 @@
         manual.add(element);
         paywall.unmount(element);
       },
-      setToken: (token) => paywall.setToken(token),
-      signOut: () => paywall.signOut(),
+      setToken: (token) => answer(paywall.setToken(token)),
+      signOut: () => answer(paywall.signOut()),
       refresh: () => paywall.refresh(),
     });
     Object.defineProperty(window, Symbol.for("paywall"), { value: control });
@@ -212,12 +227,22 @@
     }
   }
 
+  // A promise for the page, whose refusal (an expired token, say) is the page's to handle:
+  // left unhandled, it is not taken for a failure of the widget.
+  function answer(promise) {
+    return promise.catch((error) => {
+      if (error && typeof error === "object") answers.add(error);
+      throw error;
+    });
+  }
+
   // Single-page apps: after any change to the page, widgets whose article left, changed or
-  // lost them are taken off, and every article without one gets one.
+  // lost them are taken off, and every article gets one (the widget skips those that have
+  // one, or are getting one; a mark copied with a clone of the page is not one).
   function watch() {
     const sync = () => {
       if (!broken) paywall.sweep();
-      for (const container of document.querySelectorAll("[data-paywall]:not([data-paywall-mounted])")) {
+      for (const container of document.querySelectorAll("[data-paywall]")) {
         if (manual.has(container) || plain.has(container) || container.closest(".paywall-unlocked")) continue;
         if (broken) fallBack(container);
         else paywall.mount(container);
@@ -233,8 +258,8 @@
   }
 
   // Puts the plain link in place of one article's widget (or every article's), and says once
-  // in the console what went wrong. A widget whose elements are removed here is taken off by
-  // the next sync.
+  // in the console what went wrong. The widget is taken off (its state and listeners with
+  // it); a reader who already has the story keeps its text.
   function fallBack(container, why) {
     if (why && !told) {
       told = true;
@@ -242,10 +267,22 @@
     }
     const subscribe = script?.dataset.paywallSubscribeUrl || "/subscribe";
     for (const each of container ? [container] : document.querySelectorAll("[data-paywall]")) {
+      if (plain.has(each)) continue;
       plain.add(each);
-      for (const widget of each.querySelectorAll(":scope > .paywall-widget")) widget.remove();
-      // A reader who already has the story keeps it.
-      if (each.querySelector(":scope > .paywall-unlocked > *, :scope > .paywall-fallback")) continue;
+      const story = each.querySelector(":scope > .paywall-unlocked");
+      const kept = story?.firstElementChild ? story.cloneNode(true) : null;
+      for (const mine of each.querySelectorAll(":scope > .paywall-widget, :scope > .paywall-unlocked")) mine.remove();
+      // Not from inside the widget's own call that asked for this; after a trap, not at all.
+      queueMicrotask(() => {
+        try {
+          if (!broken) paywall?.unmount(each);
+        } catch {}
+      });
+      if (kept) {
+        each.append(kept);
+        continue;
+      }
+      if (each.querySelector(":scope > .paywall-fallback")) continue;
       const note = document.createElement("p");
       note.className = "paywall-fallback";
       const link = (href, text) => Object.assign(document.createElement("a"), { href, textContent: text });
@@ -253,7 +290,8 @@
         "The rest of this story is for subscribers. ",
         link(subscribe, "Subscribe"),
         " or ",
-        link(location.href, "reload the page to sign in"),
+        // Without the fragment: a link to the same address and fragment would not reload.
+        link(location.href.split("#")[0], "reload the page to sign in"),
         ".",
       );
       each.append(note);
@@ -267,28 +305,27 @@
   }
 
   // Why a read got no answer, if the page is the cause: its policy refused the connection,
-  // or the server does not allow this page's origin (the browser hides the answer then, but
-  // an opaque request shows the server is there).
+  // or the server does not allow this page's origin. The browser hides which; the server's
+  // origin check, which any site may read, says.
   async function whyUnreachable() {
     await pause(50);
     const refused = pageRefusal();
     if (refused || !api) return refused;
-    const probe = (mode) => fetch(`${api}/v1/`, { mode, credentials: "omit", signal: AbortSignal.timeout(8000) });
+    let check;
     try {
-      await probe("cors");
-      return undefined; // it answers now: the failure was on the way, and Retry is the answer
-    } catch {}
-    try {
-      await probe("no-cors");
+      const response = await fetch(`${api}/v1/origins/check`, { credentials: "omit", signal: AbortSignal.timeout(8000) });
+      check = response.ok ? await response.json() : {};
     } catch {
       // Offline, the server down, or not where the tag says: the widget offers Retry and the
       // Subscribe link.
-      if (!told) {
-        told = true;
+      if (!warned) {
+        warned = true;
         console.warn(`paywall: no answer from the paywall server at ${api}; check the tag's data-paywall-api, and that the server is up.`);
       }
       return undefined;
     }
+    // Allowed (or a server that cannot say): the failure was on the way, and Retry is the answer.
+    if (check.allowed !== false) return undefined;
     const origin = location.origin;
     return `the paywall server at ${new URL(api).origin} does not let pages of ${origin} use its API: add ${origin} to the server's PAYWALL_CORS_ORIGINS.`;
   }
@@ -308,20 +345,15 @@
     return undefined;
   }
 
-  // Whether the page refuses a plain string as HTML (Trusted Types required, no default policy).
+  // Whether the page refuses a plain string as HTML (Trusted Types required, and no default
+  // policy that lets simple HTML through).
   function requiresTrustedTypes() {
     try {
-      document.createElement("template").innerHTML = "";
+      document.createElement("template").innerHTML = "<p>A paragraph</p>";
       return false;
     } catch {
       return true;
     }
-  }
-
-  // Where an error was thrown: the first frame of its stack.
-  function thrownAt(error) {
-    const lines = String(error?.stack ?? "").split("\n");
-    return lines.find((line) => /^\s+at\s|@/.test(line)) ?? "";
   }
 
   function pause(ms) {

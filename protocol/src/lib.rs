@@ -112,6 +112,20 @@ pub struct CodeRequest {
     pub return_to: Option<String>,
 }
 
+/// What `GET /v1/origins/check` says: whether pages of the origin asking (its `Origin`
+/// header) may use the API from a browser. Any site may ask, so that the widget on a page the
+/// server does not allow can say what to change instead of guessing from a refused request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OriginCheck {
+    /// The origin that asked, as its `Origin` header named it; none for a request without one
+    /// (from the server's own origin, or not from a browser).
+    pub origin: Option<String>,
+    /// Whether that origin is one the server allows (`PAYWALL_CORS_ORIGINS`); a request with no
+    /// origin is not refused by any browser, so it is allowed.
+    pub allowed: bool,
+}
+
 /// What `POST /v1/sign-in-codes` says, the same whether or not the email has an account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -87,6 +87,12 @@ impl AppState {
         own.into_iter().chain(publishers).filter(|origin| !origin.is_empty()).collect()
     }
 
+    /// Whether pages of `origin` (as a browser's `Origin` header names it) may use the API: it
+    /// is one of the configured publisher origins.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.config.cors_origins.iter().any(|allowed| allowed.trim().trim_end_matches('/') == origin)
+    }
+
     /// `url` if it is a page on one of [`Self::return_origins`]: where a reader may be sent
     /// back to. Anywhere else would make the server an open redirect.
     pub fn page_on_allowed_site(&self, url: &str) -> Result<String, error::AppError> {

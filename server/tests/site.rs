@@ -101,6 +101,39 @@ async fn any_site_may_load_the_widgets_files_but_only_configured_origins_may_cal
     assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "");
 }
 
+#[tokio::test]
+async fn any_site_may_ask_whether_it_is_allowed_and_is_told_the_truth() {
+    let server =
+        TestServer::start_with(|config| config.cors_origins = vec!["https://news.example/".into()]).await;
+    let check = |origin: Option<&'static str>| {
+        let server = &server;
+        async move {
+            let mut request = Request::get("/v1/origins/check");
+            if let Some(origin) = origin {
+                request = request.header(header::ORIGIN, origin);
+            }
+            let reply = server.send(request.body(Body::empty()).unwrap()).await;
+            assert_eq!(reply.status, StatusCode::OK);
+            (reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN).to_owned(), reply.json())
+        }
+    };
+    // A site the server does not allow may read this one answer, and learns just that.
+    let (cors, answer) = check(Some("https://elsewhere.example")).await;
+    assert_eq!(cors, "https://elsewhere.example");
+    assert_eq!(answer, serde_json::json!({"origin": "https://elsewhere.example", "allowed": false}));
+    let (cors, answer) = check(Some("https://news.example")).await;
+    assert_eq!(cors, "https://news.example");
+    assert_eq!(answer, serde_json::json!({"origin": "https://news.example", "allowed": true}));
+    let (_, answer) = check(None).await;
+    assert_eq!(answer, serde_json::json!({"origin": null, "allowed": true}));
+    // The exception is this answer only: the summary next to it stays closed to that site.
+    let request = Request::get(format!("/v1/articles/{ARTICLE}"))
+        .header(header::ORIGIN, "https://elsewhere.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(server.send(request).await.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "");
+}
+
 /// The paths of the hashed files the loader imports.
 fn imported(loader: &str) -> Vec<String> {
     loader

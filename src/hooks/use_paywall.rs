@@ -68,6 +68,7 @@ pub fn use_paywall(
             loader,
             dispatch,
             generation: Rc::new(Cell::new(0)),
+            mounted: Cell::new(true),
         }
     });
 
@@ -80,7 +81,11 @@ pub fn use_paywall(
             controller.emit(PaywallEvent::Ready);
             let first = controller.clone();
             spawn_local(async move { first.load_first().await });
-            move || drop(subscription)
+            move || {
+                drop(subscription);
+                // Loads and actions still under way end in silence.
+                controller.mounted.set(false);
+            }
         });
     }
     {
@@ -199,6 +204,8 @@ struct ArticleController {
     dispatch: UseReducerDispatcher<State>,
     /// Counts loads, so that an answer to an older one never overwrites a newer one.
     generation: Rc<Cell<u32>>,
+    /// Whether the widget is still on the page: one taken off shows and reports nothing more.
+    mounted: Cell<bool>,
 }
 
 impl ArticleController {
@@ -247,6 +254,9 @@ impl ArticleController {
     }
 
     fn show(&self, access: Result<Access, Error>) {
+        if !self.mounted.get() {
+            return;
+        }
         match access {
             Ok(access) => {
                 let (Access::Unlocked { meter, .. } | Access::Locked { meter, .. }) = &access;
@@ -321,9 +331,12 @@ impl ArticleController {
         self.emit(PaywallEvent::Error { message: error.to_string(), status: error.status() });
     }
 
-    /// Reports `event` on the container: the one place the widget sends events from.
+    /// Reports `event` on the container: the one place the widget sends events from (and
+    /// only while it is on the page).
     fn emit(&self, event: PaywallEvent) {
-        events::emit(&self.container, &self.article_id, &event);
+        if self.mounted.get() {
+            events::emit(&self.container, &self.article_id, &event);
+        }
     }
 
     /// Reports the phases a publisher's scripts care about.

@@ -351,6 +351,17 @@ impl Drop for Page {
     }
 }
 
+/// Puts `fragment` (`#…`, or nothing) at the end of the page's address, as a link would.
+pub fn set_fragment(fragment: &str) {
+    let window = web_sys::window().unwrap();
+    let clean = window.location().href().unwrap().split('#').next().unwrap().to_owned();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some(&format!("{clean}{fragment}")))
+        .unwrap();
+}
+
 /// Waits for a promise from [`Page::next`], then lets the widget render.
 pub async fn wait(promise: js_sys::Promise) -> JsValue {
     let value = JsFuture::from(promise).await.expect("the event arrives");

@@ -64,11 +64,18 @@ fn loader() -> Result<(), Failed> {
         .arg(LOADER)
         .current_dir(root())
         .env("PATH", path_with_tools())
-        .status_ok("terser")
+        .status_ok("terser")?;
+    // What it was made from, beside it: the server's build takes the minified loader only while
+    // `www/paywall.js` is still that.
+    std::fs::copy(root().join("www/paywall.js"), root().join(LOADER_SOURCE))
+        .map(drop)
+        .map_err(|error| Failed(format!("copying www/paywall.js beside the minified loader: {error}")))
 }
 
 /// Where the minified loader is written (the server's `build.rs` embeds it from there).
 pub const LOADER: &str = "www/pkg/paywall.loader.js";
+/// The copy of `www/paywall.js` it was made from.
+const LOADER_SOURCE: &str = "www/pkg/paywall.loader.source.js";
 
 fn wasm_pack_build() -> Command {
     let mut build = command("wasm-pack");

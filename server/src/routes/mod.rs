@@ -10,6 +10,7 @@ mod health;
 mod meter;
 mod offers;
 mod openapi;
+mod origins;
 mod pages;
 mod readers;
 mod sessions;
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
     let (api, description) =
         utoipa_axum::router::OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
             .merge(articles::router())
+            .merge(origins::router())
             .merge(sessions::router())
             .merge(codes::router())
             .merge(readers::router())
@@ -155,9 +157,10 @@ async fn with_etag(mut request: Request, next: Next) -> Response {
 }
 
 /// CORS for the configured publisher origins only; with none configured, no cross-origin
-/// access at all. Never a wildcard: responses depend on the reader's token.
-fn cors(origins: &[String]) -> CorsLayer {
-    let origins: Vec<HeaderValue> = origins
+/// access at all. Never a wildcard: responses depend on the reader's token. The one exception
+/// is the origin check, which every site may read (it says only whether that site is allowed).
+fn cors(configured: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = configured
         .iter()
         .map(|origin| origin.trim())
         .filter(|origin| !origin.is_empty())
@@ -170,7 +173,9 @@ fn cors(origins: &[String]) -> CorsLayer {
         })
         .collect();
     CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
+        .allow_origin(AllowOrigin::predicate(move |origin, request| {
+            allowed.contains(origin) || request.uri.path().ends_with(origins::CHECK_PATH)
+        }))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([
             header::AUTHORIZATION,
