@@ -545,6 +545,12 @@ describe("pages that patch what the widget uses", () => {
     }));
   });
 
+  it("markup that stands in for document.currentScript (DOM clobbering) does not choose where the code comes from", async () => {
+    // An image named currentScript, as a comment or an ad can carry, before the tag.
+    const main = `${ARTICLE}<img name="currentScript" src="data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEAAAAALAAAAAABAAEAAAIBAAA=" alt="">`;
+    await readsTheStory(await visit(hostPage({ main, tag: snippet("tag", server.url).replace(" async>", ">") })));
+  });
+
   it("a window.Paywall of the page's own is kept; the widget runs", async () => {
     const visited = await visit(hostPage({ head: "<script>var Paywall = { vendor: 'the site' };</script>" }));
     await visited.page.getByText(PROMPT).waitFor();
