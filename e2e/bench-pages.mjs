@@ -450,7 +450,7 @@ function printTable(browserVersion) {
     row("Layout shift (CLS)", (r) => r.cls, (v) => v.toFixed(4), { ratio: false }),
     "",
     "- Pages: *bare* is `index.html` without its paywall script, served with the peers' pages by the benchmark's node server; " +
-      "*ours* is the paywall server's own demo page `/` (the same HTML with the loader tag), so our scripts and API are on the page's origin as the peers' scripts and stubs are on theirs.",
+      "*ours* is the demo article on the publisher's site (`e2e/publisher-site.mjs`, on `localhost`: the same HTML with the loader tag), with our scripts and API on the paywall server's own origin (`127.0.0.1`), as in a deployment.",
     "- Bytes: every response's `encodedDataLength` (headers and body as sent). All scripts and the wasm go out brotli 11; our server compresses its HTML on the fly.",
     "- Task and script time: CDP `Performance.getMetrics` once settled (prompt shown, then 0.5 s without requests, then 1 s); the heap after a forced GC. The wasm's linear memory is outside the JS heap, hence its own row.",
     "- DOMContentLoaded waits for module and `defer` scripts: our loader and its glue, Portal's 2.7 MB bundle. Times are `performance.now()`, stamped in the page by a MutationObserver.",
