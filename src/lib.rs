@@ -145,7 +145,6 @@ impl Page {
             }
             return;
         }
-        mount::clear_copies(&container);
         let token = container
             .get_attribute("data-paywall-token")
             .filter(|token| !token.trim().is_empty() && !self.spent_tokens.borrow().contains(token));
@@ -167,9 +166,10 @@ impl Page {
         });
     }
 
-    /// Mounts a widget on `container` now. One that cannot be mounted gets the plain link,
-    /// and the console says why.
+    /// Mounts a widget on `container` now (first clearing what a copy of the page left in it).
+    /// One that cannot be mounted gets the plain link, and the console says why.
     fn mount_into(&self, container: &Element) {
+        mount::clear_copies(container);
         if self.widgets.borrow().is_empty()
             && let Some(gift) = self.gift.take()
             && let Some(article) = container.get_attribute("data-paywall")
@@ -218,16 +218,16 @@ pub fn mount_all(
     // A gift link is made on its article's own page: kept for that article. A page of several
     // articles cannot say which one it is for, so it is not kept there; a page that has none
     // yet keeps it for the first to mount.
-    let mut gift = take_from_address("#paywall-gift=");
-    if let Some(token) = &gift
-        && let [container] = containers.as_slice()
-        && let Some(article) = container.get_attribute("data-paywall")
-    {
-        session.keep_gift(article.trim(), token);
-    }
-    if !containers.is_empty() {
-        gift = None;
-    }
+    let gift = match (take_from_address("#paywall-gift="), containers.as_slice()) {
+        (Some(token), []) => Some(token),
+        (Some(token), [container]) => {
+            if let Some(article) = container.get_attribute("data-paywall") {
+                session.keep_gift(article.trim(), &token);
+            }
+            None
+        }
+        _ => None,
+    };
     let initial = containers.clone();
     let page = Rc::new(Page {
         config,
@@ -250,12 +250,7 @@ pub fn mount_all(
             for container in waiting.into_iter().filter(|container| container.is_connected()) {
                 // The page's own containers were signed in for above; one that appeared
                 // meanwhile may carry a token of its own.
-                if initial.contains(&container) {
-                    mount::clear_copies(&container);
-                    page.mount_into(&container);
-                } else {
-                    page.mount(container);
-                }
+                if initial.contains(&container) { page.mount_into(&container) } else { page.mount(container) }
             }
         });
     }

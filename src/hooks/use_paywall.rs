@@ -247,10 +247,13 @@ impl ArticleController {
         let generation = self.generation.get() + 1;
         self.generation.set(generation);
         let access = access::check(&self.session, &self.article_id).await;
-        if matches!(access, Err(Error::Network)) && self.loader.took_over_unreachable(&self.container).await {
+        if self.generation.get() != generation
+            || matches!(access, Err(Error::Network))
+                && self.loader.took_over_unreachable(&self.container).await
+        {
             return None;
         }
-        (self.generation.get() == generation).then_some(access)
+        Some(access)
     }
 
     fn show(&self, access: Result<Access, Error>) {
