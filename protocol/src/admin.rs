@@ -142,6 +142,34 @@ pub enum SubscriptionStatus {
     Paused,
 }
 
+impl SubscriptionStatus {
+    /// Every variant, in the order above.
+    pub const ALL: [SubscriptionStatus; 8] = [
+        SubscriptionStatus::Active,
+        SubscriptionStatus::Trialing,
+        SubscriptionStatus::PastDue,
+        SubscriptionStatus::Unpaid,
+        SubscriptionStatus::Canceled,
+        SubscriptionStatus::Incomplete,
+        SubscriptionStatus::IncompleteExpired,
+        SubscriptionStatus::Paused,
+    ];
+
+    /// The name, exactly as `serde` writes it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Trialing => "trialing",
+            SubscriptionStatus::PastDue => "past_due",
+            SubscriptionStatus::Unpaid => "unpaid",
+            SubscriptionStatus::Canceled => "canceled",
+            SubscriptionStatus::Incomplete => "incomplete",
+            SubscriptionStatus::IncompleteExpired => "incomplete_expired",
+            SubscriptionStatus::Paused => "paused",
+        }
+    }
+}
+
 /// Where a subscription came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -155,6 +183,26 @@ pub enum SubscriptionSource {
     Complimentary,
     /// Moved over from another system (`readers import`).
     Import,
+}
+
+impl SubscriptionSource {
+    /// Every variant, in the order above.
+    pub const ALL: [SubscriptionSource; 4] = [
+        SubscriptionSource::Paywall,
+        SubscriptionSource::Publisher,
+        SubscriptionSource::Complimentary,
+        SubscriptionSource::Import,
+    ];
+
+    /// The name, exactly as `serde` writes it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            SubscriptionSource::Paywall => "paywall",
+            SubscriptionSource::Publisher => "publisher",
+            SubscriptionSource::Complimentary => "complimentary",
+            SubscriptionSource::Import => "import",
+        }
+    }
 }
 
 /// A subscription.
@@ -385,8 +433,8 @@ impl WebhookEventType {
         WebhookEventType::SubscriptionCanceled,
     ];
 
-    /// The name, as sent.
-    pub fn as_str(self) -> &'static str {
+    /// The name, exactly as `serde` writes it (and as a webhook's `type` says).
+    pub const fn as_str(&self) -> &'static str {
         match self {
             WebhookEventType::ReaderCreated => "reader.created",
             WebhookEventType::SubscriptionCreated => "subscription.created",
@@ -454,6 +502,21 @@ pub enum DeliveryStatus {
     Delivered,
     /// Every try failed; `POST …/retry` sends it again.
     Failed,
+}
+
+impl DeliveryStatus {
+    /// Every variant, in the order above.
+    pub const ALL: [DeliveryStatus; 3] =
+        [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Failed];
+
+    /// The name, exactly as `serde` writes it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
 }
 
 /// One event on its way to one endpoint.

@@ -2,8 +2,21 @@
 //!
 //! Every JSON body that crosses between them is one of these types; field names are the JSON
 //! names (snake_case). Errors travel as [`Problem`] (`application/problem+json`, RFC 9457).
+//!
+//! The names both sides must spell alike are here too, once: the API's own headers
+//! ([`headers`]), its addresses ([`paths`]), what the server puts after `#` in a page's address
+//! for the widget ([`fragments`]), and the built-in tiers ([`tiers`]). Every enum that travels by
+//! name has `ALL` (each variant, in declaration order) and `as_str` (its name, exactly as
+//! `serde` writes it; `tests/names.rs` checks the two agree), so neither side keeps a list of
+//! its own.
 
 use serde::{Deserialize, Serialize};
+
+pub mod admin;
+pub mod fragments;
+pub mod headers;
+pub mod paths;
+pub mod tiers;
 
 /// The media type of every error body.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
@@ -89,6 +102,28 @@ pub enum GrantReason {
     Metering,
     /// A subscriber's gift link opens this article in this browser.
     Gift,
+}
+
+impl GrantReason {
+    /// Every variant, in the order above.
+    pub const ALL: [GrantReason; 5] = [
+        GrantReason::Free,
+        GrantReason::Registered,
+        GrantReason::Subscription,
+        GrantReason::Metering,
+        GrantReason::Gift,
+    ];
+
+    /// The name, exactly as `serde` writes it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            GrantReason::Free => "free",
+            GrantReason::Registered => "registered",
+            GrantReason::Subscription => "subscription",
+            GrantReason::Metering => "metering",
+            GrantReason::Gift => "gift",
+        }
+    }
 }
 
 /// `POST /v1/sessions`: sign in with an email and a password.
@@ -253,6 +288,48 @@ pub enum Reason {
     GiftAllowanceSpent,
 }
 
+impl Reason {
+    /// Every variant, in the order above.
+    pub const ALL: [Reason; 15] = [
+        Reason::NoSubscription,
+        Reason::HigherTierRequired,
+        Reason::WrongCode,
+        Reason::CodeExpired,
+        Reason::TooManyAttempts,
+        Reason::RateLimited,
+        Reason::InvalidEmail,
+        Reason::ProofRequired,
+        Reason::WrongPassword,
+        Reason::AccountExists,
+        Reason::AlreadySubscribed,
+        Reason::OfferUnavailable,
+        Reason::CheckoutConfirmed,
+        Reason::GiftUnavailable,
+        Reason::GiftAllowanceSpent,
+    ];
+
+    /// The name, exactly as `serde` writes it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Reason::NoSubscription => "no_subscription",
+            Reason::HigherTierRequired => "higher_tier_required",
+            Reason::WrongCode => "wrong_code",
+            Reason::CodeExpired => "code_expired",
+            Reason::TooManyAttempts => "too_many_attempts",
+            Reason::RateLimited => "rate_limited",
+            Reason::InvalidEmail => "invalid_email",
+            Reason::ProofRequired => "proof_required",
+            Reason::WrongPassword => "wrong_password",
+            Reason::AccountExists => "account_exists",
+            Reason::AlreadySubscribed => "already_subscribed",
+            Reason::OfferUnavailable => "offer_unavailable",
+            Reason::CheckoutConfirmed => "checkout_confirmed",
+            Reason::GiftUnavailable => "gift_unavailable",
+            Reason::GiftAllowanceSpent => "gift_allowance_spent",
+        }
+    }
+}
+
 /// An error body (`application/problem+json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -306,8 +383,6 @@ impl Problem {
     }
 }
 
-pub mod admin;
-
 /// How often an offer's price is charged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -317,6 +392,19 @@ pub enum BillingInterval {
     Month,
     /// Every year.
     Year,
+}
+
+impl BillingInterval {
+    /// Every variant, in the order above.
+    pub const ALL: [BillingInterval; 2] = [BillingInterval::Month, BillingInterval::Year];
+
+    /// The name, exactly as `serde` writes it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            BillingInterval::Month => "month",
+            BillingInterval::Year => "year",
+        }
+    }
 }
 
 /// What the prompt sells: a subscription to a tier, at a price.
@@ -382,6 +470,11 @@ pub struct CheckoutStarted {
 pub struct CheckoutPending {
     /// `pending`: ask again in a moment.
     pub status: String,
+}
+
+impl CheckoutPending {
+    /// The one `status` there is.
+    pub const PENDING: &str = "pending";
 }
 
 /// `POST /v1/billing-portal`: where the signed-in reader manages their subscription.
