@@ -123,6 +123,9 @@ pub struct ReaderDetail {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+// Stored as TEXT holding the `serde` name, in SQLite and PostgreSQL alike: `type_name = "text"`
+// keeps PostgreSQL from looking for an enum type of its own (`tests/stored.rs`).
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum SubscriptionStatus {
     /// Paid up: opens its tier until the period ends.
     Active,
@@ -174,6 +177,8 @@ impl SubscriptionStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+// Stored as `SubscriptionStatus` is.
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum SubscriptionSource {
     /// Sold here.
     Paywall,
@@ -495,6 +500,8 @@ pub struct WebhookEndpoints {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+// Stored as `SubscriptionStatus` is.
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum DeliveryStatus {
     /// Not yet answered with a 2xx: tried again at `next_attempt_at`.
     Pending,
