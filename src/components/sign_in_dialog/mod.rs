@@ -1,16 +1,24 @@
 //! The sign-in dialog: a native modal `<dialog>` (focus kept inside, Escape closes it) that
-//! walks email → code, or email and password. One component per step, all filling the same
-//! form; what the reader types lives here, so it is kept across steps and errors.
+//! walks email → code, or email and password. One component per step, each in its own file,
+//! all filling the same form; what the reader types lives here, so it is kept across steps and
+//! errors.
 
-use std::rc::Rc;
+mod checkout;
+mod code;
+mod email;
+mod password;
 
-use paywall_protocol::{CodeSignIn, Offer, PasswordSignIn};
+use paywall_protocol::{CodeSignIn, PasswordSignIn};
 use web_sys::{HtmlDialogElement, HtmlInputElement, InputEvent, MouseEvent, SubmitEvent};
 use yew::{
     AttrValue, Callback, Children, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
-    html, use_context, use_effect_with, use_mut_ref, use_node_ref, use_state,
+    html, use_context, use_effect_with, use_node_ref, use_state,
 };
 
+use self::checkout::CheckoutStep;
+use self::code::CodeStep;
+use self::email::EmailStep;
+use self::password::PasswordStep;
 use crate::i18n::Texts;
 use crate::state::{Status, Step};
 
@@ -102,153 +110,6 @@ struct StepProps {
     on_request_code: Callback<String>,
     on_code: Callback<CodeSignIn>,
     on_password: Callback<PasswordSignIn>,
-}
-
-/// The email step: an address, to send a code to.
-#[function_component]
-fn EmailStep(props: &StepProps) -> Html {
-    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
-    let first_input = use_node_ref();
-    let submit = {
-        let (email, on_request_code) = (props.typed.email.clone(), props.on_request_code.clone());
-        Callback::from(move |()| on_request_code.emit((*email).clone()))
-    };
-    let busy = props.status == Status::Busy;
-    html! {
-        <StepForm heading={AttrValue::from(texts.email_heading)} hint={AttrValue::from(texts.email_hint)}
-            primary={texts.send_code} status={props.status.clone()} first_input={first_input.clone()}
-            on_submit={submit}
-            others={link(texts.use_password, busy, show(&props.on_show, Step::Password))}>
-            {email_field(texts, &props.typed.email, &first_input)}
-        </StepForm>
-    }
-}
-
-/// What the code step needs besides what every step gets.
-#[derive(Properties, PartialEq)]
-struct CodeStepProps {
-    /// Where the code went.
-    sent_to: AttrValue,
-    /// How long it works.
-    minutes: u64,
-    /// What every step gets.
-    common: StepProps,
-}
-
-/// The code step: the six digits that were emailed.
-#[function_component]
-fn CodeStep(props: &CodeStepProps) -> Html {
-    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
-    let first_input = use_node_ref();
-    let common = &props.common;
-    let submit = {
-        let (sent_to, code, on_code) =
-            (props.sent_to.clone(), common.typed.code.clone(), common.on_code.clone());
-        Callback::from(move |()| {
-            on_code.emit(CodeSignIn { email: sent_to.to_string(), code: (*code).clone() })
-        })
-    };
-    let busy = common.status == Status::Busy;
-    // Try again repeats what failed: the sign-in, or the request for a new code.
-    let resent_last = use_mut_ref(|| false);
-    let resend = {
-        let (sent_to, on_request_code, resent_last) =
-            (props.sent_to.to_string(), common.on_request_code.clone(), resent_last.clone());
-        Callback::from(move |()| {
-            *resent_last.borrow_mut() = true;
-            on_request_code.emit(sent_to.clone());
-        })
-    };
-    let submit = {
-        let resent_last = resent_last.clone();
-        submit.reform(move |()| *resent_last.borrow_mut() = false)
-    };
-    let retry = {
-        let (submit, resend) = (submit.clone(), resend.clone());
-        Callback::from(move |()| if *resent_last.borrow() { resend.emit(()) } else { submit.emit(()) })
-    };
-    html! {
-        <StepForm heading={AttrValue::from(texts.code_heading)} hint={AttrValue::from(texts.code_sent(&props.sent_to, props.minutes))}
-            primary={texts.sign_in} status={common.status.clone()} first_input={first_input.clone()}
-            on_submit={submit} on_retry={retry}
-            others={html! {
-                <>
-                    {link(texts.resend_code, busy, resend.reform(|_| ()))}
-                    {link(texts.other_email, busy, show(&common.on_show, Step::Email))}
-                </>
-            }}>
-            <label for="paywall-code">{texts.code}</label>
-            <input ref={first_input} id="paywall-code" part="input" name="code" type="text" autofocus=true
-                inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
-                required=true value={(*common.typed.code).clone()} oninput={keep(&common.typed.code)} />
-        </StepForm>
-    }
-}
-
-/// What the checkout step needs besides what every step gets.
-#[derive(Properties, PartialEq)]
-struct CheckoutStepProps {
-    offer: Rc<Offer>,
-    signed_in_as: Option<AttrValue>,
-    on_checkout: Callback<(i64, String)>,
-    common: StepProps,
-}
-
-/// The checkout step: the offer, the email (unless signed in), then the provider's page.
-#[function_component]
-fn CheckoutStep(props: &CheckoutStepProps) -> Html {
-    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
-    let first_input = use_node_ref();
-    let common = &props.common;
-    let submit = {
-        let (email, offer, on_checkout) =
-            (common.typed.email.clone(), props.offer.id, props.on_checkout.clone());
-        Callback::from(move |()| on_checkout.emit((offer, (*email).clone())))
-    };
-    let heading = texts.checkout_heading.replace("{offer}", &props.offer.name);
-    let hint = match &props.signed_in_as {
-        Some(email) => texts.checkout_as.replace("{email}", email),
-        None => texts.checkout_hint.to_owned(),
-    };
-    let busy = common.status == Status::Busy;
-    html! {
-        <StepForm heading={AttrValue::from(heading)} hint={AttrValue::from(format!("{} {hint}", texts.price(&props.offer)))}
-            primary={texts.continue_to_payment} status={common.status.clone()} first_input={first_input.clone()}
-            on_submit={submit}
-            others={if props.signed_in_as.is_some() { html! {} } else {
-                link(texts.sign_in_link, busy, show(&common.on_show, Step::Email))
-            }}>
-            if props.signed_in_as.is_none() {
-                {email_field(texts, &common.typed.email, &first_input)}
-            }
-        </StepForm>
-    }
-}
-
-/// The password step: email and password.
-#[function_component]
-fn PasswordStep(props: &StepProps) -> Html {
-    let texts = use_context::<&'static Texts>().expect("the root provides the texts");
-    let first_input = use_node_ref();
-    let submit = {
-        let (email, password, on_password) =
-            (props.typed.email.clone(), props.typed.password.clone(), props.on_password.clone());
-        Callback::from(move |()| {
-            on_password.emit(PasswordSignIn { email: (*email).clone(), password: (*password).clone() })
-        })
-    };
-    let busy = props.status == Status::Busy;
-    html! {
-        <StepForm heading={AttrValue::from(texts.password_heading)} primary={texts.sign_in} status={props.status.clone()}
-            first_input={first_input.clone()} on_submit={submit}
-            others={link(texts.use_code, busy, show(&props.on_show, Step::Email))}>
-            {email_field(texts, &props.typed.email, &first_input)}
-            <label for="paywall-password">{texts.password}</label>
-            <input id="paywall-password" part="input" name="password" type="password"
-                autocomplete="current-password" required=true value={(*props.typed.password).clone()}
-                oninput={keep(&props.typed.password)} />
-        </StepForm>
-    }
 }
 
 /// What a step's form shows.
