@@ -9,6 +9,7 @@
 
 mod checkout;
 mod gifts;
+mod page_lock;
 mod refresh;
 mod tabs;
 
@@ -21,6 +22,7 @@ use paywall_protocol::{
 };
 use yew::Callback;
 
+use self::page_lock::PageLock;
 use crate::api::Api;
 use crate::dom;
 use crate::error::Error;
@@ -53,9 +55,9 @@ pub struct Session {
     /// A sign-in failure from before any widget was shown (an expired emailed link), for the
     /// first widget to show.
     notice: RefCell<Option<Error>>,
-    /// Whether a widget of this tab is buying a new access token: the others wait for it
-    /// instead of spending the same refresh token at once.
-    refreshing: Cell<bool>,
+    /// Held by the widget of this tab that is buying a new access token: the others wait for
+    /// it and use the token it bought, instead of spending the same refresh token at once.
+    refreshing: PageLock,
     /// Whether a read with nobody signed in is out to be given this browser's anonymous id.
     minting: Cell<bool>,
     /// Whether this page stored the refresh token it holds (storage may be blocked or full).
@@ -90,7 +92,7 @@ impl Session {
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             notice: RefCell::new(None),
-            refreshing: Cell::new(false),
+            refreshing: PageLock::default(),
             minting: Cell::new(false),
             stored: Cell::new(false),
             _storage_listener: tabs::follow_other_tabs(session.clone()),

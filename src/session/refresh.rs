@@ -18,17 +18,15 @@ const MAX_REFRESH_TRIES: u32 = 6;
 impl Session {
     /// A usable access token: the one in memory, or a new one bought with the refresh token.
     pub(super) async fn access_token(&self) -> Result<String, Error> {
-        // Another widget of this tab may be refreshing: its token will do for this one too.
-        dom::wait_while(&self.refreshing).await;
+        // Another widget of this tab may be refreshing: this one waits, and its token will do
+        // for this one too. Held until this function ends, so widgets never refresh together.
+        let _refreshing = self.refreshing.lock().await;
         if let Some(access) = &*self.access.borrow()
             && access.expires_at_ms - EXPIRY_MARGIN_MS > js_sys::Date::now()
         {
             return Ok(access.token.clone());
         }
-        self.refreshing.set(true);
-        let result = self.refresh_access().await;
-        self.refreshing.set(false);
-        result
+        self.refresh_access().await
     }
 
     /// Buys a new access token with the stored refresh token, one tab at a time: each tab
