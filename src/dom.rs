@@ -54,13 +54,6 @@ pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Resolves once `busy` is false (another task of the page is doing the work first).
-pub async fn wait_while(busy: &std::cell::Cell<bool>) {
-    while busy.get() {
-        sleep(50).await;
-    }
-}
-
 /// Runs `work` holding the browser's lock `name`, shared by every tab of this origin (the Web
 /// Locks API): tabs that ask for it run their work one after another. Where the browser has
 /// no such API (a page not served securely), `work` runs at once.

@@ -58,8 +58,9 @@ pub struct Session {
     /// Held by the widget of this tab that is buying a new access token: the others wait for
     /// it and use the token it bought, instead of spending the same refresh token at once.
     refreshing: PageLock,
-    /// Whether a read with nobody signed in is out to be given this browser's anonymous id.
-    minting: Cell<bool>,
+    /// Held by a read with nobody signed in that is out to be given this browser's anonymous
+    /// id: the page's other such reads wait for it, then send the id it was given.
+    minting: PageLock,
     /// Whether this page stored the refresh token it holds (storage may be blocked or full).
     stored: Cell<bool>,
     /// Keeps the other-tabs listener alive as long as the session.
@@ -93,7 +94,7 @@ impl Session {
             next_listener: Cell::new(0),
             notice: RefCell::new(None),
             refreshing: PageLock::default(),
-            minting: Cell::new(false),
+            minting: PageLock::default(),
             stored: Cell::new(false),
             _storage_listener: tabs::follow_other_tabs(session.clone()),
         })
@@ -206,16 +207,11 @@ impl Session {
         article_id: &str,
         gift: Option<&str>,
     ) -> Result<LockedSections, Error> {
-        dom::wait_while(&self.minting).await;
-        let mints = self.api.visitor_id().is_none();
-        if mints {
-            self.minting.set(true);
-        }
-        let locked = self.api.locked(article_id, None, gift).await;
-        if mints {
-            self.minting.set(false);
-        }
-        locked
+        let minting = self.minting.lock().await;
+        // Only the read that is given the id keeps the lock until its answer; once the browser
+        // has an id, reads go side by side.
+        let _minting = self.api.visitor_id().is_none().then_some(minting);
+        self.api.locked(article_id, None, gift).await
     }
 
     /// Ends this session (or, `everywhere`, every session of the reader) on the server and
