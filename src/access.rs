@@ -2,14 +2,11 @@
 //! widget decides; the server has already decided what it may send.
 
 use paywall_protocol::{
-    ArticleSummary, GrantReason, LockedSection, LockedSections, Meter, Offer, Reader, Reason,
+    ArticleSummary, GrantReason, LockedSection, LockedSections, Meter, Offer, Reader, Reason, tiers,
 };
 
 use crate::error::Error;
 use crate::session::Session;
-
-/// The tier of an article anyone may read, signed in or not.
-const FREE_TIER: &str = "free";
 
 /// What to show for an article.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,13 +87,13 @@ async fn check_with(session: &Session, article_id: &str, gift: Option<&str>) -> 
         }
     }
     let summary = session.api().article(article_id).await?;
-    if reader.is_none() && (summary.tier == FREE_TIER || summary.metered || gift.is_some()) {
+    if reader.is_none() && (summary.tier == tiers::FREE || summary.metered || gift.is_some()) {
         match session.locked_anonymously(article_id, gift).await {
             Ok(LockedSections { sections, grant_reason: grant, meter, .. }) => {
                 return Ok(Access::Unlocked { reader: None, sections, grant, meter });
             }
             // The meter is off for readers nobody is signed in as, or theirs is spent.
-            Err(error) if summary.tier != FREE_TIER && error.is_unauthorized() => meter = error.meter(),
+            Err(error) if summary.tier != tiers::FREE && error.is_unauthorized() => meter = error.meter(),
             Err(error) => return Err(error),
         }
     }

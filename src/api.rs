@@ -7,7 +7,7 @@
 use paywall_protocol::{
     ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, GiftLink,
     GiftRequest, LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem,
-    PublisherSignIn, RefreshRequest, SessionTokens,
+    PublisherSignIn, RefreshRequest, SessionTokens, headers, paths,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -45,9 +45,6 @@ impl<'a> From<Option<&'a str>> for Auth<'a> {
     }
 }
 
-/// The header the meter's anonymous id travels in, both ways.
-const VISITOR_HEADER: &str = "Paywall-Visitor";
-
 /// A client for one paywall server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Api {
@@ -75,7 +72,8 @@ impl Api {
 
     /// `GET /v1/articles/{id}`: public metadata, including the locked sections' titles.
     pub async fn article(&self, id: &str) -> Result<ArticleSummary, Error> {
-        self.send("GET", &format!("/v1/articles/{}", encode(id)), None, Auth::None).await?.ok_or_else(empty)
+        let path = format!("{}{}", paths::ARTICLE, encode(id));
+        self.send("GET", &path, None, Auth::None).await?.ok_or_else(empty)
     }
 
     /// `GET /v1/articles/{id}/locked`: the locked sections, for an entitled reader (or,
@@ -88,27 +86,28 @@ impl Api {
         gift: Option<&str>,
     ) -> Result<LockedSections, Error> {
         let auth = Auth::Reading { bearer: access_token, gift };
-        self.send("GET", &format!("/v1/articles/{}/locked", encode(id)), None, auth).await?.ok_or_else(empty)
+        let path = format!("{}{}{}", paths::ARTICLE, encode(id), paths::LOCKED);
+        self.send("GET", &path, None, auth).await?.ok_or_else(empty)
     }
 
     /// `POST /v1/sessions`: sign in with email and password.
     pub async fn sign_in(&self, credentials: &PasswordSignIn) -> Result<SessionTokens, Error> {
-        self.post("/v1/sessions", credentials).await
+        self.post(paths::SESSIONS, credentials).await
     }
 
     /// `POST /v1/sign-in-codes`: email a one-time code and link.
     pub async fn request_code(&self, request: &CodeRequest) -> Result<CodeSent, Error> {
-        self.post("/v1/sign-in-codes", request).await
+        self.post(paths::SIGN_IN_CODES, request).await
     }
 
     /// `POST /v1/sessions/code`: sign in (or up) with the emailed code.
     pub async fn sign_in_with_code(&self, code: &CodeSignIn) -> Result<SessionTokens, Error> {
-        self.post("/v1/sessions/code", code).await
+        self.post(paths::SESSIONS_CODE, code).await
     }
 
     /// `POST /v1/sessions/link`: sign in with the token an emailed link brought back.
     pub async fn sign_in_with_link(&self, link: &LinkSignIn) -> Result<SessionTokens, Error> {
-        self.post("/v1/sessions/link", link).await
+        self.post(paths::SESSIONS_LINK, link).await
     }
 
     /// `POST /v1/sessions/publisher`: trade the publisher's token for a session.
@@ -116,24 +115,24 @@ impl Api {
         &self,
         token: &PublisherSignIn,
     ) -> Result<SessionTokens, Error> {
-        self.post("/v1/sessions/publisher", token).await
+        self.post(paths::SESSIONS_PUBLISHER, token).await
     }
 
     /// `POST /v1/sessions/refresh`: spend a refresh token for a new pair.
     pub async fn refresh(&self, refresh_token: &str) -> Result<SessionTokens, Error> {
-        self.post("/v1/sessions/refresh", &RefreshRequest { refresh_token: refresh_token.to_owned() }).await
+        self.post(paths::SESSIONS_REFRESH, &RefreshRequest { refresh_token: refresh_token.to_owned() }).await
     }
 
     /// `DELETE /v1/sessions`: end this session on the server, or (`everywhere`) every session
     /// of the reader.
     pub async fn sign_out(&self, access_token: &str, everywhere: bool) -> Result<(), Error> {
-        let path = if everywhere { "/v1/sessions?all=true" } else { "/v1/sessions" };
+        let path = if everywhere { paths::SESSIONS_EVERYWHERE } else { paths::SESSIONS };
         self.send::<()>("DELETE", path, None, Auth::Bearer(access_token)).await.map(drop)
     }
 
     /// `GET /v1/offers?article=ID`: what the prompt sells for the article.
     pub async fn offers(&self, article_id: &str) -> Result<Offers, Error> {
-        let path = format!("/v1/offers?article={}", encode(article_id));
+        let path = format!("{}{}", paths::OFFERS_FOR_ARTICLE, encode(article_id));
         self.send("GET", &path, None, Auth::None).await?.ok_or_else(empty)
     }
 
@@ -143,7 +142,9 @@ impl Api {
         request: &CheckoutRequest,
         access_token: Option<&str>,
     ) -> Result<CheckoutStarted, Error> {
-        self.send("POST", "/v1/checkout", Some(request.to_js()), access_token.into()).await?.ok_or_else(empty)
+        self.send("POST", paths::CHECKOUT, Some(request.to_js()), access_token.into())
+            .await?
+            .ok_or_else(empty)
     }
 
     /// `GET /v1/checkout/{id}`: the session a paid checkout signs this browser in with;
@@ -153,21 +154,21 @@ impl Api {
         id: &str,
         checkout_token: &str,
     ) -> Result<Option<SessionTokens>, Error> {
-        let path = format!("/v1/checkout/{}", encode(id));
+        let path = format!("{}{}", paths::CHECKOUT_CONFIRMATION, encode(id));
         self.send("GET", &path, None, Auth::Checkout(checkout_token)).await
     }
 
     /// `POST /v1/billing-portal`: where the signed-in reader manages their subscription.
     pub async fn billing_portal(&self, access_token: &str, return_to: &str) -> Result<Portal, Error> {
         let body = PortalRequest { return_to: return_to.to_owned() };
-        self.send("POST", "/v1/billing-portal", Some(body.to_js()), Auth::Bearer(access_token))
+        self.send("POST", paths::BILLING_PORTAL, Some(body.to_js()), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
     }
 
     /// `POST /v1/gifts`: a gift link for an article the reader's subscription opens.
     pub async fn gift(&self, access_token: &str, request: &GiftRequest) -> Result<GiftLink, Error> {
-        self.send("POST", "/v1/gifts", Some(request.to_js()), Auth::Bearer(access_token))
+        self.send("POST", paths::GIFTS, Some(request.to_js()), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
     }
@@ -233,9 +234,9 @@ impl Api {
         // `fetch(url, init)` with plain objects, never a `Request` or `Headers`: many pages wrap
         // `fetch` (analytics, monitoring, consent tools), and a wrapper that passes on
         // `(url, init)`, or copies `init`, keeps all of these.
-        let headers = js_sys::Object::new();
+        let request_headers = js_sys::Object::new();
         let set = |name: &str, value: &str| {
-            js_sys::Reflect::set(&headers, &name.into(), &value.into())
+            js_sys::Reflect::set(&request_headers, &name.into(), &value.into())
                 .map(drop)
                 .map_err(|_| Error::Browser(format!("cannot set the {name} header")))
         };
@@ -253,22 +254,22 @@ impl Api {
         match auth {
             Auth::None => {}
             Auth::Bearer(token) => set("Authorization", &format!("Bearer {token}"))?,
-            Auth::Checkout(token) => set("Paywall-Checkout-Token", token)?,
+            Auth::Checkout(token) => set(headers::CHECKOUT_TOKEN, token)?,
             Auth::Reading { bearer, gift } => {
                 if let Some(gift) = gift {
-                    set("Paywall-Gift", gift)?;
+                    set(headers::GIFT, gift)?;
                 }
                 match bearer {
                     Some(token) => set("Authorization", &format!("Bearer {token}"))?,
                     None => {
                         if let Some(visitor) = self.visitor_id() {
-                            set(VISITOR_HEADER, &visitor)?;
+                            set(headers::VISITOR, &visitor)?;
                         }
                     }
                 }
             }
         }
-        init.set_headers(&headers);
+        init.set_headers(&request_headers);
         init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
         let url = format!("{}{path}", self.base);
         let answer = match self.take_prefetched(&url, method, auth) {
@@ -284,7 +285,7 @@ impl Api {
             })?
             .unchecked_into();
         if let Auth::Reading { bearer: None, .. } = auth
-            && let Ok(Some(visitor)) = response.headers().get(VISITOR_HEADER)
+            && let Ok(Some(visitor)) = response.headers().get(headers::VISITOR)
             && let Some((storage, key)) = self.visitor_storage()
         {
             // Storage can be full or disabled; the server then counts the browser by its address.

@@ -12,7 +12,7 @@ use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
     GiftLink, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
     PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest,
-    SessionTokens,
+    SessionTokens, tiers,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,18 +82,12 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
     read_back(ArticleSummary {
         id: "a".into(),
         title: String::new(),
-        tier: "free".into(),
+        tier: tiers::FREE.into(),
         tier_label: String::new(),
         locked_section_titles: vec![],
         metered: false,
     });
-    for grant_reason in [
-        GrantReason::Free,
-        GrantReason::Registered,
-        GrantReason::Subscription,
-        GrantReason::Metering,
-        GrantReason::Gift,
-    ] {
+    for grant_reason in GrantReason::ALL {
         let meter = (grant_reason == GrantReason::Metering).then(|| meter(5));
         read_back(LockedSections {
             article_id: "harbour-notes".into(),
@@ -112,7 +106,7 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         reader: Reader { id: 42, email: "ana@example.com".into() },
     });
     read_back(CodeSent { email: "ana@example.com".into(), expires_in: 600 });
-    read_back(Offers { offers: vec![offer(BillingInterval::Month), offer(BillingInterval::Year)] });
+    read_back(Offers { offers: BillingInterval::ALL.map(offer).to_vec() });
     read_back(Offers { offers: vec![] });
     read_back(CheckoutStarted {
         url: "https://pay.test/c".into(),
@@ -126,24 +120,8 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         expires_at: 1_900_000_000,
     });
     read_back(Problem::new(500, "Something went wrong"));
-    use Reason::*;
-    for reason in [
-        NoSubscription,
-        HigherTierRequired,
-        WrongCode,
-        CodeExpired,
-        TooManyAttempts,
-        RateLimited,
-        InvalidEmail,
-        ProofRequired,
-        WrongPassword,
-        AccountExists,
-        AlreadySubscribed,
-        OfferUnavailable,
-        CheckoutConfirmed,
-        GiftUnavailable,
-        GiftAllowanceSpent,
-    ] {
+    // Every reason the protocol has, so a new one is read as soon as it is declared.
+    for reason in Reason::ALL {
         read_back(problem(Some(reason)));
     }
 }
