@@ -103,3 +103,16 @@ pub async fn sleep(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// What hears the `storage` events of the site's other tabs, for as long as it is kept.
+pub type StorageListener = wasm_bindgen::closure::Closure<dyn Fn(web_sys::StorageEvent)>;
+
+/// Calls `hear` with every `storage` event: a change another tab of the site made to its
+/// storage.
+pub fn on_storage(hear: impl Fn(web_sys::StorageEvent) + 'static) -> StorageListener {
+    let listener = StorageListener::new(hear);
+    if let Some(window) = web_sys::window() {
+        let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+    }
+    listener
+}

@@ -3,125 +3,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, ValueEnum};
 use ipnet::IpNet;
 
-use crate::auth::REFRESH_TOKEN_SECONDS;
 use crate::store::sessions::Lifetime;
-
-/// The command line: what to do, and the settings to do it with (flags or environment).
-#[derive(Debug, Parser)]
-#[command(name = "paywall-server", version, about, args_conflicts_with_subcommands = true)]
-pub struct Cli {
-    /// What to do (default: serve).
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    /// The settings, when no command is named.
-    #[command(flatten)]
-    pub config: Config,
-}
-
-/// What the binary does.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Serve the paywall (the default).
-    Serve(Config),
-    /// Bring the database's schema up to date and exit (for deploy pipelines).
-    Migrate(Config),
-    /// Import articles from HTML or Markdown files: the free part before a
-    /// `<!-- paywall -->` line stays on your page; each heading after it (`##`, `<h2>`) starts
-    /// a locked section. Re-importing an unchanged file changes nothing.
-    Import(ImportArgs),
-    /// Keys for the admin API (`/v1/admin`): create one (shown once), list them, revoke one.
-    #[command(subcommand)]
-    ApiKey(ApiKeyCommand),
-    /// Readers and their subscriptions to or from a CSV file (email, name, tier, status,
-    /// current_period_end, customer_id), e.g. moving them over from another system.
-    #[command(subcommand)]
-    Readers(ReadersCommand),
-}
-
-/// What `api-key` does.
-#[derive(Debug, Subcommand)]
-pub enum ApiKeyCommand {
-    /// Create a key and print it: it is shown this once, and only its hash is kept.
-    Create {
-        /// What the key is for (e.g. `cms`); the audit log names the key by it.
-        #[arg(long)]
-        name: String,
-        /// Days until the key stops working (default: never).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        expires_in_days: Option<u32>,
-        /// The server's settings (the database).
-        #[command(flatten)]
-        config: Box<Config>,
-    },
-    /// List the keys: name, first characters, when made, last used, revoked or expired.
-    List {
-        /// The server's settings (the database).
-        #[command(flatten)]
-        config: Box<Config>,
-    },
-    /// Revoke a key, named by its id, its name or the first characters `list` shows.
-    Revoke {
-        /// The key's id, name or shown prefix.
-        key: String,
-        /// The server's settings (the database).
-        #[command(flatten)]
-        config: Box<Config>,
-    },
-}
-
-/// What `readers` does.
-#[derive(Debug, Subcommand)]
-pub enum ReadersCommand {
-    /// Add or update readers and their subscriptions from a CSV file; all or nothing, and
-    /// importing the same file again changes nothing.
-    Import {
-        /// The CSV file, with a header line.
-        file: PathBuf,
-        /// The server's settings (the database).
-        #[command(flatten)]
-        config: Box<Config>,
-    },
-    /// Write every reader, with their latest subscription, as CSV.
-    Export {
-        /// The file to write (default: standard output).
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// The server's settings (the database).
-        #[command(flatten)]
-        config: Box<Config>,
-    },
-}
-
-/// What `import` reads, and the settings to store it with.
-#[derive(Debug, clap::Args)]
-pub struct ImportArgs {
-    /// The files: `.md`/`.markdown` are read as Markdown, anything else as HTML.
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    /// The article's id (the page's `data-paywall`); default: front matter `id:`, else the
-    /// file's name without its extension. Only with one file.
-    #[arg(long)]
-    pub id: Option<String>,
-    /// The title; default: front matter `title:`, else the first `# ` / `<h1>` heading.
-    #[arg(long)]
-    pub title: Option<String>,
-    /// The tier the locked sections need; default: front matter `tier:`, else `premium`.
-    #[arg(long)]
-    pub tier: Option<String>,
-    /// The server's settings (the database).
-    #[command(flatten)]
-    pub config: Config,
-}
-
-impl Cli {
-    /// The command to run, with its settings: `serve` when none is named.
-    pub fn command(self) -> Command {
-        self.command.unwrap_or(Command::Serve(self.config))
-    }
-}
+use crate::store::sessions::REFRESH_TOKEN_SECONDS;
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -156,27 +42,6 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
-    /// The secret that signs access tokens and keys the hashes of sign-in codes: at least 32
-    /// random bytes. Read only from the environment variable `PAYWALL_SIGNING_KEY`, never from
-    /// the command line (where `ps` would show it). Without it, `--signing-key-file`; without
-    /// either, a random key is generated at first start: into `<data>/signing.key` with SQLite,
-    /// into the database with PostgreSQL (so that every server on it uses the same one). A
-    /// server given a key other than the one its PostgreSQL database knows refuses to start.
-    #[arg(skip = std::env::var("PAYWALL_SIGNING_KEY").ok().filter(|key| !key.is_empty()))]
-    pub signing_key: Option<String>,
-
-    /// A file holding the signing key (its first line), e.g. a mounted secret; unless
-    /// `PAYWALL_SIGNING_KEY` is set. Make one with `head -c 48 /dev/urandom | base64 > FILE`.
-    #[arg(long, env = "PAYWALL_SIGNING_KEY_FILE")]
-    pub signing_key_file: Option<PathBuf>,
-
-    /// Make the signing key this server is given the one its PostgreSQL database knows, in
-    /// place of the key with this fingerprint (the one a refused start prints): for changing
-    /// the key on purpose. Access tokens and sign-in codes issued under the old key stop
-    /// working, sessions go on, and servers still on the old key report not ready.
-    #[arg(long, env = "PAYWALL_REPLACE_SIGNING_KEY")]
-    pub replace_signing_key: Option<String>,
-
     /// Publisher origins allowed to call the API from the browser, comma-separated
     /// (e.g. `https://news.example`). The page the server itself serves needs none.
     #[arg(long, env = "PAYWALL_CORS_ORIGINS", value_delimiter = ',')]
@@ -192,38 +57,6 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_WIDGET_DIR")]
     pub widget_dir: Option<PathBuf>,
 
-    /// Demo mode, for trying the paywall on one machine: seeds the demo article and two demo
-    /// readers whose password is public (`paywall-demo`), and shows every sign-in email at
-    /// `/dev/outbox` when no SMTP server is set. Off by default; without it, demo readers
-    /// left from an earlier demo run are removed at start.
-    #[arg(
-        long,
-        env = "PAYWALL_DEMO",
-        num_args = 0..=1,
-        default_value_t = false,
-        default_missing_value = "true",
-        action = clap::ArgAction::Set
-    )]
-    pub demo: bool,
-
-    /// Allow demo mode on an address other than loopback. Anyone who can reach the server can
-    /// then sign in as the demo subscriber and read every sign-in code at `/dev/outbox`.
-    #[arg(
-        long,
-        env = "PAYWALL_DEMO_PUBLIC",
-        num_args = 0..=1,
-        default_value_t = false,
-        default_missing_value = "true",
-        action = clap::ArgAction::Set
-    )]
-    pub demo_public: bool,
-
-    /// In demo mode without Stripe keys, how long the demo provider's events take to reach
-    /// the webhook after "Pay", in milliseconds (Stripe's sometimes come after the reader is
-    /// back): the return to the article is then confirmed by asking the provider itself.
-    #[arg(long, env = "PAYWALL_DEMO_EVENT_DELAY_MS", default_value_t = 0)]
-    pub demo_event_delay_ms: u64,
-
     /// The server's public address, for the sign-in links in emails
     /// (default: `http://` and the address it listens on).
     #[arg(long, env = "PAYWALL_PUBLIC_URL")]
@@ -233,6 +66,104 @@ pub struct Config {
     #[arg(long, env = "PAYWALL_PUBLICATION", default_value = "The Platform")]
     pub publication: String,
 
+    /// The longest a reader stays signed in on one device, however often they come back, in
+    /// days; then they sign in again.
+    #[arg(long, env = "PAYWALL_SESSION_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub session_max_days: u32,
+
+    /// Seconds between prunings of expired codes, sessions, kept mail and idle rate-limit keys.
+    #[arg(long, env = "PAYWALL_PRUNE_EVERY", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub prune_every: u64,
+
+    /// The key that signs access tokens and keys sign-in codes: given, or generated and kept in the data directory (or the database, on PostgreSQL).
+    #[command(flatten, next_help_heading = "The signing key")]
+    pub signing: SigningKey,
+
+    /// The demo: its article and readers, on loopback only unless said otherwise.
+    #[command(flatten, next_help_heading = "The demo")]
+    pub demo: Demo,
+
+    /// Where sign-in emails go.
+    #[command(flatten, next_help_heading = "Sign-in emails")]
+    pub mail: Mail,
+
+    /// Sign-in with the publisher's own tokens.
+    #[command(flatten, next_help_heading = "Publisher tokens")]
+    pub publisher: PublisherTokens,
+
+    /// Selling through Stripe.
+    #[command(flatten, next_help_heading = "Payments (Stripe)")]
+    pub stripe: Stripe,
+
+    /// Connections: deadlines, how many, and whose `X-Forwarded-For` is believed.
+    #[command(flatten, next_help_heading = "Connections")]
+    pub connections: Connections,
+}
+
+/// The key that signs access tokens and keys sign-in codes: given, or generated and kept in the data directory (or the database, on PostgreSQL).
+#[derive(Clone, Debug, clap::Args)]
+pub struct SigningKey {
+    /// The secret that signs access tokens and keys the hashes of sign-in codes: at least 32
+    /// random bytes. Read only from the environment variable `PAYWALL_SIGNING_KEY`, never from
+    /// the command line (where `ps` would show it). Without it, `--signing-key-file`; without
+    /// either, a random key is generated at first start: into `<data>/signing.key` with SQLite,
+    /// into the database with PostgreSQL (so that every server on it uses the same one). A
+    /// server given a key other than the one its PostgreSQL database knows refuses to start.
+    #[arg(skip = std::env::var("PAYWALL_SIGNING_KEY").ok().filter(|key| !key.is_empty()))]
+    pub key: Option<String>,
+
+    /// A file holding the signing key (its first line), e.g. a mounted secret; unless
+    /// `PAYWALL_SIGNING_KEY` is set. Make one with `head -c 48 /dev/urandom | base64 > FILE`.
+    #[arg(id = "signing_key_file", long = "signing-key-file", env = "PAYWALL_SIGNING_KEY_FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Make the signing key this server is given the one its PostgreSQL database knows, in
+    /// place of the key with this fingerprint (the one a refused start prints): for changing
+    /// the key on purpose. Access tokens and sign-in codes issued under the old key stop
+    /// working, sessions go on, and servers still on the old key report not ready.
+    #[arg(long = "replace-signing-key", env = "PAYWALL_REPLACE_SIGNING_KEY")]
+    pub replace: Option<String>,
+}
+
+/// The demo: its article and readers, on loopback only unless said otherwise.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Demo {
+    /// Demo mode, for trying the paywall on one machine: seeds the demo article and two demo
+    /// readers whose password is public (`paywall-demo`), and shows every sign-in email at
+    /// `/dev/outbox` when no SMTP server is set. Off by default; without it, demo readers
+    /// left from an earlier demo run are removed at start.
+    #[arg(
+        long = "demo",
+        env = "PAYWALL_DEMO",
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub on: bool,
+
+    /// Allow demo mode on an address other than loopback. Anyone who can reach the server can
+    /// then sign in as the demo subscriber and read every sign-in code at `/dev/outbox`.
+    #[arg(
+        long = "demo-public",
+        env = "PAYWALL_DEMO_PUBLIC",
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub public: bool,
+
+    /// In demo mode without Stripe keys, how long the demo provider's events take to reach
+    /// the webhook after "Pay", in milliseconds (Stripe's sometimes come after the reader is
+    /// back): the return to the article is then confirmed by asking the provider itself.
+    #[arg(long = "demo-event-delay-ms", env = "PAYWALL_DEMO_EVENT_DELAY_MS", default_value_t = 0)]
+    pub event_delay_ms: u64,
+}
+
+/// Where sign-in emails go.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Mail {
     /// Where sign-in emails are sent: `smtps://user:pass@host:465` (TLS),
     /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or plain `smtp://host:port`
     /// (unencrypted: only for a relay on the same machine).
@@ -240,65 +171,80 @@ pub struct Config {
     pub smtp_url: Option<String>,
 
     /// The sender of sign-in emails.
-    #[arg(long, env = "PAYWALL_MAIL_FROM", default_value = "The Platform <no-reply@localhost>")]
-    pub mail_from: String,
+    #[arg(
+        long = "mail-from",
+        env = "PAYWALL_MAIL_FROM",
+        default_value = "The Platform <no-reply@localhost>"
+    )]
+    pub from: String,
+}
 
+/// Sign-in with the publisher's own tokens.
+#[derive(Clone, Debug, clap::Args)]
+pub struct PublisherTokens {
     /// The publisher's public key (PEM: RSA, P-256 or Ed25519) or JWKS file, for exchanging the
     /// publisher's own signed tokens for sessions.
-    #[arg(long, env = "PAYWALL_PUBLISHER_KEY_FILE")]
-    pub publisher_key_file: Option<PathBuf>,
+    #[arg(long = "publisher-key-file", env = "PAYWALL_PUBLISHER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
 
     /// The `iss` a publisher token must carry.
-    #[arg(long, env = "PAYWALL_PUBLISHER_ISSUER", requires = "publisher_key_file")]
-    pub publisher_issuer: Option<String>,
+    #[arg(long = "publisher-issuer", env = "PAYWALL_PUBLISHER_ISSUER", requires = "key_file")]
+    pub issuer: Option<String>,
 
     /// The `aud` a publisher token must carry.
-    #[arg(long, env = "PAYWALL_PUBLISHER_AUDIENCE", default_value = "paywall")]
-    pub publisher_audience: String,
+    #[arg(long = "publisher-audience", env = "PAYWALL_PUBLISHER_AUDIENCE", default_value = "paywall")]
+    pub audience: String,
 
     /// The claim of a publisher token that names the reader's tier (e.g. `premium`).
-    #[arg(long, env = "PAYWALL_PUBLISHER_TIER_CLAIM", default_value = "tier")]
-    pub publisher_tier_claim: String,
-
-    /// Stripe's secret key (`sk_live_…`), for selling subscriptions: read only from the
-    /// environment variable `PAYWALL_STRIPE_SECRET_KEY`, never from the command line.
-    #[arg(skip = std::env::var("PAYWALL_STRIPE_SECRET_KEY").ok().filter(|key| !key.is_empty()))]
-    pub stripe_secret_key: Option<String>,
-
-    /// The signing secrets of Stripe's webhooks to this server (`whsec_…`), comma-separated
-    /// while one is being rolled: read only from `PAYWALL_STRIPE_WEBHOOK_SECRET`.
-    #[arg(skip = std::env::var("PAYWALL_STRIPE_WEBHOOK_SECRET").ok().map(|secrets| {
-        secrets.split(',').map(str::trim).filter(|secret| !secret.is_empty()).map(str::to_owned).collect::<Vec<_>>()
-    }).unwrap_or_default())]
-    pub stripe_webhook_secrets: Vec<String>,
-
-    /// Stripe's API address; another for a stand-in (tests, staging).
-    #[arg(long, env = "PAYWALL_STRIPE_API", default_value = "https://api.stripe.com")]
-    pub stripe_api: String,
+    #[arg(long = "publisher-tier-claim", env = "PAYWALL_PUBLISHER_TIER_CLAIM", default_value = "tier")]
+    pub tier_claim: String,
 
     /// The longest lifetime a publisher token may have, in seconds, from its `iat` (or from
     /// now) to its `exp`. Sign a fresh, short-lived token for each page view.
-    #[arg(long, env = "PAYWALL_PUBLISHER_TOKEN_MAX_SECONDS", default_value_t = 600)]
-    pub publisher_token_max_seconds: u64,
+    #[arg(
+        long = "publisher-token-max-seconds",
+        env = "PAYWALL_PUBLISHER_TOKEN_MAX_SECONDS",
+        default_value_t = 600
+    )]
+    pub token_max_seconds: u64,
 
     /// Whether a publisher token must carry a `jti` (each is accepted once). Without one, a
     /// token can be replayed until it expires: a page cached with `data-paywall-token` in it
     /// would sign every visitor in as that reader. Turn off only if your tokens cannot have one.
     #[arg(
-        long,
+        long = "publisher-require-jti",
         env = "PAYWALL_PUBLISHER_REQUIRE_JTI",
         num_args = 0..=1,
         default_value_t = true,
         default_missing_value = "true",
         action = clap::ArgAction::Set
     )]
-    pub publisher_require_jti: bool,
+    pub require_jti: bool,
+}
 
-    /// The longest a reader stays signed in on one device, however often they come back, in
-    /// days; then they sign in again.
-    #[arg(long, env = "PAYWALL_SESSION_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    pub session_max_days: u32,
+/// Selling through Stripe.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Stripe {
+    /// Stripe's secret key (`sk_live_…`), for selling subscriptions: read only from the
+    /// environment variable `PAYWALL_STRIPE_SECRET_KEY`, never from the command line.
+    #[arg(skip = std::env::var("PAYWALL_STRIPE_SECRET_KEY").ok().filter(|key| !key.is_empty()))]
+    pub secret_key: Option<String>,
 
+    /// The signing secrets of Stripe's webhooks to this server (`whsec_…`), comma-separated
+    /// while one is being rolled: read only from `PAYWALL_STRIPE_WEBHOOK_SECRET`.
+    #[arg(skip = std::env::var("PAYWALL_STRIPE_WEBHOOK_SECRET").ok().map(|secrets| {
+        secrets.split(',').map(str::trim).filter(|secret| !secret.is_empty()).map(str::to_owned).collect::<Vec<_>>()
+    }).unwrap_or_default())]
+    pub webhook_secrets: Vec<String>,
+
+    /// Stripe's API address; another for a stand-in (tests, staging).
+    #[arg(long = "stripe-api", env = "PAYWALL_STRIPE_API", default_value = "https://api.stripe.com")]
+    pub api: String,
+}
+
+/// Connections: deadlines, how many, and whose `X-Forwarded-For` is believed.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Connections {
     /// Seconds a client has to send a request's headers: from opening the connection, or
     /// from the first byte of a later request on it.
     #[arg(long, env = "PAYWALL_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
@@ -328,10 +274,6 @@ pub struct Config {
     /// closes every connection and exits.
     #[arg(long, env = "PAYWALL_SHUTDOWN_TIMEOUT", default_value_t = 10)]
     pub shutdown_timeout: u64,
-
-    /// Seconds between prunings of expired codes, sessions, kept mail and idle rate-limit keys.
-    #[arg(long, env = "PAYWALL_PRUNE_EVERY", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub prune_every: u64,
 
     /// Proxies whose `X-Forwarded-For` is believed: comma-separated addresses or CIDR ranges
     /// (`10.0.0.0/8`, `2001:db8::/32`). A request from any other address is identified by its
@@ -364,9 +306,9 @@ impl Config {
         let matches = command.try_get_matches_from(["paywall-server"]).expect("the defaults parse");
         let mut config = Config::from_arg_matches(&matches).expect("the defaults make a configuration");
         // Read from the environment by their own default expressions, not by clap.
-        config.signing_key = None;
-        config.stripe_secret_key = None;
-        config.stripe_webhook_secrets = Vec::new();
+        config.signing.key = None;
+        config.stripe.secret_key = None;
+        config.stripe.webhook_secrets = Vec::new();
         config.data = data.into();
         config
     }

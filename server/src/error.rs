@@ -2,12 +2,12 @@
 //!
 //! Internal causes are logged here and never sent: a 500 says only that something went wrong.
 
+use std::path::PathBuf;
+
 use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::{PROBLEM_CONTENT_TYPE, Problem, Reason};
-
-use crate::auth::CodeRefused;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +93,7 @@ pub enum AppError {
     Refused(String, Reason),
     /// The payment provider could not do what was asked.
     #[error("payment provider")]
-    Payment(#[from] crate::payments::ProviderError),
+    Payment(#[from] ProviderError),
     /// Too many requests of this kind from this address or for this email.
     #[error("rate limited for {retry_after} s")]
     RateLimited {
@@ -480,3 +480,79 @@ fn code_refusal(refused: CodeRefused) -> (Reason, String) {
 
 /// The result type of every handler.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Why the server could not start. `main` prints it with its causes; none of it is ever an
+/// HTTP answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is unsafe or incomplete; the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// A setting's value cannot be used.
+    #[error("{setting} is not valid")]
+    Invalid {
+        /// The setting, as its environment variable.
+        setting: &'static str,
+        /// What is wrong with it.
+        #[source]
+        source: BoxError,
+    },
+    /// A file or directory could not be read, written or created.
+    #[error("{action} {}", path.display())]
+    File {
+        /// What was being done to it.
+        action: &'static str,
+        /// Which file.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be opened, brought up to date, or prepared.
+    #[error("preparing the database")]
+    Database(#[from] sqlx::Error),
+    /// A password could not be hashed (the demo's, or the decoy).
+    #[error("hashing a password")]
+    Hashing(#[source] argon2::password_hash::Error),
+}
+
+impl StartError {
+    /// A setting whose value cannot be used, and why.
+    pub fn invalid(setting: &'static str, source: impl Into<BoxError>) -> Self {
+        StartError::Invalid { setting, source: source.into() }
+    }
+
+    /// A file that could not be read, written or created.
+    pub fn file(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| StartError::File { action, path, source }
+    }
+}
+
+/// Why typed digits were not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// No live code was sent to this email: none asked for, or expired, spent or voided.
+    Expired,
+    /// Not the code sent; this many tries are left.
+    Wrong {
+        /// Tries left before the email's codes stop taking digits.
+        attempts_left: i64,
+    },
+    /// The email's live codes have had too many wrong tries.
+    TooManyAttempts,
+}
+
+/// Why the provider could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// It could not be reached, or answered with a server error.
+    #[error("the payment provider could not be reached: {0}")]
+    Unreachable(String),
+    /// It refused the request (a 4xx): what it said.
+    #[error("the payment provider refused: {0}")]
+    Refused(String),
+    /// It has nothing by that id.
+    #[error("the payment provider has no such object")]
+    NotFound,
+}

@@ -8,9 +8,11 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::auth::CODE_SECONDS;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::routes::CONFIRM_PATH;
-use crate::startup::StartError;
+use crate::error::StartError;
 use crate::store::{Db, outbox};
+
+/// Where an emailed sign-in link leads: the page that asks the reader to confirm.
+pub const CONFIRM_PATH: &str = "/sign-in/confirm";
 
 /// Where outgoing mail goes.
 #[derive(Clone)]
@@ -58,18 +60,19 @@ pub struct Email {
 impl Mailer {
     /// The mailer the configuration asks for.
     pub fn from_config(config: &Config) -> Result<Self, StartError> {
-        match &config.smtp_url {
+        match &config.mail.smtp_url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|error| StartError::invalid("PAYWALL_SMTP_URL", error))?
                     .build();
                 let from = config
-                    .mail_from
+                    .mail
+                    .from
                     .parse()
                     .map_err(|error| StartError::invalid("PAYWALL_MAIL_FROM", error))?;
                 Ok(Mailer::Smtp { transport, from })
             }
-            None if config.demo => Ok(Mailer::Outbox),
+            None if config.demo.on => Ok(Mailer::Outbox),
             None => Ok(Mailer::Disabled),
         }
     }

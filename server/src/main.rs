@@ -2,7 +2,8 @@
 //! database migrated).
 
 use clap::Parser;
-use paywall_server::config::{ApiKeyCommand, Cli, Command, LogFormat, ReadersCommand};
+use paywall_server::cli::{ApiKeyCommand, Cli, Command, ReadersCommand};
+use paywall_server::config::LogFormat;
 use paywall_server::error::with_causes;
 use tracing_subscriber::EnvFilter;
 
@@ -34,9 +35,9 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(config) => {
             paywall_server::migrate(&config).await.map_err(|error| with_causes(&error))
         }
-        Command::Import(import) => paywall_server::cli::import(&import).await,
-        Command::ApiKey(command) => paywall_server::cli::api_key(&command).await,
-        Command::Readers(command) => paywall_server::cli::readers(&command).await,
+        Command::Import(import) => paywall_server::cli::commands::import(&import).await,
+        Command::ApiKey(command) => paywall_server::cli::commands::api_key(&command).await,
+        Command::Readers(command) => paywall_server::cli::commands::readers(&command).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

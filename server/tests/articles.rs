@@ -102,7 +102,7 @@ fn now() -> u64 {
 
 #[tokio::test]
 async fn missing_malformed_forged_expired_and_unsigned_tokens_are_all_401_without_locked_text() {
-    let server = TestServer::start_with(|config| config.signing_key = Some(SIGNING_KEY.into())).await;
+    let server = TestServer::start_with(|config| config.signing.key = Some(SIGNING_KEY.into())).await;
     let session = server.sign_in(SUBSCRIBER, PASSWORD).await;
     let (reader_id, session_id) = (session["reader"]["id"].as_i64().unwrap(), 1);
     let key = SIGNING_KEY.as_bytes();

@@ -16,9 +16,9 @@ async fn selling() -> (TestServer, StandIn) {
     let stripe = StandIn::start().await;
     let url = stripe.url.clone();
     let server = TestServer::start_with(|config| {
-        config.stripe_secret_key = Some(SECRET_KEY.into());
-        config.stripe_webhook_secrets = vec!["whsec_old_one".into(), WEBHOOK_SECRET.into()];
-        config.stripe_api = url;
+        config.stripe.secret_key = Some(SECRET_KEY.into());
+        config.stripe.webhook_secrets = vec!["whsec_old_one".into(), WEBHOOK_SECRET.into()];
+        config.stripe.api = url;
     })
     .await;
     (server, stripe)
@@ -197,8 +197,8 @@ async fn events_in_any_order_and_twice_leave_the_providers_final_state() {
     assert!(!opens(&server, reader_id).await);
 
     // The publisher's systems were told of each change once, whatever the provider repeated.
-    let client = paywall_server::webhooks::client();
-    paywall_server::webhooks::deliver_due(&server.state.db, &client, paywall_server::time::now())
+    let client = paywall_server::publishing::webhooks::client();
+    paywall_server::publishing::webhooks::deliver_due(&server.state.db, &client, paywall_server::time::now())
         .await
         .unwrap();
     assert_eq!(publisher.got().len(), 6);
@@ -244,9 +244,10 @@ async fn events_in_any_order_and_twice_leave_the_providers_final_state() {
 
 /// Whether the reader's subscriptions open the demo article's tier now.
 async fn opens(server: &TestServer, reader_id: i64) -> bool {
-    let decision =
-        paywall_server::entitlement::decide(&server.state.db, Some(reader_id), "premium").await.unwrap();
-    matches!(decision, paywall_server::entitlement::Decision::Granted(_))
+    use paywall_server::access::entitlement::{Asker, Decision, Question, decide};
+    let question = Question { tier: "premium", asker: Asker::Reader(reader_id), read: None };
+    let answer = decide(&server.state.db, question).await.unwrap();
+    matches!(answer.decision, Decision::Granted(_))
 }
 
 #[tokio::test]
@@ -281,7 +282,7 @@ async fn forged_stale_and_malformed_webhooks_are_refused_and_write_nothing() {
         ("future", future),
         ("tampered", tampered),
         ("unsigned", (body.clone(), String::new())),
-        ("not JSON", ("{".into(), paywall_server::payments::webhook::sign(b"{", WEBHOOK_SECRET, now))),
+        ("not JSON", ("{".into(), paywall_server::money::stripe_events::sign(b"{", WEBHOOK_SECRET, now))),
     ] {
         let reply = webhook(&server, event).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{what}: {}", reply.text);
@@ -355,7 +356,7 @@ async fn checkouts_that_cannot_be_sold_are_refused_before_the_provider_is_asked(
 
 #[tokio::test]
 async fn without_stripe_keys_or_demo_mode_selling_is_not_set_up() {
-    let server = TestServer::start_with(|config| config.demo = false).await;
+    let server = TestServer::start_with(|config| config.demo.on = false).await;
     let reply = post(
         &server,
         "/v1/checkout",
@@ -428,7 +429,7 @@ async fn the_demo_sells_through_its_own_checkout_page_and_billing_portal() {
 
 #[tokio::test]
 async fn outside_demo_mode_there_are_no_demo_payment_pages() {
-    let server = TestServer::start_with(|config| config.demo = false).await;
+    let server = TestServer::start_with(|config| config.demo.on = false).await;
     server.get("/demo/checkout/cs_demo_x", None).await.problem(StatusCode::NOT_FOUND);
     server.get("/demo/billing/x", None).await.problem(StatusCode::NOT_FOUND);
 }
@@ -551,8 +552,9 @@ async fn paying_with_an_address_that_gets_an_account_meanwhile_is_no_way_into_it
 
 #[tokio::test]
 async fn two_events_about_one_subscription_at_once_tell_the_publisher_once() {
-    use paywall_server::payments::ProviderSubscription;
-    use paywall_server::store::{SubscriptionStatus, payments};
+    use paywall_protocol::admin::SubscriptionStatus;
+    use paywall_server::money::ProviderSubscription;
+    use paywall_server::store::payments;
     let (server, _stripe) = selling().await;
     let key = server.admin_key().await;
     let publisher = common::receiver::Receiver::start().await;

@@ -13,7 +13,7 @@ use serde_json::json;
 async fn with_mail() -> (TestServer, SmtpSink) {
     let sink = SmtpSink::start().await;
     let url = sink.url.clone();
-    let server = TestServer::start_with(|config| config.smtp_url = Some(url)).await;
+    let server = TestServer::start_with(|config| config.mail.smtp_url = Some(url)).await;
     (server, sink)
 }
 
@@ -251,7 +251,7 @@ async fn a_link_may_only_lead_back_to_this_site_or_a_configured_publisher() {
     let sink = SmtpSink::start().await;
     let url = sink.url.clone();
     let server = TestServer::start_with(|config| {
-        config.smtp_url = Some(url);
+        config.mail.smtp_url = Some(url);
         config.cors_origins = vec!["https://news.example".into()];
     })
     .await;
@@ -287,7 +287,7 @@ async fn demo_mode_without_smtp_keeps_mail_in_the_dev_outbox() {
 
 #[tokio::test]
 async fn outside_demo_mode_there_is_no_outbox_and_no_smtp_means_no_email_sign_in() {
-    let server = TestServer::start_with(|config| config.demo = false).await;
+    let server = TestServer::start_with(|config| config.demo.on = false).await;
     server.get("/dev/outbox", None).await.problem(StatusCode::NOT_FOUND);
     ask_for_code(&server, "r@example.com").await.problem(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(server.count("sign_in_codes").await, 0);

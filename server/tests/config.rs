@@ -1,7 +1,7 @@
 //! The configuration tests build on ignores the developer's shell. This file holds one test, so
 //! no other test runs while it changes the process's environment.
 
-use paywall_server::Config;
+use paywall_server::config::Config;
 
 #[test]
 fn a_tests_configuration_ignores_every_exported_setting() {
@@ -16,13 +16,13 @@ fn a_tests_configuration_ignores_every_exported_setting() {
     }
     let config = Config::defaults("data");
     assert_eq!(config.database_url, None);
-    assert_eq!(config.smtp_url, None);
-    assert!(!config.demo);
-    assert_eq!(config.signing_key, None);
+    assert_eq!(config.mail.smtp_url, None);
+    assert!(!config.demo.on);
+    assert_eq!(config.signing.key, None);
     assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
     // The server itself does read them.
     use clap::Parser;
     let from_environment = Config::parse_from(["paywall-server"]);
-    assert_eq!(from_environment.smtp_url.as_deref(), Some("smtp://mail.example:25"));
-    assert!(from_environment.signing_key.is_some());
+    assert_eq!(from_environment.mail.smtp_url.as_deref(), Some("smtp://mail.example:25"));
+    assert!(from_environment.signing.key.is_some());
 }

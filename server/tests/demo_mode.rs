@@ -6,12 +6,12 @@ mod common;
 use axum::http::StatusCode;
 use common::process::ServerProcess;
 use common::*;
-use paywall_server::Config;
+use paywall_server::config::Config;
 use serde_json::json;
 
 #[test]
 fn the_server_alone_runs_no_demo_no_demo_reader_can_sign_in_and_codes_are_a_clear_503() {
-    assert!(!Config::defaults("data").demo, "demo mode is off by default");
+    assert!(!Config::defaults("data").demo.on, "demo mode is off by default");
     let server = ServerProcess::start(&[]);
     let sign_in = json!({ "email": SUBSCRIBER, "password": PASSWORD }).to_string();
     let reply = server.request("POST", "/v1/sessions", &[], Some(&sign_in));
@@ -63,8 +63,8 @@ async fn the_loopback_check_covers_ipv6_and_leaves_a_server_without_the_demo_alo
     ] {
         let mut config = demo_config(dir.path().join(addr.replace([':', '[', ']'], "_")));
         config.addr = addr.parse().unwrap();
-        config.demo = demo;
-        config.demo_public = public;
+        config.demo.on = demo;
+        config.demo.public = public;
         assert_eq!(paywall_server::start(config).await.is_ok(), starts, "{addr} demo={demo} public={public}");
     }
 }
@@ -84,7 +84,7 @@ async fn starting_without_the_demo_removes_the_demo_readers_their_sessions_and_t
     assert_eq!(server.count("outbox").await, 1);
 
     let mut config = demo_config(server.dir.path().join("data"));
-    config.demo = false;
+    config.demo.on = false;
     let restarted = paywall_server::start(config).await.expect("the server starts without the demo");
     let app = paywall_server::app(restarted.clone());
     let after = TestServer { state: restarted, app, dir: server.dir };
@@ -111,7 +111,7 @@ async fn starting_without_the_demo_removes_the_demo_readers_their_sessions_and_t
 async fn the_demo_never_takes_over_a_real_reader_who_has_a_demo_address() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = demo_config(dir.path().join("data"));
-    config.demo = false;
+    config.demo.on = false;
     let state = paywall_server::start(config).await.unwrap();
     paywall_server::store::readers::proven_owner(&state.db, SUBSCRIBER).await.unwrap();
 
@@ -122,7 +122,7 @@ async fn the_demo_never_takes_over_a_real_reader_who_has_a_demo_address() {
     assert_eq!(server.count("subscriptions").await, 0);
     // And turning the demo off removes the demo reader but leaves them be.
     let mut config = demo_config(dir.path().join("data"));
-    config.demo = false;
+    config.demo.on = false;
     paywall_server::start(config).await.unwrap();
     let left: Vec<String> = with_pool!(&server.state.db, |pool| {
         sqlx::query_scalar("SELECT email FROM readers").fetch_all(pool).await.unwrap()
@@ -137,14 +137,18 @@ type Case = (&'static str, fn(&mut Config), bool);
 async fn the_demo_also_refuses_a_proxy_in_front_or_a_public_url() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [Case; 4] = [
-        ("behind a proxy", |config| config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()], false),
+        (
+            "behind a proxy",
+            |config| config.connections.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()],
+            false,
+        ),
         ("under a public URL", |config| config.public_url = Some("https://news.example".into()), false),
         ("under a local URL", |config| config.public_url = Some("http://localhost:8080".into()), true),
         (
             "told it may be public",
             |config| {
                 config.public_url = Some("https://news.example".into());
-                config.demo_public = true;
+                config.demo.public = true;
             },
             true,
         ),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use paywall_server::import::{ImportError, Overrides, parse};
+use paywall_server::publishing::import::{ImportError, Overrides, parse};
 
 const STORY: &str = "---
 id: harbour-lights

@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode, header};
 use common::*;
 use paywall_server::auth::MAX_ATTEMPTS;
 use paywall_server::auth::code::CODES_TAKING_DIGITS;
-use paywall_server::limits::*;
+use paywall_server::http::limits::*;
 use serde_json::json;
 
 /// A JSON POST from `peer`, claiming to forward for `forwarded_for`.
@@ -125,9 +125,9 @@ async fn codes_from_one_address_are_limited_however_x_forwarded_for_is_spoofed()
 #[tokio::test]
 async fn behind_trusted_proxies_each_forwarded_client_is_counted_on_its_own() {
     let server = TestServer::start_with(|config| {
-        config.trusted_proxies =
+        config.connections.trusted_proxies =
             vec!["10.0.0.0/24".parse().unwrap(), "2001:db8:ffff::1/128".parse().unwrap()];
-        config.demo_public = true;
+        config.demo.public = true;
     })
     .await;
     for n in 0..CODES_PER_CLIENT.burst + 2 {
@@ -299,7 +299,7 @@ async fn an_ipv6_client_rotating_through_its_64_is_one_client() {
 
 #[tokio::test]
 async fn the_ipv6_prefix_that_names_a_client_is_configurable() {
-    let server = TestServer::start_with(|config| config.ipv6_prefix = 48).await;
+    let server = TestServer::start_with(|config| config.connections.ipv6_prefix = 48).await;
     for n in 1..=CODES_PER_CLIENT.burst {
         let peer = format!("2001:db8:7:{n:x}::1");
         assert_eq!(

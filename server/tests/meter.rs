@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use common::*;
-use paywall_server::meter::{Metered, Visitor};
+use paywall_server::access::meter::{Metered, Visitor};
 use serde_json::{Value, json};
 
 const DAY: i64 = 24 * 60 * 60;
@@ -98,7 +98,7 @@ async fn the_meter_counts_different_articles_in_a_rolling_period_with_the_same_o
     assert_eq!(counted(open("a", later).await.unwrap()), (false, 2, 0, t0 + 32 * DAY));
     assert_eq!(count_where(db, "meter_reads", "visitor = 'r:7'").await, 3, "a's old row, b, c");
     // Anonymous readers are off in this policy, and a different reader has a meter of their own.
-    let client = paywall_server::limits::Client::new("192.0.2.1".parse().unwrap(), 64);
+    let client = paywall_server::http::client::Client::new("192.0.2.1".parse().unwrap(), 64);
     assert_eq!(
         meter.open(db, Visitor::Anonymous { token: None, client }, "a", t0).await.unwrap(),
         Metered::Off

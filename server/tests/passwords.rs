@@ -10,7 +10,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use common::*;
 use paywall_server::auth::PasswordHasher;
-use paywall_server::limits::PASSWORD_CHANGES_PER_READER;
+use paywall_server::http::limits::PASSWORD_CHANGES_PER_READER;
 use serde_json::json;
 
 fn put_password(token: &str, body: &serde_json::Value) -> Request<Body> {

@@ -87,14 +87,14 @@ async fn trusting(key_file_contents: &str) -> TestServer {
 /// A server that trusts the public key in `key_file_contents`, after `configure` has had its say.
 async fn trusting_with(
     key_file_contents: &str,
-    configure: impl FnOnce(&mut paywall_server::Config),
+    configure: impl FnOnce(&mut paywall_server::config::Config),
 ) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("publisher-key");
     std::fs::write(&path, key_file_contents).unwrap();
     let server = TestServer::start_with(|config| {
-        config.publisher_key_file = Some(path.clone());
-        config.publisher_issuer = Some(ISSUER.into());
+        config.publisher.key_file = Some(path.clone());
+        config.publisher.issuer = Some(ISSUER.into());
         configure(config);
     })
     .await;
@@ -309,7 +309,7 @@ async fn the_longest_lifetime_accepted_is_configurable_and_ten_minutes_by_defaul
     assert_eq!(exchange(&server, &ten_minutes).await.status, StatusCode::CREATED);
     exchange(&server, &an_hour).await.problem(StatusCode::UNAUTHORIZED);
 
-    let server = trusting_with(&pair.public_pem, |config| config.publisher_token_max_seconds = 3600).await;
+    let server = trusting_with(&pair.public_pem, |config| config.publisher.token_max_seconds = 3600).await;
     assert_eq!(exchange(&server, &an_hour).await.status, StatusCode::CREATED);
 }
 
@@ -378,6 +378,6 @@ async fn a_token_without_an_id_is_refused_unless_the_publisher_turns_that_off() 
     let problem = exchange(&server, &no_id).await.problem(StatusCode::UNAUTHORIZED);
     assert!(problem["detail"].as_str().unwrap().contains("jti"), "{problem}");
 
-    let server = trusting_with(&pair.public_pem, |config| config.publisher_require_jti = false).await;
+    let server = trusting_with(&pair.public_pem, |config| config.publisher.require_jti = false).await;
     assert_eq!(exchange(&server, &no_id).await.status, StatusCode::CREATED);
 }

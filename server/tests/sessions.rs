@@ -152,14 +152,14 @@ async fn the_signing_key_is_generated_once_kept_private_and_survives_a_restart()
 #[tokio::test]
 async fn a_configured_signing_key_is_used_instead_of_a_file_and_a_weak_one_is_refused() {
     let key = SIGNING_KEY;
-    let server = TestServer::start_with(|config| config.signing_key = Some(key.into())).await;
+    let server = TestServer::start_with(|config| config.signing.key = Some(key.into())).await;
     assert!(!server.dir.path().join("data/signing.key").exists());
     server.sign_in(SUBSCRIBER, PASSWORD).await;
 
     for weak in ["too short", &"k".repeat(40), &"changeme".repeat(5)] {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = paywall_server::Config::defaults(dir.path());
-        config.signing_key = Some(weak.into());
+        let mut config = paywall_server::config::Config::defaults(dir.path());
+        config.signing.key = Some(weak.into());
         let error = paywall_server::start(config).await.err().expect("a weak key is refused").to_string();
         assert!(error.contains("head -c 48 /dev/urandom | base64"), "{error}");
     }
@@ -170,13 +170,13 @@ async fn the_signing_key_can_come_from_a_file_but_never_from_the_command_line() 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("key");
     std::fs::write(&file, format!("{SIGNING_KEY}\n")).unwrap();
-    let server = TestServer::start_with(|config| config.signing_key_file = Some(file.clone())).await;
+    let server = TestServer::start_with(|config| config.signing.file = Some(file.clone())).await;
     assert!(!server.dir.path().join("data/signing.key").exists());
     server.sign_in(SUBSCRIBER, PASSWORD).await;
 
     use clap::Parser;
     let on_the_command_line =
-        paywall_server::Config::try_parse_from(["paywall-server", "--signing-key", "x"]);
+        paywall_server::config::Config::try_parse_from(["paywall-server", "--signing-key", "x"]);
     assert!(on_the_command_line.is_err(), "`ps` would show it");
 }
 

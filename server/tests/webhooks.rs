@@ -8,8 +8,8 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::receiver::Receiver;
 use common::*;
+use paywall_server::publishing::webhooks::{RETRY_AFTER, client, deliver_due};
 use paywall_server::store::prune;
-use paywall_server::webhooks::{RETRY_AFTER, client, deliver_due};
 use serde_json::{Value, json};
 
 /// Adds an endpoint taking `events` (all when empty); its id and secret.
@@ -90,7 +90,7 @@ async fn an_event_is_signed_and_tried_again_until_the_endpoint_takes_it() {
     assert_eq!(event["data"]["reader"]["email"], "new.member@example.com");
     assert!(event["timestamp"].as_str().unwrap().ends_with('Z'));
     // Another secret's signature does not verify: the receiver could tell a forgery.
-    let other = standardwebhooks::Webhook::new(&paywall_server::webhooks::new_secret()).unwrap();
+    let other = standardwebhooks::Webhook::new(&paywall_server::publishing::webhooks::new_secret()).unwrap();
     assert!(other.verify(got[0].1.as_bytes(), &got[0].0).is_err());
 
     // Each try is recorded, and the publisher can read them.

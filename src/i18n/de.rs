@@ -1,6 +1,6 @@
 //! Deutsch.
 
-use super::Texts;
+use super::texts::Texts;
 
 /// Die deutschen Texte.
 pub static TEXTS: Texts = Texts {

@@ -1,6 +1,6 @@
 //! English.
 
-use super::Texts;
+use super::texts::Texts;
 
 /// The English texts.
 pub static TEXTS: Texts = Texts {

@@ -1,6 +1,6 @@
 //! Español.
 
-use super::Texts;
+use super::texts::Texts;
 
 /// Los textos en español.
 pub static TEXTS: Texts = Texts {

@@ -1,6 +1,6 @@
 //! Français.
 
-use super::Texts;
+use super::texts::Texts;
 
 /// Les textes en français.
 pub static TEXTS: Texts = Texts {

@@ -64,7 +64,7 @@ pub struct Session {
     /// Whether this page stored the refresh token it holds (storage may be blocked or full).
     stored: Cell<bool>,
     /// Keeps the other-tabs listener alive as long as the session.
-    _storage_listener: tabs::StorageListener,
+    _storage_listener: dom::StorageListener,
 }
 
 /// Listening to a session; dropping it stops.
@@ -85,7 +85,7 @@ impl Session {
     /// A session with `api`, signed in if a refresh token for it is stored.
     pub fn new(api: Api) -> Rc<Self> {
         let storage_key = format!("paywall:refresh:{}", api.base());
-        Rc::new_cyclic(|session| Session {
+        Rc::new_cyclic(|session: &Weak<Session>| Session {
             api,
             storage_key,
             access: RefCell::new(None),
@@ -96,7 +96,14 @@ impl Session {
             refreshing: PageLock::default(),
             minting: PageLock::default(),
             stored: Cell::new(false),
-            _storage_listener: tabs::follow_other_tabs(session.clone()),
+            _storage_listener: {
+                let session = session.clone();
+                dom::on_storage(move |event| {
+                    if let Some(session) = session.upgrade() {
+                        session.hear_other_tab(&event);
+                    }
+                })
+            },
         })
     }
 

@@ -14,6 +14,7 @@
 mod api_fuzz;
 mod build;
 mod compress;
+mod layers;
 mod load;
 mod localstripe;
 mod postgres;
@@ -42,7 +43,9 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
           headless Chromium (bytes, main-thread time, heap, time to prompt, layout shift), then
           requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
           emailed-code sign-in (median of 9 runs); release server; writes BENCHMARKS.md
-  setup   install what is missing and nothing else";
+  setup   install what is missing and nothing else
+  layers  check that no modules of the server, the widget or the protocol import each other
+          in a circle (the test command's first step)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "size" => setup::for_building().and_then(|()| build::widget()).and_then(|()| size::report()),
         "setup" => setup::everything(),
+        "layers" => no_import_cycles(),
         "bench" => bench(),
         _ => {
             eprintln!("{USAGE}");
@@ -108,6 +112,7 @@ fn test() -> Result<(), Failed> {
     for deps in ["target/debug/deps", "target/wasm32-unknown-unknown/debug/deps"] {
         tidy::old_test_binaries(&root().join(deps));
     }
+    no_import_cycles()?;
     setup::everything()?;
     // First, so that the server the tests build has the widget built into it.
     build::widget()?;
@@ -117,14 +122,21 @@ fn test() -> Result<(), Failed> {
     run::cargo()
         .args(["test", "--workspace", "--", "--skip", BYPASS_SUITE])
         .env(EMBEDDED_WIDGET, "1")
-        .env(LOCALSTRIPE, &stripe.url)
         .status_ok("cargo test")?;
+    run::step("The server's Stripe client against the emulator, on SQLite");
+    run::cargo()
+        .args(["test", "--workspace", "--test", "localstripe", "--", "--include-ignored"])
+        .env(EMBEDDED_WIDGET, "1")
+        .env(LOCALSTRIPE, &stripe.url)
+        .status_ok("the localstripe test")?;
 
-    run::step("The server's tests again, on a throwaway PostgreSQL");
+    run::step("The server's tests again, on a throwaway PostgreSQL, with those that need it");
     {
         let postgres = postgres::Postgres::start()?;
         run::cargo()
-            .args(["test", "-p", "paywall-server", "--", "--skip", BYPASS_SUITE])
+            // The tests of several servers on one database, and the Stripe emulator's, are
+            // `#[ignore]`d in a plain `cargo test`: they need what this run started.
+            .args(["test", "-p", "paywall-server", "--", "--skip", BYPASS_SUITE, "--include-ignored"])
             .env("PAYWALL_TEST_POSTGRES", &postgres.url)
             .env(EMBEDDED_WIDGET, "1")
             .env(LOCALSTRIPE, &stripe.url)
@@ -172,6 +184,35 @@ fn test() -> Result<(), Failed> {
         .env("PAYWALL_SITE", root())
         .env("TMPDIR", &scratch.0)
         .status_ok("end-to-end tests")
+}
+
+/// Fails on an import cycle among the modules of the server, the widget or the protocol.
+fn no_import_cycles() -> Result<(), Failed> {
+    run::step("No import cycles among the modules of the server, the widget and the protocol");
+    let mut found = 0;
+    for src in ["server/src", "src", "protocol/src"] {
+        let cycles = layers::cycles(&root().join(src)).map_err(Failed)?;
+        for cycle in &cycles {
+            println!(
+                "    {src}: {} → {} (of {} modules in one circle: {})",
+                cycle.shortest.join(" → "),
+                cycle.shortest[0],
+                cycle.modules.len(),
+                cycle.modules.join(", ")
+            );
+            for because in &cycle.because {
+                println!("        {because}");
+            }
+        }
+        found += cycles.len();
+    }
+    match found {
+        0 => {
+            println!("    none");
+            Ok(())
+        }
+        found => Err(Failed(format!("{found} import cycles: move what ties them to a module below both"))),
+    }
 }
 
 /// A temporary directory of this run's own, removed when dropped.

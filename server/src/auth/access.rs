@@ -10,9 +10,11 @@ use crate::time::now;
 /// leaked one is soon worthless.
 pub const ACCESS_TOKEN_SECONDS: u64 = 15 * 60;
 
+/// The shortest signing key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 32;
+
 const ISSUER: &str = "paywall";
 const AUDIENCE: &str = "paywall-api";
-use super::secret::MIN_KEY_BYTES;
 
 /// What an access token says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

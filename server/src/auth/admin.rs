@@ -1,14 +1,13 @@
 //! The admin API's keys, and the `Admin` extractor: a handler that takes one runs only for a
 //! request that carries a live key.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::random;
-use crate::store::{self, audit::Actor};
+use crate::store::{self, Db, audit::Actor};
 
 /// What every admin key starts with, so that a key pasted where it should not be (a commit, a
 /// chat) is recognisable to people and to secret scanners.
@@ -45,10 +44,13 @@ pub struct Admin {
     pub actor: Actor,
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl<S: Send + Sync> FromRequestParts<S> for Admin
+where
+    Db: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let key = parts
             .headers
             .get(AUTHORIZATION)
@@ -60,7 +62,7 @@ impl FromRequestParts<AppState> for Admin {
         if !key.starts_with(KEY_PREFIX) || key.len() != KEY_PREFIX.len() + 43 {
             return Err(AppError::InvalidKey("This is not an admin API key."));
         }
-        let (id, name, prefix) = store::api_keys::live(&state.db, &random::token_hash(key))
+        let (id, name, prefix) = store::api_keys::live(&Db::from_ref(state), &random::token_hash(key))
             .await?
             .ok_or(AppError::InvalidKey("This API key is unknown, revoked or expired."))?;
         Ok(Admin { actor: Actor { key_id: Some(id), name: format!("key:{name} ({prefix}…)") } })

@@ -4,8 +4,9 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::error::AppError;
-use crate::limits::{Client, EmailKey, Limits};
+use crate::error::{AppError, CodeRefused};
+use crate::http::client::Client;
+use crate::http::limits::{EmailKey, Limits};
 use crate::random;
 use crate::store::{Db, codes};
 
@@ -21,20 +22,6 @@ pub const MAX_ATTEMPTS: i64 = 5;
 /// one more chance for a guess. Older live codes still sign in through their link (256
 /// random bits, nothing to guess).
 pub const CODES_TAKING_DIGITS: usize = 4;
-
-/// Why typed digits were not accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CodeRefused {
-    /// No live code was sent to this email: none asked for, or expired, spent or voided.
-    Expired,
-    /// Not the code sent; this many tries are left.
-    Wrong {
-        /// Tries left before the email's codes stop taking digits.
-        attempts_left: i64,
-    },
-    /// The email's live codes have had too many wrong tries.
-    TooManyAttempts,
-}
 
 /// A new code: the digits and link token for the email, the hashes for the database.
 pub struct NewCode {

@@ -1,13 +1,15 @@
 //! The `SignedIn` extractor: a handler that takes one runs only for a signed-in reader; and
 //! `Bearer`, its first half, for the one handler that checks the session itself.
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use crate::AppState;
+use super::access::AccessKeys;
 use crate::error::AppError;
-use crate::store;
+use crate::store::{self, Db};
 
 /// A reader whose bearer token was checked in this request: signed by us, unexpired, and
 /// for a session that has not been revoked. A missing, malformed, forged or expired token is
@@ -20,30 +22,34 @@ pub struct SignedIn {
     pub session_id: i64,
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn
+where
+    Db: FromRef<S>,
+    Arc<AccessKeys>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let signed_in = <SignedIn as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state);
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let signed_in = <SignedIn as OptionalFromRequestParts<S>>::from_request_parts(parts, state);
         signed_in.await?.ok_or(AppError::InvalidToken("Sign in to read this."))
     }
 }
 
 /// `Option<SignedIn>`: `None` when the request carries no `Authorization` header at all; a
 /// header that is there but not a live reader's token is still a 401, never anonymous.
-impl OptionalFromRequestParts<AppState> for SignedIn {
+impl<S: Send + Sync> OptionalFromRequestParts<S> for SignedIn
+where
+    Db: FromRef<S>,
+    Arc<AccessKeys>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        let Some(bearer) =
-            <Bearer as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await?
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let Some(bearer) = <Bearer as OptionalFromRequestParts<S>>::from_request_parts(parts, state).await?
         else {
             return Ok(None);
         };
-        if !store::sessions::is_active(&state.db, bearer.session_id, bearer.reader_id).await? {
+        if !store::sessions::is_active(&Db::from_ref(state), bearer.session_id, bearer.reader_id).await? {
             return Err(SESSION_ENDED);
         }
         Ok(Some(SignedIn { id: bearer.reader_id, session_id: bearer.session_id }))
@@ -54,7 +60,7 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
 pub const SESSION_ENDED: AppError = AppError::InvalidToken("This session has ended. Sign in again.");
 
 /// An access token signed by us and unexpired, whose session is NOT yet checked: a handler
-/// that takes one must check it (as [`crate::entitlement::decide_in_session`] does) before
+/// that takes one must check it (as [`crate::access::entitlement::decide_in_session`] does) before
 /// serving anything. Missing: `None`; malformed, forged or expired: a 401.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bearer {
@@ -64,13 +70,13 @@ pub struct Bearer {
     pub session_id: i64,
 }
 
-impl OptionalFromRequestParts<AppState> for Bearer {
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Bearer
+where
+    Arc<AccessKeys>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
         let Some(header) = parts.headers.get(AUTHORIZATION) else { return Ok(None) };
         let token = header
             .to_str()
@@ -79,7 +85,7 @@ impl OptionalFromRequestParts<AppState> for Bearer {
             .map(str::trim)
             .filter(|token| !token.is_empty())
             .ok_or(AppError::InvalidToken("The Authorization header must be `Bearer <token>`."))?;
-        let claims = state.keys.verify(token)?;
+        let claims = Arc::<AccessKeys>::from_ref(state).verify(token)?;
         let reader_id: i64 =
             claims.sub.parse().map_err(|_| AppError::InvalidToken("The access token is not valid."))?;
         Ok(Some(Bearer { reader_id, session_id: claims.sid }))

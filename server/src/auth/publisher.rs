@@ -8,7 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
 use crate::error::AppError;
-use crate::startup::StartError;
+use crate::error::StartError;
 
 /// The algorithms a publisher may sign with: asymmetric only, so we never hold their secret.
 const ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];

@@ -3,24 +3,20 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
+use paywall_protocol::headers::{GIFT, VISITOR};
 use paywall_protocol::{GrantReason, LockedSections, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
+use crate::access::catalog::Article;
+use crate::access::entitlement::{self, Answer, Asker, Decision, Question, Read};
+use crate::access::meter;
 use crate::auth::{Bearer, SESSION_ENDED};
-use crate::catalog::Article;
-use crate::entitlement::{self, Decision};
 use crate::error::{AppError, AppResult};
-use crate::extract::Json;
-use crate::limits::Client;
-use crate::meter::{self, Metered, Visitor};
-use crate::random;
-use crate::store::{articles, gifts, tiers};
-use crate::time::now;
-
-/// The header a gift link's token travels in.
-pub const GIFT_HEADER: &str = "paywall-gift";
+use crate::http::client::Client;
+use crate::http::extract::Json;
+use crate::state::AppState;
+use crate::store::articles;
 
 /// The article routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,16 +31,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn summary(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let mut summary = articles::summary(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
-    summary.metered = summary.tier != tiers::FREE && state.meter.is_on(&state.db).await?;
+    summary.metered = summary.tier != paywall_protocol::tiers::FREE && state.meter.is_on(&state.db).await?;
     let mut response = Json(summary).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     Ok(response)
 }
 
-/// `GET /v1/articles/{id}/locked`: the locked sections, after checking in this request that
-/// the reader may read them (see [`entitlement::decide`]): the reader's session is live and
-/// their subscription opens the article's tier, or the tier is open to them without one, or
-/// the publisher's meter opens it to them (counted here; see [`crate::meter`]).
+/// `GET /v1/articles/{id}/locked`: the locked sections, if [`entitlement::decide`] says in
+/// this request that the reader may read them; else the problem it names.
 #[utoipa::path(get, path = "/articles/{id}/locked", tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id"),
@@ -65,70 +59,57 @@ async fn locked(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let article = state.catalog.article(&state.db, &id).await?.ok_or_else(|| unknown_article(&id))?;
-    let tier = article.tier.clone();
-    let decision = match bearer {
-        Some(bearer) => {
-            entitlement::decide_in_session(&state.db, bearer, &tier).await?.ok_or(SESSION_ENDED)?
-        }
-        None => entitlement::decide(&state.db, None, &tier).await?,
-    };
-    let reader = bearer.map(|bearer| bearer.reader_id);
+    let read = meter::countable(&method, &headers).then(|| Read {
+        article_id: &id,
+        gift: headers.get(GIFT).map(|gift| gift.to_str().unwrap_or_default()),
+        visitor: headers.get(VISITOR).and_then(|token| token.to_str().ok()),
+        client,
+        meter: &state.meter,
+    });
+    let asker = bearer.map_or(Asker::Nobody, Asker::Bearer);
+    let question = Question { tier: &article.tier, asker, read };
+    let Answer { decision, new_visitor } = entitlement::decide(&state.db, question).await?;
     let refused = match decision {
-        Decision::Granted(reason) => return Ok(sections(&article, id, reason, None, None)),
+        Decision::Granted(reason) => return Ok(sections(&article, &id, reason, None, new_visitor)),
+        Decision::Metered(meter) => {
+            return Ok(sections(&article, &id, GrantReason::Metering, Some(meter), new_visitor));
+        }
+        Decision::GiftRefused => AppError::GiftRefused(Reason::GiftUnavailable),
+        Decision::MeterSpent { refused, meter } => {
+            AppError::MeterSpent { refused: Box::new(refusal(*refused, &article.tier)), meter }
+        }
+        // Refused without the meter or a gift link: nothing was counted, nothing to keep.
+        refused => return Err(refusal(refused, &article.tier)),
+    };
+    let mut response = refused.into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    keep_visitor(&mut response, new_visitor);
+    Ok(response)
+}
+
+/// The problem a refusal is answered with.
+fn refusal(decision: Decision, tier: &str) -> AppError {
+    let tier = tier.to_owned();
+    match decision {
+        Decision::SessionEnded => SESSION_ENDED,
         Decision::SignInRequired => AppError::InvalidToken("Sign in to read this."),
         Decision::Refused(Reason::HigherTierRequired) => AppError::HigherTierRequired { tier },
-        Decision::Refused(_) => AppError::NoSubscription { tier },
-    };
-    if !meter::countable(&method, &headers) {
-        return Err(refused);
-    }
-    let visitor = match reader {
-        Some(id) => Visitor::Reader(id),
-        None => {
-            let token = headers.get(meter::VISITOR_HEADER).and_then(|value| value.to_str().ok());
-            Visitor::Anonymous { token, client }
-        }
-    };
-    // A gift link opens its article in as many browsers as it may, and nothing else; one that
-    // does not is refused as such, and the widget asks again without it.
-    if let Some(gift) = headers.get(GIFT_HEADER) {
-        let now = now();
-        let (browser, new_token) = state.meter.browser(&state.db, visitor, now).await?;
-        let token_hash = random::token_hash(gift.to_str().unwrap_or_default());
-        if gifts::open(&state.db, &token_hash, &id, &browser, now).await? {
-            return Ok(sections(&article, id, GrantReason::Gift, None, new_token));
-        }
-        let mut response = AppError::GiftRefused(Reason::GiftUnavailable).into_response();
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-        keep_visitor(&mut response, new_token);
-        return Ok(response);
-    }
-    match state.meter.open(&state.db, visitor, &id, now()).await? {
-        Metered::Off => Err(refused),
-        Metered::Counted { opened: true, meter, new_token } => {
-            Ok(sections(&article, id, GrantReason::Metering, Some(meter), new_token))
-        }
-        Metered::Counted { opened: false, meter, new_token } => {
-            let mut response = AppError::MeterSpent { refused: Box::new(refused), meter }.into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-            keep_visitor(&mut response, new_token);
-            Ok(response)
-        }
+        Decision::GiftRefused => AppError::GiftRefused(Reason::GiftUnavailable),
+        _ => AppError::NoSubscription { tier },
     }
 }
 
 /// The locked sections, as the reader may read them.
 fn sections(
     article: &Article,
-    id: String,
+    id: &str,
     grant_reason: GrantReason,
     meter: Option<paywall_protocol::Meter>,
     new_token: Option<String>,
 ) -> Response {
     let sections = article.sections.clone();
-    let mut response = Json(LockedSections { article_id: id, sections, grant_reason, meter }).into_response();
+    let mut response =
+        Json(LockedSections { article_id: id.to_owned(), sections, grant_reason, meter }).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     headers.insert(header::VARY, HeaderValue::from_static("Authorization, Paywall-Visitor, Paywall-Gift"));
@@ -139,7 +120,7 @@ fn sections(
 /// Hands the browser a new anonymous id to send from now on.
 fn keep_visitor(response: &mut Response, token: Option<String>) {
     if let Some(value) = token.and_then(|token| HeaderValue::from_str(&token).ok()) {
-        response.headers_mut().insert(HeaderName::from_static(meter::VISITOR_HEADER), value);
+        response.headers_mut().insert(HeaderName::from_static(VISITOR), value);
     }
 }
 

@@ -1,44 +1,33 @@
 //! Paying: `/v1/checkout` starts the provider's hosted checkout and, back on the article,
 //! confirms it (asking the provider itself when its webhook has not arrived yet) and signs
 //! the browser that started it in; `/v1/billing-portal` sends a subscriber to manage their
-//! subscription; `/v1/webhooks/stripe` takes the provider's signed events.
+//! subscription (the provider's signed events come in through `routes::stripe_events`).
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::{CheckoutPending, CheckoutRequest, CheckoutStarted, Portal, PortalRequest, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::access::entitlement::{self, Asker, Decision, Question};
 use crate::auth::SignedIn;
-use crate::entitlement::{self, Decision};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Json, Path, RawBody};
-use crate::limits::Client;
-use crate::payments::webhook::{self, Event};
-use crate::payments::{NewCheckout, ProviderError};
+use crate::http::client::Client;
+use crate::http::extract::{Json, Path};
+use crate::money::NewCheckout;
+use crate::money::Payments;
 use crate::random::{NewToken, token_hash};
+use crate::state::AppState;
 use crate::store::{offers, payments, readers};
-use crate::{AppState, Payments};
-
-/// The header a browser confirms its checkout with.
-pub const CHECKOUT_TOKEN_HEADER: &str = "paywall-checkout-token";
-
-/// The largest webhook body read: Stripe's events carry whole objects.
-const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
 
 /// The payment routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    let webhooks =
-        OpenApiRouter::new().routes(routes!(stripe_webhook)).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES));
-    OpenApiRouter::new()
-        .routes(routes!(start))
-        .routes(routes!(confirm))
-        .routes(routes!(billing_portal))
-        .merge(webhooks)
+    OpenApiRouter::new().routes(routes!(start)).routes(routes!(confirm)).routes(routes!(billing_portal))
 }
 
-fn selling(state: &AppState) -> AppResult<&Payments> {
+/// The payment provider, if this server sells.
+pub(super) fn selling(state: &AppState) -> AppResult<&Payments> {
     state
         .payments
         .as_deref()
@@ -90,7 +79,12 @@ async fn start(
         }
     };
     if let Some(id) = reader_id
-        && let Decision::Granted(_) = entitlement::decide(&state.db, Some(id), &offer.settings.tier).await?
+        && let Decision::Granted(_) = entitlement::decide(
+            &state.db,
+            Question { tier: &offer.settings.tier, asker: Asker::Reader(id), read: None },
+        )
+        .await?
+        .decision
     {
         return Err(AppError::Refused(
             "Your subscription already includes this: there is nothing more to pay for.".into(),
@@ -154,8 +148,10 @@ async fn confirm(
 ) -> AppResult<Response> {
     let payments = selling(&state)?;
     let unknown = || AppError::NotFound("No checkout with this id was started by this browser.".into());
-    let token =
-        headers.get(CHECKOUT_TOKEN_HEADER).and_then(|value| value.to_str().ok()).ok_or_else(unknown)?;
+    let token = headers
+        .get(paywall_protocol::headers::CHECKOUT_TOKEN)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(unknown)?;
     let hash = token_hash(token.trim());
     let checkout = payments::checkout_of(&state.db, &id, &hash).await?.ok_or_else(unknown)?;
     let confirmed =
@@ -216,66 +212,7 @@ async fn billing_portal(
     Ok(Json(Portal { url: on_this_server(&state, url) }))
 }
 
-/// `POST /v1/webhooks/stripe`: one of Stripe's events, its `Stripe-Signature` checked over the
-/// raw body before anything is read. Each event is processed once, in the transaction of its
-/// effect; for every event about a subscription the server stores the provider's current state
-/// of it, so that events in any order, and more than once, leave the same final state. Events
-/// the server does not act on answer 200 and change nothing.
-#[utoipa::path(post, path = "/webhooks/stripe", tag = "checkout",
-    params(("Stripe-Signature" = String, Header, description = "`t=…,v1=…`, as Stripe signs it")),
-    request_body(content = Object, content_type = "application/json", description = "A Stripe event"),
-    responses(
-        (status = 200, description = "Processed (or already, or nothing to do)"),
-        (status = 400, description = "A missing, forged or stale signature, or not an event: nothing written",
-            body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The provider could not be asked for the subscription's state: send it again",
-            body = paywall_protocol::Problem, content_type = "application/problem+json")))]
-async fn stripe_webhook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> AppResult<StatusCode> {
-    let signature = headers.get("stripe-signature").and_then(|value| value.to_str().ok());
-    process_event(&state, signature, &body).await?;
-    Ok(StatusCode::OK)
-}
-
 /// A provider URL starting with `/` is on this server (the demo's pages).
 fn on_this_server(state: &AppState, url: String) -> String {
     if url.starts_with('/') { format!("{}{url}", state.public_url) } else { url }
-}
-
-/// Checks and processes one signed event: the webhook's work, also what the demo's checkout
-/// and billing pages send their events through.
-pub(super) async fn process_event(state: &AppState, signature: Option<&str>, body: &[u8]) -> AppResult<()> {
-    let payments = selling(state)?;
-    webhook::verify(signature, body, &payments.webhook_secrets, crate::time::now()).map_err(|error| {
-        tracing::warn!(%error, "a webhook was refused");
-        AppError::InvalidRequest { status: StatusCode::BAD_REQUEST, detail: format!("Refused: {error}.") }
-    })?;
-    let event: Event = serde_json::from_slice(body).map_err(|_| AppError::InvalidRequest {
-        status: StatusCode::BAD_REQUEST,
-        detail: "The body is not a Stripe event.".into(),
-    })?;
-    if payments::event_seen(&state.db, &event.id).await? {
-        return Ok(());
-    }
-    let Some(subscription) = event.subscription_id() else {
-        payments::record_event(&state.db, &event.id, &event.kind).await?;
-        return Ok(());
-    };
-    let subscription = match payments.provider.subscription(&subscription).await {
-        Ok(subscription) => subscription,
-        // Not one the provider knows (any more): nothing to follow.
-        Err(ProviderError::NotFound) => {
-            payments::record_event(&state.db, &event.id, &event.kind).await?;
-            return Ok(());
-        }
-        Err(error) => return Err(error.into()),
-    };
-    let applied =
-        payments::apply(&state.db, Some((&event.id, &event.kind)), &subscription, event.checkout_id())
-            .await?;
-    tracing::info!(event = %event.id, kind = %event.kind, ?applied, "a provider event");
-    Ok(())
 }

@@ -6,12 +6,13 @@ use paywall_protocol::{CodeRequest, CodeSent};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::CODE_SECONDS;
 use crate::error::{AppError, AppResult};
-use crate::extract::Json;
-use crate::limits::{Client, EmailKey};
+use crate::http::client::Client;
+use crate::http::extract::Json;
+use crate::http::limits::EmailKey;
 use crate::mail::{self, Mailer};
+use crate::state::AppState;
 use crate::store::readers;
 
 /// The code routes.

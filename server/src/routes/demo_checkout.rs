@@ -11,15 +11,16 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::checkout::process_event;
 use super::pages::page;
-use crate::AppState;
+use super::stripe_events::process_event;
 use crate::error::{AppError, AppResult};
-use crate::extract::Form;
-use crate::payments::demo::Demo;
-use crate::payments::{Provider, ProviderSubscription, webhook};
-use crate::store::{SubscriptionStatus, offers};
+use crate::http::extract::Form;
+use crate::money::demo::Demo;
+use crate::money::{Provider, ProviderSubscription, stripe_events};
+use crate::state::AppState;
+use crate::store::offers;
 use crate::time::now;
+use paywall_protocol::admin::SubscriptionStatus;
 
 /// The demo provider's routes.
 pub fn router() -> Router<AppState> {
@@ -83,7 +84,7 @@ async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult
     let interval = offers::by_id(&state.db, checkout.offer_id).await?.map(|offer| offer.settings.interval);
     let days = if interval == Some(paywall_protocol::BillingInterval::Year) { 365 } else { 30 };
     let subscription = demo.pay(&id, days).ok_or_else(|| AppError::NotFound("No such checkout.".into()))?;
-    let delay = std::time::Duration::from_millis(state.config.demo_event_delay_ms);
+    let delay = std::time::Duration::from_millis(state.config.demo.event_delay_ms);
     if delay.is_zero() {
         send_paid(&state, &id, &subscription).await?;
     } else {
@@ -176,7 +177,7 @@ async fn send(state: &AppState, demo: &Demo, kind: &str, object: serde_json::Val
     let event = json!({"id": format!("evt_demo_{}", crate::random::token()), "object": "event", "type": kind,
                        "created": now(), "data": {"object": object}});
     let body = event.to_string();
-    let signature = webhook::sign(body.as_bytes(), demo.secret(), now());
+    let signature = stripe_events::sign(body.as_bytes(), demo.secret(), now());
     process_event(state, Some(&signature), body.as_bytes()).await
 }
 
@@ -185,7 +186,7 @@ fn opens(status: SubscriptionStatus) -> bool {
 }
 
 fn describe(subscription: &ProviderSubscription) -> String {
-    let day = crate::members::format_time(subscription.current_period_end);
+    let day = crate::time::format(subscription.current_period_end);
     let day = day.split('T').next().unwrap_or(&day).to_owned();
     match (subscription.status, subscription.cancel_at_period_end) {
         (SubscriptionStatus::Trialing, false) => format!("Free trial until {day}, then it renews."),

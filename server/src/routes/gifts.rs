@@ -1,34 +1,24 @@
-//! `/v1/gifts`: a subscriber's gift links, each opening one article to whoever they send it;
-//! `/v1/admin/gift-policy`: how many, for how long, to how many browsers.
+//! `/v1/gifts`: a subscriber's gift links, each opening one article to whoever they send it
+//! (how many, for how long and to how many browsers is `routes::admin::gift_policy`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use paywall_protocol::admin::GiftPolicy;
 use paywall_protocol::{GiftLink, GiftRequest, Gifts, GrantReason, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::auth::{Admin, SignedIn};
-use crate::entitlement::{self, Decision};
+use crate::access::entitlement::{self, Asker, Decision, Question};
+use crate::auth::SignedIn;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Json, Path};
+use crate::http::extract::{Json, Path};
 use crate::random::NewToken;
-use crate::store::audit::Entry;
+use crate::state::AppState;
 use crate::store::{articles, gifts};
 use crate::time::now;
 
-/// The most links a month, days and browsers a policy may give.
-const MAX_ALLOWANCE: u32 = 1_000;
-const MAX_DAYS: u32 = 366;
-const MAX_REACH: u32 = 10_000;
-
-/// The gift routes, the subscriber's and the admin's.
+/// The subscriber's gift routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(revoke))
-        .routes(routes!(get_policy, put_policy))
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(revoke))
 }
 
 /// `POST /v1/gifts`: makes a gift link for an article the signed-in reader's subscription
@@ -55,7 +45,8 @@ async fn create(
         .ok_or_else(|| AppError::NotFound("There is no article with this id.".to_owned()))?;
     // Only a subscription gives: a free or registered article needs no gift, and a reader the
     // meter lets in has nothing to give.
-    match entitlement::decide(&state.db, Some(reader.id), &tier).await? {
+    let question = Question { tier: &tier, asker: Asker::Reader(reader.id), read: None };
+    match entitlement::decide(&state.db, question).await?.decision {
         Decision::Granted(GrantReason::Subscription) => {}
         Decision::Refused(Reason::HigherTierRequired) => return Err(AppError::HigherTierRequired { tier }),
         _ => return Err(AppError::NoSubscription { tier }),
@@ -104,44 +95,4 @@ async fn revoke(
     } else {
         Err(AppError::NotFound("You have no gift link with this id.".to_owned()))
     }
-}
-
-/// `GET /v1/admin/gift-policy`: what gift links may do (the defaults until set).
-#[utoipa::path(get, path = "/admin/gift-policy", tag = "admin", security(("admin_key" = [])),
-    responses((status = 200, description = "The gift links' policy", body = GiftPolicy)))]
-async fn get_policy(State(state): State<AppState>, _admin: Admin) -> AppResult<Json<GiftPolicy>> {
-    Ok(Json(gifts::policy(&state.db).await?))
-}
-
-/// `PUT /v1/admin/gift-policy`: sets it; a monthly allowance of 0 stops new links.
-#[utoipa::path(put, path = "/admin/gift-policy", tag = "admin", request_body = GiftPolicy,
-    security(("admin_key" = [])),
-    responses(
-        (status = 200, description = "The policy as stored", body = GiftPolicy),
-        (status = 422, description = "Days or reach of 0, or a value over its limit",
-            body = paywall_protocol::Problem, content_type = "application/problem+json")))]
-async fn put_policy(
-    State(state): State<AppState>,
-    admin: Admin,
-    Json(policy): Json<GiftPolicy>,
-) -> AppResult<Json<GiftPolicy>> {
-    let in_range = policy.monthly_allowance <= MAX_ALLOWANCE
-        && (1..=MAX_DAYS).contains(&policy.days)
-        && (1..=MAX_REACH).contains(&policy.reach);
-    if !in_range {
-        return Err(AppError::InvalidInput(format!(
-            "monthly_allowance may be at most {MAX_ALLOWANCE}, days from 1 to {MAX_DAYS}, reach from 1 to {MAX_REACH}."
-        )));
-    }
-    let audit = Entry {
-        actor: &admin.actor,
-        action: "gifts.update",
-        target: "gift-policy".to_owned(),
-        detail: format!(
-            "{} links a month, {} days, {} browsers each",
-            policy.monthly_allowance, policy.days, policy.reach
-        ),
-    };
-    gifts::set_policy(&state.db, &policy, &audit).await?;
-    Ok(Json(policy))
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// The health routes.
@@ -31,7 +31,7 @@ async fn ready(State(state): State<AppState>) -> Response {
         );
     }
     if let Some(fingerprint) = &state.key_fingerprint
-        && !crate::auth::secret::still_agrees(&state.db, fingerprint).await
+        && !store::server_keys::still_agrees(&state.db, fingerprint).await
     {
         return plain(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -7,17 +7,15 @@ mod codes;
 mod demo_checkout;
 mod gifts;
 mod health;
-mod meter;
 mod offers;
 mod openapi;
 mod origins;
 mod pages;
 mod readers;
 mod sessions;
-mod webhooks;
+mod stripe_events;
 
 pub use admin::MAX_ADMIN_BODY_BYTES;
-pub use pages::CONFIRM_PATH;
 
 use std::time::Duration;
 
@@ -26,14 +24,15 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use paywall_protocol::headers;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The largest request body the API reads; every request it takes is a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -49,11 +48,10 @@ pub fn app(state: AppState) -> Router {
             .merge(codes::router())
             .merge(readers::router())
             .merge(offers::router())
-            .merge(meter::router())
             .merge(gifts::router())
             .merge(checkout::router())
-            .merge(webhooks::router())
-            .merge(admin::router().layer(DefaultBodyLimit::max(MAX_ADMIN_BODY_BYTES)))
+            .merge(stripe_events::router())
+            .merge(admin::router())
             .split_for_parts();
     let description = openapi::document(description).to_json().expect("the description serializes");
     let api = api
@@ -80,7 +78,7 @@ pub fn app(state: AppState) -> Router {
     let widget = state.widget.as_ref().map(|widget| widget.router()).unwrap_or_default();
     Router::new()
         .nest("/v1", api)
-        .merge(pages::router(config.demo))
+        .merge(pages::router(config.demo.on))
         .merge(demo_checkout::router())
         .merge(widget)
         .merge(site)
@@ -89,7 +87,10 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(CompressionLayer::new())
-        .layer(middleware::from_fn_with_state(Duration::from_secs(config.request_timeout), time_limit))
+        .layer(middleware::from_fn_with_state(
+            Duration::from_secs(config.connections.request_timeout),
+            time_limit,
+        ))
         .layer(TraceLayer::new_for_http())
         // Added after the layers: probes every few seconds stay out of the request log.
         .merge(health::router())
@@ -182,11 +183,11 @@ fn cors(configured: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
-            HeaderName::from_static(checkout::CHECKOUT_TOKEN_HEADER),
-            HeaderName::from_static(crate::meter::VISITOR_HEADER),
-            HeaderName::from_static(articles::GIFT_HEADER),
+            HeaderName::from_static(headers::CHECKOUT_TOKEN),
+            HeaderName::from_static(headers::VISITOR),
+            HeaderName::from_static(headers::GIFT),
         ])
-        .expose_headers([header::ETAG, HeaderName::from_static(crate::meter::VISITOR_HEADER)])
+        .expose_headers([header::ETAG, HeaderName::from_static(headers::VISITOR)])
         .max_age(std::time::Duration::from_secs(600))
 }
 

@@ -11,8 +11,8 @@ use paywall_protocol::OriginCheck;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::extract::Json;
+use crate::http::extract::Json;
+use crate::state::AppState;
 
 /// Where the check is, under `/v1`.
 pub const CHECK_PATH: &str = "/origins/check";

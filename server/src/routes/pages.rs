@@ -17,10 +17,11 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::auth::CODE_SECONDS;
 use crate::error::{AppError, AppResult};
-use crate::extract::Form;
+use crate::http::extract::Form;
+use crate::mail::CONFIRM_PATH;
+use crate::state::AppState;
 use crate::store::outbox;
 
 /// The page routes; `/dev/outbox` only in demo mode.
@@ -28,9 +29,6 @@ pub fn router(demo: bool) -> Router<AppState> {
     let router = Router::new().route(CONFIRM_PATH, get(confirm_page).post(confirm));
     if demo { router.route("/dev/outbox", get(dev_outbox)) } else { router }
 }
-
-/// Where an emailed sign-in link leads: the page that asks the reader to confirm.
-pub const CONFIRM_PATH: &str = "/sign-in/confirm";
 
 /// The token an emailed link carries, as the confirmation form posts it.
 #[derive(Deserialize)]

@@ -6,11 +6,11 @@ use paywall_protocol::NewPassword;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::{SignedIn, check_new_password};
 use crate::error::{AppError, AppResult};
-use crate::extract::Json;
-use crate::limits::Client;
+use crate::http::client::Client;
+use crate::http::extract::Json;
+use crate::state::AppState;
 use crate::store::readers;
 
 /// The reader routes.

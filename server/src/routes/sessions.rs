@@ -11,12 +11,13 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::{ACCESS_TOKEN_SECONDS, SignedIn};
 use crate::error::{AppError, AppResult};
-use crate::extract::{Json, Query};
-use crate::limits::{Client, EmailKey};
+use crate::http::client::Client;
+use crate::http::extract::{Json, Query};
+use crate::http::limits::EmailKey;
 use crate::random::{NewToken, token_hash};
+use crate::state::AppState;
 use crate::store::publisher::{Outcome, PublisherSession};
 use crate::store::sessions::Rotation;
 use crate::store::{publisher, readers, sessions};

@@ -1,7 +1,7 @@
 //! SQL for the admin API's keys: only each key's SHA-256 is stored.
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, with_pool};
+use super::db::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// A key as `api-key list` shows it.

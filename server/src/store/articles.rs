@@ -5,7 +5,7 @@ use paywall_protocol::{ArticleSummary, LockedSection};
 use sha2::{Digest, Sha256};
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, with_pool};
+use super::db::{BeginWrite, Db, with_pool};
 use crate::sanitize;
 use crate::time::now;
 

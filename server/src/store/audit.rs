@@ -3,7 +3,7 @@
 
 use paywall_protocol::admin::AuditEntry;
 
-use super::{Db, with_pool};
+use super::db::{Db, with_pool};
 
 /// Who made a change: an API key, or the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! `auth::code`; a code with too many no longer accepts its digits, though its link (256
 //! random bits, nothing to guess) still works.
 
-use super::{BeginWrite, Db, with_pool};
+use super::db::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// A code as verification needs it.

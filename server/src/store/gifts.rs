@@ -5,7 +5,7 @@ use paywall_protocol::Gift;
 use paywall_protocol::admin::GiftPolicy;
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, one_at_a_time, with_pool};
+use super::db::{BeginWrite, Db, one_at_a_time, with_pool};
 
 /// The rolling month a subscriber's allowance counts over.
 pub const MONTH_SECONDS: i64 = 30 * 24 * 60 * 60;

@@ -2,7 +2,7 @@
 //! next run forward runs it. The move is one conditional upsert, so of several servers asking
 //! at once exactly one gets it, on either database, without holding a lock while it works.
 
-use super::{Db, with_pool};
+use super::db::{Db, with_pool};
 
 /// Claims the job `name` if it is due at `now` (Unix seconds), moving its next run to
 /// `now + every`. True for the one caller that should run it now.

@@ -1,10 +1,34 @@
 //! SQL for moving readers in and out (`paywall-server readers import|export`).
 
 use super::audit::{Entry, record};
+use super::db::{BeginWrite, Db, with_pool};
 use super::subscriptions::opens;
-use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
-use crate::members::{Member, MemberSubscription};
 use crate::time::now;
+use paywall_protocol::admin::{SubscriptionSource, SubscriptionStatus};
+
+/// One row: a reader, and their subscription if the row names a tier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The reader's email, normalised.
+    pub email: String,
+    /// Their name, if given.
+    pub name: Option<String>,
+    /// Their subscription, if the row has a tier.
+    pub subscription: Option<MemberSubscription>,
+    /// The payment provider's id for them, if given.
+    pub customer_id: Option<String>,
+}
+
+/// A subscription as a row gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberSubscription {
+    /// The tier.
+    pub tier: String,
+    /// Its state.
+    pub status: SubscriptionStatus,
+    /// When its period ends (Unix seconds).
+    pub current_period_end: i64,
+}
 
 /// What an import did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

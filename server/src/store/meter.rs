@@ -4,7 +4,7 @@
 use paywall_protocol::admin::MeterPolicy;
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, one_at_a_time, with_pool};
+use super::db::{BeginWrite, Db, one_at_a_time, with_pool};
 
 /// The longest rolling period a policy may have, in days.
 pub const MAX_PERIOD_DAYS: i64 = 366;
@@ -43,6 +43,10 @@ pub async fn set_policy(db: &Db, policy: &MeterPolicy, audit: &Entry<'_>) -> Res
     })
 }
 
+/// The meter's count: one statement, in its own file so that both databases run the very same
+/// text (SQLite as it is, PostgreSQL inside `meter_count`).
+const COUNT: &str = include_str!("meter_count.sql");
+
 /// A visitor's count in the period after a read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Count {
@@ -68,22 +72,10 @@ pub async fn count(
     since: i64,
     limit: u32,
 ) -> Result<Count, sqlx::Error> {
-    let sql = "INSERT INTO meter_reads (visitor, article_id, read_at)
-               SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT)
-                WHERE (SELECT COUNT(*) FROM meter_reads
-                        WHERE visitor = $1 AND article_id <> $2 AND read_at > $4) < $5
-                   OR EXISTS (SELECT 1 FROM meter_reads WHERE visitor = $1 AND article_id = $2 AND read_at > $4)
-               ON CONFLICT (visitor, article_id) DO UPDATE
-                  SET read_at = CASE WHEN meter_reads.read_at > $4 THEN meter_reads.read_at ELSE excluded.read_at END
-               RETURNING read_at,
-                         (SELECT COUNT(*) FROM meter_reads o
-                           WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4),
-                         (SELECT MIN(o.read_at) FROM meter_reads o
-                           WHERE o.visitor = $1 AND o.article_id <> $2 AND o.read_at > $4)";
     // PostgreSQL runs the same statement in a function that first waits for any other count
-    // of this visitor (migration 0012): one round trip either way.
+    // of this visitor (see [`define_count_function`]): one round trip either way.
     let sql = match db {
-        Db::Sqlite(_) => sql,
+        Db::Sqlite(_) => COUNT,
         Db::Postgres(_) => "SELECT counted_at, others, oldest_other FROM meter_count($1, $2, $3, $4, $5)",
     };
     let row: Option<(i64, i64, Option<i64>)> = with_pool!(db, |pool| {
@@ -105,6 +97,42 @@ pub async fn count(
     let (counted, oldest): (i64, Option<i64>) =
         with_pool!(db, |pool| sqlx::query_as(sql).bind(visitor).bind(since).fetch_one(pool).await)?;
     Ok(Count { opened: false, read: read(counted), oldest })
+}
+
+/// `meter_count`'s body: wait for any other count of the same visitor (an advisory lock, held
+/// to the end of the call's transaction), then run [`COUNT`] with a fresh look at the ledger.
+/// PostgreSQL reads a statement's rows as they were when the statement began, so without the
+/// wait two reads of different articles at once would each find the last free place.
+fn count_function_body() -> String {
+    let statement: String =
+        COUNT.lines().filter(|line| !line.starts_with("--")).map(|line| format!("{line}\n")).collect();
+    format!(
+        "\nBEGIN\n    PERFORM pg_advisory_xact_lock(hashtext('meter:' || p_visitor));\n    RETURN QUERY\n{};\nEND\n",
+        statement.trim_end()
+    )
+}
+
+/// On PostgreSQL, (re)defines `meter_count` from [`COUNT`] unless it is that already: the
+/// function always runs today's statement, whatever an earlier version defined (migration
+/// 0012 defined its first version). Servers starting together take turns. On SQLite, nothing.
+pub async fn define_count_function(db: &Db) -> Result<(), sqlx::Error> {
+    let Db::Postgres(pool) = db else { return Ok(()) };
+    let body = count_function_body();
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('define meter_count'))").execute(&mut *tx).await?;
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT prosrc FROM pg_proc WHERE proname = 'meter_count'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if current.as_deref() != Some(body.as_str()) {
+        let define = format!(
+            "CREATE OR REPLACE FUNCTION meter_count(p_visitor TEXT, p_article TEXT, p_now BIGINT, p_since BIGINT, p_limit BIGINT)
+             RETURNS TABLE (counted_at BIGINT, others BIGINT, oldest_other BIGINT)
+             LANGUAGE plpgsql AS $meter_count${body}$meter_count$"
+        );
+        sqlx::raw_sql(&define).execute(&mut *tx).await?;
+    }
+    tx.commit().await
 }
 
 /// Records that `visitor` was given to a browser at `network`, if fewer than `limit` were

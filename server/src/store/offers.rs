@@ -4,7 +4,7 @@ use paywall_protocol::admin::{AdminOffer, OfferSettings};
 use paywall_protocol::{BillingInterval, Offer};
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, with_pool};
+use super::db::{BeginWrite, Db, with_pool};
 use crate::time::now;
 
 /// The columns an offer is read from, in [`Row`]'s order (`o` is `offers`).

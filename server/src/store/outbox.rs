@@ -1,6 +1,6 @@
 //! SQL for the dev outbox: mail kept instead of sent, in demo mode.
 
-use super::{Db, with_pool};
+use super::db::{Db, with_pool};
 use crate::time::now;
 
 /// One kept email.

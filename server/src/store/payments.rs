@@ -3,10 +3,31 @@
 
 use paywall_protocol::admin::WebhookEventType;
 
+use super::db::{BeginWrite, Db, with_pool};
 use super::webhooks::{reader_created, subscription_event};
-use super::{BeginWrite, Db, SubscriptionSource, with_pool};
-use crate::payments::ProviderSubscription;
 use crate::time::now;
+use paywall_protocol::admin::{SubscriptionSource, SubscriptionStatus};
+
+/// A subscription as the provider has it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderSubscription {
+    /// The provider's id for it.
+    pub id: String,
+    /// The provider's customer who pays for it.
+    pub customer: String,
+    /// Its state.
+    pub status: SubscriptionStatus,
+    /// When the period paid for (or the trial) ends (Unix seconds).
+    pub current_period_end: i64,
+    /// Whether it ends at `current_period_end` instead of renewing.
+    pub cancel_at_period_end: bool,
+    /// The price it charges.
+    pub price: Option<String>,
+    /// The offer it was bought with, as the checkout recorded it.
+    pub offer_id: Option<i64>,
+    /// The reader's email, as the checkout recorded it.
+    pub email: Option<String>,
+}
 
 /// What recording a provider subscription did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,7 +271,7 @@ pub async fn apply(
 
 /// What the publisher's systems are told of a subscription: its tier, state, period end,
 /// whether it renews, and its offer.
-type Known = (String, crate::store::SubscriptionStatus, i64, bool, Option<i64>);
+type Known = (String, SubscriptionStatus, i64, bool, Option<i64>);
 
 /// The event a subscription's change from `before` (none: it is new) to `after` is, if any:
 /// created; canceled when it stops opening its tier; updated when anything else told of it
@@ -265,8 +286,8 @@ fn change(before: Option<&Known>, after: &Known) -> Option<WebhookEventType> {
 }
 
 /// Whether a subscription in this state opens its tier (as `subscriptions::opens!` says in SQL).
-fn opens(status: crate::store::SubscriptionStatus) -> bool {
-    use crate::store::SubscriptionStatus::{Active, PastDue, Trialing};
+fn opens(status: SubscriptionStatus) -> bool {
+    use SubscriptionStatus::{Active, PastDue, Trialing};
     matches!(status, Active | Trialing | PastDue)
 }
 

@@ -3,8 +3,8 @@
 //! rate-limit buckets, webhook events long done, and meter reads older than any period. Without this every table that records an
 //! attempt would only grow.
 
-use super::{BeginWrite, Db, with_pool};
-use crate::auth::REFRESH_TOKEN_SECONDS;
+use super::db::{BeginWrite, Db, with_pool};
+use crate::store::sessions::REFRESH_TOKEN_SECONDS;
 
 /// How long a code is kept once expired or spent, and an ended session once it ended.
 const KEEP_CODES_SECONDS: i64 = 60 * 60;

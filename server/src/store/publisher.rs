@@ -2,9 +2,10 @@
 //! made, their publisher-asserted subscription set and a session started, all in one
 //! transaction: a refused step leaves nothing behind.
 
+use super::db::{BeginWrite, Db, with_pool};
 use super::sessions::{CREATE, Lifetime};
-use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
 use crate::time::now;
+use paywall_protocol::admin::{SubscriptionSource, SubscriptionStatus};
 
 /// What the publisher's verified token says, and the session to start.
 pub struct PublisherSession<'a> {

@@ -2,7 +2,7 @@
 //! the moment (Unix milliseconds) by which its bucket is empty again. One statement checks
 //! and counts a request, so two servers counting at once cannot both take the last place.
 
-use super::{Db, with_pool};
+use super::db::{Db, with_pool};
 
 /// Counts one request for `key` at `now_ms` against a limit of `burst` requests at once and
 /// one more every `interval_ms`. `Ok(None)` if allowed; `Ok(Some(ms))` if refused, with how

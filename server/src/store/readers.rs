@@ -1,9 +1,10 @@
 //! SQL for readers.
 
+use super::db::{BeginWrite, Db, with_pool};
 use super::sessions::REVOKE_ALL;
 use super::webhooks::reader_created;
-use super::{BeginWrite, Db, SubscriptionSource, with_pool};
 use crate::time::now;
+use paywall_protocol::admin::SubscriptionSource;
 
 /// A reader as sign-in needs them.
 #[derive(Debug, sqlx::FromRow)]

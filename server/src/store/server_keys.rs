@@ -1,8 +1,17 @@
 //! SQL for the signing secret the servers on one database share: the secret itself when the
 //! database keeps it, or only its fingerprint when each server is given it.
 
-use super::{Db, with_pool};
+use super::db::{Db, with_pool};
 use crate::time::now;
+
+/// The name the servers' signing key is stored under.
+pub const SIGNING: &str = "signing";
+
+/// Whether the database still knows `fingerprint` as the servers' signing key: false once
+/// another server replaced it (this one then signs tokens the others refuse).
+pub async fn still_agrees(db: &Db, fingerprint: &[u8]) -> bool {
+    self::fingerprint(db, SIGNING).await.is_ok_and(|stored| stored.as_deref() == Some(fingerprint))
+}
 
 /// A stored key: the secret, if the database keeps it, and its fingerprint.
 #[derive(Debug, sqlx::FromRow)]

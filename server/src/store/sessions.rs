@@ -2,8 +2,11 @@
 //! token; the hashes of the tokens it spent are kept to notice a replay.
 
 use super::audit::{Entry, record};
-use super::{BeginWrite, Db, with_pool};
+use super::db::{BeginWrite, Db, with_pool};
 use crate::time::now;
+
+/// How long a session lasts without being refreshed.
+pub const REFRESH_TOKEN_SECONDS: i64 = 30 * 24 * 60 * 60;
 
 /// How long a session lives: refreshed, it lasts `idle` more seconds each time, but never more
 /// than `absolute` seconds after it started.

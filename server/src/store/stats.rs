@@ -2,8 +2,9 @@
 
 use paywall_protocol::admin::{ArticleCount, DayCount, Money, Stats, TierStatusCount};
 
-use super::{Db, SubscriptionStatus, with_pool};
+use super::db::{Db, with_pool};
 use crate::time::now;
+use paywall_protocol::admin::SubscriptionStatus;
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -41,7 +42,7 @@ pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
     Ok(Stats {
         subscriptions: states
             .into_iter()
-            .map(|(tier, status, count)| TierStatusCount { tier, status: status.into(), count })
+            .map(|(tier, status, count)| TierStatusCount { tier, status, count })
             .collect(),
         monthly_recurring_revenue: money
             .into_iter()
@@ -50,7 +51,7 @@ pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
         days: days
             .into_iter()
             .map(|day| DayCount {
-                day: crate::members::format_time(day * DAY).split('T').next().unwrap_or_default().to_owned(),
+                day: crate::time::format(day * DAY).split('T').next().unwrap_or_default().to_owned(),
                 started: count(&starts, day),
                 ended: count(&ends, day),
             })

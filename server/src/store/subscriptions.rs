@@ -3,9 +3,10 @@
 use paywall_protocol::admin::{Subscription, WebhookEventType};
 
 use super::audit::{Entry, record};
+use super::db::{BeginWrite, Db, with_pool};
 use super::webhooks::subscription_event;
-use super::{BeginWrite, Db, SubscriptionSource, SubscriptionStatus, with_pool};
 use crate::time::now;
+use paywall_protocol::admin::{SubscriptionSource, SubscriptionStatus};
 
 /// The condition under which a subscription opens its tier, with its period not yet over:
 /// Stripe's `active`, `trialing`, and `past_due` (a grace period while a payment is retried).
@@ -31,16 +32,7 @@ pub(crate) type Row = (i64, i64, String, SubscriptionStatus, i64, SubscriptionSo
 pub(crate) fn subscription(
     (id, reader_id, tier, status, current_period_end, source, cancel_at_period_end, offer_id): Row,
 ) -> Subscription {
-    Subscription {
-        id,
-        reader_id,
-        tier,
-        status: status.into(),
-        current_period_end,
-        source: source.into(),
-        cancel_at_period_end,
-        offer_id,
-    }
+    Subscription { id, reader_id, tier, status, current_period_end, source, cancel_at_period_end, offer_id }
 }
 
 /// Gives a reader an active subscription to `tier` until `period_end`, unless they have one.

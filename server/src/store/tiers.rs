@@ -3,15 +3,10 @@
 use paywall_protocol::admin::Tier;
 
 use super::audit::{Entry, record};
+use super::db::{BeginWrite, Db, with_pool};
 use super::sessions::live_session;
 use super::subscriptions::opens;
-use super::{BeginWrite, Db, with_pool};
 use crate::time::now;
-
-/// The tier anyone may read, signed in or not.
-pub const FREE: &str = "free";
-/// The tier any signed-in reader may read.
-pub const REGISTERED: &str = "registered";
 
 /// The ladder, lowest first.
 pub async fn ladder(db: &Db) -> Result<Vec<Tier>, sqlx::Error> {

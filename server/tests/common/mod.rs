@@ -335,7 +335,7 @@ pub fn demo_config(data: impl Into<std::path::PathBuf>) -> Config {
     let mut config = Config::defaults(&data);
     config.database_url = database_url_for(&data);
     config.site = concat!(env!("CARGO_MANIFEST_DIR"), "/..").into();
-    config.demo = true;
+    config.demo.on = true;
     config
 }
 
@@ -367,9 +367,12 @@ pub fn request(method: Method, path: &str, token: Option<&str>, body: Option<&st
 /// Distinctive sentences from each locked section of the demo article.
 pub fn locked_phrases() -> Vec<String> {
     let demo = include_str!("../../demo/article.html");
-    let article =
-        paywall_server::import::parse(std::path::Path::new("article.html"), demo, &Default::default())
-            .unwrap();
+    let article = paywall_server::publishing::import::parse(
+        std::path::Path::new("article.html"),
+        demo,
+        &Default::default(),
+    )
+    .unwrap();
     article
         .sections
         .iter()

@@ -115,7 +115,7 @@ impl StandIn {
         let body =
             json!({"id": id, "object": "event", "type": kind, "created": time, "data": {"object": object}})
                 .to_string();
-        let signature = paywall_server::payments::webhook::sign(body.as_bytes(), secret, time);
+        let signature = paywall_server::money::stripe_events::sign(body.as_bytes(), secret, time);
         (body, signature)
     }
 }

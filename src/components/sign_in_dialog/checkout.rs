@@ -5,7 +5,7 @@ use std::rc::Rc;
 use paywall_protocol::Offer;
 use yew::{AttrValue, Callback, Html, Properties, function_component, html, use_context, use_node_ref};
 
-use super::{StepForm, StepProps, email_field, link, show};
+use super::form::{StepForm, StepProps, email_field, link, show};
 use crate::i18n::Texts;
 use crate::state::{Status, Step};
 

@@ -5,7 +5,7 @@ use yew::{
     AttrValue, Callback, Html, Properties, function_component, html, use_context, use_mut_ref, use_node_ref,
 };
 
-use super::{StepForm, StepProps, keep, link, show};
+use super::form::{StepForm, StepProps, keep, link, show};
 use crate::i18n::Texts;
 use crate::state::{Status, Step};
 

@@ -2,7 +2,7 @@
 
 use yew::{AttrValue, Callback, Html, function_component, html, use_context, use_node_ref};
 
-use super::{StepForm, StepProps, email_field, link, show};
+use super::form::{StepForm, StepProps, email_field, link, show};
 use crate::i18n::Texts;
 use crate::state::{Status, Step};
 

@@ -20,12 +20,9 @@ use hmac::{Hmac, Mac};
 use paywall_protocol::admin::MeterPolicy;
 use sha2::Sha256;
 
-use crate::limits::Client;
+use crate::http::client::Client;
 use crate::random;
 use crate::store::{Db, meter};
-
-/// The header a browser's anonymous id travels in, both ways.
-pub const VISITOR_HEADER: &str = "paywall-visitor";
 
 /// How long a server trusts the policy it read (another server may have changed it).
 const POLICY_FRESH_FOR: Duration = Duration::from_secs(5);

@@ -43,7 +43,7 @@ use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::limits::{Client, is_trusted_proxy};
+use crate::http::client::{Client, is_trusted_proxy};
 
 /// How long each phase of a connection may take.
 #[derive(Clone, Copy, Debug)]
@@ -74,10 +74,10 @@ impl Capacity {
     /// The capacity the configuration sets.
     pub fn from_config(config: &Config) -> Self {
         Capacity {
-            total: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
-            per_client: usize::try_from(config.max_connections_per_client).unwrap_or(usize::MAX),
-            ipv6_prefix: config.ipv6_prefix,
-            trusted_proxies: config.trusted_proxies.clone(),
+            total: usize::try_from(config.connections.max_connections).unwrap_or(usize::MAX),
+            per_client: usize::try_from(config.connections.max_connections_per_client).unwrap_or(usize::MAX),
+            ipv6_prefix: config.connections.ipv6_prefix,
+            trusted_proxies: config.connections.trusted_proxies.clone(),
         }
     }
 }
@@ -121,9 +121,9 @@ impl Deadlines {
     /// The deadlines the configuration sets.
     pub fn from_config(config: &Config) -> Self {
         Deadlines {
-            header: Duration::from_secs(config.header_timeout),
-            idle: Duration::from_secs(config.idle_timeout),
-            write: Duration::from_secs(config.request_timeout),
+            header: Duration::from_secs(config.connections.header_timeout),
+            idle: Duration::from_secs(config.connections.idle_timeout),
+            write: Duration::from_secs(config.connections.request_timeout),
         }
     }
 }

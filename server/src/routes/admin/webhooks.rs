@@ -11,14 +11,14 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::admin::{next_cursor, page_size};
-use crate::AppState;
+use super::paging::{next_cursor, page_size};
 use crate::auth::Admin;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Json, Path, Query};
+use crate::http::extract::{Json, Path, Query};
+use crate::publishing::webhooks::{ROTATION_OVERLAP_SECONDS, check_url, new_secret};
+use crate::state::AppState;
 use crate::store::audit::Entry;
 use crate::store::webhooks as store;
-use crate::webhooks::{ROTATION_OVERLAP_SECONDS, check_url, new_secret};
 
 /// The webhook endpoint routes.
 pub fn router() -> OpenApiRouter<AppState> {

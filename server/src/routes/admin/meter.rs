@@ -5,10 +5,10 @@ use paywall_protocol::admin::MeterPolicy;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::Admin;
 use crate::error::{AppError, AppResult};
-use crate::extract::Json;
+use crate::http::extract::Json;
+use crate::state::AppState;
 use crate::store::audit::Entry;
 use crate::store::meter::{self, MAX_PERIOD_DAYS};
 
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/admin/meter", tag = "admin", security(("admin_key" = [])),
     responses((status = 200, description = "The meter's policy", body = MeterPolicy)))]
 async fn get_policy(State(state): State<AppState>, _admin: Admin) -> AppResult<Json<MeterPolicy>> {
-    Ok(Json(meter::policy(&state.db).await?.unwrap_or_else(crate::meter::off)))
+    Ok(Json(meter::policy(&state.db).await?.unwrap_or_else(crate::access::meter::off)))
 }
 
 /// `PUT /v1/admin/meter`: sets the policy; 0 turns the meter off for that kind of reader.

@@ -13,35 +13,12 @@ use std::io;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::SubscriptionStatus;
+pub use crate::store::members::{Member, MemberSubscription};
 use crate::store::readers::valid_email;
+use paywall_protocol::admin::SubscriptionStatus;
 
 /// The columns `export` writes, in order.
 pub const COLUMNS: [&str; 6] = ["email", "name", "tier", "status", "current_period_end", "customer_id"];
-
-/// One row: a reader, and their subscription if the row names a tier.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    /// The reader's email, normalised.
-    pub email: String,
-    /// Their name, if given.
-    pub name: Option<String>,
-    /// Their subscription, if the row has a tier.
-    pub subscription: Option<MemberSubscription>,
-    /// The payment provider's id for them, if given.
-    pub customer_id: Option<String>,
-}
-
-/// A subscription as a row gives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberSubscription {
-    /// The tier.
-    pub tier: String,
-    /// Its state.
-    pub status: SubscriptionStatus,
-    /// When its period ends (Unix seconds).
-    pub current_period_end: i64,
-}
 
 /// Why a file could not be read; nothing of it was imported.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -87,7 +64,7 @@ pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
             return Err(fail(format!("{email} is on an earlier line too")));
         }
         let subscription = match cell(tier) {
-            Some(tier) if !tier.eq_ignore_ascii_case("free") => {
+            Some(tier) if !tier.eq_ignore_ascii_case(paywall_protocol::tiers::FREE) => {
                 let status = cell(status).map_or(Ok(SubscriptionStatus::Active), |status| {
                     parse_status(&status)
                         .ok_or_else(|| fail(format!("{status:?} is not a subscription status")))
@@ -116,8 +93,10 @@ pub fn write(members: &[Member], output: impl io::Write) -> Result<(), csv::Erro
             member.email.clone(),
             member.name.clone().unwrap_or_default(),
             subscription.map(|subscription| subscription.tier.clone()).unwrap_or_default(),
-            subscription.map(|subscription| status_name(subscription.status).to_owned()).unwrap_or_default(),
-            subscription.map(|subscription| format_time(subscription.current_period_end)).unwrap_or_default(),
+            subscription.map(|subscription| subscription.status.as_str().to_owned()).unwrap_or_default(),
+            subscription
+                .map(|subscription| crate::time::format(subscription.current_period_end))
+                .unwrap_or_default(),
             member.customer_id.clone().unwrap_or_default(),
         ];
         writer.write_record(cells.iter().map(|cell| inert(cell)))?;
@@ -164,30 +143,14 @@ fn inert_undone(cell: &str) -> String {
 
 /// Our statuses, and the words other systems export for them.
 fn parse_status(status: &str) -> Option<SubscriptionStatus> {
-    match normalise(status).as_str() {
-        "active" | "paid" | "comped" | "complimentary" => Some(SubscriptionStatus::Active),
-        "trialing" | "trial" => Some(SubscriptionStatus::Trialing),
-        "past_due" => Some(SubscriptionStatus::PastDue),
-        "unpaid" => Some(SubscriptionStatus::Unpaid),
-        "canceled" | "cancelled" | "expired" | "ended" | "inactive" => Some(SubscriptionStatus::Canceled),
-        "incomplete" => Some(SubscriptionStatus::Incomplete),
-        "incomplete_expired" => Some(SubscriptionStatus::IncompleteExpired),
-        "paused" => Some(SubscriptionStatus::Paused),
+    let status = normalise(status);
+    // The API's own names first, then what other systems write for the same states.
+    SubscriptionStatus::ALL.into_iter().find(|known| known.as_str() == status).or(match status.as_str() {
+        "paid" | "comped" | "complimentary" => Some(SubscriptionStatus::Active),
+        "trial" => Some(SubscriptionStatus::Trialing),
+        "cancelled" | "expired" | "ended" | "inactive" => Some(SubscriptionStatus::Canceled),
         _ => None,
-    }
-}
-
-fn status_name(status: SubscriptionStatus) -> &'static str {
-    match status {
-        SubscriptionStatus::Active => "active",
-        SubscriptionStatus::Trialing => "trialing",
-        SubscriptionStatus::PastDue => "past_due",
-        SubscriptionStatus::Unpaid => "unpaid",
-        SubscriptionStatus::Canceled => "canceled",
-        SubscriptionStatus::Incomplete => "incomplete",
-        SubscriptionStatus::IncompleteExpired => "incomplete_expired",
-        SubscriptionStatus::Paused => "paused",
-    }
+    })
 }
 
 /// RFC 3339, a date (its first second, UTC), or Unix seconds.
@@ -200,14 +163,6 @@ fn parse_time(text: &str) -> Option<i64> {
         return Some(date.midnight().assume_utc().unix_timestamp());
     }
     text.parse::<i64>().ok().filter(|seconds| *seconds > 0)
-}
-
-/// Unix seconds as RFC 3339 (UTC).
-pub fn format_time(seconds: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|time| time.format(&Rfc3339).ok())
-        .unwrap_or_else(|| seconds.to_string())
 }
 
 #[cfg(test)]

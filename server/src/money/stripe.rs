@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Checkout, CheckoutState, NewCheckout, ProviderError, ProviderSubscription};
-use crate::store::SubscriptionStatus;
+use super::provider::{Checkout, CheckoutState, NewCheckout};
+use crate::error::ProviderError;
+use crate::store::payments::ProviderSubscription;
+use paywall_protocol::admin::SubscriptionStatus;
 
 /// How long one request to Stripe may take.
 const TIMEOUT: Duration = Duration::from_secs(10);

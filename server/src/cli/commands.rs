@@ -5,15 +5,17 @@
 use std::path::Path;
 
 use crate::auth::admin::NewKey;
-use crate::config::{ApiKeyCommand, Config, ImportArgs, ReadersCommand};
+use crate::cli::{ApiKeyCommand, ImportArgs, ReadersCommand};
+use crate::config::Config;
+use crate::error::StartError;
 use crate::error::with_causes;
+use crate::publishing::{import, members};
 use crate::store::audit::{Actor, Entry};
 use crate::store::{self, Db};
-use crate::{StartError, import, members, startup};
 
 /// Opens (creating and migrating if need be) the database the settings name.
 async fn open(config: &Config) -> Result<Db, String> {
-    startup::create_private_dir(&config.data)
+    crate::files::create_private_dir(&config.data)
         .map_err(StartError::file("preparing the data directory", &config.data))
         .map_err(|error| with_causes(&error))?;
     store::open(&config.database_url()).await.map_err(|error| with_causes(&error))
@@ -125,20 +127,20 @@ pub async fn api_key(command: &ApiKeyCommand) -> Result<(), String> {
             let now = crate::time::now();
             for key in keys {
                 let state = match (key.revoked_at, key.expires_at) {
-                    (Some(at), _) => format!("revoked {}", members::format_time(at)),
-                    (None, Some(at)) if at <= now => format!("expired {}", members::format_time(at)),
-                    (None, Some(at)) => format!("live until {}", members::format_time(at)),
+                    (Some(at), _) => format!("revoked {}", crate::time::format(at)),
+                    (None, Some(at)) if at <= now => format!("expired {}", crate::time::format(at)),
+                    (None, Some(at)) => format!("live until {}", crate::time::format(at)),
                     (None, None) => "live".to_owned(),
                 };
                 let used = key
                     .last_used_at
-                    .map_or("never used".to_owned(), |at| format!("last used {}", members::format_time(at)));
+                    .map_or("never used".to_owned(), |at| format!("last used {}", crate::time::format(at)));
                 println!(
                     "{}\t{}\t{}…\tcreated {}\t{used}\t{state}",
                     key.id,
                     key.name,
                     key.prefix,
-                    members::format_time(key.created_at)
+                    crate::time::format(key.created_at)
                 );
             }
             Ok(())

@@ -6,15 +6,16 @@ use paywall_protocol::BillingInterval;
 use paywall_protocol::admin::OfferSettings;
 
 use crate::auth::hash_password;
-use crate::import;
-use crate::startup::StartError;
+use crate::config::Config;
+use crate::error::StartError;
+use crate::publishing::import;
 use crate::store::articles::{self, Precondition, Put};
 use crate::store::{Db, offers, outbox, readers, subscriptions};
 use crate::time::now;
 
 /// The demo article, as `paywall-server import` reads it: the id `index.html` uses, and its
 /// locked sections. The free section is the page's own HTML.
-const ARTICLE: &str = include_str!("../demo/article.html");
+const ARTICLE: &str = include_str!("../../demo/article.html");
 
 /// The password of both demo readers.
 const DEMO_PASSWORD: &str = "paywall-demo";
@@ -95,4 +96,53 @@ async fn demo_reader(db: &Db, email: &str) -> Result<Option<i64>, StartError> {
     let hash = hash_password(DEMO_PASSWORD).map_err(StartError::Hashing)?;
     let (id, demo) = readers::create_demo(db, email, &hash).await?;
     Ok(demo.then_some(id))
+}
+
+/// Demo mode gives away a subscriber's account (its password is public) and every sign-in code
+/// (at `/dev/outbox`), so it runs only where nobody else can reach it: on a loopback address,
+/// not behind a proxy (a proxy on this machine makes loopback public), and not under a public
+/// URL. Unless the configuration says explicitly that it may be public; then the log says
+/// what that exposes.
+pub fn check_demo_address(config: &Config) -> Result<(), StartError> {
+    let public_url_host = config
+        .public_url
+        .as_deref()
+        .and_then(|url| url.parse::<axum::http::Uri>().ok())
+        .and_then(|uri| uri.host().map(str::to_owned));
+    let why_public = if !config.addr.ip().is_loopback() {
+        Some(format!("it listens on {}, which is not a loopback address", config.addr))
+    } else if !config.connections.trusted_proxies.is_empty() {
+        Some(
+            "it trusts proxies (PAYWALL_TRUSTED_PROXIES), so it is meant to be reached through one"
+                .to_owned(),
+        )
+    } else {
+        public_url_host
+            .filter(|host| !is_loopback_host(host))
+            .map(|host| format!("its public address (PAYWALL_PUBLIC_URL) is {host}"))
+    };
+    let Some(why_public) = why_public.filter(|_| config.demo.on) else {
+        return Ok(());
+    };
+    if !config.demo.public {
+        return Err(StartError::Refused(format!(
+            "refusing to run the demo where others can reach it: {why_public}. Anyone could sign in as \
+             a demo subscriber and read every sign-in code. Run it on 127.0.0.1 alone, turn the demo \
+             off (PAYWALL_DEMO=false), or set PAYWALL_DEMO_PUBLIC=true if that is wanted"
+        )));
+    }
+    tracing::warn!(
+        "demo mode on a public address ({why_public}): anyone who can reach it can sign in as {} with \
+         the password `paywall-demo` and read every article of its tier, and /dev/outbox shows every \
+         sign-in code the server sends to visitors on this machine",
+        READERS[0]
+    );
+    Ok(())
+}
+
+/// Whether a URL's host names this machine.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -6,10 +6,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{Checkout, CheckoutState, NewCheckout, ProviderError, ProviderSubscription};
+use super::provider::{Checkout, CheckoutState, NewCheckout};
+use crate::error::ProviderError;
 use crate::random;
-use crate::store::SubscriptionStatus;
+use crate::store::payments::ProviderSubscription;
 use crate::time::now;
+use paywall_protocol::admin::SubscriptionStatus;
 
 /// A checkout started at the demo provider.
 #[derive(Clone, Debug)]

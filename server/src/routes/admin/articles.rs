@@ -1,0 +1,240 @@
+//! `/v1/admin/articles`: the articles as stored, written with preconditions.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use paywall_protocol::LockedSection;
+use paywall_protocol::admin::{Article, ArticlePage};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::paging::{next_cursor, page_size};
+use crate::auth::Admin;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{Json, Path, Query};
+use crate::publishing::import;
+use crate::sanitize;
+use crate::state::AppState;
+use crate::store::articles;
+use crate::store::articles::{Precondition, Put, WriteError};
+use crate::store::audit::Entry;
+
+/// The routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_articles)).routes(routes!(
+        get_article,
+        put_article,
+        delete_article
+    ))
+}
+
+/// The longest title, of an article or a section, in characters.
+const MAX_TITLE_CHARS: usize = 500;
+
+/// The most locked sections an article may have.
+const MAX_SECTIONS: usize = 200;
+
+/// Paging through articles.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ArticlesQuery {
+    /// The last id of the previous page.
+    after: Option<String>,
+    /// How many (1 to 500; default 50).
+    limit: Option<u32>,
+}
+
+/// `GET /v1/admin/articles`: a page of articles, by id.
+#[utoipa::path(get, path = "/admin/articles", tag = "admin", params(ArticlesQuery),
+    security(("admin_key" = [])),
+    responses((status = 200, description = "A page of articles", body = ArticlePage)))]
+async fn list_articles(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(query): Query<ArticlesQuery>,
+) -> AppResult<Json<ArticlePage>> {
+    let limit = page_size(query.limit)?;
+    let articles = articles::list(&state.db, query.after.as_deref(), limit).await?;
+    let next_after = next_cursor(&articles, limit, |article| article.id.clone());
+    Ok(Json(ArticlePage { articles, next_after }))
+}
+
+/// `GET /v1/admin/articles/{id}`: the article as stored, with its `ETag`; what it answers can
+/// be sent back with `PUT`.
+#[utoipa::path(get, path = "/admin/articles/{id}", tag = "admin",
+    params(("id" = String, Path, description = "The article's id")),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, description = "The article", body = Article,
+            headers(("ETag" = String, description = "The article's version, for If-Match"))),
+        (status = 404, description = "No such article", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn get_article(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (article, etag) = articles::get(&state.db, &id).await?.ok_or_else(|| no_article(&id))?;
+    Ok(with_etag(StatusCode::OK, &etag, Json(article)))
+}
+
+/// `PUT /v1/admin/articles/{id}`: creates or replaces an article: its title, tier and locked
+/// sections in order, their HTML sanitised. With `If-Match` it replaces only the version
+/// named; with `If-None-Match: *` it only creates.
+#[utoipa::path(put, path = "/admin/articles/{id}", tag = "admin",
+    params(
+        ("id" = String, Path, description = "The article's id: 1 to 128 letters, digits, `-`, `_` or `.`"),
+        ("If-Match" = Option<String>, Header, description = "Replace only this version (its ETag)"),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: create only")),
+    request_body = Article,
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, description = "Replaced, or unchanged: the article as stored", body = Article,
+            headers(("ETag" = String, description = "The article's version"))),
+        (status = 201, description = "Created: the article as stored", body = Article,
+            headers(("ETag" = String, description = "The article's version"))),
+        (status = 412, description = "The article changed since the version named", body = paywall_protocol::Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "An unknown tier, or a title missing", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn put_article(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Article>,
+) -> AppResult<Response> {
+    if !import::valid_id(&id) {
+        return Err(AppError::InvalidInput(
+            "An article id is 1 to 128 letters, digits, `-`, `_` or `.`.".to_owned(),
+        ));
+    }
+    let article = checked_article(body)?;
+    let expected = precondition(&headers);
+    let audit = Entry {
+        actor: &admin.actor,
+        action: "article.put",
+        target: format!("article:{id}"),
+        detail: format!(
+            "{:?}, tier {}, {} locked sections",
+            article.title,
+            article.tier,
+            article.sections.len()
+        ),
+    };
+    let mut put = articles::put(&state.db, &id, &article, &expected, Some(&audit)).await;
+    if matches!(put, Err(WriteError::PreconditionFailed)) && expected == Precondition::Any {
+        // Without a precondition, losing a race with another writer is no reason to refuse:
+        // this write simply comes after theirs.
+        put = articles::put(&state.db, &id, &article, &expected, Some(&audit)).await;
+    }
+    state.catalog.forget(&id);
+    let (status, etag) = match put {
+        Ok(Put::Added(etag)) => (StatusCode::CREATED, etag),
+        Ok(Put::Replaced(etag) | Put::Unchanged(etag)) => (StatusCode::OK, etag),
+        Err(error) => return Err(write_error(error, &id)),
+    };
+    Ok(with_etag(status, &etag, Json(article)))
+}
+
+/// `DELETE /v1/admin/articles/{id}`: deletes an article and its locked sections; with
+/// `If-Match`, only the version named.
+#[utoipa::path(delete, path = "/admin/articles/{id}", tag = "admin",
+    params(
+        ("id" = String, Path, description = "The article's id"),
+        ("If-Match" = Option<String>, Header, description = "Delete only this version (its ETag)")),
+    security(("admin_key" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such article", body = paywall_protocol::Problem,
+            content_type = "application/problem+json"),
+        (status = 412, description = "The article changed since the version named", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn delete_article(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<StatusCode> {
+    let audit = Entry {
+        actor: &admin.actor,
+        action: "article.delete",
+        target: format!("article:{id}"),
+        detail: String::new(),
+    };
+    articles::delete(&state.db, &id, &precondition(&headers), &audit)
+        .await
+        .map_err(|error| write_error(error, &id))?;
+    state.catalog.forget(&id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The article to store: titles checked, sections' HTML sanitised.
+fn checked_article(body: Article) -> AppResult<Article> {
+    let title = body.title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::InvalidInput(format!(
+            "The title must have 1 to {MAX_TITLE_CHARS} characters."
+        )));
+    }
+    if body.sections.len() > MAX_SECTIONS {
+        return Err(AppError::InvalidInput(format!(
+            "An article has at most {MAX_SECTIONS} locked sections."
+        )));
+    }
+    let mut sections = Vec::with_capacity(body.sections.len());
+    for (n, section) in body.sections.into_iter().enumerate() {
+        let title = section.title.trim().to_owned();
+        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+            return Err(AppError::InvalidInput(format!(
+                "Locked section {} needs a title of 1 to {MAX_TITLE_CHARS} characters.",
+                n + 1
+            )));
+        }
+        sections.push(LockedSection { title, html: sanitize::html(&section.html) });
+    }
+    Ok(Article { title, tier: body.tier.trim().to_owned(), sections })
+}
+
+/// What `If-Match` or `If-None-Match: *` asks of a write.
+fn precondition(headers: &HeaderMap) -> Precondition {
+    if let Some(tags) = headers.get(header::IF_MATCH).and_then(|value| value.to_str().ok()) {
+        // Strong comparison (RFC 9110, 13.1.1): a weak tag never matches.
+        let tags = tags
+            .split(',')
+            .map(str::trim)
+            .filter(|tag| !tag.starts_with("W/"))
+            .map(|tag| tag.trim_matches('"').to_owned())
+            .collect();
+        return Precondition::Matches(tags);
+    }
+    let absent =
+        headers.get(header::IF_NONE_MATCH).is_some_and(|value| value.as_bytes().trim_ascii() == b"*");
+    if absent { Precondition::Absent } else { Precondition::Any }
+}
+
+fn with_etag(status: StatusCode, etag: &str, body: impl IntoResponse) -> Response {
+    let mut response = (status, body).into_response();
+    let value = HeaderValue::from_str(&format!("\"{etag}\"")).expect("hex is a valid header");
+    response.headers_mut().insert(header::ETAG, value);
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn write_error(error: WriteError, id: &str) -> AppError {
+    match error {
+        WriteError::PreconditionFailed => AppError::PreconditionFailed,
+        WriteError::NotFound => no_article(id),
+        WriteError::UnknownTier(tier) => {
+            AppError::InvalidInput(format!("There is no tier {tier:?}: see GET /v1/admin/tiers."))
+        }
+        WriteError::Database(error) => error.into(),
+    }
+}
+
+fn no_article(id: &str) -> AppError {
+    tracing::debug!(id, "unknown article");
+    AppError::NotFound("There is no article with this id.".to_owned())
+}

@@ -1,0 +1,377 @@
+//! What a language's texts hold, and the sentences built from them (lists of titles, prices,
+//! errors).
+
+use paywall_protocol::Reason;
+
+use crate::error::Error;
+
+/// One language's texts.
+#[derive(Debug)]
+pub struct Texts {
+    /// The BCP 47 tag, for the shadow root's `lang`.
+    pub lang: &'static str,
+    /// The prompt's heading.
+    pub locked_heading: &'static str,
+    /// The prompt's heading for a tier's subscribers: `{tier}` is the tier's label.
+    pub for_tier: &'static str,
+    /// The prompt's heading for an article any signed-in reader may read.
+    pub for_registered: &'static str,
+    /// The prompt's button for an article any signed-in reader may read.
+    pub register: &'static str,
+    /// Said to a subscriber whose tier is below the article's: `{tier}` is the article's.
+    pub higher_tier: &'static str,
+    /// Before the list of locked sections: "Including".
+    pub including: &'static str,
+    /// The word before the last locked section: "and".
+    pub and: &'static str,
+    /// The prompt's call to subscribe.
+    pub subscribe: &'static str,
+    /// Before the sign-in link.
+    pub already_subscribed: &'static str,
+    /// The sign-in link.
+    pub sign_in_link: &'static str,
+    /// The sign-out control.
+    pub sign_out: &'static str,
+    /// The control that ends every session of the reader.
+    pub sign_out_everywhere: &'static str,
+    /// Before the signed-in reader's email.
+    pub signed_in_as: &'static str,
+    /// Said to a signed-in reader whose account cannot read the locked sections.
+    pub no_subscription: &'static str,
+    /// The dialog's heading at the email step.
+    pub email_heading: &'static str,
+    /// Under the heading at the email step.
+    pub email_hint: &'static str,
+    /// The email step's button.
+    pub send_code: &'static str,
+    /// Switches to the password step.
+    pub use_password: &'static str,
+    /// The dialog's heading at the code step.
+    pub code_heading: &'static str,
+    /// Under the heading at the code step: `{email}` is the address, `{minutes}` how long the
+    /// code works (as the server says).
+    pub code_sent: &'static str,
+    /// The code field's label.
+    pub code: &'static str,
+    /// Asks for another code.
+    pub resend_code: &'static str,
+    /// Back to the email step.
+    pub other_email: &'static str,
+    /// The dialog's heading at the password step.
+    pub password_heading: &'static str,
+    /// Switches to the email step from the password step.
+    pub use_code: &'static str,
+    /// The email field's label.
+    pub email: &'static str,
+    /// The password field's label.
+    pub password: &'static str,
+    /// The dialog's submit button.
+    pub sign_in: &'static str,
+    /// Any button while the server answers.
+    pub working: &'static str,
+    /// Tries a failed request again.
+    pub retry: &'static str,
+    /// The dialog's close button, for screen readers.
+    pub close: &'static str,
+    /// Announced when the locked sections appear.
+    pub unlocked: &'static str,
+    /// A rejected email or password.
+    pub wrong_credentials: &'static str,
+    /// A wrong code, before how many tries are left.
+    pub wrong_code: &'static str,
+    /// Tries left after a wrong code: one.
+    pub one_try_left: &'static str,
+    /// Tries left after a wrong code: `{}` of them.
+    pub tries_left: &'static str,
+    /// A code that is no longer live.
+    pub code_expired: &'static str,
+    /// A code that took too many wrong tries.
+    pub too_many_attempts: &'static str,
+    /// An address mail cannot go to.
+    pub invalid_email: &'static str,
+    /// Rate limited, before how long to wait.
+    pub too_many_tries: &'static str,
+    /// Wait: one second.
+    pub wait_a_second: &'static str,
+    /// Wait: `{}` seconds.
+    pub wait_seconds: &'static str,
+    /// Wait: one minute.
+    pub wait_a_minute: &'static str,
+    /// Wait: `{}` minutes.
+    pub wait_minutes: &'static str,
+    /// The server could not be reached.
+    pub offline: &'static str,
+    /// The server took too long.
+    pub timed_out: &'static str,
+    /// The server failed.
+    pub server_error: &'static str,
+    /// The article is not known to the paywall.
+    pub unknown_article: &'static str,
+    /// The word after a monthly price's slash: "month".
+    pub per_month: &'static str,
+    /// The word after a yearly price's slash: "year".
+    pub per_year: &'static str,
+    /// A trial: `{}` days free.
+    pub days_free: &'static str,
+    /// The dialog's heading when subscribing: `{offer}` is the offer's name.
+    pub checkout_heading: &'static str,
+    /// Under it, asking for the email.
+    pub checkout_hint: &'static str,
+    /// Under it, for a signed-in reader: `{email}` is theirs.
+    pub checkout_as: &'static str,
+    /// The button that leaves for the provider's checkout.
+    pub continue_to_payment: &'static str,
+    /// Opens the provider's billing portal.
+    pub manage_subscription: &'static str,
+    /// A checkout for a tier the reader already has.
+    pub already_subscribed_error: &'static str,
+    /// A checkout for an email with an account.
+    pub account_exists_error: &'static str,
+    /// A checkout for an offer no longer sold.
+    pub offer_unavailable: &'static str,
+    /// Under an article the meter opened, when one more is free.
+    pub free_left_one: &'static str,
+    /// Under an article the meter opened: `{}` more are free.
+    pub free_left: &'static str,
+    /// Under the last article the meter opens.
+    pub free_last: &'static str,
+    /// The registration wall's button, when an account gives one more free article.
+    pub register_more_one: &'static str,
+    /// The registration wall's button: an account gives `{}` more free articles.
+    pub register_more: &'static str,
+    /// The prompt's heading when the reader's free articles are spent.
+    pub meter_spent: &'static str,
+    /// Under an article a gift link opened.
+    pub gift_note: &'static str,
+    /// The link beside it.
+    pub subscribe_more: &'static str,
+    /// The subscriber's control that makes a gift link.
+    pub gift_this: &'static str,
+    /// Before the gift link.
+    pub gift_ready: &'static str,
+    /// Copies the gift link.
+    pub copy_link: &'static str,
+    /// In the prompt, when a gift link kept for the article no longer opens it.
+    pub gift_refused: &'static str,
+    /// When the subscriber has made the month's gift links.
+    pub gift_allowance_spent: &'static str,
+    /// Whether a count of zero takes the singular (French).
+    pub zero_is_one: bool,
+}
+
+impl PartialEq for Texts {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Texts {
+    /// "Including A, B and C." from the titles of the locked sections.
+    pub fn including(&self, titles: &[String]) -> String {
+        match titles {
+            [] => String::new(),
+            [only] => format!("{} {only}.", self.including),
+            [rest @ .., last] => format!("{} {} {} {last}.", self.including, rest.join(", "), self.and),
+        }
+    }
+
+    /// "€8.00 / month · 14 days free", the price in the reader's locale's format.
+    pub fn price(&self, offer: &paywall_protocol::Offer) -> String {
+        let per = match offer.interval {
+            paywall_protocol::BillingInterval::Month => self.per_month,
+            paywall_protocol::BillingInterval::Year => self.per_year,
+        };
+        let price = format!("{} / {per}", money(self.lang, offer.amount, &offer.currency));
+        if offer.trial_days > 0 {
+            format!("{price} · {}", self.days_free.replace("{}", &offer.trial_days.to_string()))
+        } else {
+            price
+        }
+    }
+
+    /// "We sent a 6-digit code to … It works for … minutes."
+    pub fn code_sent(&self, email: &str, minutes: u64) -> String {
+        self.code_sent.replace("{minutes}", &minutes.to_string()).replace("{email}", email)
+    }
+
+    /// "2 free stories left", under an article the meter opened.
+    pub fn free_left(&self, left: u32) -> String {
+        if left == 0 {
+            self.free_last.to_owned()
+        } else {
+            self.count(left.into(), self.free_left_one, self.free_left)
+        }
+    }
+
+    /// "Register for 5 more free stories."
+    pub fn register_more(&self, more: u32) -> String {
+        self.count(more.into(), self.register_more_one, self.register_more)
+    }
+
+    fn one(&self, count: u64) -> bool {
+        count == 1 || (count == 0 && self.zero_is_one)
+    }
+
+    fn count(&self, count: u64, one: &str, many: &str) -> String {
+        if self.one(count) { one.to_owned() } else { many.replace("{}", &count.to_string()) }
+    }
+
+    /// What to tell a reader about an error.
+    pub fn error(&self, error: &Error) -> String {
+        let problem = match error {
+            Error::Network => return self.offline.into(),
+            Error::TimedOut => return self.timed_out.into(),
+            Error::Problem(problem) => problem,
+            _ => return self.server_error.into(),
+        };
+        match problem.reason {
+            Some(Reason::WrongCode) => match problem.attempts_left {
+                Some(left) => {
+                    format!(
+                        "{} {}",
+                        self.wrong_code,
+                        self.count(left.into(), self.one_try_left, self.tries_left)
+                    )
+                }
+                None => self.wrong_code.into(),
+            },
+            Some(Reason::CodeExpired) => self.code_expired.into(),
+            Some(Reason::TooManyAttempts) => self.too_many_attempts.into(),
+            Some(Reason::InvalidEmail) => self.invalid_email.into(),
+            Some(Reason::AlreadySubscribed) => self.already_subscribed_error.into(),
+            Some(Reason::AccountExists) => self.account_exists_error.into(),
+            Some(Reason::OfferUnavailable) => self.offer_unavailable.into(),
+            Some(Reason::GiftAllowanceSpent) => self.gift_allowance_spent.into(),
+            Some(Reason::RateLimited) => {
+                let seconds = problem.retry_after.unwrap_or(60).max(1);
+                let wait = if seconds <= 90 {
+                    self.count(seconds, self.wait_a_second, self.wait_seconds)
+                } else {
+                    self.count(seconds.div_ceil(60), self.wait_a_minute, self.wait_minutes)
+                };
+                format!("{} {wait}", self.too_many_tries)
+            }
+            _ if problem.status == 401 => self.wrong_credentials.into(),
+            _ if problem.status == 404 => self.unknown_article.into(),
+            _ => self.server_error.into(),
+        }
+    }
+}
+
+/// An amount in a currency's minor unit as the locale writes money (`8,00 €` in French), by
+/// the browser's `Intl.NumberFormat`; outside a browser, `8.00 EUR`.
+fn money(lang: &str, minor: i64, currency: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsValue;
+        let options = js_sys::Object::new();
+        let set = |key: &str, value: &str| js_sys::Reflect::set(&options, &key.into(), &value.into());
+        if set("style", "currency").is_ok() && set("currency", &currency.to_ascii_uppercase()).is_ok() {
+            let locales = js_sys::Array::of1(&lang.into());
+            let format = js_sys::Intl::NumberFormat::new(&locales, &options);
+            // Currencies have 0 to 4 minor digits; an integer power keeps libm's `pow` out.
+            let digits = js_sys::Reflect::get(&format.resolved_options(), &"maximumFractionDigits".into())
+                .ok()
+                .and_then(|digits| digits.as_f64())
+                .map_or(2, |digits| digits.clamp(0.0, 4.0) as u32);
+            let amount = minor as f64 / 10i64.pow(digits) as f64;
+            if let Ok(text) = format.format().call1(&JsValue::NULL, &amount.into())
+                && let Some(text) = text.as_string()
+            {
+                return text;
+            }
+        }
+    }
+    let _ = lang;
+    format!("{}.{:02} {}", minor / 100, minor % 100, currency.to_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use paywall_protocol::Problem;
+
+    use super::*;
+    use crate::i18n::texts;
+
+    fn titles(titles: &[&str]) -> Vec<String> {
+        titles.iter().map(|title| (*title).to_owned()).collect()
+    }
+
+    fn problem(status: u16, reason: Option<Reason>) -> Problem {
+        Problem { reason, ..Problem::new(status, "x") }
+    }
+
+    fn wrong_code(left: u32) -> Error {
+        let mut wrong = problem(401, Some(Reason::WrongCode));
+        wrong.attempts_left = Some(left);
+        Error::Problem(Box::new(wrong))
+    }
+
+    fn limited(seconds: u64) -> Error {
+        let mut limited = problem(429, Some(Reason::RateLimited));
+        limited.retry_after = Some(seconds);
+        Error::Problem(Box::new(limited))
+    }
+
+    #[test]
+    fn names_every_locked_section_in_order_in_each_language() {
+        let sections = titles(&["Our Take", "Tailwinds & headwinds", "Connections", "What should you do"]);
+        assert_eq!(
+            texts("en").including(&sections),
+            "Including Our Take, Tailwinds & headwinds, Connections and What should you do."
+        );
+        assert_eq!(texts("fr").including(&titles(&["Un", "Deux"])), "Dont Un et Deux.");
+        assert_eq!(texts("de").including(&titles(&["Eins", "Zwei"])), "Darunter Eins und Zwei.");
+        assert_eq!(texts("es").including(&titles(&["Uno"])), "Incluye Uno.");
+        assert_eq!(texts("en").including(&[]), "");
+    }
+
+    #[test]
+    fn picks_the_language_by_its_tag_and_falls_back_to_english() {
+        assert_eq!(texts("fr-CA").lang, "fr");
+        assert_eq!(texts("DE").lang, "de");
+        assert_eq!(texts("es_MX").lang, "es");
+        assert_eq!(texts("pt-BR").lang, "en");
+        assert_eq!(texts("").lang, "en");
+    }
+
+    #[test]
+    fn counts_tries_and_waits_with_each_language_s_plural() {
+        assert_eq!(texts("en").error(&wrong_code(3)), "That code isn't right. 3 tries left.");
+        assert_eq!(texts("en").error(&wrong_code(1)), "That code isn't right. 1 try left.");
+        assert_eq!(texts("fr").error(&wrong_code(1)), "Ce code n'est pas le bon. Il reste 1 essai.");
+        assert_eq!(texts("fr").error(&wrong_code(2)), "Ce code n'est pas le bon. Il reste 2 essais.");
+        assert_eq!(texts("de").error(&wrong_code(4)), "Dieser Code stimmt nicht. Noch 4 Versuche.");
+        assert_eq!(texts("es").error(&wrong_code(1)), "Ese código no es correcto. Queda 1 intento.");
+
+        assert_eq!(texts("en").error(&limited(42)), "Too many tries. Try again in 42 seconds.");
+        assert_eq!(texts("en").error(&limited(1)), "Too many tries. Try again in 1 second.");
+        assert_eq!(texts("en").error(&limited(250)), "Too many tries. Try again in 5 minutes.");
+        assert_eq!(
+            texts("de").error(&limited(61)),
+            "Zu viele Versuche. Bitte in 61 Sekunden erneut versuchen."
+        );
+        assert_eq!(
+            texts("es").error(&limited(120)),
+            "Demasiados intentos. Vuelve a intentarlo en 2 minutos."
+        );
+    }
+
+    #[test]
+    fn every_language_says_every_thing() {
+        for lang in ["en", "fr", "de", "es"] {
+            let texts = texts(lang);
+            let debug = format!("{texts:?}");
+            assert!(!debug.contains(": \"\""), "{lang} has an empty text");
+            assert!(texts.code_sent.contains("{email}") && texts.code_sent.contains("{minutes}"), "{lang}");
+            assert!(texts.tries_left.contains("{}"), "{lang}");
+            assert!(texts.for_tier.contains("{tier}") && texts.higher_tier.contains("{tier}"), "{lang}");
+            assert!(
+                texts.checkout_heading.contains("{offer}") && texts.checkout_as.contains("{email}"),
+                "{lang}"
+            );
+            assert!(texts.days_free.contains("{}"), "{lang}");
+            assert!(texts.wait_seconds.contains("{}") && texts.wait_minutes.contains("{}"), "{lang}");
+        }
+    }
+}
