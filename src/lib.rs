@@ -23,6 +23,7 @@ pub mod wire;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use paywall_protocol::fragments;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlScriptElement};
@@ -213,12 +214,12 @@ pub fn mount_all(
     let publisher_token =
         containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
     let spent_tokens = RefCell::new(publisher_token.iter().cloned().collect());
-    let link_token = take_from_address("#paywall-link=");
-    let checkout = take_from_address("#paywall-checkout=");
+    let link_token = take_from_address(fragments::SIGN_IN_LINK);
+    let checkout = take_from_address(fragments::CHECKOUT);
     // A gift link is made on its article's own page: kept for that article. A page of several
     // articles cannot say which one it is for, so it is not kept there; a page that has none
     // yet keeps it for the first to mount.
-    let gift = match (take_from_address("#paywall-gift="), containers.as_slice()) {
+    let gift = match (take_from_address(fragments::GIFT), containers.as_slice()) {
         (Some(token), []) => Some(token),
         (Some(token), [container]) => {
             if let Some(article) = container.get_attribute("data-paywall") {

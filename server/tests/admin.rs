@@ -536,6 +536,37 @@ async fn the_publisher_finds_readers_gives_and_ends_subscriptions_and_signs_them
 }
 
 #[tokio::test]
+async fn every_address_the_widget_writes_is_one_the_server_describes() {
+    use paywall_protocol::paths;
+    let server = TestServer::start().await;
+    let doc = server.get("/v1/openapi.json", None).await.json();
+    // As the widget writes them: an id after a trailing `/`, a query after `?`.
+    let article = format!("{}{{id}}", paths::ARTICLE);
+    let addresses = [
+        article.clone(),
+        format!("{article}{}", paths::LOCKED),
+        paths::ORIGINS_CHECK.to_owned(),
+        paths::SESSIONS.to_owned(),
+        paths::SESSIONS_EVERYWHERE.to_owned(),
+        paths::SESSIONS_CODE.to_owned(),
+        paths::SESSIONS_LINK.to_owned(),
+        paths::SESSIONS_PUBLISHER.to_owned(),
+        paths::SESSIONS_REFRESH.to_owned(),
+        paths::SIGN_IN_CODES.to_owned(),
+        paths::OFFERS_FOR_ARTICLE.to_owned(),
+        paths::CHECKOUT.to_owned(),
+        format!("{}{{id}}", paths::CHECKOUT_CONFIRMATION),
+        paths::BILLING_PORTAL.to_owned(),
+        paths::GIFTS.to_owned(),
+    ];
+    for address in addresses {
+        let path = address.split('?').next().unwrap();
+        assert!(path.starts_with(paths::API), "{address}");
+        assert!(doc["paths"][path].is_object(), "{address} is not an address the server has");
+    }
+}
+
+#[tokio::test]
 async fn the_description_covers_every_route_with_its_errors_and_security() {
     let server = TestServer::start().await;
     let reply = server.get("/v1/openapi.json", None).await;

@@ -85,7 +85,7 @@ async fn readers_move_in_from_a_csv_once_and_out_again_as_the_same_rows() {
     let exported = std::fs::read_to_string(&export).unwrap();
     assert!(exported.contains("\"'=HYPERLINK("), "a formula went out live: {exported}");
     assert!(!exported.contains("subscriber@example.com"), "demo readers are not exported: {exported}");
-    let read = |text: &str| paywall_server::publishing::members::read(text.as_bytes()).unwrap();
+    let read = |text: &str| paywall_server::publishing::readers_csv::read(text.as_bytes()).unwrap();
     // The same rows, the tier under the ladder's name for it.
     assert_eq!(read(&exported), read(&MEMBERS.replace("Premium,", "premium,")));
     // Exported, then imported: nothing changes.

@@ -12,9 +12,6 @@ use yew::{
 use super::account_bar::AccountBar;
 use crate::i18n::Texts;
 
-/// The tier any signed-in reader may read.
-const REGISTERED_TIER: &str = "registered";
-
 /// What the prompt shows.
 #[derive(Properties, PartialEq)]
 pub struct PromptProps {
@@ -72,7 +69,7 @@ pub fn Prompt(props: &PromptProps) -> Html {
     }
 
     let including = texts.including(&props.titles);
-    let registered = props.tier == REGISTERED_TIER;
+    let registered = props.tier == paywall_protocol::tiers::REGISTERED;
     // With nobody signed in and free articles spent, an account comes first: it gives more.
     let register_for = props
         .meter

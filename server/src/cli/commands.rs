@@ -9,7 +9,7 @@ use crate::cli::{ApiKeyCommand, ImportArgs, ReadersCommand};
 use crate::config::Config;
 use crate::error::StartError;
 use crate::error::with_causes;
-use crate::publishing::{import, members};
+use crate::publishing::{import, readers_csv};
 use crate::store::audit::{Actor, Entry};
 use crate::store::{self, Db};
 
@@ -173,7 +173,7 @@ pub async fn readers(command: &ReadersCommand) -> Result<(), String> {
     match command {
         ReadersCommand::Import { file, config } => {
             let text = std::fs::File::open(file).map_err(|error| format!("{}: {error}", file.display()))?;
-            let mut rows = members::read(std::io::BufReader::new(text))
+            let mut rows = readers_csv::read(std::io::BufReader::new(text))
                 .map_err(|error| format!("{}: {error}; nothing was imported", file.display()))?;
             let db = open(config).await?;
             let result = import_readers(&db, file, &mut rows).await;
@@ -193,17 +193,20 @@ pub async fn readers(command: &ReadersCommand) -> Result<(), String> {
         }
         ReadersCommand::Export { output, config } => {
             let db = open(config).await?;
-            let rows = store::members::export(&db).await;
+            let rows = store::readers_csv::export(&db).await;
             db.close().await;
             let rows = rows.map_err(|error| with_causes(&error))?;
             match output {
                 Some(path) => {
                     let file = std::fs::File::create(path)
                         .map_err(|error| format!("{}: {error}", path.display()))?;
-                    members::write(&rows, file).map_err(|error| format!("{}: {error}", path.display()))?;
+                    readers_csv::write(&rows, file)
+                        .map_err(|error| format!("{}: {error}", path.display()))?;
                     eprintln!("wrote {} readers to {}", rows.len(), path.display());
                 }
-                None => members::write(&rows, std::io::stdout().lock()).map_err(|error| error.to_string())?,
+                None => {
+                    readers_csv::write(&rows, std::io::stdout().lock()).map_err(|error| error.to_string())?
+                }
             }
             Ok(())
         }
@@ -213,9 +216,9 @@ pub async fn readers(command: &ReadersCommand) -> Result<(), String> {
 async fn import_readers(
     db: &Db,
     file: &Path,
-    rows: &mut [members::Member],
-) -> Result<store::members::Imported, String> {
-    let unknown = store::members::resolve_tiers(db, rows).await.map_err(|error| with_causes(&error))?;
+    rows: &mut [readers_csv::Member],
+) -> Result<store::readers_csv::Imported, String> {
+    let unknown = store::readers_csv::resolve_tiers(db, rows).await.map_err(|error| with_causes(&error))?;
     if !unknown.is_empty() {
         return Err(format!(
             "{}: no tier a subscription can open is named {}; nothing was imported (see the ladder with GET /v1/admin/tiers)",
@@ -230,5 +233,5 @@ async fn import_readers(
         target: "readers".to_owned(),
         detail: format!("{} rows from {}", rows.len(), file.display()),
     };
-    store::members::import(db, rows, &audit).await.map_err(|error| with_causes(&error))
+    store::readers_csv::import(db, rows, &audit).await.map_err(|error| with_causes(&error))
 }

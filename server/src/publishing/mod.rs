@@ -2,5 +2,5 @@
 //! from and exported to CSV, and the webhooks that tell their systems what changed.
 
 pub mod import;
-pub mod members;
+pub mod readers_csv;
 pub mod webhooks;

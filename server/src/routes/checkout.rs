@@ -6,6 +6,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use paywall_protocol::fragments;
 use paywall_protocol::{CheckoutPending, CheckoutRequest, CheckoutStarted, Portal, PortalRequest, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -104,7 +105,7 @@ async fn start(
             email: &email,
             customer: customer.as_deref(),
             trial_days: offer.settings.trial_days,
-            success_url: format!("{page}#paywall-checkout={{CHECKOUT_SESSION_ID}}"),
+            success_url: format!("{page}{}{{CHECKOUT_SESSION_ID}}", fragments::CHECKOUT),
             cancel_url: page,
             offer_id: offer.id,
         })
@@ -163,7 +164,7 @@ async fn confirm(
         // Paid, but the webhook may still be on its way: the provider itself says.
         let paid = payments.provider.checkout(&id).await?;
         let Some(subscription) = paid.subscription.filter(|_| paid.complete) else {
-            let pending = CheckoutPending { status: "pending".into() };
+            let pending = CheckoutPending { status: CheckoutPending::PENDING.into() };
             return Ok((StatusCode::ACCEPTED, Json(pending)).into_response());
         };
         let subscription = payments.provider.subscription(&subscription).await?;

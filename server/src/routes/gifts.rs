@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use paywall_protocol::fragments;
 use paywall_protocol::{GiftLink, GiftRequest, Gifts, GrantReason, Reason};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -57,7 +58,7 @@ async fn create(
         .await?
         .ok_or(AppError::GiftRefused(Reason::GiftAllowanceSpent))?;
     let page = page.split('#').next().unwrap_or_default();
-    let url = format!("{page}#paywall-gift={}", token.token);
+    let url = format!("{page}{}{}", fragments::GIFT, token.token);
     Ok((StatusCode::CREATED, Json(GiftLink { id: gift.id, url, expires_at: gift.expires_at })))
 }
 

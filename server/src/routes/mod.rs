@@ -175,18 +175,15 @@ fn cors(configured: &[String]) -> CorsLayer {
         .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, request| {
-            allowed.contains(origin) || request.uri.path().ends_with(origins::CHECK_PATH)
+            allowed.contains(origin) || request.uri.path().ends_with(origins::CHECK_UNDER_API)
         }))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::IF_NONE_MATCH,
-            HeaderName::from_static(headers::CHECKOUT_TOKEN),
-            HeaderName::from_static(headers::VISITOR),
-            HeaderName::from_static(headers::GIFT),
-        ])
+        .allow_headers(
+            [header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH]
+                .into_iter()
+                .chain(headers::ALL.map(HeaderName::from_static))
+                .collect::<Vec<_>>(),
+        )
         .expose_headers([header::ETAG, HeaderName::from_static(headers::VISITOR)])
         .max_age(std::time::Duration::from_secs(600))
 }

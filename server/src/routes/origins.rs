@@ -14,8 +14,9 @@ use utoipa_axum::routes;
 use crate::http::extract::Json;
 use crate::state::AppState;
 
-/// Where the check is, under `/v1`.
-pub const CHECK_PATH: &str = "/origins/check";
+/// Where the check is under the API's address (`/v1`), as the API's own layers see paths.
+pub const CHECK_UNDER_API: &str =
+    paywall_protocol::paths::ORIGINS_CHECK.split_at(paywall_protocol::paths::API.len()).1;
 
 /// The origin-check route.
 pub fn router() -> OpenApiRouter<AppState> {

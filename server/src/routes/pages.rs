@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use base64::Engine;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use paywall_protocol::fragments;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -76,7 +77,7 @@ async fn confirm(State(state): State<AppState>, Form(link): Form<LinkToken>) -> 
     let Some(code) = state.codes.live_link(&state.db, &link.token).await? else {
         return Ok(expired_page(&state));
     };
-    Ok(Redirect::to(&format!("{}#paywall-link={}", code.return_to, link.token)).into_response())
+    Ok(Redirect::to(&format!("{}{}{}", code.return_to, fragments::SIGN_IN_LINK, link.token)).into_response())
 }
 
 fn expired_page(state: &AppState) -> Response {

@@ -218,11 +218,6 @@ pub async fn record_attempt(
 ) -> Result<bool, sqlx::Error> {
     let status = attempt.status();
     let delivered = status == DeliveryStatus::Delivered;
-    let status = match status {
-        DeliveryStatus::Delivered => "delivered",
-        DeliveryStatus::Pending => "pending",
-        DeliveryStatus::Failed => "failed",
-    };
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let updated = sqlx::query(

@@ -13,8 +13,8 @@ use std::io;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-pub use crate::store::members::{Member, MemberSubscription};
 use crate::store::readers::valid_email;
+pub use crate::store::readers_csv::{Member, MemberSubscription};
 use paywall_protocol::admin::SubscriptionStatus;
 
 /// The columns `export` writes, in order.
