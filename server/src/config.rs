@@ -114,14 +114,23 @@ pub struct SigningKey {
 
     /// A file holding the signing key (its first line), e.g. a mounted secret; unless
     /// `PAYWALL_SIGNING_KEY` is set. Make one with `head -c 48 /dev/urandom | base64 > FILE`.
-    #[arg(id = "signing_key_file", long = "signing-key-file", env = "PAYWALL_SIGNING_KEY_FILE")]
+    #[arg(
+        id = "signing_key_file",
+        long = "signing-key-file",
+        value_name = "SIGNING_KEY_FILE",
+        env = "PAYWALL_SIGNING_KEY_FILE"
+    )]
     pub file: Option<PathBuf>,
 
     /// Make the signing key this server is given the one its PostgreSQL database knows, in
     /// place of the key with this fingerprint (the one a refused start prints): for changing
     /// the key on purpose. Access tokens and sign-in codes issued under the old key stop
     /// working, sessions go on, and servers still on the old key report not ready.
-    #[arg(long = "replace-signing-key", env = "PAYWALL_REPLACE_SIGNING_KEY")]
+    #[arg(
+        long = "replace-signing-key",
+        value_name = "REPLACE_SIGNING_KEY",
+        env = "PAYWALL_REPLACE_SIGNING_KEY"
+    )]
     pub replace: Option<String>,
 }
 
@@ -133,7 +142,7 @@ pub struct Demo {
     /// `/dev/outbox` when no SMTP server is set. Off by default; without it, demo readers
     /// left from an earlier demo run are removed at start.
     #[arg(
-        long = "demo",
+        long = "demo", value_name = "DEMO",
         env = "PAYWALL_DEMO",
         num_args = 0..=1,
         default_value_t = false,
@@ -145,7 +154,7 @@ pub struct Demo {
     /// Allow demo mode on an address other than loopback. Anyone who can reach the server can
     /// then sign in as the demo subscriber and read every sign-in code at `/dev/outbox`.
     #[arg(
-        long = "demo-public",
+        long = "demo-public", value_name = "DEMO_PUBLIC",
         env = "PAYWALL_DEMO_PUBLIC",
         num_args = 0..=1,
         default_value_t = false,
@@ -157,7 +166,12 @@ pub struct Demo {
     /// In demo mode without Stripe keys, how long the demo provider's events take to reach
     /// the webhook after "Pay", in milliseconds (Stripe's sometimes come after the reader is
     /// back): the return to the article is then confirmed by asking the provider itself.
-    #[arg(long = "demo-event-delay-ms", env = "PAYWALL_DEMO_EVENT_DELAY_MS", default_value_t = 0)]
+    #[arg(
+        long = "demo-event-delay-ms",
+        value_name = "DEMO_EVENT_DELAY_MS",
+        env = "PAYWALL_DEMO_EVENT_DELAY_MS",
+        default_value_t = 0
+    )]
     pub event_delay_ms: u64,
 }
 
@@ -173,6 +187,7 @@ pub struct Mail {
     /// The sender of sign-in emails.
     #[arg(
         long = "mail-from",
+        value_name = "MAIL_FROM",
         env = "PAYWALL_MAIL_FROM",
         default_value = "The Platform <no-reply@localhost>"
     )]
@@ -184,25 +199,45 @@ pub struct Mail {
 pub struct PublisherTokens {
     /// The publisher's public key (PEM: RSA, P-256 or Ed25519) or JWKS file, for exchanging the
     /// publisher's own signed tokens for sessions.
-    #[arg(long = "publisher-key-file", env = "PAYWALL_PUBLISHER_KEY_FILE")]
+    #[arg(
+        long = "publisher-key-file",
+        value_name = "PUBLISHER_KEY_FILE",
+        env = "PAYWALL_PUBLISHER_KEY_FILE"
+    )]
     pub key_file: Option<PathBuf>,
 
     /// The `iss` a publisher token must carry.
-    #[arg(long = "publisher-issuer", env = "PAYWALL_PUBLISHER_ISSUER", requires = "key_file")]
+    #[arg(
+        long = "publisher-issuer",
+        value_name = "PUBLISHER_ISSUER",
+        env = "PAYWALL_PUBLISHER_ISSUER",
+        requires = "key_file"
+    )]
     pub issuer: Option<String>,
 
     /// The `aud` a publisher token must carry.
-    #[arg(long = "publisher-audience", env = "PAYWALL_PUBLISHER_AUDIENCE", default_value = "paywall")]
+    #[arg(
+        long = "publisher-audience",
+        value_name = "PUBLISHER_AUDIENCE",
+        env = "PAYWALL_PUBLISHER_AUDIENCE",
+        default_value = "paywall"
+    )]
     pub audience: String,
 
     /// The claim of a publisher token that names the reader's tier (e.g. `premium`).
-    #[arg(long = "publisher-tier-claim", env = "PAYWALL_PUBLISHER_TIER_CLAIM", default_value = "tier")]
+    #[arg(
+        long = "publisher-tier-claim",
+        value_name = "PUBLISHER_TIER_CLAIM",
+        env = "PAYWALL_PUBLISHER_TIER_CLAIM",
+        default_value = "tier"
+    )]
     pub tier_claim: String,
 
     /// The longest lifetime a publisher token may have, in seconds, from its `iat` (or from
     /// now) to its `exp`. Sign a fresh, short-lived token for each page view.
     #[arg(
         long = "publisher-token-max-seconds",
+        value_name = "PUBLISHER_TOKEN_MAX_SECONDS",
         env = "PAYWALL_PUBLISHER_TOKEN_MAX_SECONDS",
         default_value_t = 600
     )]
@@ -212,7 +247,7 @@ pub struct PublisherTokens {
     /// token can be replayed until it expires: a page cached with `data-paywall-token` in it
     /// would sign every visitor in as that reader. Turn off only if your tokens cannot have one.
     #[arg(
-        long = "publisher-require-jti",
+        long = "publisher-require-jti", value_name = "PUBLISHER_REQUIRE_JTI",
         env = "PAYWALL_PUBLISHER_REQUIRE_JTI",
         num_args = 0..=1,
         default_value_t = true,
@@ -238,7 +273,12 @@ pub struct Stripe {
     pub webhook_secrets: Vec<String>,
 
     /// Stripe's API address; another for a stand-in (tests, staging).
-    #[arg(long = "stripe-api", env = "PAYWALL_STRIPE_API", default_value = "https://api.stripe.com")]
+    #[arg(
+        long = "stripe-api",
+        value_name = "STRIPE_API",
+        env = "PAYWALL_STRIPE_API",
+        default_value = "https://api.stripe.com"
+    )]
     pub api: String,
 }
 

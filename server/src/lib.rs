@@ -4,7 +4,8 @@
 //! `main.rs` parses the command line ([`cli`]), calls [`start`] and [`serve`]; tests call
 //! [`start`] and drive [`app`] without a socket.
 //!
-//! From the top down (a module uses only those below it; `cargo xtask layers` checks):
+//! Roughly from the top down; no two modules import each other, directly or through others
+//! (`cargo xtask layers` checks):
 //! - [`boot`]: start, migrate, serve; [`cli`]: the commands a publisher runs on the server;
 //! - [`routes`]: the HTTP API, one module per resource (all of `/v1/admin` in `routes::admin`);
 //! - [`state`]: what every handler shares;
@@ -13,7 +14,8 @@
 //!   (importing articles and readers, outbound webhooks), [`mail`], [`widget`] (its files);
 //! - [`http`]: plumbing (the client's address, rate limits, extractors, connections);
 //! - [`store`]: every SQL statement;
-//! - leaves: [`config`], [`error`], [`files`], [`sanitize`], [`random`], [`time`].
+//! - [`config`] (which reads the store's session lifetimes), and the leaves: [`error`],
+//!   [`files`], [`sanitize`], [`random`], [`time`].
 
 pub mod access;
 pub mod auth;

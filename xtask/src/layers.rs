@@ -6,7 +6,8 @@
 //! an arrow from `routes` to `access`; `access::meter` naming `access::entitlement` is one
 //! between those two inside `access`. A folder's own file (`mod.rs`, `lib.rs`) is a module of
 //! its own beside its children, so an item kept there and used by them ties them in a circle
-//! as surely as one kept in a sibling. Arrows into a module's own tests are not counted.
+//! as surely as one kept in a sibling. Paths in macros (their tokens, `macro_rules!` bodies
+//! included) count; paths in an inline `#[cfg(test)]` module do not: tests may use anything.
 //!
 //! `cargo modules dependencies --acyclic` answers the same question with rust-analyzer behind
 //! it, at the cost of building rust-analyzer; these paths are all this crate's layout needs.
@@ -215,12 +216,21 @@ impl Paths<'_> {
     /// `crate::a::b`, `super::b`, `self::b`, and `b::c` where `b` is a module inside this one,
     /// from the crate's root; `None` for paths that start anywhere else (another crate, a
     /// local name).
-    fn resolve<'a>(&self, mut segments: impl Iterator<Item = &'a syn::Ident>) -> Option<ModulePath> {
-        let first = segments.next()?.to_string();
+    fn resolve<'a>(&self, segments: impl Iterator<Item = &'a syn::Ident>) -> Option<ModulePath> {
+        let segments: Vec<String> = segments.map(ToString::to_string).collect();
+        self.resolve_names(&segments)
+    }
+
+    /// [`Self::resolve`] for names.
+    fn resolve_names(&self, segments: &[String]) -> Option<ModulePath> {
+        let (first, rest) = segments.split_first()?;
+        let segments = rest.iter();
         let mut path = match first.as_str() {
-            "crate" => Vec::new(),
+            "crate" | "$crate" => Vec::new(),
             "self" => self.module.clone(),
             "super" => self.module[..self.module.len().saturating_sub(1)].to_vec(),
+            // A path of one name is a local value or type, not a module.
+            _ if rest.is_empty() => return None,
             child => {
                 let mut path = self.module.clone();
                 path.push(child.to_owned());
@@ -231,7 +241,7 @@ impl Paths<'_> {
             }
         };
         for segment in segments {
-            match segment.to_string().as_str() {
+            match segment.as_str() {
                 "super" => {
                     path.pop();
                 }
@@ -245,6 +255,42 @@ impl Paths<'_> {
     fn note(&mut self, named: Option<ModulePath>) {
         if let Some(named) = named {
             self.found.push((self.module.clone(), named));
+        }
+    }
+
+    /// The paths in a stream of tokens: `crate::a::b`, `$crate::a::b`, `super::b`, `self::b`.
+    fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+        let mut at = 0;
+        while at < tokens.len() {
+            match &tokens[at] {
+                proc_macro2::TokenTree::Group(group) => self.tokens(group.stream()),
+                proc_macro2::TokenTree::Ident(ident)
+                    if ["crate", "super", "self"].contains(&ident.to_string().as_str()) =>
+                {
+                    let dollar = at > 0
+                        && matches!(&tokens[at - 1], proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '$');
+                    let mut names = vec![if dollar { "$crate".to_owned() } else { ident.to_string() }];
+                    // `::` is two `:` punctuation tokens, then a name.
+                    while let (
+                        Some(proc_macro2::TokenTree::Punct(a)),
+                        Some(proc_macro2::TokenTree::Punct(b)),
+                        Some(proc_macro2::TokenTree::Ident(name)),
+                    ) = (tokens.get(at + 1), tokens.get(at + 2), tokens.get(at + 3))
+                    {
+                        if a.as_char() != ':' || b.as_char() != ':' {
+                            break;
+                        }
+                        names.push(name.to_string());
+                        at += 3;
+                    }
+                    if names.len() > 1 {
+                        self.note(self.resolve_names(&names));
+                    }
+                }
+                _ => {}
+            }
+            at += 1;
         }
     }
 
@@ -284,6 +330,13 @@ impl<'ast> Visit<'ast> for Paths<'_> {
     fn visit_path(&mut self, path: &'ast syn::Path) {
         self.note(self.resolve(path.segments.iter().map(|segment| &segment.ident)));
         syn::visit::visit_path(self, path);
+    }
+
+    // What a macro is given (`format!`, `html!`, `sqlx::query!`) or a `macro_rules!` body
+    // holds is tokens, not syntax: the paths in them are read from the tokens.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.visit_path(&mac.path);
+        self.tokens(mac.tokens.clone());
     }
 
     // `pub(crate)` and `pub(super)` say who may use an item, not what it uses.
@@ -381,6 +434,33 @@ mod tests {
             ("routes/y.rs", "pub struct Y; fn f(_: self::super::x::X) {}"),
         ]);
         assert_eq!(shortest(&dir), [["routes::x", "routes::y"]]);
+    }
+
+    #[test]
+    fn paths_inside_macros_count() {
+        // A macro_rules! body in `b` naming `a`, which uses `b`: a circle only the tokens show.
+        let dir = crate_of(&[
+            ("lib.rs", "mod a; mod b;"),
+            ("a.rs", "use crate::b::emit;"),
+            ("b.rs", "macro_rules! emit { () => { $crate::a::helper() }; } pub(crate) use emit;"),
+        ]);
+        assert_eq!(shortest(&dir), [["a", "b"]]);
+        let dir = crate_of(&[
+            ("lib.rs", "mod a; mod b;"),
+            ("a.rs", "use crate::b::B;"),
+            ("b.rs", "pub struct B; fn f() { println!(\"{}\", crate::a::NAME); }"),
+        ]);
+        assert_eq!(shortest(&dir), [["a", "b"]]);
+    }
+
+    #[test]
+    fn a_local_named_like_a_module_is_not_the_module() {
+        let dir = crate_of(&[
+            ("lib.rs", "mod a; mod b;"),
+            ("a.rs", "use crate::b::B;"),
+            ("b.rs", "pub struct B; fn f(a: u8) -> u8 { a }"),
+        ]);
+        assert_eq!(shortest(&dir), Vec::<Vec<String>>::new());
     }
 
     #[test]

@@ -60,8 +60,8 @@ where
 pub const SESSION_ENDED: AppError = AppError::InvalidToken("This session has ended. Sign in again.");
 
 /// An access token signed by us and unexpired, whose session is NOT yet checked: a handler
-/// that takes one must check it (as [`crate::access::entitlement::decide_in_session`] does) before
-/// serving anything. Missing: `None`; malformed, forged or expired: a 401.
+/// that takes one must check it (as [`crate::access::entitlement::decide`] does for
+/// `Asker::Bearer`) before serving anything. Missing: `None`; malformed, forged or expired: a 401.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bearer {
     /// The reader the token names.

@@ -1,5 +1,5 @@
 //! Who is asking: access tokens, refresh tokens, sign-in codes, passwords, publisher tokens,
-//! and the `SignedIn` extractor.
+//! admin API keys, and their extractors (`SignedIn`, `Bearer`, `Admin`).
 
 pub mod access;
 pub mod admin;

@@ -94,7 +94,6 @@ fn refusal(decision: Decision, tier: &str) -> AppError {
         Decision::SessionEnded => SESSION_ENDED,
         Decision::SignInRequired => AppError::InvalidToken("Sign in to read this."),
         Decision::Refused(Reason::HigherTierRequired) => AppError::HigherTierRequired { tier },
-        Decision::GiftRefused => AppError::GiftRefused(Reason::GiftUnavailable),
         _ => AppError::NoSubscription { tier },
     }
 }

@@ -22,8 +22,8 @@ pub enum Db {
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($pool) => $body,
-            $crate::store::Db::Postgres($pool) => $body,
+            $crate::store::db::Db::Sqlite($pool) => $body,
+            $crate::store::db::Db::Postgres($pool) => $body,
         }
     };
 }
@@ -37,11 +37,11 @@ pub use with_pool;
 macro_rules! one_at_a_time {
     ($db:expr, $key:expr, |$executor:ident| $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite(pool) => {
+            $crate::store::db::Db::Sqlite(pool) => {
                 let $executor = pool;
                 $body
             }
-            $crate::store::Db::Postgres(pool) => {
+            $crate::store::db::Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
                     .bind($key)

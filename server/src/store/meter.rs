@@ -108,7 +108,7 @@ fn count_function_body() -> String {
         COUNT.lines().filter(|line| !line.starts_with("--")).map(|line| format!("{line}\n")).collect();
     format!(
         "\nBEGIN\n    PERFORM pg_advisory_xact_lock(hashtext('meter:' || p_visitor));\n    RETURN QUERY\n{};\nEND\n",
-        statement.trim_end()
+        statement.trim_end().trim_end_matches(';')
     )
 }
 
@@ -120,17 +120,32 @@ pub async fn define_count_function(db: &Db) -> Result<(), sqlx::Error> {
     let body = count_function_body();
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('define meter_count'))").execute(&mut *tx).await?;
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT prosrc FROM pg_proc WHERE proname = 'meter_count'")
-            .fetch_optional(&mut *tx)
-            .await?;
+    // The one the server's calls find, on the role's search path.
+    let current: Option<String> = sqlx::query_scalar(
+        "SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure('meter_count(text, text, bigint, bigint, bigint)')",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if current.as_deref() != Some(body.as_str()) {
         let define = format!(
             "CREATE OR REPLACE FUNCTION meter_count(p_visitor TEXT, p_article TEXT, p_now BIGINT, p_since BIGINT, p_limit BIGINT)
              RETURNS TABLE (counted_at BIGINT, others BIGINT, oldest_other BIGINT)
              LANGUAGE plpgsql AS $meter_count${body}$meter_count$"
         );
-        sqlx::raw_sql(&define).execute(&mut *tx).await?;
+        match sqlx::raw_sql(&define).execute(&mut *tx).await {
+            Ok(_) => {}
+            // 42501: the role may use the function but does not own it (another role ran the
+            // migrations). The version there counts as well; say how to let this one keep it.
+            Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42501") => {
+                tracing::warn!(
+                    "this server's database role does not own the function meter_count, so it cannot bring it \
+                     up to date and the meter counts with the version the database has; make the role its owner \
+                     (ALTER FUNCTION meter_count OWNER TO …)"
+                );
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        }
     }
     tx.commit().await
 }

@@ -4,7 +4,8 @@
 use paywall_protocol::admin::WebhookEventType;
 
 use super::db::{BeginWrite, Db, with_pool};
-use super::webhooks::{reader_created, subscription_event};
+use super::readers::reader_created;
+use super::subscriptions::subscription_event;
 use crate::time::now;
 use paywall_protocol::admin::{SubscriptionSource, SubscriptionStatus};
 

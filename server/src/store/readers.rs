@@ -2,7 +2,6 @@
 
 use super::db::{BeginWrite, Db, with_pool};
 use super::sessions::REVOKE_ALL;
-use super::webhooks::reader_created;
 use crate::time::now;
 use paywall_protocol::admin::SubscriptionSource;
 
@@ -229,3 +228,16 @@ pub async fn admin_create(
         Ok((admin_reader(row), created))
     })
 }
+
+/// Queues `reader.created` for the reader `$id` in the transaction `$tx`.
+macro_rules! reader_created {
+    ($tx:ident, $id:expr) => {{
+        let id: i64 = $id;
+        $crate::store::webhooks::events::emit!($tx, paywall_protocol::admin::WebhookEventType::ReaderCreated, {
+            let sql = concat!("SELECT ", $crate::store::readers::admin_columns!(), " FROM readers WHERE id = $1");
+            let row: $crate::store::readers::AdminRow = sqlx::query_as(sql).bind(id).fetch_one(&mut *$tx).await?;
+            serde_json::json!({ "reader": $crate::store::readers::admin_reader(row) })
+        })
+    }};
+}
+pub(crate) use reader_created;

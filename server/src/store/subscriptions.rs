@@ -4,7 +4,6 @@ use paywall_protocol::admin::{Subscription, WebhookEventType};
 
 use super::audit::{Entry, record};
 use super::db::{BeginWrite, Db, with_pool};
-use super::webhooks::subscription_event;
 use crate::time::now;
 use paywall_protocol::admin::{SubscriptionSource, SubscriptionStatus};
 
@@ -164,3 +163,24 @@ pub async fn end(db: &Db, id: i64, audit: &Entry<'_>) -> Result<Option<Subscript
         Ok(Some(subscription(row)))
     })
 }
+
+/// Queues a `subscription.*` event `$kind` for the subscription `$id` (with its reader) in the
+/// transaction `$tx`.
+macro_rules! subscription_event {
+    ($tx:ident, $kind:expr, $id:expr) => {{
+        let id: i64 = $id;
+        $crate::store::webhooks::events::emit!($tx, $kind, {
+            let sql = concat!("SELECT ", $crate::store::subscriptions::columns!(), " FROM subscriptions WHERE id = $1");
+            let row: $crate::store::subscriptions::Row = sqlx::query_as(sql).bind(id).fetch_one(&mut *$tx).await?;
+            let subscription = $crate::store::subscriptions::subscription(row);
+            let sql = concat!("SELECT ", $crate::store::readers::admin_columns!(), " FROM readers WHERE id = $1");
+            let row: $crate::store::readers::AdminRow =
+                sqlx::query_as(sql).bind(subscription.reader_id).fetch_one(&mut *$tx).await?;
+            serde_json::json!({
+                "subscription": subscription,
+                "reader": $crate::store::readers::admin_reader(row),
+            })
+        })
+    }};
+}
+pub(crate) use subscription_event;

@@ -30,22 +30,22 @@ macro_rules! emit {
     ($tx:ident, $kind:expr, $data:expr) => {
         async {
             let kind: paywall_protocol::admin::WebhookEventType = $kind;
-            let wanted: bool = sqlx::query_scalar($crate::store::webhooks::WANTED)
+            let wanted: bool = sqlx::query_scalar($crate::store::webhooks::events::WANTED)
                 .bind(kind.as_str())
                 .fetch_one(&mut *$tx)
                 .await?;
             if wanted {
                 let data: serde_json::Value = $data;
                 let now = $crate::time::now();
-                let (id, body) = $crate::store::webhooks::message(kind, now, data);
-                sqlx::query($crate::store::webhooks::INSERT_MESSAGE)
+                let (id, body) = $crate::store::webhooks::events::message(kind, now, data);
+                sqlx::query($crate::store::webhooks::events::INSERT_MESSAGE)
                     .bind(&id)
                     .bind(kind.as_str())
                     .bind(&body)
                     .bind(now)
                     .execute(&mut *$tx)
                     .await?;
-                sqlx::query($crate::store::webhooks::INSERT_DELIVERIES)
+                sqlx::query($crate::store::webhooks::events::INSERT_DELIVERIES)
                     .bind(kind.as_str())
                     .bind(&id)
                     .bind(now)
@@ -58,40 +58,6 @@ macro_rules! emit {
     };
 }
 pub(crate) use emit;
-
-/// Queues `reader.created` for the reader `$id` in the transaction `$tx`.
-macro_rules! reader_created {
-    ($tx:ident, $id:expr) => {{
-        let id: i64 = $id;
-        $crate::store::webhooks::emit!($tx, paywall_protocol::admin::WebhookEventType::ReaderCreated, {
-            let sql = concat!("SELECT ", $crate::store::readers::admin_columns!(), " FROM readers WHERE id = $1");
-            let row: $crate::store::readers::AdminRow = sqlx::query_as(sql).bind(id).fetch_one(&mut *$tx).await?;
-            serde_json::json!({ "reader": $crate::store::readers::admin_reader(row) })
-        })
-    }};
-}
-pub(crate) use reader_created;
-
-/// Queues a `subscription.*` event `$kind` for the subscription `$id` (with its reader) in the
-/// transaction `$tx`.
-macro_rules! subscription_event {
-    ($tx:ident, $kind:expr, $id:expr) => {{
-        let id: i64 = $id;
-        $crate::store::webhooks::emit!($tx, $kind, {
-            let sql = concat!("SELECT ", $crate::store::subscriptions::columns!(), " FROM subscriptions WHERE id = $1");
-            let row: $crate::store::subscriptions::Row = sqlx::query_as(sql).bind(id).fetch_one(&mut *$tx).await?;
-            let subscription = $crate::store::subscriptions::subscription(row);
-            let sql = concat!("SELECT ", $crate::store::readers::admin_columns!(), " FROM readers WHERE id = $1");
-            let row: $crate::store::readers::AdminRow =
-                sqlx::query_as(sql).bind(subscription.reader_id).fetch_one(&mut *$tx).await?;
-            serde_json::json!({
-                "subscription": subscription,
-                "reader": $crate::store::readers::admin_reader(row),
-            })
-        })
-    }};
-}
-pub(crate) use subscription_event;
 
 /// A new event's id (`webhook-id`) and body: `{"type", "timestamp", "data"}`, as Standard
 /// Webhooks suggests.

@@ -3,11 +3,10 @@
 
 mod deliveries;
 mod endpoints;
-mod events;
+pub(crate) mod events;
 
 pub use deliveries::{Attempt, Due, claim, deliveries, due, record_attempt, retry};
 pub use endpoints::{
     create_endpoint, delete_endpoint, endpoint_by_id, endpoints, rotate_secret, update_endpoint,
 };
 pub use events::{INSERT_DELIVERIES, INSERT_MESSAGE, WANTED, message};
-pub(crate) use events::{emit, reader_created, subscription_event};
