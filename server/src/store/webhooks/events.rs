@@ -62,10 +62,7 @@ pub(crate) use emit;
 /// A new event's id (`webhook-id`) and body: `{"type", "timestamp", "data"}`, as Standard
 /// Webhooks suggests.
 pub fn message(kind: WebhookEventType, now: i64, data: serde_json::Value) -> (String, String) {
-    let timestamp = time::OffsetDateTime::from_unix_timestamp(now)
-        .ok()
-        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default();
-    let body = serde_json::json!({ "type": kind.as_str(), "timestamp": timestamp, "data": data });
+    let body =
+        serde_json::json!({ "type": kind.as_str(), "timestamp": crate::time::format(now), "data": data });
     (format!("msg_{}", crate::random::token()), body.to_string())
 }
