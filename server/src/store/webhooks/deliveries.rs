@@ -18,7 +18,7 @@ type DeliveryRow = (
     i64,
     String,
     String,
-    String,
+    DeliveryStatus,
     i64,
     Option<i64>,
     Option<i64>,
@@ -45,11 +45,6 @@ fn delivery(
         payload,
     ): DeliveryRow,
 ) -> WebhookDelivery {
-    let status = match status.as_str() {
-        "delivered" => DeliveryStatus::Delivered,
-        "failed" => DeliveryStatus::Failed,
-        _ => DeliveryStatus::Pending,
-    };
     WebhookDelivery {
         id,
         message_id,
