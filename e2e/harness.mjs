@@ -167,11 +167,12 @@ let edited = 0;
  * Opens the demo article, on the publisher's site, in a new tab of `session`. `edit` rewrites
  * the page's HTML first (another language, a theme, ...): the site serves that page at an
  * address of its own. Unless `wait` is false, resolves once the widget shows its prompt or a
- * failure.
+ * failure. `before` is given the page before it starts loading.
  */
-export async function openDemo(server, session, { edit, wait = true } = {}) {
+export async function openDemo(server, session, { edit, wait = true, before } = {}) {
   const page = await session.context.newPage();
   page.setDefaultTimeout(10_000);
+  before?.(page);
   let url = server.page;
   if (edit) {
     server.demoHtml ??= await (await fetch(server.page)).text();
@@ -180,6 +181,17 @@ export async function openDemo(server, session, { edit, wait = true } = {}) {
   await page.goto(url);
   if (wait) await page.locator(".paywall-widget .prompt, .paywall-widget .failed").first().waitFor();
   return page;
+}
+
+/**
+ * Waits until a widget that could not start has left the reader a way to subscribe: the plain
+ * link in place of the widget, or (where the loader had drawn the server's prompt) that prompt
+ * with a note that signing in is unavailable. Resolves with the Subscribe link's address.
+ */
+export async function waitForPlainLink(page) {
+  const link = page.locator(".paywall-fallback a, .paywall-facade [part=unavailable] a").first();
+  await link.waitFor();
+  return link.getAttribute("href");
 }
 
 /** The widget's dialog. */

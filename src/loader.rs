@@ -31,6 +31,11 @@ extern "C" {
     /// Puts the plain link in place of this container's widget, saying why in the console.
     #[wasm_bindgen(method, catch, js_name = fallBack)]
     fn fall_back(this: &LoaderHooks, container: &Element, why: &str) -> Result<(), JsValue>;
+
+    /// The widget drew its first state in this container: it takes the place of the prompt
+    /// the loader drew there before the widget loaded, and gets the reader's click meanwhile.
+    #[wasm_bindgen(method, catch)]
+    fn shown(this: &LoaderHooks, container: &Element) -> Result<(), JsValue>;
 }
 
 /// The loader's hooks, if the widget was started by it.
@@ -68,6 +73,21 @@ impl Loader {
             None => {
                 web_sys::console::error_1(&format!("paywall: {why}").into());
                 false
+            }
+        }
+    }
+
+    /// The widget drew its first state in `container`: where the loader drew the server's
+    /// prompt, the widget's own (drawn unseen beside it) takes its place.
+    pub fn shown(&self, container: &Element) {
+        match &self.0 {
+            Some(hooks) => {
+                let _ = hooks.shown(container);
+            }
+            None => {
+                if let Ok(Some(host)) = container.query_selector(":scope > .paywall-widget[hidden]") {
+                    let _ = host.remove_attribute("hidden");
+                }
             }
         }
     }

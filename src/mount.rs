@@ -14,15 +14,6 @@ use crate::i18n;
 use crate::loader::Loader;
 use crate::session::Session;
 
-/// The widget's styles, scoped to its shadow root and adopted as a constructable stylesheet,
-/// which a page's `style-src` does not govern (an inline `<style>` it would refuse). Every
-/// byte of it is downloaded, so its notes live here: the dark palette is written twice, for
-/// `data-theme="dark"` and for `auto` under a dark system setting, because CSS cannot share
-/// one block between an attribute selector and a media query, and `light-dark()` would leave
-/// pre-2024 browsers colourless. Sizes are in `em` of the article's text, never `rem`: many
-/// sites set the root's font size to 10px (`62.5%`) and size everything from there.
-const STYLE: &str = include_str!("paywall.css");
-
 /// Marks a container that has a widget, so mounting twice does nothing.
 const MOUNTED: &str = "data-paywall-mounted";
 
@@ -108,10 +99,15 @@ pub fn mount(
     if let Some(theme) = &config.theme {
         let _ = widget_host.set_attribute("data-theme", theme);
     }
+    // Where the loader drew the server's prompt, the widget draws beside it unseen, and takes
+    // its place once it has drawn (`Loader::shown`).
+    if container.query_selector(":scope > .paywall-facade").ok().flatten().is_some() {
+        let _ = widget_host.set_attribute("hidden", "");
+    }
     let shadow = widget_host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(|_| Error::Browser("cannot attach a shadow root for the paywall".into()))?;
-    dom::adopt_styles(&document, &shadow, STYLE)?;
+    dom::adopt_styles(&document, &shadow, paywall_ui::STYLE)?;
     let root = dom::create_element(&document, "div")?;
     root.set_class_name("root");
     shadow.append_child(&root).map_err(|_| Error::Browser("cannot fill the paywall's shadow root".into()))?;

@@ -19,10 +19,17 @@
 // this page's origin, a failure inside the widget), each article keeps its free section and
 // gets a plain link to subscribe, and the console says once what to fix.
 //
-// Nothing waits for what it does not need: the glue and the WebAssembly download (and the
-// WebAssembly compiles) at once, and the prompt's two reads (the article's summary, its
-// offers) are on their way as soon as the article is parsed; the widget takes their answers
-// instead of asking again.
+// A reader nobody is signed in as sees the prompt before any WebAssembly: for each article the
+// loader asks the server for the prompt, drawn by the widget's own components in the reader's
+// language (GET /v1/articles/{id}/prompt), and shows it in a shadow root as the widget would.
+// The widget loads when the reader reaches for it (a pointer over the prompt, focus in it, a
+// touch), when the browser is idle after the page's load event, or on a click, which is
+// replayed once it is ready: the reader never clicks twice. It draws the same prompt in a
+// hidden shadow root beside the loader's and takes its place in one step: nothing moves.
+// Readers who need the widget at once get it at once, its files downloading before the page
+// is parsed: a stored session, a link or checkout in the address (#paywall-…), a publisher
+// token on an article, and articles that may open without a subscription (free, or metered).
+// data-paywall-load="intent" on the script tag waits for the reader alone (no idle load).
 (() => {
   // One copy per page, whatever URL each came from.
   const loaded = Symbol.for("paywall.loader");
@@ -76,6 +83,7 @@
       return Boolean(why);
     },
     fallBack,
+    shown,
   };
 
   // A failure inside the widget: a trap of its WebAssembly, or an exception thrown from its
@@ -101,13 +109,48 @@
   });
 
   const prefetched = new Map();
-  start().catch(async (error) => {
-    // The page's policy reports a refusal a moment after the failure it caused.
-    await pause(50);
-    fallBack(null, pageRefusal() ?? `the widget could not start: ${error?.message ?? error}.`);
-  });
+  const facades = new WeakMap(); // container → the prompt the loader drew in it, until the widget takes over
+  const prompts = new Map(); // prompt URL → its answer, asked for once
+  let loading; // the widget's start, once asked for
+  begin();
 
-  async function start() {
+  // The widget at once where the reader needs it, else the server's prompt and the widget later.
+  function begin() {
+    if (widgetNow()) return load();
+    // Asked for at once, drawn once the article is parsed.
+    for (const container of document.querySelectorAll("[data-paywall]")) promptFor(container)?.catch(() => {});
+    parsed().then(() => {
+      if (document.querySelector("[data-paywall-token]")) return load();
+      watch();
+      if (script.dataset.paywallLoad?.trim() === "intent") return;
+      const idle = () => (window.requestIdleCallback ? requestIdleCallback(load, { timeout: 2000 }) : setTimeout(load, 500));
+      if (document.readyState === "complete") idle();
+      else addEventListener("load", idle, { once: true });
+    });
+  }
+
+  // A stored session, or a sign-in, checkout or gift link in the address (or nothing to draw
+  // the prompt with: the widget then says what is wrong).
+  function widgetNow() {
+    if (!script || !api || typeof WebAssembly !== "object") return true;
+    if (location.hash.startsWith("#paywall-")) return true;
+    try {
+      return Boolean(localStorage.getItem(`paywall:refresh:${api}`));
+    } catch {
+      return false;
+    }
+  }
+
+  function load() {
+    loading ??= startWidget().catch(async (error) => {
+      // The page's policy reports a refusal a moment after the failure it caused.
+      await pause(50);
+      fallBack(null, pageRefusal() ?? `the widget could not start: ${error?.message ?? error}.`);
+    });
+    return loading;
+  }
+
+  async function startWidget() {
     if (!script) throw new Error("it cannot find its own script tag; give the tag a data-paywall-api attribute");
     if (typeof WebAssembly !== "object") {
       throw new Error("this browser runs no WebAssembly (it may be turned off, as in iOS Lockdown Mode)");
@@ -134,6 +177,128 @@
     watch();
     // A page restored from the back/forward cache missed what other tabs did meanwhile.
     addEventListener("pageshow", (event) => event.persisted && paywall.refresh());
+  }
+
+  // A setting as the widget reads it for an article (src/config.rs): the container's own
+  // data-paywall-* attribute, else the script tag's.
+  function setting(container, name) {
+    const own = container.getAttribute(`data-paywall-${name}`)?.trim();
+    return own || script?.getAttribute(`data-paywall-${name}`)?.trim() || undefined;
+  }
+
+  // The server's prompt for an article, in the reader's language, asked for once.
+  function promptFor(container) {
+    const article = container.dataset.paywall?.trim();
+    if (!api || !article) return undefined;
+    const language = setting(container, "locale") || document.documentElement.lang.trim() || navigator.language || "en";
+    const query = new URLSearchParams({ locale: language.split(/[-_]/)[0].toLowerCase() });
+    const subscribe = setting(container, "subscribe-url");
+    if (subscribe) query.set("subscribe", subscribe);
+    const url = `${api}/v1/articles/${encodeURIComponent(article)}/prompt?${query}`;
+    if (!prompts.has(url)) {
+      const answer = fetch(url, { credentials: "omit", headers: { Accept: "application/json" }, signal: AbortSignal.timeout(8000) })
+        .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`${response.status}`))));
+      prompts.set(url, answer);
+    }
+    return prompts.get(url);
+  }
+
+  // Draws the server's prompt in `container` as the widget would (a shadow root after the free
+  // section, the widget's styles), or starts the widget where it must answer at once (an
+  // article that may open without a subscription, or no prompt to be had).
+  async function drawFacade(container) {
+    const article = container.dataset.paywall?.trim();
+    const facade = { article };
+    facades.set(container, facade);
+    let prompt;
+    try {
+      prompt = await promptFor(container);
+    } catch {
+      return load();
+    }
+    if (paywall || facades.get(container) !== facade || !container.isConnected) return;
+    if (prompt.opens_without_subscription) return load();
+    try {
+      const host = document.createElement("div");
+      host.className = "paywall-facade";
+      host.lang = prompt.lang;
+      const theme = setting(container, "theme");
+      if (theme) host.dataset.theme = theme;
+      const shadow = host.attachShadow({ mode: "open" });
+      style(shadow, prompt.css);
+      const root = document.createElement("div");
+      root.className = "root";
+      root.innerHTML = hooks.html(prompt.html);
+      shadow.append(root);
+      Object.assign(facade, { host, root, unavailable: prompt.unavailable });
+      // Reaching for the prompt starts the widget; a click on one of its buttons is kept, to
+      // be replayed on the widget's own button once it is ready.
+      for (const intent of ["pointerover", "focusin", "touchstart"]) host.addEventListener(intent, load, { once: true, passive: true });
+      shadow.addEventListener("click", (event) => {
+        const button = event.target.closest?.("button[part]");
+        if (!button) return;
+        facade.clicked = where(root, button);
+        if (broken || plain.has(container)) return unavailable(facade);
+        root.querySelector(".prompt")?.setAttribute("aria-busy", "true");
+        load();
+      });
+      container.append(host);
+    } catch {
+      facades.delete(container);
+      load();
+    }
+  }
+
+  // One stylesheet for the page, adopted by every shadow root; a <style> where the browser
+  // has no constructable stylesheets.
+  let sheet;
+  function style(shadow, css) {
+    try {
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+      }
+      shadow.adoptedStyleSheets = [sheet];
+    } catch {
+      shadow.append(Object.assign(document.createElement("style"), { textContent: css }));
+    }
+  }
+
+  // An element of a prompt by what it is and which of its kind (the second offer), to find its
+  // twin in the widget's prompt.
+  function where(root, element) {
+    const part = element.getAttribute("part");
+    return { part, index: [...root.querySelectorAll(`[part="${part}"]`)].indexOf(element) };
+  }
+
+  function twin(root, { part, index }) {
+    return root?.querySelectorAll(`[part="${part}"]`)[index];
+  }
+
+  // The widget drew its first state in `container`: it takes the place of the loader's prompt
+  // in one step, with the focus where the reader had it, and then gets the click they made.
+  function shown(container) {
+    const host = container.querySelector(":scope > .paywall-widget[hidden]");
+    const facade = facades.get(container);
+    facades.delete(container);
+    if (host) host.hidden = false;
+    if (!facade?.host) return;
+    const root = host?.shadowRoot?.querySelector(".root");
+    const active = facade.host.shadowRoot.activeElement;
+    const focused = active && where(facade.root, active);
+    facade.host.remove();
+    if (focused) twin(root, focused)?.focus({ preventScroll: true });
+    if (facade.clicked) twin(root, facade.clicked)?.click();
+  }
+
+  // The widget cannot start: the loader's prompt stays with its Subscribe link, and says that
+  // signing in is unavailable (its buttons say it again instead of opening a dialog).
+  function unavailable(facade) {
+    facade.root.querySelector(".prompt")?.removeAttribute("aria-busy");
+    if (facade.root.querySelector('[part="unavailable"]')) return;
+    const note = document.createElement("template");
+    note.innerHTML = hooks.html(facade.unavailable);
+    facade.root.querySelector(".prompt")?.append(note.content);
   }
 
   // Through Document.prototype, which markup in the page cannot stand in for either.
@@ -186,10 +351,6 @@
           prefetched.set(api + path, answer);
         }
       }
-      // The prompt shows prices, and a page's first Intl object costs 13–26 ms (the browser
-      // loads its locale data): made in a task of its own, that happens while the files
-      // download, not after.
-      if (prefetched.size) setTimeout(() => new Intl.NumberFormat());
       // Answers for a page-load the widget did not take (the reader signed in from the page
       // instead) are too old to hand to a widget mounted later.
       setTimeout(() => prefetched.clear(), 10_000);
@@ -238,22 +399,27 @@
 
   // Single-page apps: after any change to the page, widgets whose article left, changed or
   // lost them are taken off, and every article gets one (the widget skips those that have
-  // one, or are getting one; a mark copied with a clone of the page is not one).
+  // one, or are getting one; a mark copied with a clone of the page is not one). Until the
+  // widget has loaded, every article gets the server's prompt instead (drawn again for an
+  // article that now names another).
+  let watching;
   function watch() {
     const sync = () => {
-      if (!broken) paywall.sweep();
+      if (paywall && !broken) paywall.sweep();
       for (const container of document.querySelectorAll("[data-paywall]")) {
         if (manual.has(container) || plain.has(container) || container.closest(".paywall-unlocked")) continue;
         if (broken) fallBack(container);
-        else paywall.mount(container);
+        else if (paywall) paywall.mount(container);
+        else if (facades.get(container)?.article !== container.dataset.paywall.trim()) {
+          facades.get(container)?.host?.remove();
+          drawFacade(container);
+        }
       }
     };
-    new MutationObserver(sync).observe(document, {
-      childList: true,
-      subtree: true,
-      attributes: true,
-      attributeFilter: ["data-paywall"],
-    });
+    if (!watching) {
+      watching = new MutationObserver(sync);
+      watching.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-paywall"] });
+    }
     sync();
   }
 
@@ -280,6 +446,11 @@
       });
       if (kept) {
         each.append(kept);
+        continue;
+      }
+      const facade = facades.get(each);
+      if (facade?.host?.isConnected) {
+        unavailable(facade);
         continue;
       }
       if (each.querySelector(":scope > .paywall-fallback")) continue;

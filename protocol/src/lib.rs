@@ -42,6 +42,26 @@ pub struct ArticleSummary {
     pub metered: bool,
 }
 
+/// `GET /v1/articles/{id}/prompt`: the prompt as the widget draws it for a reader nobody is
+/// signed in as, for the loader to show before the widget loads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticlePrompt {
+    /// The language it is written in (`en`, `fr`, `de` or `es`), for the shadow host's `lang`.
+    pub lang: String,
+    /// Whether the article may open without a subscription (its tier is `free`, or the
+    /// publisher's meter is on): the widget must ask for the locked sections at once, and
+    /// `html` is empty.
+    pub opens_without_subscription: bool,
+    /// The prompt's HTML: what the widget's shadow root holds once it draws the same prompt.
+    pub html: String,
+    /// What to add to it if the widget cannot start: signing in is unavailable, and the way to
+    /// subscribe.
+    pub unavailable: String,
+    /// The widget's stylesheet, for the shadow root.
+    pub css: String,
+}
+
 /// One locked section, sent only to an entitled reader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -12,6 +12,10 @@ pub const ARTICLE: &str = "/v1/articles/";
 /// `GET /v1/articles/{id}/locked`: follows an article's address ([`ARTICLE`] and its id).
 pub const LOCKED: &str = "/locked";
 
+/// `GET /v1/articles/{id}/prompt`: follows an article's address (the loader, `www/paywall.js`,
+/// asks, with `?locale=` and `?subscribe=`).
+pub const PROMPT: &str = "/prompt";
+
 /// `GET /v1/origins/check`: whether the page's origin may use the API from a browser (the
 /// loader, `www/paywall.js`, asks).
 pub const ORIGINS_CHECK: &str = "/v1/origins/check";

@@ -193,3 +193,33 @@ fn the_sanitizer_keeps_article_markup_and_drops_active_content() {
         assert!(!clean.contains(bad), "{bad} survived: {clean}");
     }
 }
+
+#[tokio::test]
+async fn anyone_gets_the_prompt_drawn_in_their_language_with_no_locked_text() {
+    let server = TestServer::start().await;
+    let path = format!("/v1/articles/{ARTICLE}/prompt?locale=de&subscribe=%2Fabo%3Fvon%3D%22x%22");
+    let reply = server.get(&path, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert_eq!(body["lang"], "de");
+    assert_eq!(body["opens_without_subscription"], false);
+    let html = body["html"].as_str().unwrap();
+    assert!(html.contains("Dieser Artikel ist für Premium-Abonnenten."), "{html}");
+    assert!(html.contains("8,00\u{a0}€ / Monat"), "the demo's offer, priced in German: {html}");
+    let unavailable = body["unavailable"].as_str().unwrap();
+    assert!(
+        unavailable.contains("href=\"/abo?von=&quot;x&quot;\""),
+        "the page's subscribe address, escaped: {unavailable}"
+    );
+    assert!(body["css"].as_str().unwrap().contains(".prompt"));
+    assert!(reply.header(header::CACHE_CONTROL).starts_with("public"));
+    assert_no_locked_text(&reply.text);
+}
+
+#[tokio::test]
+async fn the_prompt_of_an_unknown_article_or_with_a_huge_address_is_refused() {
+    let server = TestServer::start().await;
+    server.get("/v1/articles/no-such-story/prompt", None).await.problem(StatusCode::NOT_FOUND);
+    let huge = format!("/v1/articles/{ARTICLE}/prompt?subscribe={}", "a".repeat(3000));
+    server.get(&huge, None).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+}

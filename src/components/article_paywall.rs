@@ -12,12 +12,12 @@ use yew::{
 
 use paywall_protocol::GrantReason;
 
-use super::account_bar::AccountBar;
-use super::prompt::Prompt;
+use paywall_ui::{AccountBar, Prompt};
+
 use super::sign_in_dialog::SignInDialog;
 use super::unlocked_sections::UnlockedSections;
 use crate::hooks::use_paywall;
-use crate::i18n::Texts;
+use crate::i18n::{Say, Texts};
 use crate::loader::Loader;
 use crate::session::Session;
 use crate::state::{Dialog, Gifting, Phase, Step};
@@ -65,6 +65,17 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                 let options = FocusOptions::new();
                 options.set_prevent_scroll(true);
                 let _ = heading.focus_with_options(&options);
+            }
+        });
+    }
+
+    {
+        // Once there is something to show, it takes the place of the prompt the loader drew
+        // before the widget loaded.
+        let (loader, container) = (props.loader.clone(), props.container.clone());
+        use_effect_with(matches!(state.phase, Phase::Loading), move |loading| {
+            if !*loading {
+                loader.shown(&container);
             }
         });
     }

@@ -1,8 +1,7 @@
-//! The widget's components, one per file.
+//! The widget's components, one per file (the prompt and the account line are in `paywall-ui`,
+//! which the server draws too).
 
-mod account_bar;
 mod article_paywall;
-mod prompt;
 mod sign_in_dialog;
 mod unlocked_sections;
 

@@ -11,6 +11,7 @@ mod offers;
 mod openapi;
 mod origins;
 mod pages;
+mod prompt;
 mod readers;
 mod sessions;
 mod stripe_events;
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
     let (api, description) =
         utoipa_axum::router::OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
             .merge(articles::router())
+            .merge(prompt::router())
             .merge(origins::router())
             .merge(sessions::router())
             .merge(codes::router())

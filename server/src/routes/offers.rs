@@ -17,7 +17,7 @@ use crate::store::articles;
 use crate::store::offers::{self};
 
 /// The most offers the prompt shows.
-const MAX_SHOWN: u32 = 3;
+pub(super) const MAX_SHOWN: u32 = 3;
 
 /// The offer route.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -8,7 +8,7 @@ use yew::{
     html, use_context, use_effect_with,
 };
 
-use crate::i18n::Texts;
+use crate::i18n::{Say, Texts};
 use crate::state::{Status, Step};
 
 /// What the reader has typed, kept while the dialog is open.

@@ -13,6 +13,7 @@ pub static TEXTS: Texts = Texts {
     including: "Darunter",
     and: "und",
     subscribe: "Abonnieren",
+    unavailable: "Die Anmeldung ist auf dieser Seite gerade nicht möglich. Laden Sie die Seite neu, um es erneut zu versuchen, oder schließen Sie ein Abo ab.",
     already_subscribed: "Schon Abonnent?",
     sign_in_link: "Anmelden →",
     sign_out: "Abmelden",

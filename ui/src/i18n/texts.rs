@@ -1,9 +1,5 @@
 //! What a language's texts hold, and the sentences built from them (lists of titles, prices,
-//! errors).
-
-use paywall_protocol::Reason;
-
-use crate::error::Error;
+//! counts; the widget words its errors from these in `src/i18n.rs`).
 
 /// One language's texts.
 #[derive(Debug)]
@@ -26,6 +22,9 @@ pub struct Texts {
     pub and: &'static str,
     /// The prompt's call to subscribe.
     pub subscribe: &'static str,
+    /// In the prompt the server drew, when the widget behind it could not start: signing in
+    /// cannot work, subscribing still does.
+    pub unavailable: &'static str,
     /// Before the sign-in link.
     pub already_subscribed: &'static str,
     /// The sign-in link.
@@ -181,7 +180,7 @@ impl Texts {
             paywall_protocol::BillingInterval::Month => self.per_month,
             paywall_protocol::BillingInterval::Year => self.per_year,
         };
-        let price = format!("{} / {per}", money(self.lang, offer.amount, &offer.currency));
+        let price = format!("{} / {per}", crate::money::format(self.lang, offer.amount, &offer.currency));
         if offer.trial_days > 0 {
             format!("{price} · {}", self.days_free.replace("{}", &offer.trial_days.to_string()))
         } else {
@@ -212,105 +211,18 @@ impl Texts {
         count == 1 || (count == 0 && self.zero_is_one)
     }
 
-    fn count(&self, count: u64, one: &str, many: &str) -> String {
+    /// `one` for a count the language says in the singular, else `many` with the count in its `{}`.
+    pub fn count(&self, count: u64, one: &str, many: &str) -> String {
         if self.one(count) { one.to_owned() } else { many.replace("{}", &count.to_string()) }
     }
-
-    /// What to tell a reader about an error.
-    pub fn error(&self, error: &Error) -> String {
-        let problem = match error {
-            Error::Network => return self.offline.into(),
-            Error::TimedOut => return self.timed_out.into(),
-            Error::Problem(problem) => problem,
-            _ => return self.server_error.into(),
-        };
-        match problem.reason {
-            Some(Reason::WrongCode) => match problem.attempts_left {
-                Some(left) => {
-                    format!(
-                        "{} {}",
-                        self.wrong_code,
-                        self.count(left.into(), self.one_try_left, self.tries_left)
-                    )
-                }
-                None => self.wrong_code.into(),
-            },
-            Some(Reason::CodeExpired) => self.code_expired.into(),
-            Some(Reason::TooManyAttempts) => self.too_many_attempts.into(),
-            Some(Reason::InvalidEmail) => self.invalid_email.into(),
-            Some(Reason::AlreadySubscribed) => self.already_subscribed_error.into(),
-            Some(Reason::AccountExists) => self.account_exists_error.into(),
-            Some(Reason::OfferUnavailable) => self.offer_unavailable.into(),
-            Some(Reason::GiftAllowanceSpent) => self.gift_allowance_spent.into(),
-            Some(Reason::RateLimited) => {
-                let seconds = problem.retry_after.unwrap_or(60).max(1);
-                let wait = if seconds <= 90 {
-                    self.count(seconds, self.wait_a_second, self.wait_seconds)
-                } else {
-                    self.count(seconds.div_ceil(60), self.wait_a_minute, self.wait_minutes)
-                };
-                format!("{} {wait}", self.too_many_tries)
-            }
-            _ if problem.status == 401 => self.wrong_credentials.into(),
-            _ if problem.status == 404 => self.unknown_article.into(),
-            _ => self.server_error.into(),
-        }
-    }
-}
-
-/// An amount in a currency's minor unit as the locale writes money (`8,00 €` in French), by
-/// the browser's `Intl.NumberFormat`; outside a browser, `8.00 EUR`.
-fn money(lang: &str, minor: i64, currency: &str) -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        use wasm_bindgen::JsValue;
-        let options = js_sys::Object::new();
-        let set = |key: &str, value: &str| js_sys::Reflect::set(&options, &key.into(), &value.into());
-        if set("style", "currency").is_ok() && set("currency", &currency.to_ascii_uppercase()).is_ok() {
-            let locales = js_sys::Array::of1(&lang.into());
-            let format = js_sys::Intl::NumberFormat::new(&locales, &options);
-            // Currencies have 0 to 4 minor digits; an integer power keeps libm's `pow` out.
-            let digits = js_sys::Reflect::get(&format.resolved_options(), &"maximumFractionDigits".into())
-                .ok()
-                .and_then(|digits| digits.as_f64())
-                .map_or(2, |digits| digits.clamp(0.0, 4.0) as u32);
-            let amount = minor as f64 / 10i64.pow(digits) as f64;
-            if let Ok(text) = format.format().call1(&JsValue::NULL, &amount.into())
-                && let Some(text) = text.as_string()
-            {
-                return text;
-            }
-        }
-    }
-    let _ = lang;
-    format!("{}.{:02} {}", minor / 100, minor % 100, currency.to_ascii_uppercase())
 }
 
 #[cfg(test)]
 mod tests {
-    use paywall_protocol::Problem;
-
-    use super::*;
     use crate::i18n::texts;
 
     fn titles(titles: &[&str]) -> Vec<String> {
         titles.iter().map(|title| (*title).to_owned()).collect()
-    }
-
-    fn problem(status: u16, reason: Option<Reason>) -> Problem {
-        Problem { reason, ..Problem::new(status, "x") }
-    }
-
-    fn wrong_code(left: u32) -> Error {
-        let mut wrong = problem(401, Some(Reason::WrongCode));
-        wrong.attempts_left = Some(left);
-        Error::Problem(Box::new(wrong))
-    }
-
-    fn limited(seconds: u64) -> Error {
-        let mut limited = problem(429, Some(Reason::RateLimited));
-        limited.retry_after = Some(seconds);
-        Error::Problem(Box::new(limited))
     }
 
     #[test]
@@ -333,28 +245,6 @@ mod tests {
         assert_eq!(texts("es_MX").lang, "es");
         assert_eq!(texts("pt-BR").lang, "en");
         assert_eq!(texts("").lang, "en");
-    }
-
-    #[test]
-    fn counts_tries_and_waits_with_each_language_s_plural() {
-        assert_eq!(texts("en").error(&wrong_code(3)), "That code isn't right. 3 tries left.");
-        assert_eq!(texts("en").error(&wrong_code(1)), "That code isn't right. 1 try left.");
-        assert_eq!(texts("fr").error(&wrong_code(1)), "Ce code n'est pas le bon. Il reste 1 essai.");
-        assert_eq!(texts("fr").error(&wrong_code(2)), "Ce code n'est pas le bon. Il reste 2 essais.");
-        assert_eq!(texts("de").error(&wrong_code(4)), "Dieser Code stimmt nicht. Noch 4 Versuche.");
-        assert_eq!(texts("es").error(&wrong_code(1)), "Ese código no es correcto. Queda 1 intento.");
-
-        assert_eq!(texts("en").error(&limited(42)), "Too many tries. Try again in 42 seconds.");
-        assert_eq!(texts("en").error(&limited(1)), "Too many tries. Try again in 1 second.");
-        assert_eq!(texts("en").error(&limited(250)), "Too many tries. Try again in 5 minutes.");
-        assert_eq!(
-            texts("de").error(&limited(61)),
-            "Zu viele Versuche. Bitte in 61 Sekunden erneut versuchen."
-        );
-        assert_eq!(
-            texts("es").error(&limited(120)),
-            "Demasiados intentos. Vuelve a intentarlo en 2 minutos."
-        );
     }
 
     #[test]

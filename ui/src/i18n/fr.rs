@@ -13,6 +13,7 @@ pub static TEXTS: Texts = Texts {
     including: "Dont",
     and: "et",
     subscribe: "S'abonner",
+    unavailable: "La connexion n'est pas disponible sur cette page pour le moment. Rechargez la page pour réessayer, ou abonnez-vous.",
     already_subscribed: "Déjà abonné ?",
     sign_in_link: "Se connecter →",
     sign_out: "Se déconnecter",

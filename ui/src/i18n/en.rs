@@ -13,6 +13,7 @@ pub static TEXTS: Texts = Texts {
     including: "Including",
     and: "and",
     subscribe: "Subscribe",
+    unavailable: "Signing in isn't available on this page right now. Reload the page to try again, or subscribe.",
     already_subscribed: "Already subscribed?",
     sign_in_link: "Sign in →",
     sign_out: "Sign out",

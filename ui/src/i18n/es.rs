@@ -13,6 +13,7 @@ pub static TEXTS: Texts = Texts {
     including: "Incluye",
     and: "y",
     subscribe: "Suscribirse",
+    unavailable: "Ahora mismo no se puede iniciar sesión en esta página. Recarga la página para volver a intentarlo, o suscríbete.",
     already_subscribed: "¿Ya tienes suscripción?",
     sign_in_link: "Iniciar sesión →",
     sign_out: "Cerrar sesión",

@@ -9,7 +9,7 @@ use yew::{
     use_mut_ref, use_node_ref,
 };
 
-use super::account_bar::AccountBar;
+use crate::account_bar::AccountBar;
 use crate::i18n::Texts;
 
 /// What the prompt shows.
