@@ -6,7 +6,7 @@ mod account_bar;
 #[cfg(feature = "ssr")]
 pub mod draw;
 pub mod i18n;
-mod money;
+pub mod money;
 mod prompt;
 
 pub use account_bar::{AccountBar, AccountBarProps};

@@ -5,7 +5,7 @@
 //! before the widget loads, so it cannot come from the browser's `Intl.NumberFormat`; no crate
 //! formats currencies for these four languages without bringing all of CLDR. What follows is
 //! CLDR's data for them, as Chromium's `Intl` writes it (checked against it for every currency
-//! below in the widget's browser tests, `tests/prompt.rs`). A currency not listed is written
+//! below in the widget's browser tests, `tests/prices.rs`). A currency not listed is written
 //! with its ISO code, as `Intl` writes most of them.
 
 /// The languages, in the order of each currency's symbols below.
@@ -29,7 +29,7 @@ const SYMBOLS: &[(&str, [&str; 4])] = &[
     ("NZD", ["NZ$", "$NZ", "NZ$", "NZD"]),
     ("TWD", ["NT$", "TWD", "NT$", "TWD"]),
     ("USD", ["$", "$US", "$", "US$"]),
-    ("VND", ["₫", "₫", "₫", "VND"]),
+    ("VND", ["₫", "₫", "₫", "₫"]),
 ];
 
 /// Currencies without minor units (CLDR's digits, which `Intl` uses).
