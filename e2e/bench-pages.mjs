@@ -12,9 +12,10 @@
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 import { launchBrowser, PROMPT, startServer } from "./harness.mjs";
+import { articlePage } from "./publisher-site.mjs";
 
 const loads = Number(process.argv[2] ?? 5);
 if (!Number.isInteger(loads) || loads < 1) throw new Error(`loads must be a whole number ≥ 1, not ${process.argv[2]}`);
@@ -202,8 +203,10 @@ function instrumentPage({ kind, prompt }) {
 
   const shown = {
     bare: () => false,
+    // The prompt the loader drew from the server's answer, or the widget's own.
     ours: () =>
-      [...document.querySelectorAll(".paywall-widget")].some((host) => host.shadowRoot?.textContent.includes(prompt)),
+      [...document.querySelectorAll(".paywall-facade, .paywall-widget:not([hidden])")].some((host) =>
+        host.shadowRoot?.textContent.includes(prompt)),
     // Portal's floating button: an iframe whose document holds the button.
     ghost: () =>
       [...document.querySelectorAll("#ghost-portal-root iframe")].some((frame) => {
@@ -215,7 +218,7 @@ function instrumentPage({ kind, prompt }) {
       }),
     // Unlock draws nothing on the page: its answer is the status event (stamped below).
     unlock: () => false,
-  }[kind];
+  }[kind === "oursIntent" ? "ours" : kind];
   const stamp = () => {
     if (bench.shown !== undefined) return;
     bench.shown = performance.now();
@@ -317,8 +320,10 @@ async function measure(browser, url, kind) {
     );
     const files = [...requests.values()].filter((entry) => entry.bytes !== undefined);
     const refused = [...requests.values()].filter((entry) => entry.bytes === undefined).map((entry) => `${entry.url} (${entry.failed})`);
+    const fromPaywall = files.filter((entry) => entry.url.startsWith(server.url));
     return {
       bytes: files.reduce((sum, entry) => sum + entry.bytes, 0),
+      paywallBytes: fromPaywall.reduce((sum, entry) => sum + entry.bytes, 0),
       requests: files.length,
       files,
       taskMs: taskSeconds * 1000,
@@ -379,6 +384,16 @@ const browser = await launchBrowser();
 const columns = [
   { key: "bare", title: "bare", url: `${pages.origin}/bare.html` },
   { key: "ours", title: "ours", url: server.page },
+  // The same page with data-paywall-load="intent": the prompt drawn from the server, and no
+  // widget until the reader reaches for it; what a reader who only looks at the prompt costs.
+  {
+    key: "oursIntent",
+    title: "ours, prompt only",
+    url: server.site.serve(
+      "/intent.html",
+      articlePage(server.url).replace("data-paywall-api=", 'data-paywall-load="intent" data-paywall-api='),
+    ),
+  },
   { key: "ghost", title: `Ghost Portal ${PEERS.ghost.version}`, url: `${pages.origin}/ghost.html` },
   { key: "unlock", title: `Unlock ${PEERS.unlock.version}`, url: `${pages.origin}/unlock.html` },
 ];
@@ -397,14 +412,45 @@ try {
       if (round > 0) runs[column.key].push(result);
     }
   }
-  printTable(await browser.version());
+  const scores = await lighthouseScores();
+  printTable(await browser.version(), scores);
 } finally {
   await browser.close();
   await pages.close();
   server.stop();
 }
 
-function printTable(browserVersion) {
+/**
+ * Lighthouse's performance score and total blocking time for each column's page, median of 3
+ * runs, with its default (mobile) settings: a Moto G Power's screen, its CPU slowed 4×, and
+ * its network simulated as slow 4G from the page's own loopback trace.
+ */
+async function lighthouseScores() {
+  const runs = 3;
+  const { default: lighthouse } = await import(pathToFileURL(join(peers, "lighthouse/core/index.js")).href);
+  const { launch } = await import(pathToFileURL(join(peers, "chrome-launcher/dist/index.js")).href);
+  const chrome = await launch({
+    chromePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    chromeFlags: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+  const scores = {};
+  try {
+    for (const column of columns) {
+      const each = [];
+      for (let run = 0; run < runs; run++) {
+        const { lhr } = await lighthouse(column.url, { port: chrome.port, onlyCategories: ["performance"], logLevel: "error" });
+        each.push({ score: lhr.categories.performance.score * 100, tbt: lhr.audits["total-blocking-time"].numericValue, version: each[0].version });
+        console.error(`lighthouse ${column.key} ${run + 1}/${runs}: score ${each.at(-1).score}, TBT ${each.at(-1).tbt.toFixed(0)} ms`);
+      }
+      scores[column.key] = { score: median(each.map((r) => r.score)), tbt: median(each.map((r) => r.tbt)), version: each[0].version };
+    }
+  } finally {
+    chrome.kill();
+  }
+  return scores;
+}
+
+function printTable(browserVersion, scores) {
   const med = (key, pick) => median(runs[key].map(pick));
   const bare = (pick) => med("bare", pick);
   const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
@@ -437,6 +483,7 @@ function printTable(browserVersion) {
     row("Bytes on the wire, whole page", (r) => r.bytes, kb, { ratio: false }),
     row("Bytes added over bare", (r) => r.bytes, kb, { added: true, bareCell: "—" }),
     row("Requests", (r) => r.requests, (n) => `${n}`, { ratio: false }),
+    row("Bytes from the paywall server (loader, prompt, widget, API)", (r) => r.paywallBytes, kb, { ratio: false, bareCell: "—" }),
     row("Main-thread task time (TaskDuration)", (r) => r.taskMs, ms, { ratio: false }),
     row("Task time added over bare", (r) => r.taskMs, ms, { added: true, bareCell: "—" }),
     row("Script time added over bare (ScriptDuration)", (r) => r.scriptMs, ms, { added: true, bareCell: "—" }),
@@ -448,13 +495,18 @@ function printTable(browserVersion) {
     row("Prompt shown, from navigation start", (r) => r.shownMs, ms, { bareCell: "—" }),
     row("Prompt shown, from DOMContentLoaded end", (r) => r.shownAfterDclMs, ms, { bareCell: "—" }),
     row("Layout shift (CLS)", (r) => r.cls, (v) => v.toFixed(4), { ratio: false }),
+    `| Lighthouse performance score (mobile, median of 3) | ${columns.map((c) => scores[c.key].score.toFixed(0)).join(" | ")} | — | — |`,
+    `| Lighthouse total blocking time (mobile, median of 3) | ${columns.map((c) => ms(scores[c.key].tbt)).join(" | ")} | — | — |`,
     "",
     "- Pages: *bare* is `index.html` without its paywall script, served with the peers' pages by the benchmark's node server; " +
-      "*ours* is the demo article on the publisher's site (`e2e/publisher-site.mjs`, on `localhost`: the same HTML with the loader tag), with our scripts and API on the paywall server's own origin (`127.0.0.1`), as in a deployment.",
+      "*ours* is the demo article on the publisher's site (`e2e/publisher-site.mjs`, on `localhost`: the same HTML with the loader tag), with our scripts and API on the paywall server's own origin (`127.0.0.1`), as in a deployment. " +
+      "The loader shows the prompt the server drew at once and loads the widget when the browser is idle after `load` (or when the reader reaches for the prompt), so *ours* settles with the widget loaded and in place; " +
+      "*ours, prompt only* is the same page with `data-paywall-load=\"intent\"`: the prompt and nothing more, what an anonymous reader who does not touch it costs.",
     "- Bytes: every response's `encodedDataLength` (headers and body as sent). All scripts and the wasm go out brotli 11; our server compresses its HTML on the fly.",
     "- Task and script time: CDP `Performance.getMetrics` once settled (prompt shown, then 0.5 s without requests, then 1 s); the heap after a forced GC. The wasm's linear memory is outside the JS heap, hence its own row.",
+    `- Lighthouse ${scores.ours.version}: its default mobile settings (a Moto G Power's screen, CPU slowed 4×, slow 4G simulated from the loopback trace), in its own headless Chromium, each page 3 times; only the performance category. Lighthouse's score weighs its paint metrics and total blocking time; on loopback they mostly measure the CPU.`,
     "- DOMContentLoaded waits for module and `defer` scripts: our loader and its glue, Portal's 2.7 MB bundle. Times are `performance.now()`, stamped in the page by a MutationObserver.",
-    `- Prompt shown: ours, the prompt's text in the widget's shadow DOM. Ghost (${PEERS.ghost.package}): Portal's floating Subscribe button drawn in its iframe; Portal draws it only once its settings stub says so, and Ghost locks a post's text on its server, not in Portal. ` +
+    `- Prompt shown: ours, the prompt's text in a shadow root (the loader's drawing of it, or the widget's). Ghost (${PEERS.ghost.package}): Portal's floating Subscribe button drawn in its iframe; Portal draws it only once its settings stub says so, and Ghost locks a post's text on its server, not in Portal. ` +
       `Unlock (${PEERS.unlock.package}): its \`unlockProtocol.status\` "locked" event, as Unlock draws nothing until a click opens its checkout (an iframe of its own app); the publisher shows its own call to action on that event. ` +
       "Unlock's script is the package's UMD build with Postmate and the few lines of Unlock's CDN entry (`paywall-app/lib/cdn.js`) in one file, as its CDN serves it.",
     "",
@@ -472,7 +524,7 @@ function ourFiles() {
   const byPath = new Map();
   for (const run of runs.ours) {
     for (const file of run.files) {
-      const path = new URL(file.url).pathname.replace(/\/v1\/articles\/.*/, "/v1/articles/…");
+      const path = new URL(file.url).pathname.replace(/\/v1\/articles\/[^/]*/, "/v1/articles/…");
       byPath.set(path, [...(byPath.get(path) ?? []), file.bytes]);
     }
   }

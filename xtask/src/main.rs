@@ -42,7 +42,9 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
   bench   the widget beside Ghost Portal and the Unlock paywall on one article page in
           headless Chromium (bytes, main-thread time, heap, time to prompt, layout shift), then
           requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
-          emailed-code sign-in (median of 9 runs); release server; writes BENCHMARKS.md
+          emailed-code sign-in (median of 9 runs), the first click on Sign in and a
+          subscriber's page-load, Lighthouse's score of each page; release server; writes
+          BENCHMARKS.md
   setup   install what is missing and nothing else
   layers  check that no modules of the server, the widget or the protocol import each other
           in a circle (the test command's first step)";
@@ -266,6 +268,9 @@ fn bench() -> Result<(), Failed> {
     run::step("Benchmark: the widget beside Ghost Portal and the Unlock paywall (headless Chromium)");
     let pages = node("bench-pages.mjs", &["9"]).stdout_ok("the page benchmark")?;
     println!("{pages}");
+    run::step("Benchmark: the first click, and a subscriber's page-load (headless Chromium)");
+    let first = node("bench-prompt-first.mjs", &["7"]).stdout_ok("the first-click benchmark")?;
+    println!("{first}");
     run::step("Benchmark: the API under load (wrk)");
     let load = load::report()?;
     println!("{load}");
@@ -278,6 +283,7 @@ fn bench() -> Result<(), Failed> {
          machine in one run, over loopback, with the load tool and the browser on the same cores \
          as the server: compare them within a run and from run to run, not with other machines.\n\n\
          ## The widget beside its peers\n\n{pages}\n\
+         ## After the prompt: the first click, and subscribers\n\n{first}\n\
          ## The API under load\n\n{load}\n\
          ## Signing in\n\n```\n{sign_in}```\n",
         machine = machine(),

@@ -193,8 +193,10 @@ fn chromium() -> Result<(), Failed> {
 /// Where `cargo xtask bench` installs the peers it measures the widget against.
 pub const BENCH_PEERS: &str = ".tools/bench";
 
-/// The peers, as npm publishes them, at the versions measured.
-const PEERS: [(&str, &str); 2] = [("@tryghost/portal", "2.71.227"), ("@unlock-protocol/paywall", "0.8.1")];
+/// The peers, as npm publishes them, at the versions measured, and Lighthouse, which scores
+/// each page.
+const PEERS: [(&str, &str); 3] =
+    [("@tryghost/portal", "2.71.227"), ("@unlock-protocol/paywall", "0.8.1"), ("lighthouse", "13.5.0")];
 
 /// Installs the peers `cargo xtask bench` measures (into `.tools/bench`), unless there.
 pub fn bench_peers() -> Result<(), Failed> {
