@@ -439,7 +439,7 @@ async function lighthouseScores() {
       const each = [];
       for (let run = 0; run < runs; run++) {
         const { lhr } = await lighthouse(column.url, { port: chrome.port, onlyCategories: ["performance"], logLevel: "error" });
-        each.push({ score: lhr.categories.performance.score * 100, tbt: lhr.audits["total-blocking-time"].numericValue, version: each[0].version });
+        each.push({ score: lhr.categories.performance.score * 100, tbt: lhr.audits["total-blocking-time"].numericValue, version: lhr.lighthouseVersion });
         console.error(`lighthouse ${column.key} ${run + 1}/${runs}: score ${each.at(-1).score}, TBT ${each.at(-1).tbt.toFixed(0)} ms`);
       }
       scores[column.key] = { score: median(each.map((r) => r.score)), tbt: median(each.map((r) => r.tbt)), version: each[0].version };
