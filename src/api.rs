@@ -4,6 +4,7 @@
 //! written to JS values by [`crate::wire`]: a JSON library and an HTTP wrapper would each cost
 //! the reader tens of kilobytes of download.
 
+use gloo_timers::future::TimeoutFuture;
 use paywall_protocol::{
     ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, GiftLink,
     GiftRequest, LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem,
@@ -22,7 +23,7 @@ use crate::wire::{FromJs, ToJs};
 const TIMEOUT_MS: u32 = 8_000;
 
 /// Pauses before trying a failed read again.
-const RETRY_DELAYS_MS: [i32; 2] = [400, 1_200];
+const RETRY_DELAYS_MS: [u32; 2] = [400, 1_200];
 
 /// What a request proves about who sends it.
 #[derive(Clone, Copy)]
@@ -216,7 +217,7 @@ impl Api {
                     Err(error) if error.worth_retrying() => {}
                     _ => break,
                 }
-                dom::sleep(delay_ms).await;
+                TimeoutFuture::new(delay_ms).await;
                 json = self.fetch(method, path, body.as_ref(), auth).await;
             }
         }

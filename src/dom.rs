@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 
+use gloo_events::EventListener;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Document, Element, ShadowRoot, Window};
 
@@ -94,25 +95,13 @@ pub async fn with_tabs_lock<T>(name: &str, work: impl std::future::Future<Output
     work.await
 }
 
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+/// Calls `hear` with every `storage` event (a change another tab of the site made to its
+/// storage) until the listener is dropped; `None` outside a page.
+pub fn on_storage(hear: impl Fn(&web_sys::StorageEvent) + 'static) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, "storage", move |event| {
+        if let Some(event) = event.dyn_ref::<web_sys::StorageEvent>() {
+            hear(event);
         }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// What hears the `storage` events of the site's other tabs, for as long as it is kept.
-pub type StorageListener = wasm_bindgen::closure::Closure<dyn Fn(web_sys::StorageEvent)>;
-
-/// Calls `hear` with every `storage` event: a change another tab of the site made to its
-/// storage.
-pub fn on_storage(hear: impl Fn(web_sys::StorageEvent) + 'static) -> StorageListener {
-    let listener = StorageListener::new(hear);
-    if let Some(window) = web_sys::window() {
-        let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
-    }
-    listener
+    }))
 }

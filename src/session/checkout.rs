@@ -1,15 +1,15 @@
 //! Paying through the provider: starting a checkout, signing in with it on the way back once
 //! it is paid, and the billing portal.
 
+use gloo_timers::future::TimeoutFuture;
 use paywall_protocol::{CheckoutRequest, Reader};
 use web_sys::Storage;
 
 use super::Session;
-use crate::dom;
 use crate::error::Error;
 
 /// Pauses between asking whether a checkout is paid: about ten seconds in all.
-const CHECKOUT_POLLS_MS: [i32; 8] = [250, 500, 750, 1_000, 1_500, 2_000, 2_000, 2_000];
+const CHECKOUT_POLLS_MS: [u32; 8] = [250, 500, 750, 1_000, 1_500, 2_000, 2_000, 2_000];
 
 impl Session {
     /// Starts paying for an offer, as the signed-in reader or (nobody signed in) for `email`;
@@ -47,7 +47,7 @@ impl Session {
                 }
                 return self.signed_in(tokens);
             }
-            dom::sleep(delay_ms).await;
+            TimeoutFuture::new(delay_ms).await;
         }
         Err(Error::TimedOut)
     }

@@ -63,8 +63,8 @@ pub struct Session {
     minting: PageLock,
     /// Whether this page stored the refresh token it holds (storage may be blocked or full).
     stored: Cell<bool>,
-    /// Keeps the other-tabs listener alive as long as the session.
-    _storage_listener: dom::StorageListener,
+    /// Hears the other tabs as long as the session lives (and no longer: dropped, it is removed).
+    _storage_listener: Option<gloo_events::EventListener>,
 }
 
 /// Listening to a session; dropping it stops.
@@ -100,7 +100,7 @@ impl Session {
                 let session = session.clone();
                 dom::on_storage(move |event| {
                     if let Some(session) = session.upgrade() {
-                        session.hear_other_tab(&event);
+                        session.hear_other_tab(event);
                     }
                 })
             },

@@ -2,6 +2,8 @@
 //! token, by one widget of the page at a time and by one tab of the site at a time, so that
 //! no refresh token is ever spent twice (which the server takes for theft).
 
+use gloo_timers::future::TimeoutFuture;
+
 use super::Session;
 use crate::dom;
 use crate::error::Error;
@@ -10,7 +12,7 @@ use crate::error::Error;
 const EXPIRY_MARGIN_MS: f64 = 30_000.0;
 
 /// Pauses while waiting for another tab to store the refresh token it was just given.
-const SUCCESSOR_WAITS_MS: [i32; 6] = [50, 100, 200, 400, 800, 1_500];
+const SUCCESSOR_WAITS_MS: [u32; 6] = [50, 100, 200, 400, 800, 1_500];
 
 /// How many refresh tokens a tab tries, one after another, when other tabs spend each first.
 const MAX_REFRESH_TRIES: u32 = 6;
@@ -70,7 +72,7 @@ impl Session {
         for delay_ms in SUCCESSOR_WAITS_MS {
             match self.stored_refresh_token() {
                 Some(stored) if stored != spent => return Some(stored),
-                Some(_) => dom::sleep(delay_ms).await,
+                Some(_) => TimeoutFuture::new(delay_ms).await,
                 None => return None,
             }
         }
