@@ -61,8 +61,10 @@ pub fn format(language: &str, minor: i64, currency: &str) -> String {
     };
     let number = number(LANGUAGES[column], minor, digits);
     if column == 0 {
-        // English puts the symbol first, spaced from the number when it ends in a letter.
-        let spaced = symbol.chars().last().is_some_and(char::is_alphabetic);
+        // English puts the symbol first, spaced from the number when it ends in a letter (every
+        // symbol that does ends in an ASCII one; `char::is_alphabetic` would bring Unicode's
+        // tables into the widget, 4 KB).
+        let spaced = symbol.bytes().last().is_some_and(|last| last.is_ascii_alphabetic());
         if spaced { format!("{symbol}{NO_BREAK}{number}") } else { format!("{symbol}{number}") }
     } else {
         format!("{number}{NO_BREAK}{symbol}")
