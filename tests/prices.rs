@@ -12,8 +12,8 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const CURRENCIES: &[&str] = &[
-    "eur", "usd", "gbp", "jpy", "cad", "aud", "nzd", "hkd", "mxn", "cny", "krw", "inr", "brl", "ils", "twd", "vnd",
-    "chf", "sek", "nok", "dkk", "pln", "czk", "zar", "kwd", "bhd", "isk", "xts",
+    "eur", "usd", "gbp", "jpy", "cad", "aud", "nzd", "hkd", "mxn", "cny", "krw", "inr", "brl", "ils", "twd",
+    "vnd", "chf", "sek", "nok", "dkk", "pln", "czk", "zar", "kwd", "bhd", "isk", "xts",
 ];
 
 const AMOUNTS: &[i64] = &[0, 5, 800, 1999, 123_400, 1_234_500, 123_456_789];
@@ -24,7 +24,8 @@ fn intl(language: &str, minor: i64, currency: &str) -> String {
     Reflect::set(&options, &"style".into(), &"currency".into()).unwrap();
     Reflect::set(&options, &"currency".into(), &currency.to_uppercase().into()).unwrap();
     let format = Intl::NumberFormat::new(&Array::of1(&language.into()), &options);
-    let digits = Reflect::get(&format.resolved_options(), &"maximumFractionDigits".into()).unwrap().as_f64().unwrap();
+    let digits =
+        Reflect::get(&format.resolved_options(), &"maximumFractionDigits".into()).unwrap().as_f64().unwrap();
     let amount = minor as f64 / 10_f64.powf(digits);
     format.format().call1(&JsValue::NULL, &amount.into()).unwrap().as_string().unwrap()
 }
@@ -35,7 +36,8 @@ fn every_price_is_written_as_the_browser_writes_it() {
     for language in ["en", "fr", "de", "es"] {
         for currency in CURRENCIES {
             for &minor in AMOUNTS {
-                let (ours, theirs) = (money::format(language, minor, currency), intl(language, minor, currency));
+                let (ours, theirs) =
+                    (money::format(language, minor, currency), intl(language, minor, currency));
                 if ours != theirs {
                     wrong.push(format!("{language} {minor} {currency}: ours {ours:?}, Intl {theirs:?}"));
                 }
