@@ -112,6 +112,7 @@
   const facades = new WeakMap(); // container → the prompt the loader drew in it, until the widget takes over
   const prompts = new Map(); // prompt URL → its answer, asked for once
   let loading; // the widget's start, once asked for
+  const PROMPT_DEADLINE_MS = 2000; // how long a drawn prompt may take before the widget starts anyway
   begin();
 
   // The widget at once where the reader needs it, else the server's prompt and the widget later.
@@ -210,11 +211,15 @@
     const article = container.dataset.paywall?.trim();
     const facade = { article };
     facades.set(container, facade);
+    // A server slow to draw the prompt does not keep the widget waiting past its own deadline.
+    const late = setTimeout(load, PROMPT_DEADLINE_MS);
     let prompt;
     try {
       prompt = await promptFor(container);
     } catch {
       return load();
+    } finally {
+      clearTimeout(late);
     }
     if (paywall || facades.get(container) !== facade || !container.isConnected) return;
     if (prompt.opens_without_subscription) return load();

@@ -217,9 +217,17 @@ async fn anyone_gets_the_prompt_drawn_in_their_language_with_no_locked_text() {
 }
 
 #[tokio::test]
-async fn the_prompt_of_an_unknown_article_or_with_a_huge_address_is_refused() {
+async fn the_prompt_of_an_unknown_article_or_with_a_huge_or_scripted_address_is_refused() {
     let server = TestServer::start().await;
     server.get("/v1/articles/no-such-story/prompt", None).await.problem(StatusCode::NOT_FOUND);
     let huge = format!("/v1/articles/{ARTICLE}/prompt?subscribe={}", "a".repeat(3000));
     server.get(&huge, None).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    for scheme in ["javascript:alert(1)", "JavaScript%3Aalert(1)", "data:text/html,x", "%20vbscript:x"] {
+        let path = format!("/v1/articles/{ARTICLE}/prompt?subscribe={scheme}");
+        server.get(&path, None).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for fine in ["/subscribe.html", "https%3A%2F%2Fnews.example%2Fjoin", "join?from=x:y", "%23plans"] {
+        let path = format!("/v1/articles/{ARTICLE}/prompt?subscribe={fine}");
+        assert_eq!(server.get(&path, None).await.status, StatusCode::OK, "{fine}");
+    }
 }

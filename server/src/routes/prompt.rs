@@ -47,7 +47,7 @@ struct PromptQuery {
     responses(
         (status = 200, description = "The prompt (nothing to draw for an article that may open without a subscription)", body = ArticlePrompt),
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A subscribe address over 2048 bytes", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "A subscribe address over 2048 bytes, or not a web address (`javascript:`, `data:`)", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn prompt(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -60,6 +60,9 @@ async fn prompt(
         .unwrap_or_else(|| DEFAULT_SUBSCRIBE_URL.to_owned());
     if subscribe_url.len() > MAX_URL {
         return Err(AppError::InvalidInput(format!("subscribe is at most {MAX_URL} bytes.")));
+    }
+    if !is_web_address(&subscribe_url) {
+        return Err(AppError::InvalidInput("subscribe must be an http(s) address or a path.".to_owned()));
     }
     let summary = articles::summary(&state.db, &id)
         .await?
@@ -91,4 +94,12 @@ async fn prompt(
     let mut response = Json(prompt).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     Ok(response)
+}
+
+/// Whether `url` is an address a link may lead to: relative (a path, a query) or `http(s):`;
+/// not `javascript:`, `data:` or any other scheme, which no page of ours needs drawn.
+fn is_web_address(url: &str) -> bool {
+    let scheme =
+        url.split_once(':').map(|(scheme, _)| scheme).filter(|scheme| !scheme.contains(['/', '?', '#']));
+    scheme.is_none_or(|scheme| scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
 }
