@@ -577,6 +577,7 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
     for (path, methods) in [
         ("/v1/articles/{id}", &["get"][..]),
         ("/v1/articles/{id}/locked", &["get"]),
+        ("/v1/articles/{id}/prompt", &["get"]),
         ("/v1/sessions", &["post", "delete"]),
         ("/v1/sessions/code", &["post"]),
         ("/v1/sessions/link", &["post"]),
@@ -622,7 +623,7 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(paths.len(), 36, "a described path is not in this list: {:?}", paths.keys());
+    assert_eq!(paths.len(), 37, "a described path is not in this list: {:?}", paths.keys());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(
         (schemes["admin_key"]["scheme"].as_str(), schemes["reader_token"]["scheme"].as_str()),
