@@ -10,13 +10,14 @@ use paywall_protocol::{
     GiftRequest, LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem,
     PublisherSignIn, RefreshRequest, SessionTokens, headers, paths,
 };
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials, RequestInit, Response};
 
 use crate::dom;
 use crate::error::Error;
-use crate::wire::{FromJs, ToJs};
+use crate::wire::{self, FromJs};
 
 /// How long the widget waits for an answer before telling the reader the server is slow (the
 /// loader gives its early reads the same time, in `www/paywall.js`).
@@ -143,9 +144,7 @@ impl Api {
         request: &CheckoutRequest,
         access_token: Option<&str>,
     ) -> Result<CheckoutStarted, Error> {
-        self.send("POST", paths::CHECKOUT, Some(request.to_js()), access_token.into())
-            .await?
-            .ok_or_else(empty)
+        self.send("POST", paths::CHECKOUT, Some(body(request)?), access_token.into()).await?.ok_or_else(empty)
     }
 
     /// `GET /v1/checkout/{id}`: the session a paid checkout signs this browser in with;
@@ -161,21 +160,21 @@ impl Api {
 
     /// `POST /v1/billing-portal`: where the signed-in reader manages their subscription.
     pub async fn billing_portal(&self, access_token: &str, return_to: &str) -> Result<Portal, Error> {
-        let body = PortalRequest { return_to: return_to.to_owned() };
-        self.send("POST", paths::BILLING_PORTAL, Some(body.to_js()), Auth::Bearer(access_token))
+        let request = PortalRequest { return_to: return_to.to_owned() };
+        self.send("POST", paths::BILLING_PORTAL, Some(body(&request)?), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
     }
 
     /// `POST /v1/gifts`: a gift link for an article the reader's subscription opens.
     pub async fn gift(&self, access_token: &str, request: &GiftRequest) -> Result<GiftLink, Error> {
-        self.send("POST", paths::GIFTS, Some(request.to_js()), Auth::Bearer(access_token))
+        self.send("POST", paths::GIFTS, Some(body(request)?), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
     }
 
-    async fn post<T: FromJs>(&self, path: &str, body: &impl ToJs) -> Result<T, Error> {
-        self.send("POST", path, Some(body.to_js()), Auth::None).await?.ok_or_else(empty)
+    async fn post<T: FromJs>(&self, path: &str, request: &impl Serialize) -> Result<T, Error> {
+        self.send("POST", path, Some(body(request)?), Auth::None).await?.ok_or_else(empty)
     }
 
     /// Sends one request; `Ok(None)` for a 204. Errors carry the server's problem body.
@@ -333,6 +332,11 @@ impl Api {
     fn visitor_storage(&self) -> Option<(web_sys::Storage, String)> {
         Some((dom::local_storage()?, format!("paywall:visitor:{}", self.base)))
     }
+}
+
+/// A request's body as a JS value, for `JSON.stringify`.
+fn body(request: &impl Serialize) -> Result<JsValue, Error> {
+    wire::to_js(request).map_err(|_| Error::Unexpected("unserializable body".into()))
 }
 
 fn empty() -> Error {

@@ -1,20 +1,22 @@
-//! The wire types the widget sends and receives, read from and written to JS values by hand.
+//! The wire types the widget sends and receives, as JS values: answers read by hand, request
+//! bodies written through their `serde` form (`serde-wasm-bindgen`).
 //!
-//! `serde` derives and `serde-wasm-bindgen` did this before, at about 40 KB of wasm (10 KB of
-//! what a reader downloads): a visitor, a field matcher and error formatting for every type.
-//! The browser already parses the JSON (`Response.json()`) and writes it (`JSON.stringify`);
-//! what is left is a property read per field, which is all this module does. The types stay
-//! declared once, in `paywall-protocol`, and so are the names of their enums' variants (`ALL`,
-//! `as_str`); `tests/wire.rs` checks every reader and writer here against the types' `serde`
-//! form, so the two cannot drift apart unseen.
+//! Reading through `serde` derives and `serde-wasm-bindgen` costs the reader about 13 KB of
+//! download (38 KB of wasm): a visitor, a field matcher and error formatting for every type.
+//! The browser already parses the JSON (`Response.json()`); what is left is a property read
+//! per field, which is all the readers here do. Writing through `serde` costs 1.8 KB (the
+//! serializer and nine small types), and the bodies are then written by the derives the server
+//! reads them with; the browser makes the text (`JSON.stringify`). The types stay declared
+//! once, in `paywall-protocol`, and so are the names of their enums' variants (`ALL`,
+//! `as_str`); `tests/wire.rs` checks every reader here, and the bodies as the browser sends
+//! them, against the types' `serde` form, so the two cannot drift apart unseen.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Reflect};
 use paywall_protocol::{
-    ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    GiftLink, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
-    PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest,
-    SessionTokens,
+    ArticleSummary, BillingInterval, CheckoutStarted, CodeSent, GiftLink, GrantReason, LockedSection,
+    LockedSections, Meter, Offer, Offers, Portal, Problem, Reader, Reason, SessionTokens,
 };
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 /// Why a value is not the wire type: the JSON name of the field that is missing or of the
@@ -27,10 +29,10 @@ pub trait FromJs: Sized {
     fn from_js(value: &JsValue) -> Result<Self, Mismatch>;
 }
 
-/// A wire type written as a request body (a plain object for `JSON.stringify`).
-pub trait ToJs {
-    /// The body as a JS object; `None` fields are left out, as `serde` skips them.
-    fn to_js(&self) -> JsValue;
+/// A request body as a plain JS object for `JSON.stringify`; `None` fields are left out, as
+/// the protocol's `skip_serializing_if` says.
+pub fn to_js(body: &impl Serialize) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    serde_wasm_bindgen::to_value(body)
 }
 
 /// The fields of one JSON object.
@@ -273,69 +275,6 @@ impl FromJs for Problem {
     }
 }
 
-/// A plain object with the given fields, leaving out those that are `None`.
-fn object<const N: usize>(fields: [(&str, Option<JsValue>); N]) -> JsValue {
-    let object = Object::new();
-    for (name, value) in fields {
-        if let Some(value) = value {
-            // Setting a property on a fresh plain object cannot fail.
-            let _ = Reflect::set(&object, &JsValue::from_str(name), &value);
-        }
-    }
-    object.into()
-}
-
-fn text(value: &str) -> Option<JsValue> {
-    Some(JsValue::from_str(value))
-}
-
-impl ToJs for PasswordSignIn {
-    fn to_js(&self) -> JsValue {
-        object([("email", text(&self.email)), ("password", text(&self.password))])
-    }
-}
-
-impl ToJs for CodeRequest {
-    fn to_js(&self) -> JsValue {
-        object([("email", text(&self.email)), ("return_to", self.return_to.as_deref().and_then(text))])
-    }
-}
-
-impl ToJs for CodeSignIn {
-    fn to_js(&self) -> JsValue {
-        object([("email", text(&self.email)), ("code", text(&self.code))])
-    }
-}
-
-impl ToJs for LinkSignIn {
-    fn to_js(&self) -> JsValue {
-        object([("token", text(&self.token))])
-    }
-}
-
-impl ToJs for PublisherSignIn {
-    fn to_js(&self) -> JsValue {
-        object([("token", text(&self.token))])
-    }
-}
-
-impl ToJs for RefreshRequest {
-    fn to_js(&self) -> JsValue {
-        object([("refresh_token", text(&self.refresh_token))])
-    }
-}
-
-impl ToJs for CheckoutRequest {
-    fn to_js(&self) -> JsValue {
-        object([
-            ("offer_id", Some(JsValue::from_f64(self.offer_id as f64))),
-            ("return_to", text(&self.return_to)),
-            ("email", self.email.as_deref().and_then(text)),
-            ("article_id", self.article_id.as_deref().and_then(text)),
-        ])
-    }
-}
-
 impl FromJs for GiftLink {
     fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
         let fields = Fields::of(value, "gift")?;
@@ -344,17 +283,5 @@ impl FromJs for GiftLink {
             url: fields.read("url")?,
             expires_at: fields.integer("expires_at")?,
         })
-    }
-}
-
-impl ToJs for GiftRequest {
-    fn to_js(&self) -> JsValue {
-        object([("article_id", text(&self.article_id)), ("page", text(&self.page))])
-    }
-}
-
-impl ToJs for PortalRequest {
-    fn to_js(&self) -> JsValue {
-        object([("return_to", text(&self.return_to))])
     }
 }

@@ -1,13 +1,14 @@
-//! The widget's hand-written readers and writers of the wire types (`src/wire.rs`) agree with
-//! the types' `serde` form, which is what the server sends and reads: every type the widget
-//! reads is written by `serde_json`, parsed by the browser and read back; every body it sends
-//! is stringified by the browser and must equal what `serde_json` makes of the same value.
+//! The widget's wire types as JS values (`src/wire.rs`) agree with the types' `serde` form,
+//! which is what the server sends and reads: every type the widget reads by hand is written by
+//! `serde_json`, parsed by the browser and read back; every body it sends (written through
+//! `serde-wasm-bindgen`) is stringified by the browser and must equal what `serde_json` makes
+//! of the same value, field for field, and read back as the same value.
 
 #![cfg(target_arch = "wasm32")]
 
 use std::fmt::Debug;
 
-use paywall::wire::{FromJs, ToJs};
+use paywall::wire::{self, FromJs};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
     GiftLink, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
@@ -32,8 +33,9 @@ fn read_back<T: FromJs + Serialize + PartialEq + Debug>(value: T) {
 }
 
 /// `value` as the widget sends it, as the server reads it.
-fn written<T: ToJs + Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
-    let json = String::from(js_sys::JSON::stringify(&value.to_js()).unwrap());
+fn written<T: Serialize + DeserializeOwned + PartialEq + Debug>(value: T) {
+    let body = wire::to_js(&value).expect("every request body is a JS value");
+    let json = String::from(js_sys::JSON::stringify(&body).expect("the browser stringifies every body"));
     let sent: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(sent, serde_json::to_value(&value).unwrap(), "left out or added a field");
     assert_eq!(serde_json::from_str::<T>(&json).unwrap(), value);
@@ -141,8 +143,10 @@ fn every_body_the_widget_sends_is_the_one_serde_reads() {
         email: None,
         article_id: None,
     });
+    // The largest id a JS number holds exactly is still written as a number (a BigInt would
+    // make `JSON.stringify` throw).
     written(CheckoutRequest {
-        offer_id: 7,
+        offer_id: 9_007_199_254_740_991,
         return_to: "https://news.test/a".into(),
         email: Some("ana@example.com".into()),
         article_id: Some("harbour-notes".into()),
