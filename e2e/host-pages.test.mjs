@@ -557,7 +557,8 @@ describe("pages that patch what the widget uses", () => {
 
   it("a window.Paywall of the page's own is kept; the widget runs", async () => {
     const visited = await visit(hostPage({ head: "<script>var Paywall = { vendor: 'the site' };</script>" }));
-    await visited.page.getByText(PROMPT).waitFor();
+    // The widget's own prompt: its API exists once the widget has loaded, not with the drawn one.
+    await visited.page.locator(".paywall-widget .prompt").waitFor();
     assert.equal(await visited.page.evaluate(() => window.Paywall.vendor), "the site");
     assert.equal(await visited.page.evaluate(() => typeof window[Symbol.for("paywall")].signOut), "function");
     await readsTheStory(visited);
