@@ -1,11 +1,9 @@
 //! The embed's configuration, read once from the loader's script tag into a typed struct.
 
+use paywall_protocol::DEFAULT_SUBSCRIBE_URL;
 use web_sys::{Element, HtmlScriptElement, Url};
 
 use crate::error::Error;
-
-/// Where the subscribe button leads when the embed does not say.
-const DEFAULT_SUBSCRIBE_URL: &str = "/subscribe";
 
 /// How the widget is set up on this page.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,6 +21,10 @@ pub mod tiers;
 /// The media type of every error body.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
+/// Where Subscribe leads on the publisher's site when the page does not say
+/// (`data-paywall-subscribe-url`): the widget links to it, and the server draws it.
+pub const DEFAULT_SUBSCRIBE_URL: &str = "/subscribe";
+
 /// What anyone may know about an article: never the body of a locked section.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use paywall_protocol::{ArticlePrompt, tiers};
+use paywall_protocol::{ArticlePrompt, DEFAULT_SUBSCRIBE_URL, tiers};
 use paywall_ui::draw::{self, Locked};
 use paywall_ui::i18n;
 use serde::Deserialize;
@@ -17,9 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use crate::store::{articles, offers};
-
-/// Where Subscribe leads when the page does not say (as in the widget, `src/config.rs`).
-const DEFAULT_SUBSCRIBE_URL: &str = "/subscribe";
 
 /// The longest subscribe address drawn.
 const MAX_URL: usize = 2048;
