@@ -310,6 +310,15 @@ pub struct Connections {
     #[arg(long, env = "PAYWALL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections_per_client: u32,
 
+    /// Requests worked on at once; more wait up to `PAYWALL_QUEUE_TIMEOUT_MS` for a place, then
+    /// are answered 503 with `Retry-After` (load shedding). Health probes are not counted.
+    #[arg(long, env = "PAYWALL_MAX_IN_FLIGHT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
+
+    /// Milliseconds a request may wait for a place when `PAYWALL_MAX_IN_FLIGHT` are in flight.
+    #[arg(long, env = "PAYWALL_QUEUE_TIMEOUT_MS", default_value_t = 100)]
+    pub queue_timeout_ms: u64,
+
     /// Seconds a shutdown (Ctrl-C or SIGTERM) waits for requests in progress before it
     /// closes every connection and exits.
     #[arg(long, env = "PAYWALL_SHUTDOWN_TIMEOUT", default_value_t = 10)]

@@ -164,6 +164,43 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The wait a client is told after a storage failure that passes: a restarting database, a
+/// full pool, a disk error.
+const STORAGE_RETRY_AFTER_SECONDS: u64 = 2;
+
+/// Whether a database error is the storage being unreachable or out of room for now, not a
+/// fault in the request or the server: no connection came free in time, the connection broke
+/// (a PostgreSQL restart), the disk failed or is full, the database is locked or busy. These
+/// are answered 503 with `Retry-After`: the transaction was rolled back, so retrying is safe.
+pub fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => {
+            let Some(code) = error.code() else { return false };
+            match error.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // SQLite's primary result code is the low byte of its extended code: BUSY 5,
+                // LOCKED 6, NOMEM 7, READONLY 8, IOERR 10, FULL 13, CANTOPEN 14, PROTOCOL 15.
+                Some(_) => code
+                    .parse::<i32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14 | 15)),
+                // PostgreSQL's SQLSTATE classes: 08 connection exception, 53 insufficient
+                // resources (disk full, out of memory, too many connections), 57P01-03 the
+                // server shutting down or starting, 40001/40P01 a transaction chosen to be
+                // rolled back.
+                None => {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "40001" | "40P01")
+                }
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         AppError::InvalidRequest { status: rejection.status(), detail: rejection.body_text() }
@@ -392,6 +429,13 @@ impl AppError {
                 Some("The request took too long. Please try again.".to_owned()),
                 None,
             ),
+            AppError::Database(error) if database_unavailable(error) => parts(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "urn:paywall:unavailable",
+                "Unavailable",
+                Some("The server cannot reach its storage at the moment. Nothing was changed. Try again in a moment.".to_owned()),
+                None,
+            ),
             AppError::Database(_) | AppError::Internal { .. } => parts(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "about:blank",
@@ -412,6 +456,7 @@ impl AppError {
             AppError::RateLimited { retry_after } | AppError::Overloaded { retry_after } => {
                 Some(*retry_after)
             }
+            AppError::Database(error) if database_unavailable(error) => Some(STORAGE_RETRY_AFTER_SECONDS),
             _ => None,
         };
         let attempts_left = match self {

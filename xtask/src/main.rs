@@ -17,6 +17,7 @@ mod compress;
 mod layers;
 mod load;
 mod localstripe;
+mod overload;
 mod postgres;
 mod run;
 mod server;
@@ -43,8 +44,9 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
           headless Chromium (bytes, main-thread time, heap, time to prompt, layout shift), then
           requests/s and p50/p99 of the hot endpoints on SQLite and PostgreSQL (wrk), then an
           emailed-code sign-in (median of 9 runs), the first click on Sign in and a
-          subscriber's page-load, Lighthouse's score of each page; release server; writes
-          BENCHMARKS.md
+          subscriber's page-load, Lighthouse's score of each page, then each hot path at twice
+          its capacity for 60 s (PAYWALL_BENCH_OVERLOAD_SECONDS), open loop; release server;
+          writes BENCHMARKS.md
   setup   install what is missing and nothing else
   layers  check that no modules of the server, the widget or the protocol import each other
           in a circle (the test command's first step)";
@@ -125,6 +127,11 @@ fn test() -> Result<(), Failed> {
         .args(["test", "--workspace", "--", "--skip", BYPASS_SUITE])
         .env(EMBEDDED_WIDGET, "1")
         .status_ok("cargo test")?;
+    run::step("Disk errors under the server: fsync failing, a full disk (fiu-run)");
+    run::cargo()
+        .args(["test", "--workspace", "--test", "disk_errors", "--", "--include-ignored"])
+        .env(EMBEDDED_WIDGET, "1")
+        .status_ok("the disk-error test")?;
     run::step("The server's Stripe client against the emulator, on SQLite");
     run::cargo()
         .args(["test", "--workspace", "--test", "localstripe", "--", "--include-ignored"])
@@ -132,17 +139,25 @@ fn test() -> Result<(), Failed> {
         .env(LOCALSTRIPE, &stripe.url)
         .status_ok("the localstripe test")?;
 
-    run::step("The server's tests again, on a throwaway PostgreSQL, with those that need it");
+    run::step("The storage suites again, on a throwaway PostgreSQL, with those that need it");
     {
         let postgres = postgres::Postgres::start()?;
+        let mut tests = vec!["test", "-p", "paywall-server"];
+        for suite in ON_POSTGRES {
+            tests.extend(["--test", suite]);
+        }
         run::cargo()
-            // The tests of several servers on one database, and the Stripe emulator's, are
-            // `#[ignore]`d in a plain `cargo test`: they need what this run started.
-            .args(["test", "-p", "paywall-server", "--", "--skip", BYPASS_SUITE, "--include-ignored"])
+            // The tests of several servers on one database, PostgreSQL's restart under the
+            // server and the Stripe emulator's are `#[ignore]`d in a plain `cargo test`: they
+            // need what this run started.
+            .args(tests)
+            .args(["--", "--skip", BYPASS_SUITE, "--include-ignored"])
             .env("PAYWALL_TEST_POSTGRES", &postgres.url)
+            .env("PAYWALL_TEST_POSTGRES_BIN", postgres.bin())
+            .env("PAYWALL_TEST_POSTGRES_DATA", postgres.data())
             .env(EMBEDDED_WIDGET, "1")
             .env(LOCALSTRIPE, &stripe.url)
-            .status_ok("the server's tests on PostgreSQL")?;
+            .status_ok("the storage suites on PostgreSQL")?;
         run::step("Bypass suite on PostgreSQL");
         run::cargo()
             .args(["test", "-p", "paywall-server", "--test", "bypass"])
@@ -242,6 +257,26 @@ const EMBEDDED_WIDGET: &str = "PAYWALL_REQUIRE_EMBEDDED_WIDGET";
 /// Where the server's tests find the Stripe emulator.
 const LOCALSTRIPE: &str = "PAYWALL_TEST_LOCALSTRIPE";
 
+/// The server's test suites that run on PostgreSQL too: those whose promises rest on what
+/// differs between the databases (transactions, locks, claims and leases, limits counted in
+/// the database, several servers on one database, crashes and restarts). The rest send the
+/// same SQL through the same store functions, and run on SQLite only.
+const ON_POSTGRES: [&str; 13] = [
+    "store",
+    "servers",
+    "crash",
+    "postgres_restart",
+    "meter",
+    "gifts",
+    "limits",
+    "webhooks",
+    "checkout",
+    "localstripe",
+    "prune",
+    "codes",
+    "sessions",
+];
+
 /// The bypass suite's test, run on its own so that what it tried is printed.
 const BYPASS_SUITE: &str = "no_known_technique_gets_locked_text_or_a_session";
 
@@ -274,6 +309,9 @@ fn bench() -> Result<(), Failed> {
     run::step("Benchmark: the API under load (wrk)");
     let load = load::report()?;
     println!("{load}");
+    run::step("Benchmark: overload, each hot path at twice its capacity (open loop)");
+    let overload = overload::report()?;
+    println!("{overload}");
     run::step("Benchmark: emailed code submitted → locked sections on screen");
     let sign_in = node("bench-code-sign-in.mjs", &[]).stdout_ok("the sign-in benchmark")?;
     println!("{sign_in}");
@@ -285,6 +323,11 @@ fn bench() -> Result<(), Failed> {
          ## The widget beside its peers\n\n{pages}\n\
          ## After the prompt: the first click, and subscribers\n\n{first}\n\
          ## The API under load\n\n{load}\n\
+         ## Overload: twice the capacity, shed at the door\n\n\
+         Each path's capacity (closed loop, 32 workers, 5 s), then twice that offered at a fixed \
+         arrival rate, then half of it for 5 s. The release server on one core (SQLite), the \
+         generator (`server/examples/open_loop.rs`) on the other; latency counted from when \
+         each request was due. `PAYWALL_MAX_IN_FLIGHT` 256, `PAYWALL_QUEUE_TIMEOUT_MS` 100.\n\n{overload}\n\
          ## Signing in\n\n```\n{sign_in}```\n",
         machine = machine(),
     );

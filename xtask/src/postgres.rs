@@ -49,6 +49,16 @@ impl Postgres {
         println!("    ✓ PostgreSQL on 127.0.0.1:{port} (in {})", dir.display());
         Ok(Postgres { bin, dir, url: format!("postgres://paywall@127.0.0.1:{port}") })
     }
+
+    /// The directory of its programs (`pg_ctl`).
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
+    /// Its data directory, for `pg_ctl -D`.
+    pub fn data(&self) -> PathBuf {
+        self.dir.join("db")
+    }
 }
 
 impl Drop for Postgres {

@@ -53,6 +53,11 @@ impl Server {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Signs in as the demo subscriber; their access token.
     pub fn access_token(&self) -> Result<String, Failed> {
         let body = r#"{"email":"subscriber@example.com","password":"paywall-demo"}"#;

@@ -24,10 +24,11 @@ pub fn for_building() -> Result<(), Failed> {
     js_tools()
 }
 
-/// What building and every test need: also Chromium, chromedriver and the end-to-end packages.
+/// What building and every test need: also Debian's packages (Chromium, chromedriver,
+/// fiu-utils) and the end-to-end packages.
 pub fn everything() -> Result<(), Failed> {
     for_building()?;
-    chromium()?;
+    debian_packages()?;
     e2e_packages()
 }
 
@@ -171,13 +172,25 @@ fn js_tools() -> Result<(), Failed> {
         .status_ok("npm install binaryen terser")
 }
 
-fn chromium() -> Result<(), Failed> {
-    let (browser, driver) = (Path::new("/usr/bin/chromium"), Path::new("/usr/bin/chromedriver"));
-    if browser.exists() && driver.exists() {
-        have("chromium and chromedriver");
+/// Debian's packages the tests use, each known by a file it installs: Chromium and
+/// chromedriver (the browser tests), fiu-utils (disk errors injected under the server).
+const DEBIAN_PACKAGES: [(&str, &str); 3] = [
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("fiu-utils", "/usr/bin/fiu-run"),
+];
+
+fn debian_packages() -> Result<(), Failed> {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        have(&DEBIAN_PACKAGES.map(|(package, _)| package).join(", "));
         return Ok(());
     }
-    run::step("Installing Chromium and chromedriver from Debian (apt-get)");
+    run::step(&format!("Installing {} from Debian (apt-get)", missing.join(", ")));
     let as_root = command("id").arg("-u").output_text().is_some_and(|uid| uid.trim() == "0");
     let apt = |args: &[&str]| {
         let mut apt = if as_root { command("apt-get") } else { command("sudo") };
@@ -187,7 +200,7 @@ fn chromium() -> Result<(), Failed> {
         apt.args(args).env("DEBIAN_FRONTEND", "noninteractive").status_ok("apt-get")
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
+    apt(&[&["install", "-y", "-qq"][..], &missing].concat())
 }
 
 /// Where `cargo xtask bench` installs the peers it measures the widget against.

@@ -33,6 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
+use crate::http::admission::{self, Admission};
 use crate::state::AppState;
 
 /// The largest request body the API reads; every request it takes is a few hundred bytes.
@@ -94,6 +95,8 @@ pub fn app(state: AppState) -> Router {
             time_limit,
         ))
         .layer(TraceLayer::new_for_http())
+        // Outermost, so a shed request costs next to nothing.
+        .layer(middleware::from_fn_with_state(Admission::from_config(&config), admission::admit))
         // Added after the layers: probes every few seconds stay out of the request log.
         .merge(health::router())
         .with_state(state)

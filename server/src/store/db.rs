@@ -164,5 +164,25 @@ pub async fn open_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // WAL lets readers go on while a sign-in writes.
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new().max_connections(8).connect_with(options).await
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        // A request that finds every connection busy for 5 s is answered 503 (see
+        // `error::database_unavailable`), as on PostgreSQL.
+        .acquire_timeout(Duration::from_secs(5))
+        .after_release(|connection, _| Box::pin(not_left_in_a_transaction(connection)))
+        .connect_with(options)
+        .await
+}
+
+/// Whether a connection going back to the pool is fit to serve again. When a COMMIT fails on a
+/// disk error (an `fsync` refused, a full disk), SQLite has already rolled the transaction back,
+/// so the ROLLBACK sqlx sends when the transaction is dropped fails too, and sqlx goes on
+/// counting the connection as inside a transaction: every later `begin` on it would fail
+/// ("attempted to call begin_with at non-zero transaction depth"), a 500 long after the disk is
+/// well again. Such a connection is closed instead, and the pool opens a fresh one.
+async fn not_left_in_a_transaction(connection: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // The ping runs after the rollback a dropped transaction queued, so the count is settled.
+    connection.ping().await?;
+    Ok(!connection.is_in_transaction())
 }

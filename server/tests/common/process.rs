@@ -39,8 +39,31 @@ impl ServerProcess {
 
     /// Starts the binary, or says how it ended.
     pub fn try_start(env: &[(&str, &str)]) -> Result<Self, StartFailed> {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_paywall-server"));
+        Self::try_start_in(tempfile::tempdir().expect("a temporary directory"), env)
+    }
+
+    /// Starts the binary on `dir`, a data directory a server used before (one killed with
+    /// [`ServerProcess::kill`]), or says how it ended.
+    pub fn try_start_in(dir: TempDir, env: &[(&str, &str)]) -> Result<Self, StartFailed> {
+        Self::try_start_under(&[], dir, env)
+    }
+
+    /// Starts the binary through `wrapper` (a program and its arguments, which runs the
+    /// binary: `fiu-run -x`), on `dir`, or says how it ended.
+    pub fn try_start_under(
+        wrapper: &[&str],
+        dir: TempDir,
+        env: &[(&str, &str)],
+    ) -> Result<Self, StartFailed> {
+        let binary = env!("CARGO_BIN_EXE_paywall-server");
+        let mut command = match wrapper {
+            [] => Command::new(binary),
+            [program, arguments @ ..] => {
+                let mut command = Command::new(program);
+                command.args(arguments).arg(binary);
+                command
+            }
+        };
         // Nothing from the developer's environment: every setting comes from the test (and the
         // run's PostgreSQL database, if it uses one).
         command.env_clear();
@@ -100,6 +123,15 @@ impl ServerProcess {
     /// The process id, for counting its open files.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the process with SIGKILL (as the kernel's out-of-memory killer or a hard stop
+    /// would: no shutdown, nothing flushed by the process), and gives back its data directory.
+    pub fn kill(mut self) -> TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The process is gone; an empty directory takes the data's place for `drop`.
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("a temporary directory"))
     }
 
     /// Sends SIGTERM and waits up to `limit` for the process to exit; `None` if it did not.
