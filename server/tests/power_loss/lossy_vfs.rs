@@ -1,16 +1,23 @@
 //! A SQLite VFS that loses power: "lossy", the platform's own (unix) VFS under another name,
 //! passing every call through to the real file while remembering, for each database, WAL and
 //! journal file, its content as of its last `xSync`. [`cut_power`] makes the disk under a
-//! directory refuse every write from then on; once the connections are closed,
-//! [`Outage::restore_synced`] puts back what was synced, as a disk that lost power would come
-//! back: the synced bytes of each file, no file that was never synced, and no `-shm` (shared
-//! memory, never synced by design: SQLite rebuilds it from the WAL).
+//! directory refuse every write from then on, for good; [`Outage::restore_synced`] then puts
+//! back what was synced, as a disk that lost power would come back: the synced bytes of each
+//! file, no file that was never synced, and no `-shm` (shared memory, never synced by design:
+//! SQLite rebuilds it from the WAL).
 //!
 //! The model is the most pessimistic disk that keeps its promises: everything written and not
 //! synced is gone, everything synced is there. Torn or partial sector writes are not modelled,
 //! and creating or deleting a file counts as durable at once (SQLite syncs the directory of
 //! the files it creates on their first sync; it deletes a WAL only once what it held is synced
 //! in the database).
+//!
+//! The connections of the process that "lost power" may outlive the cut: sqlx's `Pool::close`
+//! can return with a connection still open (launchbadge/sqlx#3217). So each file comes back as
+//! a new file renamed over the old path, which SQLite's unix VFS, keeping its locks and shared
+//! memory per inode, shares with no straggler; and a straggler that closes later can neither
+//! write nor delete under the dead directory (its checkpoint fails, so it deletes no WAL and no
+//! `-shm`).
 //!
 //! The file content is read through the real file's own handle, never by opening the path
 //! again: closing a second descriptor of a database would drop the process's POSIX locks on it.
@@ -38,9 +45,10 @@ pub struct Outage {
     dir: PathBuf,
 }
 
-/// Cuts the power to every file under `dir`: from now on their writes, truncations, syncs and
-/// deletions fail as a dead disk's would, so closing the connections afterwards (which would
-/// checkpoint and tidy up) changes nothing on disk.
+/// Cuts the power to every file under `dir`, for good: from now on their writes, truncations,
+/// syncs and deletions through this VFS fail as a dead disk's would, so closing the
+/// connections afterwards (which would checkpoint and tidy up) changes nothing on disk. The
+/// directory is reopened with another VFS once [`Outage::restore_synced`] has run.
 pub fn cut_power(dir: &Path) -> Outage {
     let dir = std::fs::canonicalize(dir).expect("the directory whose power is cut exists");
     disk().dead.push(dir.clone());
@@ -50,34 +58,36 @@ pub fn cut_power(dir: &Path) -> Outage {
 impl Outage {
     /// The power comes back: every file under the directory that the VFS saw is put back as
     /// it was at its last sync, or removed if it was never synced, and every `-shm` beside
-    /// them is removed; returns the files put back or removed. The database's connections must
-    /// all be closed first.
+    /// them is removed; returns the files put back or removed. Close the connections first:
+    /// one sqlx fails to close keeps the old files, which nobody else then sees.
     pub fn restore_synced(self) -> Vec<PathBuf> {
         let mut disk = disk();
-        let still_open: Vec<&PathBuf> = disk
-            .open
-            .iter()
-            .filter(|(path, count)| **count > 0 && path.starts_with(&self.dir))
-            .map(|(path, _)| path)
-            .collect();
-        assert!(
-            still_open.is_empty(),
-            "close the database before the power comes back: {still_open:?} are open"
-        );
         let seen: Vec<PathBuf> =
             disk.synced.keys().filter(|path| path.starts_with(&self.dir)).cloned().collect();
         for path in &seen {
             match disk.synced.remove(path).flatten() {
-                Some(content) => std::fs::write(path, content).expect("the synced content is put back"),
+                Some(content) => replace(path, &content),
                 None => remove_if_there(path),
             }
             let mut shm = path.clone().into_os_string();
             shm.push("-shm");
             remove_if_there(Path::new(&shm));
         }
-        disk.dead.retain(|dir| *dir != self.dir);
         seen
     }
+}
+
+/// Puts `content` at `path` as a new file (a new inode), with the old one's permissions.
+fn replace(path: &Path, content: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    let permissions = std::fs::metadata(path)
+        .map(|metadata| metadata.permissions())
+        .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o600));
+    let mut fresh = path.to_owned().into_os_string();
+    fresh.push(".restored");
+    std::fs::write(&fresh, content).expect("the synced content is written");
+    std::fs::set_permissions(&fresh, permissions).expect("the old file's permissions are kept");
+    std::fs::rename(&fresh, path).expect("the synced content is put back");
 }
 
 fn remove_if_there(path: &Path) {
@@ -93,8 +103,6 @@ struct Disk {
     /// Each file the VFS has opened: its content at its last sync, or `None` if it has none
     /// (never synced since it was created, or deleted).
     synced: HashMap<PathBuf, Option<Vec<u8>>>,
-    /// How many handles of each file are open.
-    open: HashMap<PathBuf, usize>,
     /// The directories whose power is cut.
     dead: Vec<PathBuf>,
 }
@@ -263,7 +271,6 @@ unsafe extern "C" fn open(
     }
     if let Some(path) = &path {
         let mut disk = disk();
-        *disk.open.entry(path.clone()).or_default() += 1;
         if !disk.synced.contains_key(path) {
             // A file first seen now: what it held before it was opened counts as durable (the
             // server creates the database file empty before SQLite opens it); a new one holds
@@ -315,12 +322,7 @@ unsafe fn dead(file: *mut ffi::sqlite3_file) -> bool {
 unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
     let status = forward!(file, xClose);
     // SAFETY: `open` wrote a LossyFile at `file`; SQLite never uses it after xClose.
-    let path = unsafe { (*file.cast::<LossyFile>()).path.take() };
-    if let Some(path) = path
-        && let Some(count) = disk().open.get_mut(&*path)
-    {
-        *count -= 1;
-    }
+    drop(unsafe { (*file.cast::<LossyFile>()).path.take() });
     status
 }
 
