@@ -36,6 +36,7 @@ import time
 import requests
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 
 SERVER = os.environ["PAYWALL_ST_SERVER"]
 ADMIN_KEY = os.environ["PAYWALL_ST_ADMIN_KEY"]
@@ -349,24 +350,31 @@ seen: dict = {}
 FIRST_CASES = 3
 
 
+def valid_at(case, location: ParameterLocation) -> bool:
+    """Whether the case is meant to be valid at `location`: a negative case keeps its invalid
+    part as generated."""
+    return case.meta is None or not case.meta.is_negative_at(location)
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     fixtures.make()
     method, path = key(case)
     headers = dict(case.headers or {})
     headers.setdefault("X-Forwarded-For", client_address())
-    if path == "/v1/checkout/{id}" and rng.random() < REAL_IDS:
-        headers["Paywall-Checkout-Token"] = fixtures.checkout["checkout_token"]
-    if path == "/v1/billing-portal" and rng.random() < REAL_IDS:
-        headers["Authorization"] = f"Bearer {fixtures.payer_token}"
+    if valid_at(case, ParameterLocation.HEADER):
+        if path == "/v1/checkout/{id}" and rng.random() < REAL_IDS:
+            headers["Paywall-Checkout-Token"] = fixtures.checkout["checkout_token"]
+        if path == "/v1/billing-portal" and rng.random() < REAL_IDS:
+            headers["Authorization"] = f"Bearer {fixtures.payer_token}"
     case.headers = headers
-    if path == "/v1/offers" and rng.random() < REAL_IDS:
+    if path == "/v1/offers" and valid_at(case, ParameterLocation.QUERY) and rng.random() < REAL_IDS:
         case.query = {**(case.query or {}), "article": DEMO_ARTICLE}
-    if case.path_parameters and rng.random() < REAL_IDS:
+    if case.path_parameters and valid_at(case, ParameterLocation.PATH) and rng.random() < REAL_IDS:
         real = real_path_parameters(case)
         if real is not None:
             case.path_parameters = {**case.path_parameters, **{k: v for k, v in real.items() if k in case.path_parameters}}
-    if chance(case, REAL_CREDENTIALS):
+    if valid_at(case, ParameterLocation.BODY) and chance(case, REAL_CREDENTIALS):
         body = real_body(case)
         if body is not None:
             case.body = body
