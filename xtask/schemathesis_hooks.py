@@ -16,7 +16,9 @@ every operation is reached and not only refused.
   policy, the demo article) is put back after each change.
 
 Read from the environment, set by xtask: PAYWALL_ST_SERVER (`http://ADDR`), PAYWALL_ST_ADMIN_KEY,
-and PAYWALL_ST_PUBLISHER_KEY (the file of the private half of the publisher key the server trusts).
+and PAYWALL_ST_PUBLISHER_KEY (the file of the private half of the publisher key the server trusts);
+PAYWALL_ST_LOG, when set, names a file to which every answer's status is appended (to see
+what an operation got).
 """
 
 from __future__ import annotations
