@@ -2,6 +2,11 @@
 //! `.tools/`) reads `/v1/openapi.json` from a running server and sends a bounded number of
 //! generated requests to every operation, checking that none gets a 5xx and that every answer
 //! (its status, content type, headers and body) is one the description allows.
+//!
+//! Its hooks (`xtask/schemathesis_hooks.py`) give each operation the credential it names and
+//! real ids, and each request an address of its own; its settings (`xtask/schemathesis.toml`)
+//! fail the run on any of its warnings, each of which means that part of the API went
+//! untested (only 401/403, only 404, mostly 429, or everything generated refused).
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -13,70 +18,101 @@ use crate::setup;
 
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
-/// An Ed25519 public key whose private half was thrown away when it was made.
-const PUBLISHER_PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----
-MCowBQYDK2VwAyEAUXUVXayCdkIXgPkq7UiSTNB3Lt4NDs1GYHjQbgnh2YM=
------END PUBLIC KEY-----
-";
+/// Checks for valid requests: each answer is one the description allows.
+const POSITIVE_CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+                               response_schema_conformance,response_headers_conformance";
 
-/// Generated requests per operation and phase: enough to reach every field, and a run of
-/// about a minute.
-const EXAMPLES: &str = "50";
+/// Checks for invalid requests: refused as the description says, never with a 5xx.
+const NEGATIVE_CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance";
+
+/// How thoroughly: generated requests per operation and phase, and whether invalid ones are
+/// sent to the admin API too.
+pub struct Depth {
+    /// Valid requests per operation and phase.
+    pub valid: u32,
+    /// Invalid requests per admin operation and phase; none when `None`.
+    pub invalid: Option<u32>,
+}
 
 /// Installs schemathesis if missing.
 pub fn setup() -> Result<(), Failed> {
     setup::python_tool(&venv(), "schemathesis", SCHEMATHESIS_VERSION, "st")
 }
 
-/// Runs schemathesis against the debug server (with the demo's data and an admin key) in
-/// `scratch`, where its caches go too.
-pub fn run(scratch: &Path) -> Result<(), Failed> {
+/// Runs schemathesis against the debug server (with the demo's data and an admin key) on
+/// `database` (SQLite in `scratch` when `None`), in `scratch`, where its caches go too.
+pub fn run(scratch: &Path, database: Option<&str>, depth: &Depth) -> Result<(), Failed> {
     let binary = root().join("target/debug/paywall-server");
     let data = scratch.join("data");
-    let key = command(&binary)
+    let mut create_key = command(&binary);
+    create_key
         .args(["api-key", "create", "--name", "schemathesis"])
         .env("PAYWALL_DATA", &data)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn");
+    if let Some(url) = database {
+        create_key.env("DATABASE_URL", url);
+    }
+    let output = create_key
         .output_text()
         .ok_or_else(|| Failed("creating an API key for schemathesis failed".into()))?;
-    // Publisher sign-in set up, so that its endpoint answers as it does in production (its
-    // tokens refused: nobody has this key's private half).
+    // The key is the last line: a warning may come before it.
+    let key = output.lines().last().unwrap_or_default().trim().to_owned();
+    // Publisher sign-in set up with a key made for this run, whose private half the hooks sign
+    // tokens with, so that its endpoint gets past the signature too.
     let publisher_key = scratch.join("publisher.pem");
-    std::fs::write(&publisher_key, PUBLISHER_PUBLIC_KEY)
-        .map_err(|error| Failed(format!("writing {}: {error}", publisher_key.display())))?;
+    let publisher_private_key = scratch.join("publisher-private.pem");
+    command("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out"])
+        .arg(&publisher_private_key)
+        .status_ok("openssl genpkey (a publisher key for schemathesis)")?;
+    command("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&publisher_private_key)
+        .arg("-out")
+        .arg(&publisher_key)
+        .status_ok("openssl pkey")?;
     let settings = [
         ("PAYWALL_PUBLISHER_KEY_FILE", publisher_key.as_os_str()),
         ("PAYWALL_PUBLISHER_ISSUER", OsStr::new("https://publisher.example")),
+        // Every request says where it comes from (`X-Forwarded-For`), as behind a proxy, so that
+        // the limits per client address answer what they would to many readers, not 429s. The
+        // demo runs behind a proxy only when told it may be public.
+        ("PAYWALL_TRUSTED_PROXIES", OsStr::new("127.0.0.1")),
+        ("PAYWALL_DEMO_PUBLIC", OsStr::new("true")),
     ];
-    let server = Server::start(&binary, &data, None, &settings)?;
-    let spec = format!("http://{}/v1/openapi.json", server.addr);
-    command(venv().join("bin/st"))
-        .args(["run", &spec, "--header"])
-        .arg(format!("Authorization: Bearer {}", key.trim()))
-        .args([
-            "--checks",
-            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
-            // Valid requests, so that they reach the handlers; the server's own tests send the
-            // malformed ones.
-            "--mode",
-            "positive",
-            "--phases",
-            "examples,coverage,fuzzing",
-            "--max-examples",
-            EXAMPLES,
-            "--seed",
-            "1",
-            "--workers",
-            "1",
-            "--request-timeout",
-            "10",
-            "--generation-database",
-            "none",
-            "--no-color",
-        ])
-        .current_dir(scratch)
-        .env("HYPOTHESIS_STORAGE_DIRECTORY", scratch.join("hypothesis"))
-        .status_ok("schemathesis")
+    let server = Server::start(&binary, &data, database, &settings)?;
+    let schemathesis = |mode: &str, checks: &str, examples: u32| {
+        let mut st = command(venv().join("bin/st"));
+        st.arg("--config-file")
+            .arg(root().join("xtask/schemathesis.toml"))
+            .args(["run", &format!("http://{}/v1/openapi.json", server.addr)])
+            .args(["--checks", checks, "--mode", mode, "--phases", "examples,coverage,fuzzing"])
+            .args(["--max-examples", &examples.to_string()])
+            .args(["--seed", "1", "--workers", "1", "--request-timeout", "10"])
+            .args(["--generation-database", "none", "--no-color"])
+            .current_dir(scratch)
+            .env("HYPOTHESIS_STORAGE_DIRECTORY", scratch.join("hypothesis"))
+            .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
+            .env("PYTHONPATH", root().join("xtask"))
+            // No `__pycache__` beside the hooks, in the source tree.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("PAYWALL_ST_SERVER", format!("http://{}", server.addr))
+            .env("PAYWALL_ST_ADMIN_KEY", &key)
+            .env("PAYWALL_ST_PUBLISHER_KEY", &publisher_private_key);
+        st
+    };
+    schemathesis("positive", POSITIVE_CHECKS, depth.valid).status_ok("schemathesis")?;
+    if let Some(examples) = depth.invalid {
+        schemathesis("negative", NEGATIVE_CHECKS, examples)
+            // The admin API: what a publisher's scripts send, typos and all.
+            .args(["--include-path-regex", "^/v1/admin/"])
+            // Its warnings are about reaching the logic behind the checks, which invalid
+            // requests are not meant to (an operation with no parameters can only be sent
+            // without its key, and is refused with 401 every time).
+            .args(["--warnings", "off"])
+            .status_ok("schemathesis, invalid requests to the admin API")?;
+    }
+    Ok(())
 }
 
 fn venv() -> PathBuf {

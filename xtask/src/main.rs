@@ -174,11 +174,22 @@ fn test() -> Result<(), Failed> {
         .env(EMBEDDED_WIDGET, "1")
         .status_ok("the bypass suite")?;
 
-    run::step("The API against its OpenAPI description (schemathesis)");
+    run::step(
+        "The API against its OpenAPI description (schemathesis), on SQLite, and invalid requests to the admin API",
+    );
     api_fuzz::setup()?;
     let fuzzing = Scratch::new("schemathesis")?;
-    api_fuzz::run(&fuzzing.0)?;
+    api_fuzz::run(&fuzzing.0, None, &api_fuzz::Depth { valid: 50, invalid: Some(50) })?;
     drop(fuzzing);
+    run::step("The API against its OpenAPI description (schemathesis), on a throwaway PostgreSQL");
+    {
+        let postgres = postgres::Postgres::start()?;
+        let fuzzing = Scratch::new("schemathesis-postgres")?;
+        let database = format!("{}/schemathesis", postgres.url);
+        // The same valid requests: what differs between the databases is under them, not in
+        // what the server refuses.
+        api_fuzz::run(&fuzzing.0, Some(&database), &api_fuzz::Depth { valid: 50, invalid: None })?;
+    }
 
     // Chromium and chromedriver leave profile directories in the temporary directory (about
     // 28 MB a session); the browser steps get one of their own, removed afterwards.
