@@ -127,44 +127,45 @@ fn test() -> Result<(), Failed> {
         .args(["test", "--workspace", "--", "--skip", BYPASS_SUITE])
         .env(EMBEDDED_WIDGET, "1")
         .status_ok("cargo test")?;
-    run::step("Disk errors under the server: fsync failing, a full disk (fiu-run)");
+    run::step(
+        "Disk errors under the server (fiu-run), and its Stripe client against the emulator, on SQLite",
+    );
     run::cargo()
-        .args(["test", "--workspace", "--test", "disk_errors", "--", "--include-ignored"])
-        .env(EMBEDDED_WIDGET, "1")
-        .status_ok("the disk-error test")?;
-    run::step("The server's Stripe client against the emulator, on SQLite");
-    run::cargo()
-        .args(["test", "--workspace", "--test", "localstripe", "--", "--include-ignored"])
+        .args([
+            "test",
+            "--workspace",
+            "--test",
+            "disk_errors",
+            "--test",
+            "localstripe",
+            "--",
+            "--include-ignored",
+        ])
         .env(EMBEDDED_WIDGET, "1")
         .env(LOCALSTRIPE, &stripe.url)
-        .status_ok("the localstripe test")?;
+        .status_ok("the disk-error and localstripe tests")?;
 
-    run::step("The storage suites again, on a throwaway PostgreSQL, with those that need it");
-    {
-        let postgres = postgres::Postgres::start()?;
-        let mut tests = vec!["test", "-p", "paywall-server"];
-        for suite in ON_POSTGRES {
-            tests.extend(["--test", suite]);
-        }
-        run::cargo()
-            // The tests of several servers on one database, PostgreSQL's restart under the
-            // server and the Stripe emulator's are `#[ignore]`d in a plain `cargo test`: they
-            // need what this run started.
-            .args(tests)
-            .args(["--", "--skip", BYPASS_SUITE, "--include-ignored"])
-            .env("PAYWALL_TEST_POSTGRES", &postgres.url)
-            .env("PAYWALL_TEST_POSTGRES_BIN", postgres.bin())
-            .env("PAYWALL_TEST_POSTGRES_DATA", postgres.data())
-            .env(EMBEDDED_WIDGET, "1")
-            .env(LOCALSTRIPE, &stripe.url)
-            .status_ok("the storage suites on PostgreSQL")?;
-        run::step("Bypass suite on PostgreSQL");
-        run::cargo()
-            .args(["test", "-p", "paywall-server", "--test", "bypass"])
-            .env("PAYWALL_TEST_POSTGRES", &postgres.url)
-            .env(EMBEDDED_WIDGET, "1")
-            .status_ok("the bypass suite on PostgreSQL")?;
+    run::step(
+        "The storage suites and the bypass suite again, on a throwaway PostgreSQL, with those that need it",
+    );
+    // One server for this step and schemathesis's run on PostgreSQL below.
+    let postgres = postgres::Postgres::start()?;
+    let mut tests = vec!["test", "-p", "paywall-server"];
+    for suite in ON_POSTGRES {
+        tests.extend(["--test", suite]);
     }
+    run::cargo()
+        // The tests of several servers on one database, PostgreSQL's restart under the server
+        // and the Stripe emulator's are `#[ignore]`d in a plain `cargo test`: they need what
+        // this run started.
+        .args(tests)
+        .args(["--", "--include-ignored"])
+        .env("PAYWALL_TEST_POSTGRES", &postgres.url)
+        .env("PAYWALL_TEST_POSTGRES_BIN", postgres.bin())
+        .env("PAYWALL_TEST_POSTGRES_DATA", postgres.data())
+        .env(EMBEDDED_WIDGET, "1")
+        .env(LOCALSTRIPE, &stripe.url)
+        .status_ok("the storage suites on PostgreSQL")?;
     drop(stripe);
 
     run::step("Bypass suite: every known way around the paywall, against the real server");
@@ -181,15 +182,14 @@ fn test() -> Result<(), Failed> {
     let fuzzing = Scratch::new("schemathesis")?;
     api_fuzz::run(&fuzzing.0, None, &api_fuzz::Depth { valid: 50, invalid: Some(50) })?;
     drop(fuzzing);
-    run::step("The API against its OpenAPI description (schemathesis), on a throwaway PostgreSQL");
-    {
-        let postgres = postgres::Postgres::start()?;
-        let fuzzing = Scratch::new("schemathesis-postgres")?;
-        let database = format!("{}/schemathesis", postgres.url);
-        // The same valid requests: what differs between the databases is under them, not in
-        // what the server refuses.
-        api_fuzz::run(&fuzzing.0, Some(&database), &api_fuzz::Depth { valid: 50, invalid: None })?;
-    }
+    run::step("The API against its OpenAPI description (schemathesis), on PostgreSQL");
+    let fuzzing = Scratch::new("schemathesis-postgres")?;
+    let database = format!("{}/schemathesis", postgres.url);
+    // The same valid requests: what differs between the databases is under them, not in what
+    // the server refuses.
+    api_fuzz::run(&fuzzing.0, Some(&database), &api_fuzz::Depth { valid: 50, invalid: None })?;
+    drop(fuzzing);
+    drop(postgres);
 
     // Chromium and chromedriver leave profile directories in the temporary directory (about
     // 28 MB a session); the browser steps get one of their own, removed afterwards.
@@ -270,10 +270,11 @@ const LOCALSTRIPE: &str = "PAYWALL_TEST_LOCALSTRIPE";
 
 /// The server's test suites that run on PostgreSQL too: those whose promises rest on what
 /// differs between the databases (transactions, locks, claims and leases, limits counted in
-/// the database, several servers on one database, crashes and restarts). The rest send the
-/// same SQL through the same store functions, and run on SQLite only.
-const ON_POSTGRES: [&str; 13] = [
+/// the database, several servers on one database, crashes and restarts), and the bypass
+/// suite. The rest send the same SQL through the same store functions, and run on SQLite only.
+const ON_POSTGRES: [&str; 14] = [
     "store",
+    "bypass",
     "servers",
     "crash",
     "postgres_restart",
