@@ -48,7 +48,8 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let name = path.file_name().ok_or_else(|| std::io::Error::other("a file path"))?.to_string_lossy();
     let temporary = path.with_file_name(format!(".{name}.{}.new", std::process::id()));
     let written = (|| {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary)?;
         file.write_all(contents)?;
         file.sync_all()?;
         std::fs::hard_link(&temporary, path)
@@ -80,7 +81,8 @@ mod tests {
         let again = write_private(&path, b"another key").unwrap_err();
         assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&path).unwrap(), b"the key", "an existing file is never replaced");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
         assert_eq!(names, ["signing.key"], "no temporary file is left");
     }
 }

@@ -118,6 +118,11 @@ fn test() -> Result<(), Failed> {
     }
     no_import_cycles()?;
     setup::everything()?;
+    run::step("The dependencies' licences, sources and duplicate versions (cargo deny, deny.toml)");
+    run::command(root().join(setup::CARGO_DENY))
+        .args(["--offline", "check", "bans", "licenses", "sources"])
+        .current_dir(root())
+        .status_ok("cargo deny")?;
     // First, so that the server the tests build has the widget built into it.
     build::widget()?;
     run::step("A Stripe emulator for the server's payment tests (localstripe)");

@@ -14,6 +14,9 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PACK_VERSION: &str = "0.15.1";
 const BINARYEN_VERSION: &str = "132.0.0";
 const TERSER_VERSION: &str = "5.51.4";
+const CARGO_DENY_VERSION: &str = "0.20.2";
+/// Where cargo-deny is installed: the project's own, not the user's cargo.
+pub const CARGO_DENY: &str = ".tools/cargo-deny/bin/cargo-deny";
 
 /// What building the widget needs: the wasm target, wasm-pack, wasm-bindgen-cli, wasm-opt
 /// and terser (which minifies the loader).
@@ -29,6 +32,7 @@ pub fn for_building() -> Result<(), Failed> {
 pub fn everything() -> Result<(), Failed> {
     for_building()?;
     debian_packages()?;
+    cargo_deny()?;
     e2e_packages()
 }
 
@@ -114,6 +118,22 @@ fn wasm_pack() -> Result<(), Failed> {
     run::cargo()
         .args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"])
         .status_ok("cargo install wasm-pack")
+}
+
+/// cargo-deny, which checks the dependencies' licences, sources and duplicate versions
+/// (`deny.toml`): built from crates.io (its prebuilt binaries are on GitHub).
+fn cargo_deny() -> Result<(), Failed> {
+    if version_of(root().join(CARGO_DENY)).contains(CARGO_DENY_VERSION) {
+        have(&format!("cargo-deny {CARGO_DENY_VERSION}"));
+        return Ok(());
+    }
+    run::step(&format!(
+        "Installing cargo-deny {CARGO_DENY_VERSION} into .tools/cargo-deny (about 4 minutes)"
+    ));
+    run::cargo()
+        .args(["install", "cargo-deny", "--version", CARGO_DENY_VERSION, "--locked", "--root"])
+        .arg(root().join(".tools/cargo-deny"))
+        .status_ok("cargo install cargo-deny")
 }
 
 fn wasm_bindgen() -> Result<(), Failed> {
