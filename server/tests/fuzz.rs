@@ -172,7 +172,9 @@ fn fuzz_stripe_round_trip() {
                 let changed = format!("t={signed_at},v1={}{other}{}", &signature[..at], &signature[at + 1..]);
                 assert_eq!(verify(&changed, body), Err(SignatureError::Mismatch), "{changed}");
             }
-            Change::Secret { other } if other != secret => {
+            // HMAC pads a short key with zeros: `k` and `k\0` are one key (found by
+            // `cargo xtask fuzz`; Stripe's secrets are `whsec_` and base64, never NUL).
+            Change::Secret { other } if other.trim_end_matches('\0') != secret.trim_end_matches('\0') => {
                 let result = stripe_events::verify(Some(&header), body, std::slice::from_ref(other), now);
                 assert_eq!(result, Err(SignatureError::Mismatch));
                 assert_eq!(
