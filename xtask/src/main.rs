@@ -9,11 +9,14 @@
 //! - `cargo xtask bench`: the widget beside Ghost Portal and the Unlock paywall in headless
 //!   Chromium, requests per second and latency of the hot endpoints on SQLite and PostgreSQL
 //!   (wrk), and the time of an emailed-code sign-in; written to `BENCHMARKS.md`.
+//! - `cargo xtask fuzz [SECONDS] [TARGET...]`: the server's fuzz targets, coverage-guided by
+//!   libFuzzer, each for longer than `cargo test` runs them; new inputs go to their corpus.
 //! - `cargo xtask setup`: only install what is missing.
 
 mod api_fuzz;
 mod build;
 mod compress;
+mod fuzz;
 mod layers;
 mod load;
 mod localstripe;
@@ -30,7 +33,7 @@ use std::process::ExitCode;
 
 use run::{Failed, Run};
 
-const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
+const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | fuzz | setup>
 
   demo    install what is missing, build the widget in release mode, and serve the demo: the
           article on the publisher's site at http://localhost:8081/ (PAYWALL_DEMO_SITE_PORT),
@@ -47,6 +50,11 @@ const USAGE: &str = "usage: cargo xtask <demo | test | size | bench | setup>
           subscriber's page-load, Lighthouse's score of each page, then each hot path at twice
           its capacity for 60 s (PAYWALL_BENCH_OVERLOAD_SECONDS), open loop; release server;
           writes BENCHMARKS.md
+  fuzz [SECONDS] [TARGET...]
+          the fuzz targets of server/tests/fuzz.rs (all, or those named: fuzz_readers_csv,
+          ...), coverage-guided by libFuzzer for SECONDS each (default 60); inputs that reach
+          new code are added to server/tests/__fuzz__/TARGET/corpus (commit them), a crash is
+          written to .../crashes, which cargo test then replays until it is fixed
   setup   install what is missing and nothing else
   layers  check that no modules of the server, the widget or the protocol import each other
           in a circle (the test command's first step)";
@@ -60,6 +68,7 @@ fn main() -> ExitCode {
         "setup" => setup::everything(),
         "layers" => no_import_cycles(),
         "bench" => bench(),
+        "fuzz" => fuzz(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -217,6 +226,19 @@ fn test() -> Result<(), Failed> {
         .env("PAYWALL_SITE", root())
         .env("TMPDIR", &scratch.0)
         .status_ok("end-to-end tests")
+}
+
+/// `cargo xtask fuzz [SECONDS] [TARGET...]`.
+fn fuzz() -> Result<(), Failed> {
+    let mut args = std::env::args().skip(2).peekable();
+    let seconds = match args.peek().map(|first| first.parse::<u64>()) {
+        Some(Ok(seconds)) => {
+            args.next();
+            seconds
+        }
+        _ => 60,
+    };
+    fuzz::run(seconds, &args.collect::<Vec<_>>())
 }
 
 /// Fails on an import cycle among the modules of the server, the widget or the protocol.

@@ -50,7 +50,8 @@ pub fn verify(header: Option<&str>, body: &[u8], secrets: &[String], now: i64) -
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - time).abs() > TOLERANCE_SECONDS {
+    // `abs_diff`: a time at the far end of `i64` (anyone can write one) must not overflow.
+    if now.abs_diff(time) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     // One MAC per secret, compared with each signature given (in constant time), so a header
@@ -80,7 +81,9 @@ pub fn sign(body: &[u8], secret: &str, time: i64) -> String {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || text.len() > 128 {
+    // Hex digits only: `from_str_radix` alone would also take a sign (`+0` for `00`).
+    if !text.len().is_multiple_of(2) || text.len() > 128 || !text.bytes().all(|byte| byte.is_ascii_hexdigit())
+    {
         return None;
     }
     (0..text.len()).step_by(2).map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok()).collect()
@@ -190,5 +193,34 @@ mod tests {
             );
         }
         assert_eq!(verify(None, BODY, &secret, 1_000), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn a_time_at_the_ends_of_the_range_is_stale_not_an_overflow() {
+        // Found by `tests/fuzz.rs` (fuzz_stripe_round_trip): `now - time` overflowed.
+        let signature = "0".repeat(64);
+        let secret = secrets(&["whsec_right"]);
+        for time in [i64::MIN, i64::MAX] {
+            let header = format!("t={time},v1={signature}");
+            for now in [i64::MIN, -1, 0, 1_767_225_600, i64::MAX] {
+                let expected =
+                    if now == time { Err(SignatureError::Mismatch) } else { Err(SignatureError::Stale) };
+                assert_eq!(verify(Some(&header), BODY, &secret, now), expected, "{header} at {now}");
+            }
+        }
+        let header = sign(BODY, "whsec_right", i64::MIN);
+        assert_eq!(verify(Some(&header), BODY, &secret, i64::MIN + 300), Ok(()));
+    }
+
+    #[test]
+    fn a_signature_is_hex_digits_only() {
+        // Found by `tests/fuzz.rs` (fuzz_stripe_round_trip): `+0` was read as the byte `00`.
+        assert_eq!(decode_hex("+0"), None);
+        assert_eq!(decode_hex("0aFf"), Some(vec![0x0a, 0xff]));
+        let plus = format!("t=1000,v1=+{}", "0".repeat(63));
+        assert_eq!(
+            verify(Some(&plus), BODY, &secrets(&["whsec_right"]), 1_000),
+            Err(SignatureError::Malformed)
+        );
     }
 }

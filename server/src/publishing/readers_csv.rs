@@ -32,6 +32,14 @@ pub struct CsvError {
 
 /// The rows of a CSV file.
 pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
+    // Excel's "CSV UTF-8" and other exports begin with a byte-order mark, which would otherwise
+    // become part of the first column's title.
+    let mut input = io::BufReader::new(input);
+    let start = io::BufRead::fill_buf(&mut input)
+        .map_err(|error| CsvError { line: 1, message: format!("the file could not be read: {error}") })?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        io::BufRead::consume(&mut input, 3);
+    }
     let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(input);
     let header = reader.headers().map_err(|error| csv_error(&error, 1))?.clone();
     let column = |names: &[&str]| header.iter().position(|title| names.contains(&normalise(title).as_str()));
@@ -190,6 +198,13 @@ mod tests {
         );
         assert_eq!(subscription.current_period_end, 1_801_353_600);
         assert_eq!(members[1].subscription, None);
+    }
+
+    #[test]
+    fn reads_a_file_that_begins_with_a_byte_order_mark_as_excel_saves_it() {
+        let members = read("\u{feff}Email,Name\r\nada@example.com,Ada\r\n".as_bytes()).unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].email, "ada@example.com");
     }
 
     #[test]
