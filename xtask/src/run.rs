@@ -7,9 +7,11 @@ use std::process::Command;
 #[derive(Debug)]
 pub struct Failed(pub String);
 
-/// Prints a step's heading.
+/// Prints a step's heading, with the time since the first step: where a run's minutes go.
 pub fn step(what: &str) {
-    println!("\n==> {what}");
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let elapsed = STARTED.get_or_init(std::time::Instant::now).elapsed().as_secs();
+    println!("\n==> [{}:{:02}] {what}", elapsed / 60, elapsed % 60);
 }
 
 /// A command with the workspace's environment.
