@@ -128,7 +128,7 @@ fn test() -> Result<(), Failed> {
     no_import_cycles()?;
     setup::everything()?;
     run::step("The dependencies' licences, sources and duplicate versions (cargo deny, deny.toml)");
-    run::command(root().join(setup::CARGO_DENY))
+    run::command(setup::cargo_deny_binary())
         .args(["--offline", "check", "bans", "licenses", "sources"])
         .current_dir(root())
         .status_ok("cargo deny")?;

@@ -15,8 +15,6 @@ const WASM_PACK_VERSION: &str = "0.15.1";
 const BINARYEN_VERSION: &str = "132.0.0";
 const TERSER_VERSION: &str = "5.51.4";
 const CARGO_DENY_VERSION: &str = "0.20.2";
-/// Where cargo-deny is installed: the project's own, not the user's cargo.
-pub const CARGO_DENY: &str = ".tools/cargo-deny/bin/cargo-deny";
 
 /// What building the widget needs: the wasm target, wasm-pack, wasm-bindgen-cli, wasm-opt
 /// and terser (which minifies the loader).
@@ -121,19 +119,22 @@ fn wasm_pack() -> Result<(), Failed> {
 }
 
 /// cargo-deny, which checks the dependencies' licences, sources and duplicate versions
-/// (`deny.toml`): built from crates.io (its prebuilt binaries are on GitHub).
+/// (`deny.toml`): built from crates.io (its prebuilt binaries are on GitHub), once per machine
+/// as wasm-pack is, since the build takes minutes.
 fn cargo_deny() -> Result<(), Failed> {
-    if version_of(root().join(CARGO_DENY)).contains(CARGO_DENY_VERSION) {
+    if version_of(cargo_deny_binary()).contains(CARGO_DENY_VERSION) {
         have(&format!("cargo-deny {CARGO_DENY_VERSION}"));
         return Ok(());
     }
-    run::step(&format!(
-        "Installing cargo-deny {CARGO_DENY_VERSION} into .tools/cargo-deny (about 4 minutes)"
-    ));
+    run::step(&format!("Installing cargo-deny {CARGO_DENY_VERSION} (about 4 minutes)"));
     run::cargo()
-        .args(["install", "cargo-deny", "--version", CARGO_DENY_VERSION, "--locked", "--root"])
-        .arg(root().join(".tools/cargo-deny"))
+        .args(["install", "cargo-deny", "--version", CARGO_DENY_VERSION, "--locked"])
         .status_ok("cargo install cargo-deny")
+}
+
+/// Where cargo-deny is installed.
+pub fn cargo_deny_binary() -> PathBuf {
+    cargo_bin().join("cargo-deny")
 }
 
 fn wasm_bindgen() -> Result<(), Failed> {
