@@ -48,6 +48,12 @@ struct Args {
     /// Signs each body as Stripe signs its webhooks, with this secret (`Stripe-Signature`).
     #[arg(long)]
     stripe_secret: Option<String>,
+    /// Connections at most, each kept alive, as many readers' browsers would hold: a request
+    /// due while all are busy waits for one, and that wait counts in its latency. Without a
+    /// cap, an open loop past capacity opens connections without end and measures the
+    /// operating system's accept queue.
+    #[arg(long, default_value_t = 400)]
+    connections: usize,
     /// Seconds before an unanswered request counts as failed.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
@@ -65,6 +71,7 @@ struct Outcomes {
 
 struct Load {
     args: Args,
+    connections: tokio::sync::Semaphore,
     client: reqwest::Client,
     method: reqwest::Method,
     outcomes: Mutex<Outcomes>,
@@ -73,6 +80,7 @@ struct Load {
 impl Load {
     /// Sends request `n`, due at `due`, and records what came of it.
     async fn send(&self, n: u64, due: Instant) {
+        let _connection = self.connections.acquire().await.expect("the semaphore is never closed");
         let url = self.args.url.replace("{n}", &n.to_string());
         let mut request = self.client.request(self.method.clone(), url);
         for header in &self.args.headers {
@@ -141,11 +149,12 @@ async fn main() {
     let args = Args::parse();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs_f64(args.timeout))
-        .pool_max_idle_per_host(1024)
+        .pool_max_idle_per_host(args.connections)
         .build()
         .expect("a client");
     let method = args.method.parse().expect("an HTTP method");
-    let load = Arc::new(Load { args, client, method, outcomes: Mutex::default() });
+    let connections = tokio::sync::Semaphore::new(args.connections);
+    let load = Arc::new(Load { args, connections, client, method, outcomes: Mutex::default() });
     let started = Instant::now();
     let length = Duration::from_secs_f64(load.args.seconds);
     let mut tasks = tokio::task::JoinSet::new();

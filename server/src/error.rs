@@ -485,7 +485,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let problem = self.problem();
-        if problem.status >= 500 {
+        if let AppError::Overloaded { .. } = self {
+            // Shed on purpose: a line for each would itself load a server that is shedding.
+            tracing::debug!(error = %self, "request shed");
+        } else if problem.status >= 500 {
             tracing::error!(error = %with_causes(&self), "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");

@@ -40,10 +40,13 @@ impl Server {
         }
         let mut child = server.spawn().map_err(|error| Failed(format!("starting the server: {error}")))?;
         let stdout = child.stdout.take().expect("stdout is piped");
-        let addr = BufReader::new(stdout)
-            .lines()
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = lines
+            .by_ref()
             .map_while(Result::ok)
             .find_map(|line| line.split("listening on http://").nth(1)?.trim().parse().ok());
+        // The rest is read and dropped: a closed pipe would fail the server's every log line.
+        std::thread::spawn(move || lines.for_each(drop));
         match addr {
             Some(addr) => Ok(Server { child, addr }),
             None => {
