@@ -96,7 +96,10 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         // Outermost, so a shed request costs next to nothing.
-        .layer(middleware::from_fn_with_state(Admission::from_config(&config), admission::admit))
+        .layer(middleware::from_fn_with_state(
+            Admission::from_config(&config, MAX_ADMIN_BODY_BYTES.max(MAX_BODY_BYTES)),
+            admission::admit,
+        ))
         // Added after the layers: probes every few seconds stay out of the request log.
         .merge(health::router())
         .with_state(state)
