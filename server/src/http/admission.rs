@@ -29,20 +29,26 @@ const RETRY_AFTER_SECONDS: u64 = 1;
 pub struct Admission {
     in_flight: Arc<Semaphore>,
     wait: Duration,
-    /// How long a body may take to arrive, and how large it may be, before it is counted.
+    /// How long a body may take to arrive, and how large it may be (by path), before it is
+    /// counted.
     body_deadline: Duration,
-    max_body: usize,
+    max_body: fn(&str) -> usize,
 }
 
 impl Admission {
     /// At most `in_flight` requests at once; a request waits at most `wait` for its turn; a
-    /// body of at most `max_body` bytes arrives within `body_deadline` before that.
-    pub fn new(in_flight: usize, wait: Duration, body_deadline: Duration, max_body: usize) -> Self {
+    /// body of at most `max_body(path)` bytes arrives within `body_deadline` before that.
+    pub fn new(
+        in_flight: usize,
+        wait: Duration,
+        body_deadline: Duration,
+        max_body: fn(&str) -> usize,
+    ) -> Self {
         Admission { in_flight: Arc::new(Semaphore::new(in_flight)), wait, body_deadline, max_body }
     }
 
-    /// The admission the configuration sets; bodies as large as the largest any route takes.
-    pub fn from_config(config: &Config, max_body: usize) -> Self {
+    /// The admission the configuration sets, with each path's body limit.
+    pub fn from_config(config: &Config, max_body: fn(&str) -> usize) -> Self {
         let in_flight = usize::try_from(config.connections.max_in_flight).unwrap_or(usize::MAX);
         Admission::new(
             in_flight,
@@ -56,28 +62,23 @@ impl Admission {
 /// Reads the body, then runs the request once a place is free, or sheds it with `503` and
 /// `Retry-After`. The body comes first, outside the count: a client that sends its body
 /// slowly (on purpose or not) must not hold a place while it does, or a few such clients
-/// would shut everyone else out. Routes keep their own, smaller, body limits.
+/// would shut everyone else out. No more is read than the path's own limit.
 pub async fn admit(State(admission): State<Admission>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let body =
-        match tokio::time::timeout(admission.body_deadline, axum::body::to_bytes(body, admission.max_body))
-            .await
-        {
-            Ok(Ok(bytes)) => axum::body::Body::from(bytes),
-            Ok(Err(error)) => {
-                let too_large = std::error::Error::source(&error)
-                    .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
-                let (status, detail) = match too_large {
-                    true => (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("The body is larger than {} bytes.", admission.max_body),
-                    ),
-                    false => (StatusCode::BAD_REQUEST, "The body could not be read.".to_owned()),
-                };
-                return AppError::InvalidRequest { status, detail }.into_response();
-            }
-            Err(_) => return AppError::RequestTimeout.into_response(),
-        };
+    let limit = (admission.max_body)(parts.uri.path());
+    let body = match tokio::time::timeout(admission.body_deadline, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => axum::body::Body::from(bytes),
+        Ok(Err(error)) => {
+            let too_large = std::error::Error::source(&error)
+                .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+            let (status, detail) = match too_large {
+                true => (StatusCode::PAYLOAD_TOO_LARGE, format!("The body is larger than {limit} bytes.")),
+                false => (StatusCode::BAD_REQUEST, "The body could not be read.".to_owned()),
+            };
+            return AppError::InvalidRequest { status, detail }.into_response();
+        }
+        Err(_) => return AppError::RequestTimeout.into_response(),
+    };
     let request = Request::from_parts(parts, body);
     let place = match admission.in_flight.clone().try_acquire_owned() {
         Ok(place) => place,

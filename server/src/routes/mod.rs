@@ -96,13 +96,22 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         // Outermost, so a shed request costs next to nothing.
-        .layer(middleware::from_fn_with_state(
-            Admission::from_config(&config, MAX_ADMIN_BODY_BYTES.max(MAX_BODY_BYTES)),
-            admission::admit,
-        ))
+        .layer(middleware::from_fn_with_state(Admission::from_config(&config, body_limit), admission::admit))
         // Added after the layers: probes every few seconds stay out of the request log.
         .merge(health::router())
         .with_state(state)
+}
+
+/// The largest body a path takes: the admin API's (imports), Stripe's events, or the rest of
+/// the API's. The admission layer reads no more than this before the route's own limit.
+fn body_limit(path: &str) -> usize {
+    if path.starts_with("/v1/admin/") {
+        MAX_ADMIN_BODY_BYTES
+    } else if path == stripe_events::PATH {
+        stripe_events::MAX_WEBHOOK_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
 }
 
 /// An address whose path or query holds an encoded NUL (`%00`) is refused before any handler

@@ -15,7 +15,9 @@ use crate::state::AppState;
 use crate::store::payments;
 
 /// The largest webhook body read: Stripe's events carry whole objects.
-const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
+pub(super) const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
+/// Where Stripe sends its events.
+pub(super) const PATH: &str = "/v1/webhooks/stripe";
 
 /// The webhook's route, with its own body limit.
 pub fn router() -> OpenApiRouter<AppState> {
