@@ -46,13 +46,8 @@ async fn confirm(server: &TestServer, checkout: &str, token: &str) -> Reply {
     server.send(request).await
 }
 
-async fn webhook(server: &TestServer, (body, signature): (String, String)) -> Reply {
-    let request = Request::post("/v1/webhooks/stripe")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("stripe-signature", signature)
-        .body(Body::from(body))
-        .unwrap();
-    server.send(request).await
+async fn webhook(server: &TestServer, event: (String, String)) -> Reply {
+    server.stripe_event(event).await
 }
 
 /// Starts a checkout for a new reader; the started checkout's body.

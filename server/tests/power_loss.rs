@@ -12,7 +12,7 @@ mod common;
 mod lossy_vfs;
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode};
 use common::stripe::{SECRET_KEY, StandIn, WEBHOOK_SECRET};
 use common::*;
 use paywall_server::Config;
@@ -51,13 +51,8 @@ impl Acknowledged {
     }
 }
 
-async fn webhook(server: &TestServer, (body, signature): (String, String)) -> Reply {
-    let request = Request::post("/v1/webhooks/stripe")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("stripe-signature", signature)
-        .body(Body::from(body))
-        .unwrap();
-    server.send(request).await
+async fn webhook(server: &TestServer, event: (String, String)) -> Reply {
+    server.stripe_event(event).await
 }
 
 async fn confirm(server: &TestServer, checkout: &str, token: &str) -> Reply {

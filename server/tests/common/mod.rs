@@ -101,6 +101,16 @@ impl TestServer {
         Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
+    /// A Stripe event (its body and `Stripe-Signature`) posted to the webhook, as Stripe posts it.
+    pub async fn stripe_event(&self, (body, signature): (String, String)) -> Reply {
+        let request = Request::post("/v1/webhooks/stripe")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("stripe-signature", signature)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// A live admin key, stored as `paywall-server api-key create` stores it.
     pub async fn admin_key(&self) -> String {
         admin_key_in(&self.state.db).await
