@@ -1,5 +1,12 @@
-//! Building the widget (wasm-pack, size-optimised) and the server.
+//! Building the widget (size-optimised) and the server.
+//!
+//! The widget is built as `wasm-pack build --profile widget --target web --no-pack` builds it,
+//! in its three steps, without wasm-pack itself: `cargo build`, `wasm-bindgen`, then `wasm-opt`
+//! with the passes `Cargo.toml` gives wasm-pack. A new machine then builds one tool from source
+//! (wasm-bindgen-cli, which the tests need too) instead of two; a developer's
+//! `wasm-pack build` makes the same files.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::compress;
@@ -28,30 +35,74 @@ use stack;
 /// is one, else (or if that fails) on stable. Then compresses it once for serving.
 pub fn widget() -> Result<(), Failed> {
     if setup::nightly_for_size() {
-        run::step("Building the widget (nightly, std rebuilt for size: wasm-pack build --profile widget)");
-        let mut build = wasm_pack_build();
-        build
-            .env("RUSTUP_TOOLCHAIN", "nightly")
-            .env("RUSTFLAGS", NIGHTLY_RUSTFLAGS)
-            // Its own target directory, so stable and nightly builds never invalidate each other.
-            .env("CARGO_TARGET_DIR", root().join("target/nightly"))
-            .args([
-                ".",
-                "--",
-                "-Z",
-                "build-std=std,panic_abort",
-                "-Z",
-                "build-std-features=optimize_for_size",
-            ]);
-        match build.status_ok("wasm-pack build (nightly)") {
-            Ok(()) => return loader().and_then(|()| compress::widget()),
+        run::step("Building the widget (nightly, std rebuilt for size: cargo build --profile widget)");
+        // Its own target directory, so stable and nightly builds never invalidate each other.
+        let target = root().join("target/nightly");
+        let mut build = cargo_build(&target);
+        build.env("RUSTUP_TOOLCHAIN", "nightly").env("RUSTFLAGS", NIGHTLY_RUSTFLAGS).args([
+            "-Z",
+            "build-std=std,panic_abort",
+            "-Z",
+            "build-std-features=optimize_for_size",
+        ]);
+        match build.status_ok("cargo build (nightly)") {
+            Ok(()) => return bindgen_and_optimise(&target),
             Err(Failed(why)) => println!("    {why}; building with stable instead"),
         }
     }
-    run::step("Building the widget (stable: wasm-pack build --profile widget)");
-    wasm_pack_build().status_ok("wasm-pack build")?;
+    run::step("Building the widget (stable: cargo build --profile widget)");
+    let target = root().join("target");
+    cargo_build(&target).status_ok("cargo build")?;
+    bindgen_and_optimise(&target)
+}
+
+/// The widget's WebAssembly as cargo left it in `target`, made ready to serve: its JavaScript
+/// glue generated, its size optimised, the loader minified beside it and all compressed.
+fn bindgen_and_optimise(target: &Path) -> Result<(), Failed> {
+    let built = target.join(WASM_TARGET).join("widget/paywall.wasm");
+    run::step("Generating the widget's glue (wasm-bindgen --target web --out-dir www/pkg)");
+    command("wasm-bindgen")
+        .arg(&built)
+        .args(["--out-dir", "www/pkg", "--typescript", "--target", "web"])
+        .current_dir(root())
+        .env("PATH", path_with_tools())
+        .status_ok("wasm-bindgen")?;
+    let passes = wasm_opt_passes()?;
+    run::step(&format!("Optimising the widget for size (wasm-opt {})", passes.join(" ")));
+    let wasm = root().join("www/pkg/paywall_bg.wasm");
+    let optimised = wasm.with_extension("opt.wasm");
+    command("wasm-opt")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&optimised)
+        .args(&passes)
+        .env("PATH", path_with_tools())
+        .status_ok("wasm-opt")?;
+    std::fs::rename(&optimised, &wasm)
+        .map_err(|error| Failed(format!("replacing the widget with its optimised copy: {error}")))?;
     loader()?;
     compress::widget()
+}
+
+/// wasm-opt's passes for the widget, as `Cargo.toml` gives them to wasm-pack for a custom
+/// profile (`[package.metadata.wasm-pack.profile.custom]`): one list for both ways of building.
+fn wasm_opt_passes() -> Result<Vec<String>, Failed> {
+    let metadata = run::cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output_text()
+        .ok_or_else(|| Failed("cargo metadata failed".into()))?;
+    let metadata: serde_json::Value = serde_json::from_str(&metadata)
+        .map_err(|error| Failed(format!("reading cargo metadata: {error}")))?;
+    metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|package| package["name"] == "paywall")
+        .and_then(|widget| widget["metadata"]["wasm-pack"]["profile"]["custom"]["wasm-opt"].as_array())
+        .and_then(|passes| passes.iter().map(|pass| pass.as_str().map(str::to_owned)).collect())
+        .ok_or_else(|| {
+            Failed("Cargo.toml has no [package.metadata.wasm-pack.profile.custom] wasm-opt list".into())
+        })
 }
 
 /// The loader as served: `www/paywall.js` without its comments, its names shortened (terser),
@@ -77,13 +128,18 @@ pub const LOADER: &str = "www/pkg/paywall.loader.js";
 /// The copy of `www/paywall.js` it was made from.
 const LOADER_SOURCE: &str = "www/pkg/paywall.loader.source.js";
 
-fn wasm_pack_build() -> Command {
-    let mut build = command("wasm-pack");
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// `cargo build` of the widget's library for the web, with the `widget` profile, into `target`.
+fn cargo_build(target: &Path) -> Command {
+    // rustup's `cargo`, not the one running xtask, so that `RUSTUP_TOOLCHAIN` can choose nightly.
+    let mut build = command("cargo");
     build
-        .args(["build", "--profile", "widget", "--target", "web", "--out-dir", "www/pkg", "--no-pack"])
-        .env("RUSTFLAGS", stack!())
         .current_dir(root())
-        .env("PATH", path_with_tools());
+        .env("PATH", path_with_tools())
+        .args(["build", "--lib", "--package", "paywall", "--profile", "widget", "--target", WASM_TARGET])
+        .env("RUSTFLAGS", stack!())
+        .env("CARGO_TARGET_DIR", target);
     build
 }
 

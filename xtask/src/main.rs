@@ -137,58 +137,29 @@ fn test() -> Result<(), Failed> {
     build::widget()?;
     run::step("A Stripe emulator for the server's payment tests (localstripe)");
     let stripe = localstripe::Localstripe::start()?;
-    run::step("Native tests, the server's on SQLite (cargo test --workspace)");
-    run::cargo()
-        .args(["test", "--workspace", "--", "--skip", BYPASS_SUITE])
-        .env(EMBEDDED_WIDGET, "1")
-        .status_ok("cargo test")?;
-    run::step(
-        "Disk errors under the server (fiu-run), and its Stripe client against the emulator, on SQLite",
-    );
-    run::cargo()
-        .args([
-            "test",
-            "--workspace",
-            "--test",
-            "disk_errors",
-            "--test",
-            "localstripe",
-            "--",
-            "--include-ignored",
-        ])
-        .env(EMBEDDED_WIDGET, "1")
-        .env(LOCALSTRIPE, &stripe.url)
-        .status_ok("the disk-error and localstripe tests")?;
-
-    run::step(
-        "The storage suites and the bypass suite again, on a throwaway PostgreSQL, with those that need it",
-    );
-    // One server for this step and schemathesis's run on PostgreSQL below.
+    // One PostgreSQL for the storage suites and schemathesis's run on it below.
     let postgres = postgres::Postgres::start()?;
-    let mut tests = vec!["test", "-p", "paywall-server"];
-    for suite in ON_POSTGRES {
-        tests.extend(["--test", suite]);
-    }
-    run::cargo()
-        // The tests of several servers on one database, PostgreSQL's restart under the server
-        // and the Stripe emulator's are `#[ignore]`d in a plain `cargo test`: they need what
-        // this run started.
-        .args(tests)
-        .args(["--", "--include-ignored"])
+
+    // Every native test is built once, by the first run; the second runs some of the same
+    // binaries again (nextest builds all of the workspace's tests each time, so the two runs
+    // never differ in features and nothing is rebuilt between them). `.config/nextest.toml`
+    // says which tests run alone and whose output is shown.
+    run::step("Native tests, the server's on SQLite, with disk errors (fiu-run) and the Stripe emulator");
+    nextest()
+        // The `#[ignore]`d tests need what this command provides: fiu-run, the emulator, and
+        // (those left out here, run below) PostgreSQL.
+        .args(["--run-ignored", "all", "-E", &format!("not ({})", binaries(&NEED_POSTGRES))])
+        .env(LOCALSTRIPE, &stripe.url)
+        .status_ok("the native tests")?;
+    run::step("The storage suites and the bypass suite again, on a throwaway PostgreSQL");
+    nextest()
+        .args(["--run-ignored", "all", "-E", &binaries(&ON_POSTGRES)])
         .env("PAYWALL_TEST_POSTGRES", &postgres.url)
         .env("PAYWALL_TEST_POSTGRES_BIN", postgres.bin())
         .env("PAYWALL_TEST_POSTGRES_DATA", postgres.data())
-        .env(EMBEDDED_WIDGET, "1")
         .env(LOCALSTRIPE, &stripe.url)
         .status_ok("the storage suites on PostgreSQL")?;
     drop(stripe);
-
-    run::step("Bypass suite: every known way around the paywall, against the real server");
-    run::cargo()
-        // `--workspace`, as above, so the features are the same and nothing is built again.
-        .args(["test", "--workspace", "--test", "bypass", "--", "--nocapture"])
-        .env(EMBEDDED_WIDGET, "1")
-        .status_ok("the bypass suite")?;
 
     run::step(
         "The API against its OpenAPI description (schemathesis), on SQLite, and invalid requests to the admin API",
@@ -209,13 +180,18 @@ fn test() -> Result<(), Failed> {
     // Chromium and chromedriver leave profile directories in the temporary directory (about
     // 28 MB a session); the browser steps get one of their own, removed afterwards.
     let scratch = Scratch::new("browser")?;
-    run::step("Widget tests in headless Chromium (wasm-pack test --headless --chrome)");
-    run::command("wasm-pack")
-        .args(["test", "--headless", "--chrome"])
-        .current_dir(root())
+    // What `wasm-pack test --headless --chrome` runs: cargo's tests for the web, each binary
+    // run by wasm-bindgen's runner in Chromium through chromedriver (`webdriver.json` has the
+    // browser's flags).
+    run::step("Widget tests in headless Chromium (cargo test --target wasm32-unknown-unknown)");
+    run::cargo()
+        .args(["test", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("PATH", setup::path_with_tools())
         .env("TMPDIR", &scratch.0)
-        .status_ok("wasm-pack test")?;
+        .status_ok("the widget's tests in Chromium")?;
 
     // `cargo test` above built the server binary, with the widget in it, for its integration
     // tests; building it again here with other features would only cost time.
@@ -317,8 +293,23 @@ const ON_POSTGRES: [&str; 14] = [
     "sessions",
 ];
 
-/// The bypass suite's test, run on its own so that what it tried is printed.
-const BYPASS_SUITE: &str = "no_known_technique_gets_locked_text_or_a_session";
+/// The suites among those that only run on PostgreSQL: several servers on one database, and
+/// PostgreSQL stopped under the server.
+const NEED_POSTGRES: [&str; 2] = ["servers", "postgres_restart"];
+
+/// A nextest filter that picks the test binaries named.
+fn binaries(names: &[&str]) -> String {
+    names.iter().map(|name| format!("binary({name})")).collect::<Vec<_>>().join(" | ")
+}
+
+/// `cargo nextest run` over the whole workspace, with the server built to hold the widget.
+fn nextest() -> std::process::Command {
+    let mut nextest = run::cargo();
+    nextest
+        .args(["nextest", "run", "--workspace", "--no-fail-fast", "--cargo-quiet"])
+        .env(EMBEDDED_WIDGET, "1");
+    nextest
+}
 
 /// The widget beside its peers on the same article page in headless Chromium, the API's load
 /// numbers on both databases, and the emailed-code sign-in, against the release server;

@@ -11,25 +11,24 @@ use crate::root;
 use crate::run::{self, Failed, Run, command};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-const WASM_PACK_VERSION: &str = "0.15.1";
 const BINARYEN_VERSION: &str = "132.0.0";
 const TERSER_VERSION: &str = "5.51.4";
 const CARGO_DENY_VERSION: &str = "0.20.2";
 
-/// What building the widget needs: the wasm target, wasm-pack, wasm-bindgen-cli, wasm-opt
-/// and terser (which minifies the loader).
+/// What building the widget needs: the wasm target, wasm-bindgen-cli, wasm-opt and terser
+/// (which minifies the loader).
 pub fn for_building() -> Result<(), Failed> {
     wasm_target()?;
-    wasm_pack()?;
     wasm_bindgen()?;
     js_tools()
 }
 
 /// What building and every test need: also Debian's packages (Chromium, chromedriver,
-/// fiu-utils) and the end-to-end packages.
+/// fiu-utils), cargo-nextest, cargo-deny and the end-to-end packages.
 pub fn everything() -> Result<(), Failed> {
     for_building()?;
     debian_packages()?;
+    cargo_nextest()?;
     cargo_deny()?;
     e2e_packages()
 }
@@ -106,30 +105,41 @@ fn version_of(program: impl AsRef<std::ffi::OsStr>) -> String {
     command(program).arg("--version").env("PATH", path_with_tools()).output_text().unwrap_or_default()
 }
 
-fn wasm_pack() -> Result<(), Failed> {
-    if version_of(cargo_bin().join("wasm-pack")).contains(WASM_PACK_VERSION) {
-        have(&format!("wasm-pack {WASM_PACK_VERSION}"));
-        return Ok(());
-    }
-    // npm's wasm-pack downloads its binary from GitHub; building it from crates.io works.
-    run::step(&format!("Installing wasm-pack {WASM_PACK_VERSION} (about 2 minutes)"));
-    run::cargo()
-        .args(["install", "wasm-pack", "--version", WASM_PACK_VERSION, "--locked"])
-        .status_ok("cargo install wasm-pack")
-}
-
 /// cargo-deny, which checks the dependencies' licences, sources and duplicate versions
-/// (`deny.toml`): built from crates.io (its prebuilt binaries are on GitHub), once per machine
-/// as wasm-pack is, since the build takes minutes.
+/// (`deny.toml`): built from crates.io (its prebuilt binaries are on GitHub), once per machine,
+/// since the build takes minutes.
 fn cargo_deny() -> Result<(), Failed> {
     if version_of(cargo_deny_binary()).contains(CARGO_DENY_VERSION) {
         have(&format!("cargo-deny {CARGO_DENY_VERSION}"));
         return Ok(());
     }
-    run::step(&format!("Installing cargo-deny {CARGO_DENY_VERSION} (about 4 minutes)"));
+    run::step(&format!("Installing cargo-deny {CARGO_DENY_VERSION} (about 2 minutes)"));
+    cargo_install(&["cargo-deny", "--version", CARGO_DENY_VERSION, "--locked"])
+}
+
+/// cargo-nextest, which runs the native tests: on this project's machines already, else built
+/// from crates.io.
+fn cargo_nextest() -> Result<(), Failed> {
+    if let Some(version) = run::cargo().args(["nextest", "--version"]).output_text() {
+        have(version.lines().next().unwrap_or("cargo-nextest"));
+        return Ok(());
+    }
+    run::step("Installing cargo-nextest (about 3 minutes)");
+    cargo_install(&["cargo-nextest", "--locked"])
+}
+
+/// `cargo install` of a tool, built for a quick build rather than the fastest binary: these
+/// tools read a lockfile or a few hundred kilobytes of WebAssembly, and their own release
+/// profiles (fat LTO, one codegen unit) would make a new machine wait minutes longer.
+fn cargo_install(args: &[&str]) -> Result<(), Failed> {
     run::cargo()
-        .args(["install", "cargo-deny", "--version", CARGO_DENY_VERSION, "--locked"])
-        .status_ok("cargo install cargo-deny")
+        .arg("install")
+        .args(args)
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .status_ok(&format!("cargo install {}", args[0]))
 }
 
 /// Where cargo-deny is installed.
@@ -145,12 +155,10 @@ fn wasm_bindgen() -> Result<(), Failed> {
         have(&format!("wasm-bindgen-cli {version}"));
         return Ok(());
     }
-    // Without a matching wasm-bindgen on PATH, wasm-pack would try to download one.
-    // Not `--locked`: its lockfile pins a crate version this registry lacks.
+    // The widget's glue must come from exactly the version the widget links (its test runner
+    // too). Not `--locked`: its lockfile pins a crate version this registry lacks.
     run::step(&format!("Installing wasm-bindgen-cli {version}, matching Cargo.lock (about 2 minutes)"));
-    run::cargo()
-        .args(["install", "wasm-bindgen-cli", "--version", &version])
-        .status_ok("cargo install wasm-bindgen-cli")
+    cargo_install(&["wasm-bindgen-cli", "--version", &version])
 }
 
 /// The version of `package` that Cargo.lock pins, as `cargo metadata` reports it.
