@@ -300,8 +300,10 @@ pub struct Connections {
     #[arg(long, env = "PAYWALL_IDLE_TIMEOUT", default_value_t = 75, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
 
-    /// Connections served at once; more wait in the operating system's queue until one
-    /// closes. Keep it well under the process's open-file limit (`ulimit -n`).
+    /// Connections served at once. When all are open, a new one takes the place of the one
+    /// that has waited longest for a request (a kept-alive connection between requests), or,
+    /// if every one is at work, is answered 503 with `Retry-After`. Keep it well under the
+    /// process's open-file limit (`ulimit -n`), with room for 64 more being answered 503.
     #[arg(long, env = "PAYWALL_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
 

@@ -1,6 +1,7 @@
 //! Slow and half-open connections, with real sockets on loopback against the real binary:
 //! headers that never end, bodies that never come, idle kept-alive connections, a few hundred
-//! half-open connections at once, and a shutdown with connections still open.
+//! half-open connections at once, every place taken (by idle connections, or by ones at work),
+//! and a shutdown with connections still open.
 
 mod common;
 
@@ -156,24 +157,90 @@ fn three_hundred_half_open_connections_neither_exhaust_files_nor_take_the_site_d
     std::thread::sleep(Duration::from_millis(500));
     let held = open_files(server.pid());
     println!("# open files: {baseline} before, {held} with 300 half-open connections (cap 50)");
-    // 50 connections, and room for one more database connection (its file, journal and shared
-    // memory) that a pool may open meanwhile.
-    assert!(held <= baseline + 50 + 4, "{held} files open for a cap of 50 connections");
+    // 50 connections, 64 being answered 503 (`TURNED_AWAY_AT_ONCE`), and room for one more
+    // database connection (its file, journal and shared memory) that a pool may open meanwhile.
+    assert!(held <= baseline + 50 + 64 + 4, "{held} files open for a cap of 50 connections");
 
-    // A reader arriving now is queued by the operating system behind the flood, and answered
-    // once the connections ahead of it have timed out, fifty at a time.
+    // A reader (another address than the flood's) arriving now is answered: told to come back
+    // (503 with `Retry-After`) while every place is held by a request still arriving, or
+    // served once the flood has timed out.
     let started = Instant::now();
-    let reply = server.request("GET", &format!("/v1/articles/{ARTICLE}"), &[], None);
-    assert_eq!(reply.status, 200, "{}", reply.head);
-    println!("# a reader's request during the flood answered in {} ms", started.elapsed().as_millis());
+    let mut reader = connect_from("127.0.0.2", server.addr);
+    reader.write_all(raw_request("GET", &format!("/v1/articles/{ARTICLE}"), &[], None).as_bytes()).unwrap();
+    let (_, bytes) = closed_after(&mut reader, Duration::from_secs(30)).expect("an answer");
+    let reply = parse_reply(&bytes);
+    assert!(
+        reply.status == 200 || (reply.status == 503 && reply.header("retry-after").is_some()),
+        "{}",
+        reply.head
+    );
+    println!(
+        "# a reader's request during the flood answered {} in {} ms",
+        reply.status,
+        started.elapsed().as_millis()
+    );
 
-    // Every half-open connection is closed in the end (those queued behind the cap in turn).
+    // Every half-open connection is closed in the end (those queued behind the cap in turn),
+    // and readers are served again.
     for stream in &mut flood {
         assert!(
             closed_after(stream, Duration::from_secs(30)).is_some(),
             "a half-open connection stayed open"
         );
     }
+    assert_eq!(server.request("GET", &format!("/v1/articles/{ARTICLE}"), &[], None).status, 200);
+}
+
+#[test]
+fn with_every_place_taken_a_new_connection_takes_the_place_of_the_longest_idle_one() {
+    let server = ServerProcess::start(&[
+        ("PAYWALL_DEMO", "true"),
+        ("PAYWALL_MAX_CONNECTIONS", "3"),
+        ("PAYWALL_IDLE_TIMEOUT", "60"),
+    ]);
+    // Three readers' browsers keep their connections open between requests, the first idle
+    // longest.
+    let mut kept: Vec<TcpStream> = Vec::new();
+    for _ in 0..3 {
+        let mut stream = open_with(server.addr, keep_alive_request().as_bytes());
+        assert!(read_reply(&mut stream).starts_with("HTTP/1.1 200"));
+        kept.push(stream);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A fourth reader is served at once, not left waiting the minute until one of them idles out.
+    let started = Instant::now();
+    let mut fourth = open_with(server.addr, keep_alive_request().as_bytes());
+    assert!(read_reply(&mut fourth).starts_with("HTTP/1.1 200"));
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    // The longest idle was closed for it; the others are still open and still served.
+    let (_, sent) = closed_after(&mut kept[0], Duration::from_secs(2)).expect("the longest idle is closed");
+    assert!(sent.is_empty(), "closed without a reply: {}", String::from_utf8_lossy(&sent));
+    kept[2].write_all(keep_alive_request().as_bytes()).unwrap();
+    assert!(read_reply(&mut kept[2]).starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn with_every_place_at_work_a_new_connection_is_answered_503_at_once() {
+    let server = ServerProcess::start(&[
+        ("PAYWALL_DEMO", "true"),
+        ("PAYWALL_MAX_CONNECTIONS", "2"),
+        ("PAYWALL_HEADER_TIMEOUT", "30"),
+    ]);
+    // Two requests whose headers are still arriving hold both places.
+    let held: Vec<TcpStream> =
+        (0..2).map(|_| open_with(server.addr, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A third is answered at once, as a request shed by admission is, not queued for 30 s.
+    let started = Instant::now();
+    let reply = server.request("GET", &format!("/v1/articles/{ARTICLE}"), &[], None);
+    assert_eq!(reply.status, 503, "{}", reply.head);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert!(reply.body.contains("urn:paywall:overloaded"), "{}", reply.body);
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    // Once a place frees, readers are served.
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.request("GET", &format!("/v1/articles/{ARTICLE}"), &[], None).status, 200);
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::error::AppError;
 
 /// Seconds a shed client is told to wait: long enough for a surge to pass, short enough that
 /// a reader barely notices.
-const RETRY_AFTER_SECONDS: u64 = 1;
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// The door every request passes.
 #[derive(Clone, Debug)]

@@ -17,6 +17,13 @@
 //! One client (an address, or an IPv6 network) holds at most `per_client` connections, so no
 //! single host can take every place; trusted proxies, which carry many clients, are exempt.
 //!
+//! When every place is taken, a new connection is not left in the operating system's queue
+//! (where a reader would wait, unanswered, until some connection timed out): the connection
+//! that has waited longest for a request (a kept-alive one between requests, or one that has
+//! sent nothing yet) is closed to make room, as nginx reuses its idle keep-alive connections.
+//! If none is waiting, every place is working on a request: the new connection is answered
+//! `503` with `Retry-After` at once, as a request shed by admission is (`http::admission`).
+//!
 //! The body and the work are bounded by the router's own time limit (a 408 problem); see
 //! `routes::app`. A failed read or write ends the connection, and hyper drops the request.
 
@@ -24,13 +31,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
+use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -43,7 +52,20 @@ use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::error::AppError;
+use crate::http::admission::RETRY_AFTER_SECONDS;
 use crate::http::client::{Client, is_trusted_proxy};
+
+/// Connections answered `503` at once while every place is working: each takes a moment (the
+/// answer written, the request read so that closing does not reset it); past this many at once,
+/// a new connection is closed unanswered.
+const TURNED_AWAY_AT_ONCE: usize = 64;
+
+/// How long a connection turned away may take, from the accept to its close.
+const TURN_AWAY_WITHIN: Duration = Duration::from_secs(2);
+
+/// How long the accept loop waits for the place of a connection it closed to make room.
+const ROOM_WITHIN: Duration = Duration::from_millis(200);
 
 /// How long each phase of a connection may take.
 #[derive(Clone, Copy, Debug)]
@@ -117,6 +139,78 @@ impl Drop for ClientSlot {
     }
 }
 
+/// A connection as the accept loop sees it: where it is, and a way to close it while it waits
+/// for a request.
+struct Watch {
+    phase: Mutex<Phase>,
+    /// Set when the connection is to close, to make room for a new one.
+    closing: AtomicBool,
+    /// The task waiting to read the connection's next request, woken to close it.
+    reader: Mutex<Option<Waker>>,
+}
+
+impl Watch {
+    fn new(phase: Phase) -> Arc<Self> {
+        Arc::new(Watch {
+            phase: Mutex::new(phase),
+            closing: AtomicBool::new(false),
+            reader: Mutex::new(None),
+        })
+    }
+
+    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
+        self.phase.lock().expect("the phase lock is never poisoned")
+    }
+}
+
+/// Every connection being served, so that the one waiting longest can be closed for a new one.
+#[derive(Default)]
+struct Open {
+    next: AtomicU64,
+    watches: Mutex<HashMap<u64, Arc<Watch>>>,
+}
+
+impl Open {
+    /// Counts `watch` among the open connections until the returned guard is dropped.
+    fn register(self: &Arc<Self>, watch: Arc<Watch>) -> Registered {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.watches.lock().expect("the registry lock is never poisoned").insert(id, watch);
+        Registered { open: self.clone(), id }
+    }
+
+    /// Tells the connection that has waited longest for a request to close; whether there was
+    /// one. Connections at work (reading a request, handling it, writing its reply) are left.
+    fn close_longest_waiting(&self) -> bool {
+        let watches = self.watches.lock().expect("the registry lock is never poisoned");
+        let longest = watches
+            .values()
+            .filter(|watch| !watch.closing.load(Ordering::Relaxed))
+            .filter_map(|watch| match *watch.phase() {
+                Phase::Waiting { since, .. } => Some((since, watch)),
+                Phase::Head { .. } | Phase::Handling => None,
+            })
+            .min_by_key(|(since, _)| *since);
+        let Some((_, watch)) = longest else { return false };
+        watch.closing.store(true, Ordering::Relaxed);
+        if let Some(reader) = watch.reader.lock().expect("the waker lock is never poisoned").take() {
+            reader.wake();
+        }
+        true
+    }
+}
+
+/// One connection counted among the open ones, until dropped.
+struct Registered {
+    open: Arc<Open>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.open.watches.lock().expect("the registry lock is never poisoned").remove(&self.id);
+    }
+}
+
 impl Deadlines {
     /// The deadlines the configuration sets.
     pub fn from_config(config: &Config) -> Self {
@@ -140,16 +234,22 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let permits = Arc::new(Semaphore::new(capacity.total));
+    let turning_away = Arc::new(Semaphore::new(TURNED_AWAY_AT_ONCE));
     let open_per_client = Arc::new(OpenPerClient::default());
-    let graceful = GracefulShutdown::new();
+    let serving = Serving { app, deadlines, graceful: GracefulShutdown::new(), open: Arc::default() };
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // Reap finished connections so the set does not grow with every one ever served.
         while connections.try_join_next().is_some() {}
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        // Room for one more connection before accepting it: a free place, or while every place
+        // is taken, the means to find it one or answer it 503. With neither, new connections
+        // wait in the operating system's queue.
+        let room = tokio::select! {
+            biased;
             () = &mut shutdown => break,
+            place = permits.clone().acquire_owned() => Ok(place.expect("the semaphore is never closed")),
+            turning = turning_away.clone().acquire_owned() => Err(turning.expect("the semaphore is never closed")),
         };
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -176,32 +276,27 @@ pub async fn serve(
                 }
             }
         };
-        // Replies are small and written whole: send them at once, not after a delayed ACK.
-        let _ = stream.set_nodelay(true);
-        let phase = Arc::new(Mutex::new(Phase::Waiting { since: Instant::now(), limit: deadlines.header }));
-        let router = app.clone();
-        let started = phase.clone();
-        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            *started.lock().expect("the phase lock is never poisoned") = Phase::Handling;
-            request.extensions_mut().insert(ConnectInfo(remote));
-            router.clone().oneshot(request)
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .header_read_timeout(None)
-            .serve_connection(TokioIo::new(Watched::new(stream, phase, deadlines)), service);
-        let connection = graceful.watch(connection);
-        connections.spawn(async move {
-            let _held = (permit, slot);
-            if let Err(error) = connection.await {
-                tracing::debug!(%remote, %error, "connection ended");
-            }
-        });
+        let place = match room {
+            Ok(place) => place,
+            Err(turning) => match room_made(&permits, &serving.open).await {
+                Some(place) => place,
+                None => {
+                    tracing::debug!(%remote, "every connection is at work: answering 503");
+                    connections.spawn(async move {
+                        let _held = (turning, slot);
+                        turn_away(stream).await;
+                    });
+                    continue;
+                }
+            },
+        };
+        connections.spawn(serving.connection(stream, remote, (place, slot)));
     }
     drop(listener);
     while connections.try_join_next().is_some() {}
     let open = connections.len();
     tracing::info!(open, "shutting down: no new connections; letting requests in progress finish");
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, serving.graceful.shutdown()).await.is_err() {
         tracing::warn!(
             open = connections.len(),
             seconds = grace.as_secs(),
@@ -209,6 +304,77 @@ pub async fn serve(
         );
     }
     connections.shutdown().await;
+}
+
+/// What serving each connection needs.
+struct Serving {
+    app: Router,
+    deadlines: Deadlines,
+    graceful: GracefulShutdown,
+    open: Arc<Open>,
+}
+
+impl Serving {
+    /// Serves one connection with the router, watched by its deadlines and counted among the
+    /// open ones, holding `held` (its place and its client's count) until it ends.
+    fn connection(
+        &self,
+        stream: TcpStream,
+        remote: std::net::SocketAddr,
+        held: (tokio::sync::OwnedSemaphorePermit, Option<ClientSlot>),
+    ) -> impl Future<Output = ()> + Send + 'static {
+        // Replies are small and written whole: send them at once, not after a delayed ACK.
+        let _ = stream.set_nodelay(true);
+        let watch = Watch::new(Phase::Waiting { since: Instant::now(), limit: self.deadlines.header });
+        let registered = self.open.register(watch.clone());
+        let router = self.app.clone();
+        let started = watch.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            *started.phase() = Phase::Handling;
+            request.extensions_mut().insert(ConnectInfo(remote));
+            router.clone().oneshot(request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .header_read_timeout(None)
+            .serve_connection(TokioIo::new(Watched::new(stream, watch, self.deadlines)), service);
+        let connection = self.graceful.watch(connection);
+        async move {
+            let _held = (held, registered);
+            if let Err(error) = connection.await {
+                tracing::debug!(%remote, %error, "connection ended");
+            }
+        }
+    }
+}
+
+/// A place for a new connection while every place was taken: one freed meanwhile, or the place
+/// of the connection that has waited longest for a request, closed for it. `None` if every
+/// connection is at work.
+async fn room_made(permits: &Arc<Semaphore>, open: &Open) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    if let Ok(permit) = permits.clone().try_acquire_owned() {
+        return Some(permit);
+    }
+    if !open.close_longest_waiting() {
+        return None;
+    }
+    // The closed connection's task ends at its next poll, which gives its place back.
+    tokio::time::timeout(ROOM_WITHIN, permits.clone().acquire_owned()).await.ok()?.ok()
+}
+
+/// Answers a connection `503` with `Retry-After`, the problem a request shed by admission gets,
+/// and closes it. hyper reads the request (so that closing does not reset the connection before
+/// the client has read the answer) and writes the answer with `Connection: close`.
+async fn turn_away(stream: TcpStream) {
+    let service = hyper::service::service_fn(|_request: Request<Incoming>| {
+        std::future::ready(Ok::<_, std::convert::Infallible>(
+            AppError::Overloaded { retry_after: RETRY_AFTER_SECONDS }.into_response(),
+        ))
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(false)
+        .header_read_timeout(None)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(TURN_AWAY_WITHIN, connection).await;
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -247,7 +413,7 @@ enum Phase {
 /// A socket that fails a read or write waiting past its connection's deadline.
 struct Watched {
     stream: TcpStream,
-    phase: Arc<Mutex<Phase>>,
+    watch: Arc<Watch>,
     deadlines: Deadlines,
     read_timer: Pin<Box<Sleep>>,
     write_timer: Pin<Box<Sleep>>,
@@ -258,11 +424,11 @@ struct Watched {
 }
 
 impl Watched {
-    fn new(stream: TcpStream, phase: Arc<Mutex<Phase>>, deadlines: Deadlines) -> Self {
+    fn new(stream: TcpStream, watch: Arc<Watch>, deadlines: Deadlines) -> Self {
         let far = Instant::now() + Duration::from_secs(24 * 60 * 60);
         Watched {
             stream,
-            phase,
+            watch,
             deadlines,
             read_timer: Box::pin(tokio::time::sleep_until(far)),
             write_timer: Box::pin(tokio::time::sleep_until(far)),
@@ -273,7 +439,7 @@ impl Watched {
 
     /// When a read waiting now must give up, if ever.
     fn read_deadline(&self) -> Option<Instant> {
-        match *self.phase.lock().expect("the phase lock is never poisoned") {
+        match *self.watch.phase() {
             Phase::Waiting { since, limit } => Some(since + limit),
             Phase::Head { since } => Some(since + self.deadlines.header),
             Phase::Handling => None,
@@ -282,7 +448,7 @@ impl Watched {
 
     /// Bytes came in: a waiting connection now has a request arriving.
     fn bytes_read(&mut self) {
-        let mut phase = self.phase.lock().expect("the phase lock is never poisoned");
+        let mut phase = self.watch.phase();
         if let Phase::Waiting { .. } = *phase {
             *phase = Phase::Head { since: Instant::now() };
             self.reply_started = None;
@@ -295,7 +461,7 @@ impl Watched {
     fn bytes_written(&mut self, cx: &mut Context<'_>) {
         let now = Instant::now();
         self.write_stalled_since = None;
-        let mut phase = self.phase.lock().expect("the phase lock is never poisoned");
+        let mut phase = self.watch.phase();
         let reply_starts = !matches!(*phase, Phase::Waiting { .. });
         *phase = Phase::Waiting { since: now, limit: self.deadlines.idle };
         drop(phase);
@@ -358,9 +524,33 @@ fn timed_out(what: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, what)
 }
 
+impl Watched {
+    /// Whether the connection, waiting for a request, is to close to make room for a new one
+    /// (the task is woken when it is told); if not, its task can be woken to close it later.
+    fn closing_while_waiting(&self, cx: &Context<'_>) -> bool {
+        if !matches!(*self.watch.phase(), Phase::Waiting { .. }) {
+            return false;
+        }
+        let mut reader = self.watch.reader.lock().expect("the waker lock is never poisoned");
+        if self.watch.closing.load(Ordering::Relaxed) {
+            return true;
+        }
+        match reader.as_mut() {
+            Some(waker) => waker.clone_from(cx.waker()),
+            None => *reader = Some(cx.waker().clone()),
+        }
+        false
+    }
+}
+
 impl AsyncRead for Watched {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // Closed to make room: the end of the stream, as if the client had closed it, which
+        // hyper takes as a connection ended between requests.
+        if this.closing_while_waiting(cx) {
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         match Pin::new(&mut this.stream).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
