@@ -29,8 +29,16 @@ fn restart_postgres_at_once() {
     } else {
         Command::new(&pg_ctl)
     };
-    // `restart` starts it with the options it was started with (postmaster.opts).
-    let status = command.args(["restart", "-m", "immediate", "-w", "-s", "-D", &data]).status().unwrap();
+    // `restart` starts it with the options it was started with (postmaster.opts), its log in
+    // its data directory: the server started must not hold this test's output open.
+    let log = format!("{data}/restart.log");
+    let status = command
+        .args(["restart", "-m", "immediate", "-w", "-s", "-D", &data, "-l", &log])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success(), "pg_ctl restart failed");
 }
 
