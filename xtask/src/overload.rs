@@ -2,7 +2,10 @@
 //! (closed loop, 32 workers, 5 s), then twice that offered at a fixed arrival rate (open loop)
 //! for 60 s (`PAYWALL_BENCH_OVERLOAD_SECONDS`), then half the capacity for 5 s to see it back
 //! to normal. The release server runs on core 0 and the generator (`server/examples/
-//! open_loop.rs`) on core 1, on SQLite. The server trusts loopback as a proxy and each request
+//! open_loop.rs`) on core 1, on SQLite. The server is held to a share of its core (a CPU
+//! quota, `PAYWALL_BENCH_SERVER_CPU`, default a quarter): on a whole core it serves the read
+//! paths faster than one core of generator can send, so twice their capacity could not be
+//! offered at all. The server trusts loopback as a proxy and each request
 //! names a client of its own (`X-Forwarded-For`), the documented setting for load-testing from
 //! one address; each write is for a reader of its own, so the per-client and per-email limits
 //! measure nothing here.
@@ -35,12 +38,14 @@ pub fn report() -> Result<String, Failed> {
     run::cargo()
         .args(["build", "--release", "-p", "paywall-server", "--example", "open_loop"])
         .status_ok("building the load generator")?;
+    let share = server_cpu_share()?;
+    println!("    the server is held to {:.0} % of one core (cgroup CPU quota)", share * 100.0);
     let mut table = format!(
         "| path | capacity (req/s) | offered at 2× for {seconds} s (req/s) | served/s | shed (503/429) with `Retry-After` | other 4xx/5xx, failed | served p50 / p99 | shed p99 | 5 s later at ½ capacity: served p99, shed |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     );
     // The demo, selling through its own provider.
-    let server = pinned_server("demo", &[])?;
+    let server = pinned_server("demo", share, &[])?;
     let token = server.access_token()?;
     let base = format!("http://{}", server.addr);
     let path = |what, method, url: String, body: Option<String>, headers: Vec<String>| Path {
@@ -83,6 +88,7 @@ pub fn report() -> Result<String, Failed> {
     // Stripe's webhooks, each a new event to record (a type that needs no call back to Stripe).
     let server = pinned_server(
         "stripe",
+        share,
         &[
             ("PAYWALL_STRIPE_SECRET_KEY", OsStr::new("sk_test_bench_only")),
             ("PAYWALL_STRIPE_WEBHOOK_SECRET", OsStr::new(WEBHOOK_SECRET)),
@@ -101,11 +107,68 @@ pub fn report() -> Result<String, Failed> {
         headers: vec![],
     };
     table += &overload(&webhook, &seconds)?;
-    Ok(table)
+    Ok(format!(
+        "The server held to {:.0} % of one core (a cgroup CPU quota, `PAYWALL_BENCH_SERVER_CPU`).\n\n{table}",
+        share * 100.0
+    ))
 }
 
-/// The release server on a SQLite file of its own, with `settings`, pinned to core 0.
-fn pinned_server(name: &str, settings: &[(&str, &OsStr)]) -> Result<Server, Failed> {
+/// The share of one core the server may use: `PAYWALL_BENCH_SERVER_CPU`, default a quarter.
+fn server_cpu_share() -> Result<f64, Failed> {
+    let share = std::env::var("PAYWALL_BENCH_SERVER_CPU").unwrap_or_else(|_| "0.25".into());
+    match share.parse::<f64>() {
+        Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
+        _ => Err(Failed(format!("PAYWALL_BENCH_SERVER_CPU must be a share of one core in (0, 1]: {share}"))),
+    }
+}
+
+/// Where the kernel's CPU controller for the bench's server lives: cgroup v1's `cpu`
+/// hierarchy, as on these machines.
+const CPU_CGROUP: &str = "/sys/fs/cgroup/cpu";
+
+/// The quota's period: 10 ms, short enough that the limit does not show as 100 ms stalls (the
+/// kernel's default period) in the latencies measured.
+const PERIOD_US: f64 = 10_000.0;
+
+/// A CPU cgroup that holds its processes to a share of one core, removed when dropped.
+struct CpuQuota(std::path::PathBuf);
+
+impl CpuQuota {
+    /// Puts process `pid` (all its threads) in a new cgroup limited to `share` of a core.
+    fn hold(pid: u32, share: f64) -> Result<Self, Failed> {
+        let dir = std::path::Path::new(CPU_CGROUP).join(format!("paywall-bench-{pid}"));
+        let write = |file: &str, value: String| {
+            std::fs::write(dir.join(file), value).map_err(|error| {
+                Failed(format!(
+                    "{}/{file}: {error} (the bench needs root and cgroup v1's cpu controller)",
+                    dir.display()
+                ))
+            })
+        };
+        std::fs::create_dir(&dir).map_err(|error| {
+            Failed(format!(
+                "creating {} (the bench needs root and cgroup v1's cpu controller): {error}",
+                dir.display()
+            ))
+        })?;
+        let quota = CpuQuota(dir.clone());
+        write("cpu.cfs_period_us", format!("{PERIOD_US}"))?;
+        write("cpu.cfs_quota_us", format!("{:.0}", PERIOD_US * share))?;
+        write("cgroup.procs", pid.to_string())?;
+        Ok(quota)
+    }
+}
+
+impl Drop for CpuQuota {
+    fn drop(&mut self) {
+        // Its process is gone by now (the server is dropped first): an empty cgroup is removed.
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// The release server on a SQLite file of its own, with `settings`, pinned to core 0 and held
+/// to `share` of it.
+fn pinned_server(name: &str, share: f64, settings: &[(&str, &OsStr)]) -> Result<Held, Failed> {
     let data = std::env::temp_dir().join(format!("paywall-bench-overload-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut all = vec![
@@ -118,7 +181,21 @@ fn pinned_server(name: &str, settings: &[(&str, &OsStr)]) -> Result<Server, Fail
         .args(["-a", "-p", "-c", "0", &server.pid().to_string()])
         .stdout(std::process::Stdio::null())
         .status_ok("pinning the server to core 0 (taskset)")?;
-    Ok(server)
+    let quota = CpuQuota::hold(server.pid(), share)?;
+    Ok(Held { server, _quota: quota })
+}
+
+/// The server under its quota; the server stops before its cgroup is removed.
+struct Held {
+    server: Server,
+    _quota: CpuQuota,
+}
+
+impl std::ops::Deref for Held {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
+    }
 }
 
 /// One path: its capacity, twice that for `seconds`, then half for 5 s; its table row.
