@@ -60,6 +60,23 @@ pub fn widget() -> Result<(), Failed> {
 /// glue generated, its size optimised, the loader minified beside it and all compressed.
 fn bindgen_and_optimise(target: &Path) -> Result<(), Failed> {
     let built = target.join(WASM_TARGET).join("widget/paywall.wasm");
+    let passes = wasm_opt_passes()?;
+    // What the files in `www/pkg` are made from: when that has not changed since they were
+    // made, making them again (about 15 s, mostly wasm-opt and brotli) would change nothing.
+    let made_from = format!(
+        "{}\n{}\n{}",
+        fingerprint(&built),
+        fingerprint(&root().join("www/paywall.js")),
+        passes.join(" ")
+    );
+    let stamp = root().join(STAMP);
+    if std::fs::read_to_string(&stamp).is_ok_and(|made| made == made_from)
+        && OUTPUTS.iter().all(|output| root().join(output).exists())
+    {
+        println!("    ✓ www/pkg is up to date with the widget's build");
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(&stamp);
     run::step("Generating the widget's glue (wasm-bindgen --target web --out-dir www/pkg)");
     command("wasm-bindgen")
         .arg(&built)
@@ -67,7 +84,6 @@ fn bindgen_and_optimise(target: &Path) -> Result<(), Failed> {
         .current_dir(root())
         .env("PATH", path_with_tools())
         .status_ok("wasm-bindgen")?;
-    let passes = wasm_opt_passes()?;
     run::step(&format!("Optimising the widget for size (wasm-opt {})", passes.join(" ")));
     let wasm = root().join("www/pkg/paywall_bg.wasm");
     let optimised = wasm.with_extension("opt.wasm");
@@ -81,7 +97,33 @@ fn bindgen_and_optimise(target: &Path) -> Result<(), Failed> {
     std::fs::rename(&optimised, &wasm)
         .map_err(|error| Failed(format!("replacing the widget with its optimised copy: {error}")))?;
     loader()?;
-    compress::widget()
+    compress::widget()?;
+    std::fs::write(&stamp, made_from).map_err(|error| Failed(format!("writing {STAMP}: {error}")))
+}
+
+/// Where the build notes what `www/pkg` was made from.
+const STAMP: &str = "www/pkg/.made-from";
+
+/// What the server's build takes from `www/pkg`.
+const OUTPUTS: [&str; 8] = [
+    "www/pkg/paywall.js",
+    "www/pkg/paywall.js.br",
+    "www/pkg/paywall.js.gz",
+    "www/pkg/paywall_bg.wasm",
+    "www/pkg/paywall_bg.wasm.br",
+    "www/pkg/paywall_bg.wasm.gz",
+    LOADER,
+    LOADER_SOURCE,
+];
+
+/// A file as the stamp knows it: its length and when it was last written.
+fn fingerprint(file: &Path) -> String {
+    let metadata = std::fs::metadata(file).ok();
+    let length = metadata.as_ref().map_or(0, std::fs::Metadata::len);
+    let written = metadata
+        .and_then(|metadata| metadata.modified().ok())
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok());
+    format!("{} {length} {}", file.display(), written.map_or(0, |since| since.as_nanos()))
 }
 
 /// wasm-opt's passes for the widget, as `Cargo.toml` gives them to wasm-pack for a custom
