@@ -25,9 +25,8 @@ fn put_password(token: &str, body: &serde_json::Value) -> Request<Body> {
 async fn ninety_six_parallel_password_changes_from_one_account_do_not_stall_a_strangers_sign_in() {
     // Room for the whole flood at once: what is measured is the hashing queue and the limit
     // per reader, not load shedding (which a busy machine would otherwise bring into it).
-    let server = std::sync::Arc::new(
-        TestServer::start_with(|config| config.connections.max_in_flight = 1024).await,
-    );
+    let server =
+        std::sync::Arc::new(TestServer::start_with(|config| config.connections.max_in_flight = 1024).await);
     let session = server.sign_in(READER, PASSWORD).await;
     let token = session["access_token"].as_str().unwrap().to_owned();
     let flood: Vec<_> = (0..96)

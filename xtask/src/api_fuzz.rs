@@ -9,6 +9,7 @@
 //! untested (only 401/403, only 404, mostly 429, or everything generated refused).
 
 use std::ffi::OsStr;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::root;
@@ -40,8 +41,9 @@ pub fn setup() -> Result<(), Failed> {
 }
 
 /// Runs schemathesis against the debug server (with the demo's data and an admin key) on
-/// `database` (SQLite in `scratch` when `None`), in `scratch`, where its caches go too.
-pub fn run(scratch: &Path, database: Option<&str>, depth: &Depth) -> Result<(), Failed> {
+/// `database` (SQLite in `scratch` when `None`), in `scratch`, where its caches go too; what
+/// it prints goes to `log`.
+pub fn run(scratch: &Path, database: Option<&str>, depth: &Depth, log: &std::fs::File) -> Result<(), Failed> {
     let binary = root().join("target/debug/paywall-server");
     let data = scratch.join("data");
     let mut create_key = command(&binary);
@@ -99,6 +101,9 @@ pub fn run(scratch: &Path, database: Option<&str>, depth: &Depth) -> Result<(), 
             .env("PAYWALL_ST_SERVER", format!("http://{}", server.addr))
             .env("PAYWALL_ST_ADMIN_KEY", &key)
             .env("PAYWALL_ST_PUBLISHER_KEY", &publisher_private_key);
+        if let (Ok(out), Ok(err)) = (log.try_clone(), log.try_clone()) {
+            st.stdout(out).stderr(err);
+        }
         st
     };
     schemathesis("positive", POSITIVE_CHECKS, depth.valid).status_ok("schemathesis")?;
@@ -117,4 +122,54 @@ pub fn run(scratch: &Path, database: Option<&str>, depth: &Depth) -> Result<(), 
 
 fn venv() -> PathBuf {
     root().join(".tools/schemathesis")
+}
+
+/// The runs of `cargo xtask test`, side by side (each is one Python process, about one core's
+/// work with the server it drives): valid requests and invalid ones to the admin API on SQLite,
+/// and valid ones on PostgreSQL at `postgres`. Each run's output is printed whole when both are
+/// done, SQLite's first.
+pub fn on_both_databases(scratch: &Path, postgres: &str) -> Result<(), Failed> {
+    let sqlite = Side::new(scratch, "sqlite")?;
+    let on_postgres = Side::new(scratch, "postgres")?;
+    let database = format!("{postgres}/schemathesis");
+    let (sqlite_result, postgres_result) = std::thread::scope(|scope| {
+        let first =
+            scope.spawn(|| run(&sqlite.dir, None, &Depth { valid: 50, invalid: Some(50) }, &sqlite.log));
+        // The same valid requests: what differs between the databases is under them, not in
+        // what the server refuses.
+        let second = scope.spawn(|| {
+            run(&on_postgres.dir, Some(&database), &Depth { valid: 50, invalid: None }, &on_postgres.log)
+        });
+        let failed = |_| Err(Failed("a schemathesis run panicked".into()));
+        (first.join().unwrap_or_else(failed), second.join().unwrap_or_else(failed))
+    });
+    sqlite.print("on SQLite, then invalid requests to the admin API");
+    on_postgres.print("on PostgreSQL");
+    sqlite_result.and(postgres_result)
+}
+
+/// One of the runs side by side: its directory and its log.
+struct Side {
+    dir: PathBuf,
+    log: std::fs::File,
+    log_path: PathBuf,
+}
+
+impl Side {
+    fn new(scratch: &Path, name: &str) -> Result<Self, Failed> {
+        let dir = scratch.join(name);
+        std::fs::create_dir_all(&dir)
+            .map_err(|error| Failed(format!("creating {}: {error}", dir.display())))?;
+        let log_path = scratch.join(format!("{name}.log"));
+        let log = std::fs::File::create(&log_path)
+            .map_err(|error| Failed(format!("creating {}: {error}", log_path.display())))?;
+        Ok(Side { dir, log, log_path })
+    }
+
+    fn print(&self, what: &str) {
+        println!("\n--- schemathesis {what} ---");
+        let text = std::fs::read_to_string(&self.log_path).unwrap_or_default();
+        print!("{text}");
+        let _ = std::io::stdout().flush();
+    }
 }

@@ -162,18 +162,11 @@ fn test() -> Result<(), Failed> {
     drop(stripe);
 
     run::step(
-        "The API against its OpenAPI description (schemathesis), on SQLite, and invalid requests to the admin API",
+        "The API against its OpenAPI description (schemathesis): on SQLite, with invalid requests to the admin API, and on PostgreSQL, side by side",
     );
     api_fuzz::setup()?;
     let fuzzing = Scratch::new("schemathesis")?;
-    api_fuzz::run(&fuzzing.0, None, &api_fuzz::Depth { valid: 50, invalid: Some(50) })?;
-    drop(fuzzing);
-    run::step("The API against its OpenAPI description (schemathesis), on PostgreSQL");
-    let fuzzing = Scratch::new("schemathesis-postgres")?;
-    let database = format!("{}/schemathesis", postgres.url);
-    // The same valid requests: what differs between the databases is under them, not in what
-    // the server refuses.
-    api_fuzz::run(&fuzzing.0, Some(&database), &api_fuzz::Depth { valid: 50, invalid: None })?;
+    api_fuzz::on_both_databases(&fuzzing.0, &postgres.url)?;
     drop(fuzzing);
     drop(postgres);
 
