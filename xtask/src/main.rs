@@ -299,7 +299,7 @@ fn binaries(names: &[&str]) -> String {
 fn nextest() -> std::process::Command {
     let mut nextest = run::cargo();
     nextest
-        .args(["nextest", "run", "--workspace", "--no-fail-fast", "--cargo-quiet"])
+        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
         .env(EMBEDDED_WIDGET, "1");
     nextest
 }
