@@ -349,7 +349,8 @@ fn bench() -> Result<(), Failed> {
          ## The API under load\n\n{load}\n\
          ## Overload: twice the capacity, shed at the door\n\n\
          Each path's capacity (closed loop, 32 workers, 5 s), then twice that offered at a fixed \
-         arrival rate, then half of it for 5 s. The release server on one core (SQLite), the \
+         arrival rate, then half of it for 5 s. The release server on one core (SQLite), held to \
+         a share of it, the \
          generator (`server/examples/open_loop.rs`) on the other; latency counted from when \
          each request was due. `PAYWALL_MAX_IN_FLIGHT` 64, `PAYWALL_QUEUE_TIMEOUT_MS` 50 (the defaults).\n\n{overload}\n\
          ## Signing in\n\n```\n{sign_in}```\n",
