@@ -298,9 +298,7 @@ fn binaries(names: &[&str]) -> String {
 /// `cargo nextest run` over the whole workspace, with the server built to hold the widget.
 fn nextest() -> std::process::Command {
     let mut nextest = run::cargo();
-    nextest
-        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
-        .env(EMBEDDED_WIDGET, "1");
+    nextest.args(["nextest", "run", "--workspace", "--no-fail-fast"]).env(EMBEDDED_WIDGET, "1");
     nextest
 }
 
