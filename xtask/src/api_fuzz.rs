@@ -26,11 +26,11 @@ const POSITIVE_CHECKS: &str = "not_a_server_error,status_code_conformance,conten
 /// Checks for invalid requests: refused as the description says, never with a 5xx.
 const NEGATIVE_CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance";
 
-/// How thoroughly: generated requests per operation and phase, and whether invalid ones are
-/// sent to the admin API too.
+/// How thoroughly: generated requests per operation and phase, valid ones to every operation
+/// and invalid ones to the admin API, each or both.
 pub struct Depth {
-    /// Valid requests per operation and phase.
-    pub valid: u32,
+    /// Valid requests per operation and phase; none when `None`.
+    pub valid: Option<u32>,
     /// Invalid requests per admin operation and phase; none when `None`.
     pub invalid: Option<u32>,
 }
@@ -106,7 +106,9 @@ pub fn run(scratch: &Path, database: Option<&str>, depth: &Depth, log: &std::fs:
         }
         st
     };
-    schemathesis("positive", POSITIVE_CHECKS, depth.valid).status_ok("schemathesis")?;
+    if let Some(examples) = depth.valid {
+        schemathesis("positive", POSITIVE_CHECKS, examples).status_ok("schemathesis")?;
+    }
     if let Some(examples) = depth.invalid {
         schemathesis("negative", NEGATIVE_CHECKS, examples)
             // The admin API: what a publisher's scripts send, typos and all.
@@ -124,28 +126,36 @@ fn venv() -> PathBuf {
     root().join(".tools/schemathesis")
 }
 
-/// The runs of `cargo xtask test`, side by side (each is one Python process, about one core's
-/// work with the server it drives): valid requests and invalid ones to the admin API on SQLite,
-/// and valid ones on PostgreSQL at `postgres`. Each run's output is printed whole when both are
-/// done, SQLite's first.
+/// The runs of `cargo xtask test`, side by side, each against a server of its own (each is one
+/// Python process, about one core's work with the server it drives): valid requests on SQLite,
+/// invalid ones to the admin API on SQLite, and valid ones on PostgreSQL at `postgres`. Each
+/// run's output is printed whole when all are done.
 pub fn on_both_databases(scratch: &Path, postgres: &str) -> Result<(), Failed> {
-    let sqlite = Side::new(scratch, "sqlite")?;
+    let valid = Side::new(scratch, "sqlite")?;
+    let invalid = Side::new(scratch, "sqlite-invalid")?;
     let on_postgres = Side::new(scratch, "postgres")?;
     let database = format!("{postgres}/schemathesis");
-    let (sqlite_result, postgres_result) = std::thread::scope(|scope| {
-        let first =
-            scope.spawn(|| run(&sqlite.dir, None, &Depth { valid: 50, invalid: Some(50) }, &sqlite.log));
-        // The same valid requests: what differs between the databases is under them, not in
-        // what the server refuses.
-        let second = scope.spawn(|| {
-            run(&on_postgres.dir, Some(&database), &Depth { valid: 50, invalid: None }, &on_postgres.log)
-        });
-        let failed = |_| Err(Failed("a schemathesis run panicked".into()));
-        (first.join().unwrap_or_else(failed), second.join().unwrap_or_else(failed))
+    let results = std::thread::scope(|scope| {
+        let runs = [
+            scope.spawn(|| run(&valid.dir, None, &Depth { valid: Some(50), invalid: None }, &valid.log)),
+            scope.spawn(|| run(&invalid.dir, None, &Depth { valid: None, invalid: Some(50) }, &invalid.log)),
+            // The same valid requests: what differs between the databases is under them, not
+            // in what the server refuses.
+            scope.spawn(|| {
+                run(
+                    &on_postgres.dir,
+                    Some(&database),
+                    &Depth { valid: Some(50), invalid: None },
+                    &on_postgres.log,
+                )
+            }),
+        ];
+        runs.map(|run| run.join().unwrap_or_else(|_| Err(Failed("a schemathesis run panicked".into()))))
     });
-    sqlite.print("on SQLite, then invalid requests to the admin API");
+    valid.print("on SQLite");
+    invalid.print("on SQLite, invalid requests to the admin API");
     on_postgres.print("on PostgreSQL");
-    sqlite_result.and(postgres_result)
+    results.into_iter().collect()
 }
 
 /// One of the runs side by side: its directory and its log.
