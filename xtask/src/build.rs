@@ -129,18 +129,8 @@ fn fingerprint(file: &Path) -> String {
 /// wasm-opt's passes for the widget, as `Cargo.toml` gives them to wasm-pack for a custom
 /// profile (`[package.metadata.wasm-pack.profile.custom]`): one list for both ways of building.
 fn wasm_opt_passes() -> Result<Vec<String>, Failed> {
-    let metadata = run::cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .output_text()
-        .ok_or_else(|| Failed("cargo metadata failed".into()))?;
-    let metadata: serde_json::Value = serde_json::from_str(&metadata)
-        .map_err(|error| Failed(format!("reading cargo metadata: {error}")))?;
-    metadata["packages"]
+    setup::package_metadata("paywall")?["metadata"]["wasm-pack"]["profile"]["custom"]["wasm-opt"]
         .as_array()
-        .into_iter()
-        .flatten()
-        .find(|package| package["name"] == "paywall")
-        .and_then(|widget| widget["metadata"]["wasm-pack"]["profile"]["custom"]["wasm-opt"].as_array())
         .and_then(|passes| passes.iter().map(|pass| pass.as_str().map(str::to_owned)).collect())
         .ok_or_else(|| {
             Failed("Cargo.toml has no [package.metadata.wasm-pack.profile.custom] wasm-opt list".into())

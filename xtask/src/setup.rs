@@ -163,20 +163,26 @@ fn wasm_bindgen() -> Result<(), Failed> {
 
 /// The version of `package` that Cargo.lock pins, as `cargo metadata` reports it.
 fn locked_version(package: &str) -> Result<String, Failed> {
+    package_metadata(package)?["version"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Failed(format!("Cargo.lock does not pin {package}")))
+}
+
+/// `package` as `cargo metadata` describes it: its version as Cargo.lock pins it, its
+/// `[package.metadata]`, and so on.
+pub fn package_metadata(package: &str) -> Result<serde_json::Value, Failed> {
     let metadata = run::cargo()
         .args(["metadata", "--format-version", "1", "--locked"])
         .output_text()
         .ok_or_else(|| Failed("cargo metadata failed".into()))?;
-    let metadata: serde_json::Value = serde_json::from_str(&metadata)
+    let mut metadata: serde_json::Value = serde_json::from_str(&metadata)
         .map_err(|error| Failed(format!("reading cargo metadata: {error}")))?;
     metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|candidate| candidate["name"] == package)
-        .and_then(|found| found["version"].as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| Failed(format!("Cargo.lock does not pin {package}")))
+        .as_array_mut()
+        .and_then(|packages| packages.iter_mut().find(|candidate| candidate["name"] == package))
+        .map(serde_json::Value::take)
+        .ok_or_else(|| Failed(format!("cargo metadata names no package {package}")))
 }
 
 /// wasm-opt and terser, from npm into `.tools`; installed together, since an install with
