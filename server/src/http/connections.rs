@@ -437,9 +437,9 @@ impl Watched {
         }
     }
 
-    /// When a read waiting now must give up, if ever.
-    fn read_deadline(&self) -> Option<Instant> {
-        match *self.watch.phase() {
+    /// When a read waiting now, in `phase`, must give up, if ever.
+    fn read_deadline(&self, phase: Phase) -> Option<Instant> {
+        match phase {
             Phase::Waiting { since, limit } => Some(since + limit),
             Phase::Head { since } => Some(since + self.deadlines.header),
             Phase::Handling => None,
@@ -525,21 +525,21 @@ fn timed_out(what: &'static str) -> io::Error {
 }
 
 impl Watched {
-    /// Whether the connection, waiting for a request, is to close to make room for a new one
-    /// (the task is woken when it is told); if not, its task can be woken to close it later.
-    fn closing_while_waiting(&self, cx: &Context<'_>) -> bool {
-        if !matches!(*self.watch.phase(), Phase::Waiting { .. }) {
-            return false;
-        }
+    /// Whether the connection, waiting for a request, was told to close to make room for a new
+    /// one. The flag is read first: the phase's lock is taken only for a connection told.
+    fn told_to_close(&self) -> bool {
+        self.watch.closing.load(Ordering::Relaxed) && matches!(*self.watch.phase(), Phase::Waiting { .. })
+    }
+
+    /// A read that waits for a request leaves its task to be woken if the connection is told to
+    /// close; whether it was told meanwhile (checked after, so that no telling is missed).
+    fn wait_for_request(&self, cx: &Context<'_>) -> bool {
         let mut reader = self.watch.reader.lock().expect("the waker lock is never poisoned");
-        if self.watch.closing.load(Ordering::Relaxed) {
-            return true;
-        }
         match reader.as_mut() {
             Some(waker) => waker.clone_from(cx.waker()),
             None => *reader = Some(cx.waker().clone()),
         }
-        false
+        self.watch.closing.load(Ordering::Relaxed)
     }
 }
 
@@ -548,7 +548,7 @@ impl AsyncRead for Watched {
         let this = self.get_mut();
         // Closed to make room: the end of the stream, as if the client had closed it, which
         // hyper takes as a connection ended between requests.
-        if this.closing_while_waiting(cx) {
+        if this.told_to_close() {
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
@@ -559,12 +559,18 @@ impl AsyncRead for Watched {
                 }
                 Poll::Ready(Ok(()))
             }
-            Poll::Pending => match this.read_deadline() {
-                Some(deadline) if expired(&mut this.read_timer, deadline, cx) => {
-                    Poll::Ready(Err(timed_out("no complete request in time")))
+            Poll::Pending => {
+                let phase = *this.watch.phase();
+                if matches!(phase, Phase::Waiting { .. }) && this.wait_for_request(cx) {
+                    return Poll::Ready(Ok(()));
                 }
-                _ => Poll::Pending,
-            },
+                match this.read_deadline(phase) {
+                    Some(deadline) if expired(&mut this.read_timer, deadline, cx) => {
+                        Poll::Ready(Err(timed_out("no complete request in time")))
+                    }
+                    _ => Poll::Pending,
+                }
+            }
             error => error,
         }
     }
