@@ -86,6 +86,7 @@ fn run(
         // demo runs behind a proxy only when told it may be public.
         ("PAYWALL_TRUSTED_PROXIES", OsStr::new("127.0.0.1")),
         ("PAYWALL_DEMO_PUBLIC", OsStr::new("true")),
+        (crate::CHEAP_HASHES, OsStr::new("1")),
     ];
     let server = Server::start(&binary, &data, database, &settings)?;
     let schemathesis = |mode: &str, checks: &str, examples: u32| {

@@ -27,6 +27,7 @@ mod server;
 mod setup;
 mod size;
 mod tidy;
+mod web_tests;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -151,6 +152,14 @@ fn test() -> Result<(), Failed> {
         .args(["--run-ignored", "all", "-E", &format!("not ({})", binaries(&NEED_POSTGRES))])
         .env(LOCALSTRIPE, &stripe.url)
         .status_ok("the native tests")?;
+    // Chromium and chromedriver leave profile directories in the temporary directory (about
+    // 28 MB a session); the browser steps get one of their own, removed afterwards.
+    let scratch = Scratch::new("browser")?;
+    // The widget's tests in Chromium need under a core, and so do the storage suites on
+    // PostgreSQL (most of their time is spent waiting on the database): they run side by side.
+    run::step("Widget tests in headless Chromium: built, then run beside the storage suites on PostgreSQL");
+    let widget_tests =
+        web_tests::start(web_tests::build()?, &scratch.0, &scratch.0.join("widget-tests.log"))?;
     run::step("The storage suites and the bypass suite again, on a throwaway PostgreSQL");
     nextest()
         .args(["--run-ignored", "all", "-E", &binaries(&ON_POSTGRES)])
@@ -160,6 +169,8 @@ fn test() -> Result<(), Failed> {
         .env(LOCALSTRIPE, &stripe.url)
         .status_ok("the storage suites on PostgreSQL")?;
     drop(stripe);
+    run::step("Widget tests in headless Chromium (what wasm-bindgen-test-runner printed)");
+    widget_tests.finish()?;
 
     run::step(
         "The API against its OpenAPI description (schemathesis): on SQLite, with invalid requests to the admin API, and on PostgreSQL, side by side",
@@ -170,30 +181,16 @@ fn test() -> Result<(), Failed> {
     drop(fuzzing);
     drop(postgres);
 
-    // Chromium and chromedriver leave profile directories in the temporary directory (about
-    // 28 MB a session); the browser steps get one of their own, removed afterwards.
-    let scratch = Scratch::new("browser")?;
-    // What `wasm-pack test --headless --chrome` runs: cargo's tests for the web, each binary
-    // run by wasm-bindgen's runner in Chromium through chromedriver (`webdriver.json` has the
-    // browser's flags).
-    run::step("Widget tests in headless Chromium (cargo test --target wasm32-unknown-unknown)");
-    run::cargo()
-        .args(["test", "--target", "wasm32-unknown-unknown"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
-        .env("WASM_BINDGEN_TEST_ONLY_WEB", "1")
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("PATH", setup::path_with_tools())
-        .env("TMPDIR", &scratch.0)
-        .status_ok("the widget's tests in Chromium")?;
-
-    // `cargo test` above built the server binary, with the widget in it, for its integration
-    // tests; building it again here with other features would only cost time.
+    // The native tests above built the server binary, with the widget in it, for their
+    // integration tests; building it again here with other features would only cost time. The end-to-end
+    // tests keep both cores busy (Chromium drawing pages): nothing runs beside them.
     run::step("End-to-end tests in headless Chromium against the real server");
     run::command("npm")
         .args(["test", "--silent"])
         .current_dir(root().join("e2e"))
         .env("PAYWALL_SERVER_BIN", root().join("target/debug/paywall-server"))
         .env("PAYWALL_SITE", root())
+        .env(CHEAP_HASHES, "1")
         .env("TMPDIR", &scratch.0)
         .status_ok("end-to-end tests")
 }
@@ -262,6 +259,10 @@ impl Drop for Scratch {
 /// Makes the server's build fail if the widget is not built, instead of leaving it out.
 const EMBEDDED_WIDGET: &str = "PAYWALL_REQUIRE_EMBEDDED_WIDGET";
 
+/// Makes a debug-built server's new password hashes cheap (the server's `CHEAP_IN_TESTS`): the
+/// tests below start hundreds of servers and sign in by password thousands of times.
+const CHEAP_HASHES: &str = "PAYWALL_TEST_CHEAP_PASSWORD_HASHES";
+
 /// Where the server's tests find the Stripe emulator.
 const LOCALSTRIPE: &str = "PAYWALL_TEST_LOCALSTRIPE";
 
@@ -298,7 +299,10 @@ fn binaries(names: &[&str]) -> String {
 /// `cargo nextest run` over the whole workspace, with the server built to hold the widget.
 fn nextest() -> std::process::Command {
     let mut nextest = run::cargo();
-    nextest.args(["nextest", "run", "--workspace", "--no-fail-fast"]).env(EMBEDDED_WIDGET, "1");
+    nextest
+        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+        .env(EMBEDDED_WIDGET, "1")
+        .env(CHEAP_HASHES, "1");
     nextest
 }
 

@@ -31,8 +31,35 @@ const RETRY_AFTER_SECONDS: u64 = 1;
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
+/// The environment variable with which a test run makes new hashes cheap (1 MiB, one pass):
+/// honoured by debug builds only, so that a released server always hashes at full cost. The
+/// tests start hundreds of servers, each hashing a decoy and the demo's passwords, and sign in
+/// by password thousands of times; at full cost that was a third of their processor time.
+/// What is tested (which hash is checked, the decoy, the queue, the limits) is the same.
+pub const CHEAP_IN_TESTS: &str = "PAYWALL_TEST_CHEAP_PASSWORD_HASHES";
+
+/// Whether new hashes are cheap (see [`CHEAP_IN_TESTS`]).
+static CHEAP: std::sync::LazyLock<std::sync::atomic::AtomicBool> = std::sync::LazyLock::new(|| {
+    let cheap = cfg!(debug_assertions) && std::env::var_os(CHEAP_IN_TESTS).is_some_and(|set| set == "1");
+    if cheap {
+        tracing::warn!("password hashes are cheap ({CHEAP_IN_TESTS}): for tests only");
+    }
+    std::sync::atomic::AtomicBool::new(cheap)
+});
+
+/// Makes this process's new hashes full cost again, whatever the environment says: for a test
+/// of what happens while hashes take their real time.
+#[doc(hidden)]
+pub fn hash_at_full_cost() {
+    CHEAP.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("the argon2 parameters are valid");
+    let (memory_kib, passes) = match CHEAP.load(std::sync::atomic::Ordering::Relaxed) {
+        true => (1024, 1),
+        false => (MEMORY_KIB, PASSES),
+    };
+    let params = Params::new(memory_kib, passes, LANES, None).expect("the argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -131,5 +158,20 @@ impl PasswordHasher {
         })
         .await
         .map_err(|error| AppError::internal("running a password check", error))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_hash_is_argon2id_at_64_mib_and_two_passes_unless_a_test_makes_it_cheap() {
+        hash_at_full_cost();
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=65536,t=2,p=1$"), "{hash}");
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert!(argon2().verify_password(b"correct horse battery", &parsed).is_ok());
+        assert!(argon2().verify_password(b"correct horse battery!", &parsed).is_err());
     }
 }
