@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  PROMPT, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext, openDemo, startServer, typePassword,
-  wholeDom,
+  PROMPT, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext, openDemo,
+  promptOn, startServer, typePassword, wholeDom,
 } from "./harness.mjs";
 
 let server;
@@ -76,7 +76,7 @@ describe("a new reader subscribing", () => {
     await dialog(page).getByRole("button", { name: "Continue to payment" }).click();
     await page.waitForURL(/\/demo\/checkout\//);
     await page.getByRole("link", { name: "Cancel and go back to the article" }).click();
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.ok(await page.getByRole("button", { name: /Monthly/ }).isVisible());
     assertNoLockedText(await wholeDom(page), "the DOM");
     await session.context.close();

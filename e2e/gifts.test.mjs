@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  PROMPT, assertNoLockedText, launchBrowser, openContext, openDemo, signInWithPassword, startServer,
-  waitUnlocked, wholeDom,
+  assertNoLockedText, launchBrowser, openContext, openDemo, promptOn, signInWithPassword,
+  startServer, waitUnlocked, wholeDom,
 } from "./harness.mjs";
 
 let server;
@@ -85,7 +85,7 @@ describe("gift links", () => {
 
     const withdrawn = await openPage(friend, server.page);
     await withdrawn.getByText("This gift link has expired or is no longer available.").waitFor();
-    await withdrawn.getByText(PROMPT).waitFor();
+    await promptOn(withdrawn).waitFor();
     assertNoLockedText(await wholeDom(withdrawn), "the page after the gift was withdrawn");
     assert.deepEqual(friend.errors, []);
     await friend.context.close();

@@ -110,14 +110,16 @@ let nextClient = 1;
 
 /**
  * A fresh browser context (its own storage: another device) that refuses every request not
- * to loopback and records every response body and every page error. Each context comes to
- * the server as a client of its own, as through a proxy (`X-Forwarded-For`), so the server's
- * per-address limits count each test's device apart (unless `address` names one); a server
- * that does not trust 127.0.0.1 as a proxy ignores the header.
+ * to loopback and records every page error, and with `recordBodies` every response body (each
+ * one fetched from the browser, the widget's WebAssembly included: only for the tests that
+ * read them). Each context comes to the server as a client of its own, as through a proxy
+ * (`X-Forwarded-For`), so the server's per-address limits count each test's device apart
+ * (unless `address` names one); a server that does not trust 127.0.0.1 as a proxy ignores the
+ * header.
  */
 export async function openContext(
   browser,
-  { address = `198.51.100.${nextClient++}`, viewport = { width: 1000, height: 900 } } = {},
+  { address = `198.51.100.${nextClient++}`, viewport = { width: 1000, height: 900 }, recordBodies = false } = {},
 ) {
   const context = await browser.newContext({
     viewport,
@@ -126,9 +128,11 @@ export async function openContext(
   await context.route("**/*", (route) => (onLoopback(route.request().url()) ? route.continue() : route.abort()));
   const responses = [];
   const errors = [];
-  context.on("response", (response) => {
-    responses.push(response.body().then((body) => ({ url: response.url(), body: body.toString("utf8") }), () => null));
-  });
+  if (recordBodies) {
+    context.on("response", (response) => {
+      responses.push(response.body().then((body) => ({ url: response.url(), body: body.toString("utf8") }), () => null));
+    });
+  }
   context.on("page", (page) => page.on("pageerror", (error) => errors.push(error)));
   // Record the widget's events from the first script on.
   await context.addInitScript(() => {
@@ -140,8 +144,9 @@ export async function openContext(
   return {
     context,
     errors,
-    /** Every response body so far. */
+    /** Every response body so far (with `recordBodies`). */
     async bodies() {
+      assert.ok(recordBodies, "open the context with recordBodies to read its response bodies");
       return (await Promise.all(responses)).filter(Boolean);
     },
   };
@@ -160,6 +165,12 @@ export function wholeDom(page) {
 
 /** What the prompt says to an anonymous reader. */
 export const PROMPT = "This story is for Premium subscribers.";
+
+/**
+ * The prompt as the reader sees it: the widget's, or the one the loader drew while the widget
+ * loaded; not the widget's copy while it is still being drawn, unseen, beside the loader's.
+ */
+export const promptOn = (page) => page.locator(".paywall-widget:not([hidden]), .paywall-facade").getByText(PROMPT);
 
 let edited = 0;
 

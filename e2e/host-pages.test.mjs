@@ -13,8 +13,9 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import esbuild from "esbuild";
 import {
-  LOCKED_TITLES, PROMPT, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext, signInWithPassword,
-  snippet, startServer, typePassword, unlockedTitles, waitForPlainLink, waitUnlocked, wholeDom,
+  LOCKED_TITLES, assertNoLockedText, dialog, launchBrowser, lockedPhrases, openContext,
+  promptOn, signInWithPassword, snippet, startServer, typePassword, unlockedTitles,
+  waitForPlainLink, waitUnlocked, wholeDom,
 } from "./harness.mjs";
 import { startSite } from "./publisher-site.mjs";
 
@@ -125,7 +126,7 @@ async function assertStyled(page) {
  */
 async function readsTheStory({ session, page, logged }, { then } = {}) {
   // The prompt the loader drew, styled; then the widget's own, in its place.
-  await page.getByText(PROMPT).waitFor();
+  await promptOn(page).waitFor();
   await assertStyled(page);
   await page.locator(".paywall-widget .prompt").waitFor();
   await assertStyled(page);
@@ -243,7 +244,7 @@ describe("a paywall server that does not answer", () => {
       assert.deepEqual(logged.filter((line) => line.includes("paywall:")), []);
       proxy.down = false;
       await failed.getByRole("button", { name: "Try again" }).click();
-      await page.getByText(PROMPT).waitFor();
+      await promptOn(page).waitFor();
       assert.deepEqual(session.errors, []);
       await session.context.close();
     } finally {
@@ -351,7 +352,7 @@ describe("however the script arrives", () => {
     const inserted = snippet("tag-manager", server.url).replace(/^<script>|<\/script>$/g, "");
     const end = `<script>addEventListener("load", () => setTimeout(() => { window.loadedBeforeUs = document.readyState; ${inserted} }, 300));</script>`;
     const visited = await visit(hostPage({ tag: "", end }));
-    await visited.page.getByText(PROMPT).waitFor();
+    await promptOn(visited.page).waitFor();
     assert.equal(await visited.page.evaluate(() => window.loadedBeforeUs), "complete");
     await readsTheStory(visited);
   });
@@ -359,7 +360,7 @@ describe("however the script arrives", () => {
   it("twice, and under a second URL: one widget per article", async () => {
     const twice = `${tag()}\n${tag().replace("<script ", '<script type="module" ')}\n${tag().replace("/paywall.js", "/paywall.js?v=2")}`;
     const visited = await visit(hostPage({ tag: twice }));
-    await visited.page.getByText(PROMPT).waitFor();
+    await promptOn(visited.page).waitFor();
     await visited.page.waitForLoadState("load");
     await readsTheStory(visited);
   });
@@ -376,7 +377,7 @@ describe("single-page apps", () => {
   it("an article replaced by a re-render gets a fresh widget, and the old one is gone", async () => {
     const visited = await visit(hostPage());
     const { page } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await page.evaluate(([id, html]) => {
       // What a framework's next render does: a new element in the old one's place.
       window.oldArticle = document.querySelector("article");
@@ -385,25 +386,25 @@ describe("single-page apps", () => {
       fresh.innerHTML = html;
       window.oldArticle.replaceWith(fresh);
     }, [ARTICLE_ID, FREE_HTML]);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.equal(await page.evaluate(() => window.oldArticle.querySelectorAll(".paywall-widget, .paywall-unlocked").length), 0);
     assert.equal(await page.evaluate(() => window.oldArticle.hasAttribute("data-paywall-mounted")), false);
     // Children rewritten in place: the widget's elements are gone, and come back.
     await page.evaluate((html) => { document.querySelector("article").innerHTML = html; }, FREE_HTML);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     // Pointed at another story, and back: a widget for each in turn.
     await page.evaluate((id) => { document.querySelector("article").dataset.paywall = id; }, OTHER.id);
     await page.getByText(`Including ${OTHER.section}.`).waitFor();
     assert.equal(await page.locator(".paywall-widget").count(), 1);
     await page.evaluate((id) => { document.querySelector("article").dataset.paywall = id; }, ARTICLE_ID);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     // A copy of the page (a framework's snapshot cache) keeps the mark and the elements but no
     // widget: the copy is cleared and gets one of its own.
     await page.evaluate(() => {
       const article = document.querySelector("article");
       article.replaceWith(article.cloneNode(true));
     });
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.equal(await page.locator(".paywall-widget").count(), 1);
     await readsTheStory(visited);
   });
@@ -482,7 +483,7 @@ Vue.createApp({
  */
 async function travels({ page, session }) {
   const before = page.url();
-  await page.getByText(PROMPT).waitFor();
+  await promptOn(page).waitFor();
   await signInWithPassword(page);
   await page.evaluate(() => {
     window.firstArticle = document.querySelector("article");
@@ -503,7 +504,7 @@ async function travels({ page, session }) {
   await waitUnlocked(page);
   assert.ok(!(await wholeDom(page)).includes(OTHER.sentence), "none of the second story's text is left");
   await page.evaluate(() => window.Paywall.signOut());
-  await page.getByText(PROMPT).waitFor();
+  await promptOn(page).waitFor();
   assert.deepEqual(await page.evaluate(() => window.firstEvents), [], "the first widget heard nothing more");
   assert.deepEqual(session.errors, []);
   await session.context.close();
@@ -581,7 +582,7 @@ describe("layouts of the page", () => {
   it("a 320 px screen: nothing wider than the screen, the dialog inside it", async () => {
     const visited = await visit(hostPage(), { viewport: { width: 320, height: 640 } });
     const { page } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await page.getByRole("button", { name: "Sign in →" }).click();
     const box = await dialog(page).boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 320, `the dialog fits: ${JSON.stringify(box)}`);
@@ -593,7 +594,7 @@ describe("layouts of the page", () => {
   it("right to left: the page's direction, the dialog's close button at its start", async () => {
     const visited = await visit(hostPage({ html: 'lang="en" dir="rtl"' }));
     const { page } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await page.getByRole("button", { name: "Sign in →" }).click();
     const box = await dialog(page).boundingBox();
     const close = await dialog(page).getByRole("button", { name: "Close" }).boundingBox();
@@ -606,7 +607,7 @@ describe("layouts of the page", () => {
     server.site.serve("/site.css", "html { font-size: 62.5%; } body { font-size: 1.6rem; }", {}, "text/css");
     const visited = await visit(hostPage({ head: '<link rel="stylesheet" href="/site.css">' }));
     const { page } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     const padding = await page.evaluate(() =>
       parseFloat(getComputedStyle(document.querySelector(".paywall-facade, .paywall-widget:not([hidden])").shadowRoot.querySelector(".prompt")).paddingTop));
     assert.ok(padding >= 20, `the prompt's padding: ${padding}px`);
@@ -624,7 +625,7 @@ describe("layouts of the page", () => {
       main: `<header>The sticky masthead</header><div class="shell">${ARTICLE}</div>`,
     }));
     const { page } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await page.getByRole("button", { name: "Sign in →" }).click();
     const box = await dialog(page).boundingBox();
     const viewport = page.viewportSize();
@@ -642,7 +643,7 @@ describe("layouts of the page", () => {
     const visited = await visit(hostPage({ main: `<form action="/posted" method="post">${ARTICLE}</form>` }));
     await visited.page.evaluate(() => { window.stillHere = true; });
     const { page } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await typePassword(page);
     await waitUnlocked(page);
     assert.equal(await page.evaluate(() => window.stillHere), true, "the page was not submitted");
@@ -665,7 +666,7 @@ describe("failures inside the widget", () => {
   it("a refusal window.Paywall answers the page with, left unhandled, stops nothing", async () => {
     const visited = await visit(hostPage());
     const { page, session, logged } = visited;
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     // No publisher key is set up on this server: the token is refused, and the page ignores it.
     await page.evaluate(() => { window.Paywall.setToken("not-a-token"); });
     await until(() => session.errors.length > 0, "the page's unhandled refusal");
@@ -692,7 +693,9 @@ describe("failures inside the widget", () => {
         }
       },
     });
-    await visited.page.getByText(PROMPT).waitFor();
+    // The widget's own prompt, not the one the loader draws while the widget loads: the page
+    // breaks the widget once it has started.
+    await visited.page.locator(".paywall-widget .prompt").waitFor();
     await visited.page.evaluate(() => { window.breakWidget = true; });
     await visited.page.getByRole("button", { name: "Sign in →" }).click();
     await showsThePlainLink(visited, /the widget stopped/);
@@ -728,7 +731,7 @@ describe("the back/forward cache", () => {
       addEventListener("pageshow", (event) => { window.restored ||= event.persisted; });
     });
     await page.goto(url);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await signInWithPassword(page);
     await page.goto(`${server.site.origin}/subscribe.html`);
 
@@ -736,12 +739,12 @@ describe("the back/forward cache", () => {
     await other.goto(url);
     await waitUnlocked(other);
     await other.evaluate(() => window.Paywall.signOut());
-    await other.getByText(PROMPT).waitFor();
+    await promptOn(other).waitFor();
 
     // A page restored from the cache fires no load event.
     await page.goBack({ waitUntil: "commit" });
     await until(() => page.evaluate(() => window.restored), "the page to come back from the back/forward cache");
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assertNoLockedText(await wholeDom(page), "the restored page");
     assert.deepEqual(session.errors, []);
     await session.context.close();

@@ -5,8 +5,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, lockedPhrases, openContext, openDemo, screenshots,
-  startServer, typePassword, unlockedTitles, wholeDom,
+  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, lockedPhrases, openContext, openDemo,
+  promptOn, screenshots, startServer, typePassword, unlockedTitles, wholeDom,
 } from "./harness.mjs";
 
 let server;
@@ -25,9 +25,9 @@ after(async () => {
 
 describe("an anonymous reader", () => {
   it("sees the free section and the prompt, and no locked text reaches the browser", async () => {
-    const session = await openContext(browser);
+    const session = await openContext(browser, { recordBodies: true });
     const page = await openDemo(server, session);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
 
     assert.ok(await page.locator("article h2", { hasText: "The story" }).isVisible());
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
@@ -101,7 +101,7 @@ describe("a subscriber", () => {
     });
     assert.ok(refreshToken, "a refresh token was stored");
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.equal(await page.locator(".paywall-unlocked section").count(), 0);
     assertNoLockedText(await wholeDom(page), "the DOM after sign-out");
     assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("paywall:")).length), 0);
@@ -115,14 +115,14 @@ describe("a subscriber", () => {
     assert.equal(refused.headers.get("content-type"), "application/problem+json");
 
     await page.reload();
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.deepEqual(session.errors, []);
   });
 });
 
 describe("a reader without a subscription", () => {
   it("is told the account has no active subscription, offered Subscribe, and sees no locked text", async () => {
-    const session = await openContext(browser);
+    const session = await openContext(browser, { recordBodies: true });
     const page = await openDemo(server, session);
     await typePassword(page, "reader@example.com", "paywall-demo");
     await page.getByText("This account has no active subscription.").waitFor();

@@ -5,7 +5,10 @@
 // that cannot load leaves a prompt that still works.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { PROMPT, launchBrowser, openContext, openDemo, signInWithPassword, startServer, waitUnlocked } from "./harness.mjs";
+import {
+  launchBrowser, openContext, openDemo, promptOn, signInWithPassword, startServer,
+  waitUnlocked,
+} from "./harness.mjs";
 
 let server;
 let browser;
@@ -69,8 +72,14 @@ function slowWidget(session) {
 function watchShifts(page) {
   return page.evaluate(() => {
     window.shifted = 0;
+    window.shifts = [];
     new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) window.shifted += entry.value;
+      for (const entry of list.getEntries()) {
+        window.shifted += entry.value;
+        const where = (node) => (node ? `${node.nodeName}.${node.className ?? ""}${node.getRootNode() instanceof ShadowRoot ? " (in a shadow root)" : ""}` : "gone");
+        const rect = (r) => `${r.x},${r.y} ${r.width}×${r.height}`;
+        window.shifts.push(entry.sources.map((s) => `${where(s.node)}: ${rect(s.previousRect)} → ${rect(s.currentRect)}`).join("; "));
+      }
     }).observe({ type: "layout-shift", buffered: false });
   });
 }
@@ -115,7 +124,7 @@ async function takeOver(page) {
   const widget = await sameAsWidget(page, drawn.html);
   assert.ok(widget.same, `the server drew what the widget draws:\nserver: ${drawn.html}\nwidget: ${widget.widget}`);
   assert.deepEqual([widget.top, widget.left], [drawn.top, drawn.left], "the prompt did not move");
-  assert.equal(await page.evaluate(() => window.shifted), 0, "no layout shift");
+  assert.equal(await page.evaluate(() => window.shifted), 0, `no layout shift: ${await page.evaluate(() => window.shifts.join(" | "))}`);
   return drawn;
 }
 
@@ -123,7 +132,7 @@ describe("an anonymous reader on a locked article", () => {
   it("sees the server's prompt with no WebAssembly, until they reach for it", async () => {
     const session = await openContext(browser);
     const page = await openWaiting(session);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.ok(await page.getByRole("button", { name: /Monthly.*€8\.00 \/ month/ }).isVisible());
     assert.ok(await page.getByRole("button", { name: "Sign in →" }).isVisible());
     await page.waitForTimeout(1000);

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { generateKeyPair } from "jose";
 import {
-  PROMPT, assertNoLockedText, dialog, launchBrowser, openContext, openDemo, publisherKey, signInWithPassword,
-  startServer, waitUnlocked, wholeDom,
+  PROMPT, assertNoLockedText, dialog, launchBrowser, openContext, openDemo, promptOn, publisherKey,
+  signInWithPassword, startServer, waitUnlocked, wholeDom,
 } from "./harness.mjs";
 import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
 
@@ -187,9 +187,9 @@ describe("sessions", () => {
     await signInWithPassword(laptopPage);
 
     await phonePage.getByRole("button", { name: "Sign out on all devices" }).click();
-    await phonePage.getByText(PROMPT).waitFor();
+    await promptOn(phonePage).waitFor();
     await laptopPage.reload();
-    await laptopPage.getByText(PROMPT).waitFor();
+    await promptOn(laptopPage).waitFor();
     assertNoLockedText(await wholeDom(laptopPage));
     await phone.context.close();
     await laptop.context.close();
@@ -204,7 +204,7 @@ describe("sessions", () => {
     assert.deepEqual(await second.evaluate(() => window.paywallEvents.filter((e) => e === "signed-in")), ["signed-in"]);
 
     await second.getByRole("button", { name: "Sign out", exact: true }).click();
-    await first.getByText(PROMPT).waitFor();
+    await promptOn(first).waitFor();
     assert.equal(await first.locator(".paywall-unlocked section").count(), 0);
     assert.deepEqual(session.errors, []);
     await session.context.close();
@@ -273,7 +273,7 @@ describe("the publisher's own accounts", () => {
       });
       assert.equal(direct.status, 401, why);
     }
-    assert.ok(await page.getByText(PROMPT).isVisible());
+    assert.ok(await promptOn(page).isVisible());
     assertNoLockedText(await wholeDom(page));
     await session.context.close();
   });

@@ -7,8 +7,9 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  LOCKED_TITLES, PROMPT, assertNoLockedText, launchBrowser, onLoopback, openContext, openDemo, publisherKey, screenshots,
-  signInWithPassword, snippet, startServer, waitForPlainLink, waitUnlocked, wholeDom,
+  LOCKED_TITLES, assertNoLockedText, launchBrowser, onLoopback, openContext, openDemo,
+  promptOn, publisherKey, screenshots, signInWithPassword, snippet, startServer, waitForPlainLink,
+  waitUnlocked, wholeDom,
 } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
@@ -324,12 +325,12 @@ describe("events and the JavaScript API", () => {
     // The README's one line that sends every event to the publisher's analytics.
     await page.addInitScript(snippet("events"));
     await page.goto(server.page);
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     await page.getByRole("button", { name: "Sign in →" }).click();
     await page.keyboard.press("Escape");
     await signInWithToken(page);
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     // Choosing an offer is reported as Subscribe, and opens the dialog on it.
     await page.getByRole("button", { name: /Monthly/ }).click();
     await page.getByRole("dialog", { name: "Subscribe: Monthly" }).waitFor();
@@ -361,7 +362,7 @@ describe("events and the JavaScript API", () => {
     await page.evaluate(() => window.Paywall.unmount(document.querySelector("#second")));
     assert.equal(await page.locator("#second").innerHTML(), "<p>A second free section.</p>");
     await page.evaluate(() => window.Paywall.signOut());
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.equal(await page.evaluate(() => typeof window.Paywall.refresh), "function");
     await session.context.close();
   });
@@ -377,7 +378,7 @@ describe("failures", () => {
     assert.ok(await page.getByText("At a quarter to ten on a Tuesday evening").isVisible());
     down = false;
     await page.getByRole("button", { name: "Try again" }).click();
-    await page.getByText(PROMPT).waitFor();
+    await promptOn(page).waitFor();
     assert.deepEqual(session.errors, [], "no uncaught errors");
     await session.context.close();
   });
