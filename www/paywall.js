@@ -221,7 +221,9 @@
     } finally {
       clearTimeout(late);
     }
+    // Never beside the widget: one prompt per article, whatever order things arrive in.
     if (paywall || facades.get(container) !== facade || !container.isConnected) return;
+    if (container.querySelector(":scope > .paywall-widget")) return;
     if (prompt.opens_without_subscription) return load();
     try {
       const host = document.createElement("div");
@@ -287,6 +289,10 @@
     const facade = facades.get(container);
     facades.delete(container);
     if (host) host.hidden = false;
+    // Any prompt the loader drew here goes, the one it tracks or not: never two on the page.
+    for (const drawn of container.querySelectorAll(":scope > .paywall-facade")) {
+      if (drawn !== facade?.host) drawn.remove();
+    }
     if (!facade?.host) return;
     const root = host?.shadowRoot?.querySelector(".root");
     const active = facade.host.shadowRoot.activeElement;
