@@ -177,3 +177,35 @@ async fn an_article_taken_off_while_its_token_is_exchanged_gets_no_widget() {
     assert_eq!(second.container.query_selector_all(".paywall-widget").unwrap().length(), 0);
     widgets.unmount(&page.container);
 }
+
+#[wasm_bindgen_test]
+async fn beside_the_loaders_prompt_the_widget_draws_itself_unseen_until_it_takes_over() {
+    let page = Page::new("beside");
+    serve(vec![page.summary(&["Quay economics"])]);
+    // The prompt the loader drew from the server's copy, before the widget loaded.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let drawn = document.create_element("div").unwrap();
+    drawn.set_class_name("paywall-facade");
+    drawn.set_text_content(Some("The rest of this story is for subscribers."));
+    page.container.append_child(&drawn).unwrap();
+    let locked = page.next("locked");
+    page.mount();
+
+    // Hidden, taking no room: the widget's own `display: block` must not outrank `hidden`.
+    let host = page.container.query_selector(":scope > .paywall-widget").unwrap().unwrap();
+    let display = |host: &web_sys::Element| {
+        let style = web_sys::window().unwrap().get_computed_style(host).unwrap().unwrap();
+        style.get_property_value("display").unwrap()
+    };
+    assert!(host.has_attribute("hidden"));
+    assert_eq!(display(&host), "none");
+    assert_eq!(host.get_bounding_client_rect().height(), 0.0);
+
+    // Once drawn it takes over (here without the loader's hooks, which would also remove the
+    // loader's prompt).
+    wait(locked).await;
+    assert!(page.shadow_text().contains("Including Quay economics."), "{}", page.shadow_text());
+    assert!(!host.has_attribute("hidden"));
+    assert_eq!(display(&host), "block");
+    assert!(host.get_bounding_client_rect().height() > 0.0);
+}
