@@ -221,9 +221,7 @@
     } finally {
       clearTimeout(late);
     }
-    // Never beside the widget: one prompt per article, whatever order things arrive in.
     if (paywall || facades.get(container) !== facade || !container.isConnected) return;
-    if (container.querySelector(":scope > .paywall-widget")) return;
     if (prompt.opens_without_subscription) return load();
     try {
       const host = document.createElement("div");

@@ -161,16 +161,20 @@ fn test() -> Result<(), Failed> {
     let widget_tests =
         web_tests::start(web_tests::build()?, &scratch.0, &scratch.0.join("widget-tests.log"))?;
     run::step("The storage suites and the bypass suite again, on a throwaway PostgreSQL");
-    nextest()
+    let storage = nextest()
         .args(["--run-ignored", "all", "-E", &binaries(&ON_POSTGRES)])
         .env("PAYWALL_TEST_POSTGRES", &postgres.url)
         .env("PAYWALL_TEST_POSTGRES_BIN", postgres.bin())
         .env("PAYWALL_TEST_POSTGRES_DATA", postgres.data())
         .env(LOCALSTRIPE, &stripe.url)
-        .status_ok("the storage suites on PostgreSQL")?;
+        .status_ok("the storage suites on PostgreSQL");
     drop(stripe);
+    // Waited for whatever the suites beside them did: never left running with their browser
+    // when the command stops, nor their failures unsaid.
     run::step("Widget tests in headless Chromium (what wasm-bindgen-test-runner printed)");
-    widget_tests.finish()?;
+    let widget = widget_tests.finish();
+    storage?;
+    widget?;
 
     run::step(
         "The API against its OpenAPI description (schemathesis): on SQLite, with invalid requests to the admin API, and on PostgreSQL, side by side",
