@@ -287,10 +287,6 @@
     const facade = facades.get(container);
     facades.delete(container);
     if (host) host.hidden = false;
-    // Any prompt the loader drew here goes, the one it tracks or not: never two on the page.
-    for (const drawn of container.querySelectorAll(":scope > .paywall-facade")) {
-      if (drawn !== facade?.host) drawn.remove();
-    }
     if (!facade?.host) return;
     const root = host?.shadowRoot?.querySelector(".root");
     const active = facade.host.shadowRoot.activeElement;

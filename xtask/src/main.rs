@@ -186,8 +186,9 @@ fn test() -> Result<(), Failed> {
     drop(postgres);
 
     // The native tests above built the server binary, with the widget in it, for their
-    // integration tests; building it again here with other features would only cost time. The end-to-end
-    // tests keep both cores busy (Chromium drawing pages): nothing runs beside them.
+    // integration tests; building it again here with other features would only cost time.
+    // The end-to-end tests keep both cores busy (Chromium drawing pages): nothing runs beside
+    // them.
     run::step("End-to-end tests in headless Chromium against the real server");
     run::command("npm")
         .args(["test", "--silent"])

@@ -14,7 +14,7 @@ pub use admin::Admin;
 pub use code::{CODE_SECONDS, MAX_ATTEMPTS, NewCode, SignInCodes};
 pub use extract::{Bearer, SESSION_ENDED, SignedIn};
 pub use password::{
-    CHEAP_IN_TESTS, MIN_PASSWORD_CHARS, PasswordHasher, check_new_password, hash_at_full_cost, hash_password,
+    MIN_PASSWORD_CHARS, PasswordHasher, check_new_password, hash_at_full_cost, hash_password,
 };
 
 pub use crate::store::sessions::REFRESH_TOKEN_SECONDS;

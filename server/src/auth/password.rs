@@ -36,7 +36,7 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// tests start hundreds of servers, each hashing a decoy and the demo's passwords, and sign in
 /// by password thousands of times; at full cost that was a third of their processor time.
 /// What is tested (which hash is checked, the decoy, the queue, the limits) is the same.
-pub const CHEAP_IN_TESTS: &str = "PAYWALL_TEST_CHEAP_PASSWORD_HASHES";
+const CHEAP_IN_TESTS: &str = "PAYWALL_TEST_CHEAP_PASSWORD_HASHES";
 
 /// Whether new hashes are cheap (see [`CHEAP_IN_TESTS`]).
 static CHEAP: std::sync::LazyLock<std::sync::atomic::AtomicBool> = std::sync::LazyLock::new(|| {
