@@ -611,3 +611,190 @@ impl Default for GiftPolicy {
         GiftPolicy { monthly_allowance: 10, days: 14, reach: 20 }
     }
 }
+
+/// What a member of the publisher's staff may do in the dashboard and the admin API. Each
+/// role may do everything the one below it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Reads everything, changes nothing.
+    Viewer,
+    /// Also changes articles, tiers, offers, the meter and gift links.
+    Editor,
+    /// Also readers and their subscriptions, webhooks, staff and API keys.
+    Owner,
+}
+
+impl StaffRole {
+    /// Every role, the most powerful first.
+    pub const ALL: [StaffRole; 3] = [StaffRole::Owner, StaffRole::Editor, StaffRole::Viewer];
+
+    /// Its name on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Owner => "owner",
+            StaffRole::Editor => "editor",
+            StaffRole::Viewer => "viewer",
+        }
+    }
+
+    /// The role named `name`, if it is one.
+    pub fn parse(name: &str) -> Option<Self> {
+        StaffRole::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+}
+
+/// A member of the staff (`GET /v1/admin/staff`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffMember {
+    /// Their id.
+    pub id: i64,
+    /// Their email address, lower-cased.
+    pub email: String,
+    /// What they may do.
+    pub role: StaffRole,
+    /// When they were added (Unix seconds).
+    pub created_at: i64,
+}
+
+/// The staff (`GET /v1/admin/staff`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffList {
+    /// Everyone, by email.
+    pub staff: Vec<StaffMember>,
+}
+
+/// An invitation (`POST /v1/admin/staff`): the invited get a sign-in link by email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewStaff {
+    /// Their email address.
+    pub email: String,
+    /// What they may do.
+    pub role: StaffRole,
+}
+
+/// A change of role (`PUT /v1/admin/staff/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffRoleChange {
+    /// The new role.
+    pub role: StaffRole,
+}
+
+/// Asks for a sign-in link by email (`POST /v1/admin/sign-in`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffSignIn {
+    /// The staff member's email address.
+    pub email: String,
+}
+
+/// Spends a sign-in link's token for a session (`POST /v1/admin/session`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffLinkToken {
+    /// The token from the link (after `#token=`).
+    pub token: String,
+}
+
+/// Who is asking (`GET /v1/admin/me`): a staff member, or an API key (always an owner).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// How the audit log names them.
+    pub name: String,
+    /// Their email address; absent for an API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What they may do.
+    pub role: StaffRole,
+}
+
+/// An API key as lists show it (`GET /v1/admin/api-keys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKey {
+    /// Its id.
+    pub id: i64,
+    /// The name it was made with.
+    pub name: String,
+    /// Its first characters.
+    pub prefix: String,
+    /// When it was made (Unix seconds).
+    pub created_at: i64,
+    /// When it stops working, if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// When it was revoked, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+    /// When it was last used (to the minute), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+}
+
+/// The API keys (`GET /v1/admin/api-keys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKeys {
+    /// Every key, newest first.
+    pub keys: Vec<ApiKey>,
+}
+
+/// A key to make (`POST /v1/admin/api-keys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewApiKey {
+    /// What it is for ("the CMS").
+    pub name: String,
+    /// Days until it stops working; absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+}
+
+/// A key just made: the key itself is shown this once and never again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApiKey {
+    /// The key, `paywall_sk_…`.
+    pub key: String,
+    /// How lists show it.
+    pub listed: ApiKey,
+}
+
+/// One article's funnel over a period (`GET /v1/admin/funnel`): how many times each step
+/// happened. Counts, never people: the same reader seeing a prompt twice counts twice.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleFunnel {
+    /// The article's id.
+    pub article_id: String,
+    /// Prompts drawn.
+    pub prompt_shown: i64,
+    /// Sign-in dialogs opened from the prompt.
+    pub sign_in_opened: i64,
+    /// Sign-ins completed from the prompt.
+    pub signed_in: i64,
+    /// Checkouts started from the prompt.
+    pub checkout_started: i64,
+    /// Subscriptions paid for from the prompt.
+    pub subscribed: i64,
+    /// Gift links opened on the article.
+    pub gift_opened: i64,
+    /// Free articles of the meter spent on it.
+    pub meter_spent: i64,
+}
+
+/// Every article's funnel over the period asked for, most subscriptions first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Funnel {
+    /// The first day counted (UTC), `YYYY-MM-DD`.
+    pub since: String,
+    /// The articles with any count, most subscriptions first, then most prompts.
+    pub articles: Vec<ArticleFunnel>,
+}

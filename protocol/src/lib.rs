@@ -567,3 +567,40 @@ pub struct Gifts {
     /// How many more the subscriber may make in the rolling month.
     pub left_this_month: u32,
 }
+
+/// Something a reader did on an article's prompt, counted per article and day
+/// (`POST /v1/events`). The server counts what it sees itself (checkouts started, payments,
+/// gift links opened, the meter spent); the widget reports only what happens in the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PageEvent {
+    /// The prompt was drawn.
+    PromptShown,
+    /// The reader opened the sign-in dialog from it.
+    SignInOpened,
+    /// The reader signed in from it.
+    SignedIn,
+}
+
+impl PageEvent {
+    /// Its name on the wire and in the counters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageEvent::PromptShown => "prompt_shown",
+            PageEvent::SignInOpened => "sign_in_opened",
+            PageEvent::SignedIn => "signed_in",
+        }
+    }
+}
+
+/// What the widget reports, batched (`POST /v1/events`): no reader, browser or session, only
+/// the article and what happened on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageEvents {
+    /// The article's id.
+    pub article_id: String,
+    /// What happened, in order (at most 20).
+    pub events: Vec<PageEvent>,
+}

@@ -55,3 +55,6 @@ pub const BILLING_PORTAL: &str = "/v1/billing-portal";
 
 /// `POST /v1/gifts` (make a gift link) and `GET /v1/gifts` (the subscriber's links).
 pub const GIFTS: &str = "/v1/gifts";
+
+/// `POST /v1/events`: what happened on an article's prompt, for the publisher's funnel.
+pub const EVENTS: &str = "/v1/events";

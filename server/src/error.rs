@@ -82,6 +82,9 @@ pub enum AppError {
     /// The admin API key is missing, malformed, unknown, revoked or expired.
     #[error("invalid API key: {0}")]
     InvalidKey(&'static str),
+    /// Signed in, but this staff member's role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// The resource is not in the state the request's `If-Match` / `If-None-Match` expects.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -357,6 +360,9 @@ impl AppError {
                 Some((*why).to_owned()),
                 None,
             ),
+            AppError::Forbidden(why) => {
+                parts(StatusCode::FORBIDDEN, "urn:paywall:forbidden", "Not allowed", Some(why.clone()), None)
+            }
             AppError::PreconditionFailed => parts(
                 StatusCode::PRECONDITION_FAILED,
                 "urn:paywall:precondition-failed",

@@ -47,6 +47,34 @@ pub fn sign_in_code(publication: &str, public_url: &str, to: &str, code: &str, l
     }
 }
 
+/// Where the dashboard is, and where a staff sign-in link leads.
+pub const ADMIN_PATH: &str = "/admin/";
+
+/// The email with a staff member's one-time sign-in `link`, working for `seconds`.
+pub fn staff_sign_in(publication: &str, to: &str, link: &str, seconds: i64) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("Sign in to the {publication} dashboard"),
+        body: format!(
+            "Open this link to sign in to the dashboard of {publication}:\n\n{link}\n\n\
+             It works once, for the next {minutes} minutes. If you did not ask for it, ignore this email.\n",
+            minutes = seconds / 60,
+        ),
+    }
+}
+
+/// The email inviting `to` to the staff, with their first sign-in `link`.
+pub fn staff_invitation(publication: &str, to: &str, link: &str, by: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("You are invited to the {publication} dashboard"),
+        body: format!(
+            "{by} added you to the staff of {publication}. Open this link to sign in to the dashboard:\n\n\
+             {link}\n\nIt works once, for three days. After that, ask for a new link on the sign-in page.\n",
+        ),
+    }
+}
+
 /// One email to send.
 pub struct Email {
     /// The recipient's address.

@@ -2,7 +2,7 @@
 //! database migrated).
 
 use clap::Parser;
-use paywall_server::cli::{ApiKeyCommand, Cli, Command, ReadersCommand};
+use paywall_server::cli::{ApiKeyCommand, Cli, Command, ReadersCommand, StaffCommand};
 use paywall_server::config::LogFormat;
 use paywall_server::error::with_causes;
 use tracing_subscriber::EnvFilter;
@@ -18,9 +18,12 @@ async fn main() -> std::process::ExitCode {
             | ApiKeyCommand::List { config }
             | ApiKeyCommand::Revoke { config, .. },
         )
-        | Command::Readers(ReadersCommand::Import { config, .. } | ReadersCommand::Export { config, .. }) => {
-            config
-        }
+        | Command::Readers(ReadersCommand::Import { config, .. } | ReadersCommand::Export { config, .. })
+        | Command::Staff(
+            StaffCommand::Add { config, .. }
+            | StaffCommand::Link { config, .. }
+            | StaffCommand::List { config },
+        ) => config,
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     match config.log {
@@ -38,6 +41,7 @@ async fn main() -> std::process::ExitCode {
         Command::Import(import) => paywall_server::cli::commands::import(&import).await,
         Command::ApiKey(command) => paywall_server::cli::commands::api_key(&command).await,
         Command::Readers(command) => paywall_server::cli::commands::readers(&command).await,
+        Command::Staff(command) => paywall_server::cli::commands::staff(&command).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
-//! The publisher's commands: `api-key create|list|revoke` and `readers import|export`.
+//! The publisher's commands: `api-key create|list|revoke`, `readers import|export` and
+//! `staff add|link|list`.
 
 mod common;
 
@@ -49,6 +50,48 @@ async fn a_key_is_shown_once_opens_the_admin_api_until_revoked_and_lists_without
     assert!(list.contains("revoked"), "{list}");
     let logged = "action IN ('api_key.create', 'api_key.revoke') AND actor = 'command line'";
     assert_eq!(server.count_where("audit_log", logged).await, 2);
+}
+
+#[tokio::test]
+async fn staff_add_prints_a_link_that_signs_the_owner_in_once() {
+    let server = TestServer::start().await;
+    let data = server.state.config.data.clone();
+    let (ok, link, said) = run(
+        &data,
+        &[
+            "staff",
+            "add",
+            "Owner@News.example",
+            "--role",
+            "owner",
+            "--public-url",
+            "https://pay.news.example/",
+        ],
+    );
+    assert!(ok, "{said}");
+    let link = link.trim();
+    assert!(link.starts_with("https://pay.news.example/admin/#token="), "{link}");
+    assert!(said.contains("owner@news.example as owner"), "{said}");
+    let token = link.split("#token=").nth(1).unwrap();
+    assert_not_stored(&server.snapshot().await, token);
+
+    let (ok, _, said) = run(&data, &["staff", "add", "owner@news.example", "--role", "viewer"]);
+    assert!(!ok && said.contains("staff link"), "{said}");
+    let (ok, _, said) = run(&data, &["staff", "add", "someone@news.example", "--role", "boss"]);
+    assert!(!ok && said.contains("boss"), "{said}");
+    let (ok, list, _) = run(&data, &["staff", "list"]);
+    assert!(ok && list.trim() == "owner@news.example\towner", "{list}");
+
+    let body = serde_json::json!({ "token": token }).to_string();
+    let signed_in = server.post_json("/v1/admin/session", &body).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+    assert_eq!(signed_in.json()["role"], "owner");
+    server.post_json("/v1/admin/session", &body).await.problem(StatusCode::UNAUTHORIZED);
+
+    let (ok, again, said) = run(&data, &["staff", "link", "owner@news.example"]);
+    assert!(ok && again.contains("#token=") && again.trim() != link, "{again}{said}");
+    let (ok, _, said) = run(&data, &["staff", "link", "nobody@news.example"]);
+    assert!(!ok && said.contains("not on the staff"), "{said}");
 }
 
 const MEMBERS: &str = "email,name,tier,status,current_period_end,customer_id

@@ -275,7 +275,7 @@ const LOCALSTRIPE: &str = "PAYWALL_TEST_LOCALSTRIPE";
 /// differs between the databases (transactions, locks, claims and leases, limits counted in
 /// the database, several servers on one database, crashes and restarts), and the bypass
 /// suite. The rest send the same SQL through the same store functions, and run on SQLite only.
-const ON_POSTGRES: [&str; 14] = [
+const ON_POSTGRES: [&str; 15] = [
     "store",
     "bypass",
     "servers",
@@ -290,6 +290,7 @@ const ON_POSTGRES: [&str; 14] = [
     "prune",
     "codes",
     "sessions",
+    "staff",
 ];
 
 /// The suites among those that only run on PostgreSQL: several servers on one database, and

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::auth::admin::NewKey;
-use crate::cli::{ApiKeyCommand, ImportArgs, ReadersCommand};
+use crate::cli::{ApiKeyCommand, ImportArgs, ReadersCommand, StaffCommand};
 use crate::config::Config;
 use crate::error::StartError;
 use crate::error::with_causes;
@@ -234,4 +234,70 @@ async fn import_readers(
         detail: format!("{} rows from {}", rows.len(), file.display()),
     };
     store::readers_csv::import(db, rows, &audit).await.map_err(|error| with_causes(&error))
+}
+
+/// `staff add|link|list`.
+pub async fn staff(command: &StaffCommand) -> Result<(), String> {
+    use crate::routes::admin::staff::{INVITATION_SECONDS, new_link};
+    use paywall_protocol::admin::StaffRole;
+
+    let public_url = |config: &Config| match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", config.addr),
+    };
+    let valid =
+        |email: &str| store::readers::valid_email(email).ok_or(format!("{email:?} is not an email address"));
+    match command {
+        StaffCommand::Add { email, role, config } => {
+            let email = valid(email)?;
+            let role = StaffRole::parse(role).ok_or("--role must be owner, editor or viewer")?;
+            let db = open(config).await?;
+            let actor = Actor::command_line();
+            let audit = Entry {
+                actor: &actor,
+                action: "staff.add",
+                target: format!("staff:{email}"),
+                detail: format!("role {}", role.as_str()),
+            };
+            let added = match store::staff::add(&db, &email, role, &audit).await {
+                Ok(Some(member)) => new_link(&db, &public_url(config), &member, INVITATION_SECONDS)
+                    .await
+                    .map_err(|error| with_causes(&error)),
+                Ok(None) => Err(format!(
+                    "{email} is on the staff already: `paywall-server staff link {email}` prints a new link"
+                )),
+                Err(error) => Err(with_causes(&error)),
+            };
+            db.close().await;
+            let link = added?;
+            eprintln!("Added {email} as {}. This link signs them in once, within three days:", role.as_str());
+            println!("{link}");
+            Ok(())
+        }
+        StaffCommand::Link { email, config } => {
+            let email = valid(email)?;
+            let db = open(config).await?;
+            let link = match store::staff::by_email(&db, &email).await {
+                Ok(Some(member)) => new_link(&db, &public_url(config), &member, INVITATION_SECONDS)
+                    .await
+                    .map_err(|error| with_causes(&error)),
+                Ok(None) => Err(format!("{email} is not on the staff: `paywall-server staff add` adds them")),
+                Err(error) => Err(with_causes(&error)),
+            };
+            db.close().await;
+            let link = link?;
+            eprintln!("This link signs {email} in once, within three days:");
+            println!("{link}");
+            Ok(())
+        }
+        StaffCommand::List { config } => {
+            let db = open(config).await?;
+            let staff = store::staff::list(&db).await;
+            db.close().await;
+            for member in staff.map_err(|error| with_causes(&error))? {
+                println!("{}\t{}", member.email, member.role.as_str());
+            }
+            Ok(())
+        }
+    }
 }

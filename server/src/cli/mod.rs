@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, and the commands a publisher runs on the server
-//! itself (`import`, `api-key`, `readers import|export`).
+//! itself (`import`, `api-key`, `readers import|export`, `staff`).
 
 pub mod commands;
 
@@ -39,6 +39,42 @@ pub enum Command {
     /// current_period_end, customer_id), e.g. moving them over from another system.
     #[command(subcommand)]
     Readers(ReadersCommand),
+    /// The people who sign in to the dashboard at `/admin`: add one (printing a one-time
+    /// sign-in link), print a new link for one, list them.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+/// What `staff` does.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a member of the staff and print a one-time link that signs them in to `/admin`
+    /// (it works for three days; the server's public URL, `PAYWALL_PUBLIC_URL`, starts it).
+    Add {
+        /// Their email address.
+        email: String,
+        /// What they may do: `owner` (everything), `editor` (articles, tiers, offers, the
+        /// meter, gift links) or `viewer` (read only).
+        #[arg(long, value_parser = ["owner", "editor", "viewer"])]
+        role: String,
+        /// The server's settings (the database, the public URL).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
+    /// Print a new one-time sign-in link for a member (one who lost theirs).
+    Link {
+        /// Their email address.
+        email: String,
+        /// The server's settings (the database, the public URL).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
+    /// List the staff: email and role.
+    List {
+        /// The server's settings (the database).
+        #[command(flatten)]
+        config: Box<Config>,
+    },
 }
 
 /// What `api-key` does.

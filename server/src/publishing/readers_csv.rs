@@ -30,21 +30,28 @@ pub struct CsvError {
     pub message: String,
 }
 
-/// The rows of a CSV file.
+/// The rows of a CSV file, or the first problem in it.
 pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
+    check(input).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// The rows of a CSV file, or every problem in it, line by line (a problem with the header
+/// alone, when there is one: the lines cannot be read without it).
+pub fn check(input: impl io::Read) -> Result<Vec<Member>, Vec<CsvError>> {
     // Excel's "CSV UTF-8" and other exports begin with a byte-order mark, which would otherwise
     // become part of the first column's title.
     let mut input = io::BufReader::new(input);
-    let start = io::BufRead::fill_buf(&mut input)
-        .map_err(|error| CsvError { line: 1, message: format!("the file could not be read: {error}") })?;
+    let start = io::BufRead::fill_buf(&mut input).map_err(|error| {
+        vec![CsvError { line: 1, message: format!("the file could not be read: {error}") }]
+    })?;
     if start.starts_with(b"\xEF\xBB\xBF") {
         io::BufRead::consume(&mut input, 3);
     }
     let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(input);
-    let header = reader.headers().map_err(|error| csv_error(&error, 1))?.clone();
+    let header = reader.headers().map_err(|error| vec![csv_error(&error, 1)])?.clone();
     let column = |names: &[&str]| header.iter().position(|title| names.contains(&normalise(title).as_str()));
     let email = column(&["email", "email_address"])
-        .ok_or_else(|| CsvError { line: 1, message: "there is no `email` column".to_owned() })?;
+        .ok_or_else(|| vec![CsvError { line: 1, message: "there is no `email` column".to_owned() }])?;
     let name = column(&["name", "full_name"]);
     let tier = column(&["tier", "tiers", "plan", "product"]);
     let status = column(&["status", "subscription_status"]);
@@ -52,43 +59,73 @@ pub fn read(input: impl io::Read) -> Result<Vec<Member>, CsvError> {
         column(&["current_period_end", "expires_at", "expiration_date", "renews_at", "period_end"]);
     let customer = column(&["customer_id", "stripe_customer_id"]);
     if tier.is_some() && period_end.is_none() {
-        return Err(CsvError {
+        return Err(vec![CsvError {
             line: 1,
             message: "a `tier` column needs a `current_period_end` column".to_owned(),
-        });
+        }]);
     }
     let mut members: Vec<Member> = Vec::new();
+    let mut problems: Vec<CsvError> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for record in reader.records() {
-        let record = record.map_err(|error| csv_error(&error, 0))?;
-        let line = record.position().map_or(0, csv::Position::line);
-        let cell = |index: Option<usize>| {
-            index.and_then(|index| record.get(index)).map(inert_undone).filter(|cell| !cell.is_empty())
-        };
-        let fail = |message: String| CsvError { line, message };
-        let given = cell(Some(email)).unwrap_or_default();
-        let email = valid_email(&given).ok_or_else(|| fail(format!("{given:?} is not an email address")))?;
-        if !seen.insert(email.clone()) {
-            return Err(fail(format!("{email} is on an earlier line too")));
-        }
-        let subscription = match cell(tier) {
-            Some(tier) if !tier.eq_ignore_ascii_case(paywall_protocol::tiers::FREE) => {
-                let status = cell(status).map_or(Ok(SubscriptionStatus::Active), |status| {
-                    parse_status(&status)
-                        .ok_or_else(|| fail(format!("{status:?} is not a subscription status")))
-                })?;
-                let end = cell(period_end)
-                    .ok_or_else(|| fail("a subscription needs its current_period_end".into()))?;
-                let current_period_end = parse_time(&end).ok_or_else(|| {
-                    fail(format!("{end:?} is not a date (2026-12-31, 2026-12-31T23:59:59Z or Unix seconds)"))
-                })?;
-                Some(MemberSubscription { tier, status, current_period_end })
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                problems.push(csv_error(&error, 0));
+                continue;
             }
-            _ => None,
         };
-        members.push(Member { email, name: cell(name), subscription, customer_id: cell(customer) });
+        match member(&record, &mut seen, Columns { email, name, tier, status, period_end, customer }) {
+            Ok(member) => members.push(member),
+            Err(problem) => problems.push(problem),
+        }
     }
-    Ok(members)
+    if problems.is_empty() { Ok(members) } else { Err(problems) }
+}
+
+/// Where each column is in the file.
+#[derive(Clone, Copy)]
+struct Columns {
+    email: usize,
+    name: Option<usize>,
+    tier: Option<usize>,
+    status: Option<usize>,
+    period_end: Option<usize>,
+    customer: Option<usize>,
+}
+
+/// One line's reader, or what is wrong with it.
+fn member(
+    record: &csv::StringRecord,
+    seen: &mut std::collections::HashSet<String>,
+    columns: Columns,
+) -> Result<Member, CsvError> {
+    let Columns { email, name, tier, status, period_end, customer } = columns;
+    let line = record.position().map_or(0, csv::Position::line);
+    let cell = |index: Option<usize>| {
+        index.and_then(|index| record.get(index)).map(inert_undone).filter(|cell| !cell.is_empty())
+    };
+    let fail = |message: String| CsvError { line, message };
+    let given = cell(Some(email)).unwrap_or_default();
+    let email = valid_email(&given).ok_or_else(|| fail(format!("{given:?} is not an email address")))?;
+    if !seen.insert(email.clone()) {
+        return Err(fail(format!("{email} is on an earlier line too")));
+    }
+    let subscription = match cell(tier) {
+        Some(tier) if !tier.eq_ignore_ascii_case(paywall_protocol::tiers::FREE) => {
+            let status = cell(status).map_or(Ok(SubscriptionStatus::Active), |status| {
+                parse_status(&status).ok_or_else(|| fail(format!("{status:?} is not a subscription status")))
+            })?;
+            let end =
+                cell(period_end).ok_or_else(|| fail("a subscription needs its current_period_end".into()))?;
+            let current_period_end = parse_time(&end).ok_or_else(|| {
+                fail(format!("{end:?} is not a date (2026-12-31, 2026-12-31T23:59:59Z or Unix seconds)"))
+            })?;
+            Some(MemberSubscription { tier, status, current_period_end })
+        }
+        _ => None,
+    };
+    Ok(Member { email, name: cell(name), subscription, customer_id: cell(customer) })
 }
 
 /// Writes rows as CSV with the [`COLUMNS`] header, formulas made inert.

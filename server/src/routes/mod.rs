@@ -1,10 +1,11 @@
 //! The HTTP surface: the `/v1` API, one module per resource, and the demo site's files.
 
-mod admin;
+pub(crate) mod admin;
 mod articles;
 mod checkout;
 mod codes;
 mod demo_checkout;
+mod events;
 mod gifts;
 mod health;
 mod offers;
@@ -52,6 +53,7 @@ pub fn app(state: AppState) -> Router {
             .merge(readers::router())
             .merge(offers::router())
             .merge(gifts::router())
+            .merge(events::router())
             .merge(checkout::router())
             .merge(stripe_events::router())
             .merge(admin::router())

@@ -4,7 +4,9 @@
 use utoipa::ToSchema;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Content, OpenApi, Ref};
 
 /// The document's fixed parts: what it is, and the parts every operation shares.
@@ -24,7 +26,8 @@ use utoipa::openapi::{Content, OpenApi, Ref};
         (name = "offers", description = "What the prompt sells"),
         (name = "checkout", description = "Paying at the provider, and the provider's webhooks"),
         (name = "gifts", description = "A subscriber's links that open one article to whoever they send them"),
-        (name = "admin", description = "For the publisher's systems: `Authorization: Bearer paywall_sk_…`"),
+        (name = "admin", description = "For the publisher's systems (`Authorization: Bearer paywall_sk_…`) and the dashboard"),
+        (name = "staff", description = "The dashboard's people: signing in with an emailed link, roles, sessions"),
     )
 )]
 pub struct ApiDoc;
@@ -58,6 +61,14 @@ pub fn document(mut api: OpenApi) -> OpenApi {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "staff_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::admin::STAFF_COOKIE,
+                "A staff member's dashboard session, from `POST /v1/admin/session`; every request \
+                 with it also carries the header `Paywall-Staff: 1`",
+            ))),
+        );
         let name = paywall_protocol::Problem::name();
         components
             .schemas
@@ -76,6 +87,14 @@ pub fn document(mut api: OpenApi) -> OpenApi {
             let operations: [&mut Option<Operation>; 4] =
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete];
             for operation in operations.into_iter().flatten() {
+                // Whatever an API key may do, a staff member's session may too (as far as
+                // their role allows).
+                if let Some(security) = operation.security.as_mut()
+                    && serde_json::to_value(&*security)
+                        .is_ok_and(|value| value.to_string().contains("\"admin_key\""))
+                {
+                    security.push(SecurityRequirement::new("staff_session", Vec::<String>::new()));
+                }
                 operation
                     .responses
                     .responses

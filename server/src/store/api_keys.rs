@@ -73,6 +73,20 @@ pub async fn revoke(db: &Db, which: &str, audit: &Entry<'_>) -> Result<u64, sqlx
     })
 }
 
+/// Revokes the live key with this id, recording `audit` if it was; returns how many (0 or 1).
+pub async fn revoke_by_id(db: &Db, id: i64, audit: &Entry<'_>) -> Result<u64, sqlx::Error> {
+    let sql = "UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND id = $2";
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let revoked = sqlx::query(sql).bind(now()).bind(id).execute(&mut *tx).await?.rows_affected();
+        if revoked > 0 {
+            record!(&mut *tx, audit)?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    })
+}
+
 /// The live key with this hash (neither revoked nor expired): its id, name and prefix. Notes
 /// when it was used, at most once a minute.
 pub async fn live(db: &Db, hash: &[u8]) -> Result<Option<(i64, String, String)>, sqlx::Error> {

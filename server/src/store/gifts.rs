@@ -159,6 +159,7 @@ pub async fn open(
             .map(|done| done.rows_affected())
     })?;
     if opened == 1 {
+        super::events::count(db, article, &[super::events::GIFT_OPENED]).await?;
         return Ok(true);
     }
     with_pool!(db, |pool| {

@@ -90,6 +90,10 @@ pub async fn count(
     })?;
     let read = |count: i64| u32::try_from(count).unwrap_or(u32::MAX);
     if let Some((read_at, others, oldest_other)) = row {
+        // Counted at this very moment: a free article spent now, not one read again.
+        if read_at == now {
+            super::events::count(db, article, &[super::events::METER_SPENT]).await?;
+        }
         let oldest = oldest_other.map_or(read_at, |other| other.min(read_at));
         return Ok(Count { opened: true, read: read(others).saturating_add(1), oldest: Some(oldest) });
     }

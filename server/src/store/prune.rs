@@ -1,6 +1,7 @@
 //! Forgetting what is no longer needed: spent and expired sign-in codes, ended sessions and
 //! the refresh tokens they spent, kept mail, the ids of expired publisher tokens, emptied
-//! rate-limit buckets, webhook events long done, and meter reads older than any period. Without this every table that records an
+//! rate-limit buckets, webhook events long done, meter reads older than any period, and staff links and sessions
+//! long over. Without this every table that records an
 //! attempt would only grow.
 
 use super::db::{BeginWrite, Db, with_pool};
@@ -38,6 +39,8 @@ pub struct Pruned {
     pub meter: u64,
     /// Gift links long expired (with the browsers they opened).
     pub gifts: u64,
+    /// Staff sign-in links expired and staff sessions ended.
+    pub staff: u64,
 }
 
 impl Pruned {
@@ -52,6 +55,7 @@ impl Pruned {
             + self.webhook_messages
             + self.meter
             + self.gifts
+            + self.staff
     }
 }
 
@@ -142,10 +146,12 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             webhook_messages,
             meter: 0,
             gifts: 0,
+            staff: 0,
         })
     });
     let meter = super::meter::prune(db, now - super::meter::MAX_PERIOD_DAYS * 24 * 60 * 60).await?;
     // A link is listed to its subscriber for 90 days; kept a little longer than that.
     let gifts = super::gifts::prune(db, now - 100 * 24 * 60 * 60).await?;
-    Ok(Pruned { meter, gifts, ..pruned? })
+    let staff = super::staff::prune(db, codes_ended, sessions_ended).await?;
+    Ok(Pruned { meter, gifts, staff, ..pruned? })
 }

@@ -51,7 +51,7 @@ pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
         days: days
             .into_iter()
             .map(|day| DayCount {
-                day: crate::time::format(day * DAY).split('T').next().unwrap_or_default().to_owned(),
+                day: date_of_day(day),
                 started: count(&starts, day),
                 ended: count(&ends, day),
             })
@@ -63,4 +63,9 @@ pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
         gifts_made,
         gift_opens,
     })
+}
+
+/// A day (counted from 1970-01-01, UTC) as `YYYY-MM-DD`.
+pub fn date_of_day(day: i64) -> String {
+    crate::time::format(day * DAY).split('T').next().unwrap_or_default().to_owned()
 }

@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::paging::{next_cursor, page_size};
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Editor};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::publishing::import;
@@ -101,7 +101,7 @@ async fn get_article(
             content_type = "application/problem+json")))]
 async fn put_article(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<Article>,
@@ -154,7 +154,7 @@ async fn put_article(
             content_type = "application/problem+json")))]
 async fn delete_article(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> AppResult<StatusCode> {

@@ -5,7 +5,7 @@ use paywall_protocol::admin::GiftPolicy;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Editor};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -38,7 +38,7 @@ async fn get_policy(State(state): State<AppState>, _admin: Admin) -> AppResult<J
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn put_policy(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Json(policy): Json<GiftPolicy>,
 ) -> AppResult<Json<GiftPolicy>> {
     let in_range = policy.monthly_allowance <= MAX_ALLOWANCE

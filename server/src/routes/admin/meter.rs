@@ -5,7 +5,7 @@ use paywall_protocol::admin::MeterPolicy;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Editor};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ async fn get_policy(State(state): State<AppState>, _admin: Admin) -> AppResult<J
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn put_policy(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Json(policy): Json<MeterPolicy>,
 ) -> AppResult<Json<MeterPolicy>> {
     if policy.period_days == 0 || i64::from(policy.period_days) > MAX_PERIOD_DAYS {

@@ -1,5 +1,7 @@
-//! `/v1/admin`: the publisher's API, behind an API key; every route here, under one body limit.
+//! `/v1/admin`: the publisher's API, behind an API key or a staff member's dashboard session;
+//! every route here, under one body limit.
 
+mod api_keys;
 mod articles;
 mod audit;
 mod gift_policy;
@@ -7,6 +9,7 @@ mod meter;
 mod offers;
 mod paging;
 mod readers;
+pub mod staff;
 mod stats;
 mod tiers;
 mod webhooks;
@@ -22,6 +25,8 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// The admin routes, with their body limit.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(staff::router())
+        .merge(api_keys::router())
         .merge(articles::router())
         .merge(tiers::router())
         .merge(readers::router())

@@ -6,7 +6,7 @@ use paywall_protocol::admin::{AdminOffer, AdminOffers, OfferSettings};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Editor};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
@@ -34,7 +34,7 @@ async fn list(State(state): State<AppState>, _admin: Admin) -> AppResult<Json<Ad
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Json(body): Json<OfferSettings>,
 ) -> AppResult<(StatusCode, Json<AdminOffer>)> {
     let offer = checked(body)?;
@@ -76,7 +76,7 @@ async fn get_offer(
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Path(id): Path<i64>,
     Json(body): Json<OfferSettings>,
 ) -> AppResult<Json<AdminOffer>> {

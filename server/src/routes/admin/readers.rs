@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::paging::{next_cursor, page_size};
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Owner};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -69,7 +69,7 @@ async fn list_readers(
             content_type = "application/problem+json")))]
 async fn create_reader(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Json(body): Json<NewReader>,
 ) -> AppResult<Response> {
     let email = readers::valid_email(&body.email).ok_or(AppError::InvalidEmail)?;
@@ -115,7 +115,7 @@ async fn get_reader(
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn grant_subscription(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Path(id): Path<i64>,
     Json(body): Json<Grant>,
 ) -> AppResult<(StatusCode, Json<Subscription>)> {
@@ -148,7 +148,7 @@ async fn grant_subscription(
             content_type = "application/problem+json")))]
 async fn sign_reader_out(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<SignedOut>> {
     readers::admin_by_id(&state.db, id).await?.ok_or_else(no_reader)?;
@@ -171,7 +171,7 @@ async fn sign_reader_out(
             content_type = "application/problem+json")))]
 async fn end_subscription(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Subscription>> {
     let audit = Entry {

@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// The routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_stats))
+    OpenApiRouter::new().routes(routes!(get_stats)).routes(routes!(get_funnel))
 }
 
 /// The period of `GET /v1/admin/stats`.
@@ -38,4 +38,22 @@ async fn get_stats(
         return Err(AppError::InvalidInput("days must be from 1 to 366.".to_owned()));
     }
     Ok(Json(crate::store::stats::stats(&state.db, days).await?))
+}
+
+/// `GET /v1/admin/funnel`: each article's prompts, sign-ins, checkouts and subscriptions over
+/// the last `days` days (today included): counts, never people.
+#[utoipa::path(get, path = "/admin/funnel", tag = "admin", params(StatsQuery), security(("admin_key" = [])),
+    responses((status = 200, description = "The funnel per article", body = paywall_protocol::admin::Funnel)))]
+async fn get_funnel(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(query): Query<StatsQuery>,
+) -> AppResult<Json<paywall_protocol::admin::Funnel>> {
+    let days = query.days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(AppError::InvalidInput("days must be from 1 to 366.".to_owned()));
+    }
+    let since = crate::store::events::day_of(crate::time::now()) - i64::from(days) + 1;
+    let articles = crate::store::events::funnel(&state.db, since).await?;
+    Ok(Json(paywall_protocol::admin::Funnel { since: crate::store::stats::date_of_day(since), articles }))
 }

@@ -5,7 +5,7 @@ use paywall_protocol::admin::{Tier, Tiers};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Editor};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -38,7 +38,7 @@ async fn get_tiers(State(state): State<AppState>, _admin: Admin) -> AppResult<Js
             content_type = "application/problem+json")))]
 async fn put_tiers(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Editor>,
     Json(body): Json<Tiers>,
 ) -> AppResult<Json<Tiers>> {
     check_ladder(&body.tiers)?;

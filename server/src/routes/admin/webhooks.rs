@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::paging::{next_cursor, page_size};
-use crate::auth::Admin;
+use crate::auth::admin::{Admin, Owner};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::publishing::webhooks::{ROTATION_OVERLAP_SECONDS, check_url, new_secret};
@@ -47,7 +47,7 @@ async fn list(State(state): State<AppState>, _admin: Admin) -> AppResult<Json<We
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Json(body): Json<WebhookEndpointSettings>,
 ) -> AppResult<(StatusCode, Json<WebhookEndpoint>)> {
     let settings = checked(body)?;
@@ -88,7 +88,7 @@ async fn get_endpoint(
             body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Path(id): Path<i64>,
     Json(body): Json<WebhookEndpointSettings>,
 ) -> AppResult<Json<WebhookEndpoint>> {
@@ -109,7 +109,11 @@ async fn update(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such endpoint", body = paywall_protocol::Problem,
             content_type = "application/problem+json")))]
-async fn delete(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>) -> AppResult<StatusCode> {
+async fn delete(
+    State(state): State<AppState>,
+    admin: Admin<Owner>,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     let audit = Entry {
         actor: &admin.actor,
         action: "webhook.delete",
@@ -133,7 +137,7 @@ async fn delete(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>
             content_type = "application/problem+json")))]
 async fn rotate(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<WebhookEndpoint>> {
     let audit = Entry {
@@ -191,7 +195,7 @@ async fn deliveries(
             content_type = "application/problem+json")))]
 async fn retry(
     State(state): State<AppState>,
-    admin: Admin,
+    admin: Admin<Owner>,
     Path((id, delivery_id)): Path<(i64, i64)>,
 ) -> AppResult<(StatusCode, Json<WebhookDelivery>)> {
     let audit = Entry {

@@ -1,0 +1,84 @@
+//! SQL for the funnel's counters: how many times each thing happened on each article each
+//! day (UTC). Nothing about who: no reader, browser, session or address is stored with a
+//! count, so the counters cannot be joined to anyone.
+
+use std::collections::BTreeMap;
+
+use paywall_protocol::admin::ArticleFunnel;
+
+use super::db::{BeginWrite, Db, with_pool};
+use crate::time::now;
+
+/// What a counter counts, beside the widget's own events (`PageEvent`).
+pub const CHECKOUT_STARTED: &str = "checkout_started";
+/// A browser opened the article with a gift link (once per browser and link).
+pub const GIFT_OPENED: &str = "gift_opened";
+/// The meter let a visitor in (once per visitor and article in a period).
+pub const METER_SPENT: &str = "meter_spent";
+
+const SECONDS_PER_DAY: i64 = 24 * 60 * 60;
+
+/// The day (UTC) of a Unix time, as days since 1970-01-01.
+pub fn day_of(unix: i64) -> i64 {
+    unix.div_euclid(SECONDS_PER_DAY)
+}
+
+/// Adds one to today's counter of each `(article, kind)`, in one transaction: a batch is
+/// counted whole or not at all. Concurrent counts of the same counter all land (the upsert
+/// adds to the stored count under the row's lock).
+pub async fn count(db: &Db, article_id: &str, kinds: &[&str]) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO article_events (day, article_id, kind, count) VALUES ($1, $2, $3, 1)
+               ON CONFLICT (day, article_id, kind) DO UPDATE SET count = article_events.count + 1";
+    let day = day_of(now());
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        for kind in kinds {
+            sqlx::query(sql).bind(day).bind(article_id).bind(kind).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
+}
+
+/// Every article's counts from `since_day` on, with the subscriptions each sold in that time
+/// (from the subscriptions themselves: a payment is counted when it is stored, not reported).
+pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx::Error> {
+    let counted = "SELECT article_id, kind, SUM(count) FROM article_events WHERE day >= $1
+                    GROUP BY article_id, kind";
+    let sold = "SELECT article_id, COUNT(*) FROM subscriptions
+                 WHERE article_id IS NOT NULL AND created_at >= $1 AND source <> 'complimentary'
+                 GROUP BY article_id";
+    let (counts, sales): (Vec<(String, String, i64)>, Vec<(String, i64)>) = with_pool!(db, |pool| {
+        let counts = sqlx::query_as(counted).bind(since_day).fetch_all(pool).await?;
+        let sales = sqlx::query_as(sold).bind(since_day * SECONDS_PER_DAY).fetch_all(pool).await?;
+        Ok::<_, sqlx::Error>((counts, sales))
+    })?;
+    let mut articles: BTreeMap<String, ArticleFunnel> = BTreeMap::new();
+    fn article(articles: &mut BTreeMap<String, ArticleFunnel>, id: String) -> &mut ArticleFunnel {
+        articles
+            .entry(id.clone())
+            .or_insert_with(|| ArticleFunnel { article_id: id, ..ArticleFunnel::default() })
+    }
+    for (id, kind, count) in counts {
+        let funnel = article(&mut articles, id);
+        let field = match kind.as_str() {
+            "prompt_shown" => &mut funnel.prompt_shown,
+            "sign_in_opened" => &mut funnel.sign_in_opened,
+            "signed_in" => &mut funnel.signed_in,
+            CHECKOUT_STARTED => &mut funnel.checkout_started,
+            GIFT_OPENED => &mut funnel.gift_opened,
+            METER_SPENT => &mut funnel.meter_spent,
+            _ => continue,
+        };
+        *field += count;
+    }
+    for (id, count) in sales {
+        article(&mut articles, id).subscribed = count;
+    }
+    let mut articles: Vec<ArticleFunnel> = articles.into_values().collect();
+    articles.sort_by(|a, b| {
+        (b.subscribed, b.prompt_shown)
+            .cmp(&(a.subscribed, a.prompt_shown))
+            .then_with(|| a.article_id.cmp(&b.article_id))
+    });
+    Ok(articles)
+}
