@@ -798,3 +798,66 @@ pub struct Funnel {
     /// The articles with any count, most subscriptions first, then most prompts.
     pub articles: Vec<ArticleFunnel>,
 }
+
+/// An article file to import (`POST /v1/admin/article-files`): HTML or Markdown with a
+/// `<!-- paywall -->` line; what follows it is stored as the locked sections.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleFile {
+    /// The file's name: `.md` or `.markdown` is read as Markdown, anything else as HTML; the
+    /// article's id is the name without its extension unless the front matter gives one.
+    pub filename: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// What importing an article file did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleImported {
+    /// The article's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The tier it needs.
+    pub tier: String,
+    /// How many locked sections it has.
+    pub locked_sections: u32,
+    /// `added`, `replaced` or `unchanged`.
+    pub outcome: String,
+    /// What the sanitiser took out as unsafe, in words; empty when nothing.
+    pub removed: String,
+}
+
+/// One problem on one line of a readers' CSV file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CsvProblem {
+    /// The line (1 is the header).
+    pub line: u64,
+    /// What is wrong there.
+    pub message: String,
+}
+
+/// What `POST /v1/admin/readers/import` found in the file, and did with it: nothing is
+/// written unless every line is good (and not when `dry_run` was asked for).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadersImport {
+    /// Good lines (readers) in the file.
+    pub rows: u64,
+    /// Every problem, line by line; when there is any, nothing was written.
+    pub problems: Vec<CsvProblem>,
+    /// Whether the readers were written.
+    pub written: bool,
+    /// Readers that were not here.
+    pub readers_added: u64,
+    /// Readers whose name or customer id changed.
+    pub readers_updated: u64,
+    /// Subscriptions added.
+    pub subscriptions_added: u64,
+    /// Subscriptions whose tier, status or period changed.
+    pub subscriptions_updated: u64,
+    /// Lines that changed nothing.
+    pub unchanged: u64,
+}

@@ -82,6 +82,9 @@ pub enum AppError {
     /// The admin API key is missing, malformed, unknown, revoked or expired.
     #[error("invalid API key: {0}")]
     InvalidKey(&'static str),
+    /// The resource changed since the version a write names: by whom, and when.
+    #[error("changed since: {0}")]
+    ChangedBy(String),
     /// Signed in, but this staff member's role may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -358,6 +361,13 @@ impl AppError {
                 "urn:paywall:invalid-key",
                 "Invalid API key",
                 Some((*why).to_owned()),
+                None,
+            ),
+            AppError::ChangedBy(why) => parts(
+                StatusCode::PRECONDITION_FAILED,
+                "urn:paywall:precondition-failed",
+                "Changed since you read it",
+                Some(why.clone()),
                 None,
             ),
             AppError::Forbidden(why) => {

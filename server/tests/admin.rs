@@ -623,6 +623,9 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
         ("/v1/admin/staff/{id}/sign-out", &["post"]),
         ("/v1/admin/api-keys", &["get", "post"]),
         ("/v1/admin/api-keys/{id}", &["delete"]),
+        ("/v1/admin/article-files", &["post"]),
+        ("/v1/admin/readers/import", &["post"]),
+        ("/v1/admin/readers/export", &["get"]),
     ] {
         for method in methods {
             let operation = &paths[path][method];
@@ -636,10 +639,106 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(paths.len(), 48, "a described path is not in this list: {:?}", paths.keys());
+    assert_eq!(paths.len(), 51, "a described path is not in this list: {:?}", paths.keys());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(
         (schemes["admin_key"]["scheme"].as_str(), schemes["reader_token"]["scheme"].as_str()),
         (Some("bearer"), Some("bearer"))
     );
+}
+
+#[tokio::test]
+async fn an_article_file_is_imported_with_the_sanitisers_report_and_a_bad_one_changes_nothing() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "dashboard").await;
+    let file = "---\ntitle: Harbour lights\ntier: premium\n---\nThe free part.\n\n<!-- paywall -->\n\n## What we found\n\nThe ledger <img src=x onerror=alert(1)> balanced.\n";
+    let body = json!({ "filename": "harbour-lights.md", "text": file });
+    let first = admin(&server, Method::POST, "/v1/admin/article-files", &key, Some(body.clone()), &[]).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let report = first.json();
+    assert_eq!((report["id"].as_str(), report["outcome"].as_str()), (Some("harbour-lights"), Some("added")));
+    assert_eq!(report["locked_sections"], 1);
+    assert!(report["removed"].as_str().unwrap().contains("onerror"), "{report}");
+    let again = admin(&server, Method::POST, "/v1/admin/article-files", &key, Some(body), &[]).await;
+    assert_eq!(again.json()["outcome"], "unchanged");
+    let stored =
+        admin(&server, Method::GET, "/v1/admin/articles/harbour-lights", &key, None, &[]).await.json();
+    assert!(!stored.to_string().contains("onerror"), "{stored}");
+
+    let before = server.snapshot().await;
+    for (filename, text) in [
+        ("no-divider.md", "# Title\n\nNo divider here.\n"),
+        ("x.html", "<h1>T</h1><!-- paywall --><p>loose</p>"),
+    ] {
+        let body = json!({ "filename": filename, "text": text });
+        let reply = admin(&server, Method::POST, "/v1/admin/article-files", &key, Some(body), &[]).await;
+        assert!(
+            reply.problem(StatusCode::UNPROCESSABLE_ENTITY)["detail"].as_str().unwrap().contains(filename)
+        );
+    }
+    assert_eq!(server.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_write_to_a_version_that_changed_names_who_changed_it() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "dashboard").await;
+    let other = admin_key(&server, "newsroom").await;
+    let path = format!("/v1/admin/articles/{ARTICLE}");
+    let loaded = admin(&server, Method::GET, &path, &key, None, &[]).await;
+    let etag = loaded.header(header::ETAG).to_owned();
+    let mut theirs = loaded.json();
+    theirs["title"] = json!("Their title");
+    let put = admin(&server, Method::PUT, &path, &other, Some(theirs), &[]).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+
+    let before = server.snapshot().await;
+    let mut mine = loaded.json();
+    mine["title"] = json!("My title");
+    let refused = admin(&server, Method::PUT, &path, &key, Some(mine), &[(header::IF_MATCH, &etag)]).await;
+    let problem = refused.problem(StatusCode::PRECONDITION_FAILED);
+    assert!(problem["detail"].as_str().unwrap().contains("key:newsroom"), "{problem}");
+    let deleted = admin(&server, Method::DELETE, &path, &key, None, &[(header::IF_MATCH, &etag)]).await;
+    deleted.problem(StatusCode::PRECONDITION_FAILED);
+    assert_eq!(server.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_readers_file_with_problems_lists_each_line_and_writes_nothing_and_a_good_one_goes_both_ways() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "dashboard").await;
+    let send = |csv: &'static str, query: &'static str| {
+        let request = Request::post(format!("/v1/admin/readers/import{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(csv))
+            .unwrap();
+        server.send(request)
+    };
+    // (A key's first use of the minute is noted on it.)
+    admin(&server, Method::GET, "/v1/admin/tiers", &key, None, &[]).await;
+    let before = server.snapshot().await;
+    let bad = "email,name,tier,current_period_end\nada@news.example,Ada,premium,2031-01-01\nnot-an-address,Bo,,\ncy@news.example,Cy,premium,someday\n";
+    let report = send(bad, "").await.json();
+    assert_eq!(report["written"], false, "{report}");
+    let lines: Vec<u64> =
+        report["problems"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4], "{report}");
+    let good =
+        "email,name,tier,current_period_end\nada@news.example,Ada,premium,2031-01-01\nbo@news.example,Bo,,\n";
+    let dry = send(good, "?dry_run=true").await.json();
+    assert_eq!((dry["rows"].as_u64(), dry["written"].as_bool()), (Some(2), Some(false)), "{dry}");
+    assert_eq!(server.snapshot().await, before, "a file with problems, or a dry run, wrote something");
+
+    let done = send(good, "").await.json();
+    assert_eq!((done["written"].as_bool(), done["readers_added"].as_u64()), (Some(true), Some(2)), "{done}");
+    let export = admin(&server, Method::GET, "/v1/admin/readers/export", &key, None, &[]).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(export.header(header::CONTENT_DISPOSITION).starts_with("attachment; filename=\"readers-"));
+    assert!(
+        export.text.starts_with("email,name,tier,status,current_period_end,customer_id\n"),
+        "{}",
+        export.text
+    );
+    assert!(export.text.contains("ada@news.example,Ada,premium,active,2031-01-01"), "{}", export.text);
 }

@@ -104,10 +104,13 @@ fn least_role() -> BTreeMap<&'static str, Option<StaffRole>> {
         "POST /admin/offers",
         "PUT /admin/offers/{id}",
         "PUT /admin/tiers",
+        "POST /admin/article-files",
     ];
     let owner = [
         "POST /admin/readers",
         "POST /admin/readers/{id}/subscriptions",
+        "POST /admin/readers/import",
+        "GET /admin/readers/export",
         "POST /admin/readers/{id}/sign-out",
         "POST /admin/subscriptions/{id}/end",
         "POST /admin/webhooks",

@@ -72,3 +72,18 @@ pub async fn page(db: &Db, before: Option<i64>, limit: u32) -> Result<Vec<AuditE
         .map(|(id, at, actor, action, target, detail)| AuditEntry { id, at, actor, action, target, detail })
         .collect())
 }
+
+/// The newest entry about `target`, if any.
+pub async fn last_for(db: &Db, target: &str) -> Result<Option<AuditEntry>, sqlx::Error> {
+    let sql = "SELECT id, at, actor, action, target, detail FROM audit_log WHERE target = $1 ORDER BY id DESC LIMIT 1";
+    let row: Option<(i64, i64, String, String, String, String)> =
+        with_pool!(db, |pool| sqlx::query_as(sql).bind(target).fetch_optional(pool).await)?;
+    Ok(row.map(|(id, at, actor, action, target, detail)| AuditEntry {
+        id,
+        at,
+        actor,
+        action,
+        target,
+        detail,
+    }))
+}

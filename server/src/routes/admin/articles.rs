@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use paywall_protocol::LockedSection;
-use paywall_protocol::admin::{Article, ArticlePage};
+use paywall_protocol::admin::{Article, ArticleFile, ArticleImported, ArticlePage};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,11 +23,51 @@ use crate::store::audit::Entry;
 
 /// The routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_articles)).routes(routes!(
+    OpenApiRouter::new().routes(routes!(list_articles)).routes(routes!(import_article)).routes(routes!(
         get_article,
         put_article,
         delete_article
     ))
+}
+
+/// `POST /v1/admin/article-files`: reads an HTML or Markdown file as `paywall-server import`
+/// does, stores the article, and says what it did (and what the sanitiser took out).
+#[utoipa::path(post, path = "/admin/article-files", tag = "admin", request_body = ArticleFile,
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, description = "Stored (or unchanged)", body = ArticleImported),
+        (status = 422, description = "Not an article: no divider, no title, a bad id or an unknown tier", body = paywall_protocol::Problem,
+            content_type = "application/problem+json")))]
+async fn import_article(
+    State(state): State<AppState>,
+    admin: Admin<Editor>,
+    Json(file): Json<ArticleFile>,
+) -> AppResult<Json<ArticleImported>> {
+    let parsed =
+        import::parse(std::path::Path::new(&file.filename), &file.text, &import::Overrides::default())
+            .map_err(|error| AppError::InvalidInput(format!("{}: {error}", file.filename)))?;
+    let article = checked_article(parsed.stored())?;
+    let audit = Entry {
+        actor: &admin.actor,
+        action: "article.put",
+        target: format!("article:{}", parsed.id),
+        detail: format!("imported from {}", file.filename),
+    };
+    let put = articles::put(&state.db, &parsed.id, &article, &Precondition::Any, Some(&audit)).await;
+    state.catalog.forget(&parsed.id);
+    let outcome = match put.map_err(|error| write_error(error, &parsed.id))? {
+        Put::Added(_) => "added",
+        Put::Replaced(_) => "replaced",
+        Put::Unchanged(_) => "unchanged",
+    };
+    Ok(Json(ArticleImported {
+        id: parsed.id,
+        title: article.title,
+        tier: article.tier,
+        locked_sections: u32::try_from(article.sections.len()).unwrap_or(u32::MAX),
+        outcome: outcome.to_owned(),
+        removed: if parsed.removed.is_empty() { String::new() } else { parsed.removed.to_string() },
+    }))
 }
 
 /// The longest title, of an article or a section, in characters.
@@ -134,6 +174,7 @@ async fn put_article(
     let (status, etag) = match put {
         Ok(Put::Added(etag)) => (StatusCode::CREATED, etag),
         Ok(Put::Replaced(etag) | Put::Unchanged(etag)) => (StatusCode::OK, etag),
+        Err(WriteError::PreconditionFailed) => return Err(changed_since(&state, &id).await),
         Err(error) => return Err(write_error(error, &id)),
     };
     Ok(with_etag(status, &etag, Json(article)))
@@ -164,9 +205,10 @@ async fn delete_article(
         target: format!("article:{id}"),
         detail: String::new(),
     };
-    articles::delete(&state.db, &id, &precondition(&headers), &audit)
-        .await
-        .map_err(|error| write_error(error, &id))?;
+    match articles::delete(&state.db, &id, &precondition(&headers), &audit).await {
+        Err(WriteError::PreconditionFailed) => return Err(changed_since(&state, &id).await),
+        done => done.map_err(|error| write_error(error, &id))?,
+    }
     state.catalog.forget(&id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -231,6 +273,19 @@ fn write_error(error: WriteError, id: &str) -> AppError {
             AppError::InvalidInput(format!("There is no tier {tier:?}: see GET /v1/admin/tiers."))
         }
         WriteError::Database(error) => error.into(),
+    }
+}
+
+/// The refusal of a write whose `If-Match` names a version that is no longer the article's:
+/// who changed it last, and when, as the audit log says.
+async fn changed_since(state: &AppState, id: &str) -> AppError {
+    match crate::store::audit::last_for(&state.db, &format!("article:{id}")).await {
+        Ok(Some(entry)) => AppError::ChangedBy(format!(
+            "{} changed this article at {} since you loaded it. Reload it to see their version.",
+            entry.actor,
+            crate::time::format(entry.at)
+        )),
+        _ => AppError::PreconditionFailed,
     }
 }
 

@@ -9,6 +9,7 @@ mod meter;
 mod offers;
 mod paging;
 mod readers;
+mod readers_csv;
 pub mod staff;
 mod stats;
 mod tiers;
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(articles::router())
         .merge(tiers::router())
         .merge(readers::router())
+        .merge(readers_csv::router())
         .merge(audit::router())
         .merge(stats::router())
         .merge(offers::router())
