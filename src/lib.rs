@@ -11,6 +11,7 @@ pub mod config;
 mod dom;
 pub mod error;
 mod events;
+mod funnel;
 mod hooks;
 mod i18n;
 pub mod loader;

@@ -175,6 +175,39 @@ fn cargo_build(target: &Path) -> Command {
     build
 }
 
+/// Builds the publisher's dashboard (the `admin` crate) into `www/admin/pkg`, which the server
+/// serves at `/admin/`: `cargo build --profile admin` (small, without the widget's slow
+/// whole-program passes: staff load it once a session), then its glue with `wasm-bindgen`.
+pub fn dashboard() -> Result<(), Failed> {
+    run::step("Building the dashboard (cargo build -p paywall-admin --profile admin)");
+    let target = root().join("target");
+    command("cargo")
+        .current_dir(root())
+        .env("PATH", path_with_tools())
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--lib", "--package", "paywall-admin", "--profile", "admin", "--target", WASM_TARGET])
+        .status_ok("cargo build (dashboard)")?;
+    let built = target.join(WASM_TARGET).join("admin/paywall_admin.wasm");
+    let stamp = root().join(DASHBOARD_STAMP);
+    let made_from = fingerprint(&built);
+    if std::fs::read_to_string(&stamp).is_ok_and(|made| made == made_from)
+        && root().join("www/admin/pkg/paywall_admin_bg.wasm").exists()
+    {
+        println!("    ✓ www/admin/pkg is up to date with the dashboard's build");
+        return Ok(());
+    }
+    command("wasm-bindgen")
+        .arg(&built)
+        .args(["--out-dir", "www/admin/pkg", "--no-typescript", "--target", "web"])
+        .current_dir(root())
+        .env("PATH", path_with_tools())
+        .status_ok("wasm-bindgen (dashboard)")?;
+    std::fs::write(&stamp, made_from).map_err(|error| Failed(format!("writing {DASHBOARD_STAMP}: {error}")))
+}
+
+/// Where the build notes what `www/admin/pkg` was made from.
+const DASHBOARD_STAMP: &str = "www/admin/pkg/.made-from";
+
 /// Builds the server binary in release mode.
 pub fn server() -> Result<(), Failed> {
     run::step("Building the server (release)");

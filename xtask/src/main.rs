@@ -91,6 +91,7 @@ fn main() -> ExitCode {
 fn demo() -> Result<(), Failed> {
     setup::for_building()?;
     build::widget()?;
+    build::dashboard()?;
     build::server()?;
     run::step("Starting the paywall server and the publisher's site (Ctrl-C stops both)");
     let addr = std::env::var("PAYWALL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
@@ -136,6 +137,7 @@ fn test() -> Result<(), Failed> {
         .status_ok("cargo deny")?;
     // First, so that the server the tests build has the widget built into it.
     build::widget()?;
+    build::dashboard()?;
     run::step("A Stripe emulator for the server's payment tests (localstripe)");
     let stripe = localstripe::Localstripe::start()?;
     // One PostgreSQL for the storage suites and schemathesis's run on it below.

@@ -4,6 +4,7 @@ pub(crate) mod admin;
 mod articles;
 mod checkout;
 mod codes;
+mod dashboard;
 mod demo_checkout;
 mod events;
 mod gifts;
@@ -84,6 +85,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/v1", api)
         .merge(pages::router(config.demo.on))
+        .merge(dashboard::router())
         .merge(demo_checkout::router())
         .merge(widget)
         .merge(site)

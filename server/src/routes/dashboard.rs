@@ -1,0 +1,66 @@
+//! `/admin`: the publisher's dashboard, a WebAssembly app (the `admin` crate, built into
+//! `www/admin/pkg`). Every page address under `/admin/` answers the same page, whose app then
+//! draws the page the address names; its files (`boot.js`, `admin.css`, `pkg/…`) are served
+//! as they are. The page has a strict content security policy of its own: scripts and styles
+//! from this server only, nothing inline, no frames around it.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The dashboard's policy: its own scripts (and WebAssembly), styles and API, nothing else.
+const POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                      img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+                      frame-ancestors 'none'";
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
+        .route("/admin/", get(page))
+        .route("/admin/{*path}", get(file_or_page))
+}
+
+/// A file of the app's (anything with an extension, or under `pkg/`), else the page.
+async fn file_or_page(State(state): State<AppState>, request: Request) -> Response {
+    let path = request.uri().path().trim_start_matches("/admin/");
+    let is_file = path.starts_with("pkg/") || path.rsplit('/').next().is_some_and(|name| name.contains('.'));
+    if !is_file {
+        return page(State(state)).await;
+    }
+    let files = ServeDir::new(state.config.site.join("www"));
+    match files.oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    }
+}
+
+/// The page every dashboard address answers.
+async fn page(State(state): State<AppState>) -> Response {
+    let file = state.config.site.join("www/admin/index.html");
+    let Ok(html) = tokio::fs::read(&file).await else {
+        return AppError::NotFound(
+            "The dashboard is not built on this server (www/admin is missing).".into(),
+        )
+        .into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY)),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
+        ],
+        html,
+    )
+        .into_response()
+}
