@@ -11,7 +11,6 @@ pub mod config;
 mod dom;
 pub mod error;
 mod events;
-mod funnel;
 mod hooks;
 mod i18n;
 pub mod loader;

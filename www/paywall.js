@@ -108,6 +108,34 @@
     }
   });
 
+  // The publisher's funnel: the widget's own events (prompt shown, sign-in opened, signed in
+  // from it) counted by the server per article and day, with nothing about the reader. A
+  // moment's worth go together in one beacon per article, sent as text (no preflight), and
+  // whatever is left when the page is hidden or left.
+  const FUNNEL = { locked: "prompt_shown", "dialog-open": "sign_in_opened", "signed-in": "signed_in" };
+  const counted = new Map(); // article id → what happened on it, not sent yet
+  const asked = new WeakSet(); // containers whose sign-in dialog opened: a sign-in there came from the prompt
+  let due;
+  for (const name in FUNNEL) {
+    document.addEventListener(`paywall:${name}`, (event) => {
+      const id = event.detail?.articleId;
+      if (!api || !id || (name === "signed-in" && !asked.delete(event.target))) return;
+      if (name === "dialog-open") asked.add(event.target);
+      counted.set(id, [...(counted.get(id) ?? []), FUNNEL[name]]);
+      due ??= setTimeout(report, 2000);
+    });
+  }
+  addEventListener("pagehide", report);
+  document.addEventListener("visibilitychange", () => document.hidden && report());
+  function report() {
+    clearTimeout(due);
+    due = undefined;
+    for (const [article_id, events] of counted) {
+      navigator.sendBeacon?.(`${api}/v1/events`, JSON.stringify({ article_id, events: events.slice(0, 20) }));
+    }
+    counted.clear();
+  }
+
   const prefetched = new Map();
   const facades = new WeakMap(); // container → the prompt the loader drew in it, until the widget takes over
   const prompts = new Map(); // prompt URL → its answer, asked for once

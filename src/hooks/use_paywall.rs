@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use paywall_protocol::{CodeSignIn, Offer, PageEvent, PasswordSignIn};
+use paywall_protocol::{CodeSignIn, Offer, PasswordSignIn};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Element;
 use yew::{
@@ -14,7 +14,6 @@ use yew::{
 use crate::access::{self, Access};
 use crate::error::Error;
 use crate::events::{self, PaywallEvent};
-use crate::funnel;
 use crate::loader::Loader;
 use crate::session::{Change, Session};
 use crate::state::{Action, Dialog, Gifting, Phase, State, Step};
@@ -70,7 +69,6 @@ pub fn use_paywall(
             dispatch,
             generation: Rc::new(Cell::new(0)),
             mounted: Cell::new(true),
-            dialog_opened: Cell::new(false),
         }
     });
 
@@ -208,9 +206,6 @@ struct ArticleController {
     generation: Rc<Cell<u32>>,
     /// Whether the widget is still on the page: one taken off shows and reports nothing more.
     mounted: Cell<bool>,
-    /// Whether the reader opened the sign-in dialog here: a sign-in after it came from this
-    /// prompt, for the publisher's funnel.
-    dialog_opened: Cell<bool>,
 }
 
 impl ArticleController {
@@ -342,21 +337,8 @@ impl ArticleController {
     /// Reports `event` on the container: the one place the widget sends events from (and
     /// only while it is on the page).
     fn emit(&self, event: PaywallEvent) {
-        if !self.mounted.get() {
-            return;
-        }
-        events::emit(&self.container, &self.article_id, &event);
-        let counted = match event {
-            PaywallEvent::Locked { .. } => Some(PageEvent::PromptShown),
-            PaywallEvent::DialogOpen => {
-                self.dialog_opened.set(true);
-                Some(PageEvent::SignInOpened)
-            }
-            PaywallEvent::SignedIn { .. } if self.dialog_opened.replace(false) => Some(PageEvent::SignedIn),
-            _ => None,
-        };
-        if let Some(counted) = counted {
-            funnel::report(self.session.api().base(), &self.article_id, counted);
+        if self.mounted.get() {
+            events::emit(&self.container, &self.article_id, &event);
         }
     }
 

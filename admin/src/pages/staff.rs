@@ -108,7 +108,7 @@ pub fn staff(props: &PageProps) -> Html {
                             </td>
                             <td>{ view::when(member.created_at) }</td>
                             <td>if owner {
-                                <button type="button" class="quiet" onclick={act(member, false)} aria-label={format!("Sign {} out everywhere", member.email)}>{ "Sign out" }</button>
+                                <button type="button" class="quiet" onclick={act(member, false)} aria-label={format!("Sign out everywhere: {}", member.email)}>{ "Sign out everywhere" }</button>
                                 <button type="button" class="danger" onclick={act(member, true)} aria-label={format!("Remove {}", member.email)}>{ "Remove" }</button>
                             }</td>
                         </tr>

@@ -16,7 +16,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// The dashboard's policy: its own scripts (and WebAssembly), styles and API, nothing else.
+/// One allowance: `style` attributes (`style-src-attr`), which plotters sets on the span it
+/// measures the charts' label text with. An attribute cannot run script, and with `img-src`
+/// limited to this server (and fonts to none) it cannot load anything from elsewhere either.
 const POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                      style-src-attr 'unsafe-inline'; \
                       img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
                       frame-ancestors 'none'";
 
