@@ -364,6 +364,40 @@ pub struct Stats {
     /// Browsers gift links opened an article in, in the period.
     #[serde(default)]
     pub gift_opens: u64,
+    /// Monthly recurring revenue at the end of each day of the period (UTC), oldest first, per
+    /// currency: the paid subscriptions sold here that had begun, were past any trial and had
+    /// not ended by then (yearly ones as a twelfth). Trials and complimentary ones are not in it.
+    #[serde(default)]
+    pub revenue_by_day: Vec<DayMoney>,
+    /// Free trials started in the period, and what became of them.
+    #[serde(default)]
+    pub trials: TrialCounts,
+}
+
+/// An amount of money on a day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayMoney {
+    /// The day (UTC), `YYYY-MM-DD`.
+    pub day: String,
+    /// ISO 4217, lower case.
+    pub currency: String,
+    /// In the currency's minor unit.
+    pub amount: i64,
+}
+
+/// Free trials started in a period: how many, and how each ended or stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrialCounts {
+    /// Trials started.
+    pub started: i64,
+    /// Of those, the ones whose trial is over and that went on paying.
+    pub converted: i64,
+    /// Of those, the ones that ended within their trial.
+    pub ended: i64,
+    /// Of those, the ones still in their trial.
+    pub running: i64,
 }
 
 /// How many subscriptions of a tier are in a state.

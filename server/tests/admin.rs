@@ -742,3 +742,38 @@ async fn a_readers_file_with_problems_lists_each_line_and_writes_nothing_and_a_g
     );
     assert!(export.text.contains("ada@news.example,Ada,premium,active,2031-01-01"), "{}", export.text);
 }
+
+#[tokio::test]
+async fn revenue_over_time_leaves_trials_out_until_they_end_and_counts_what_became_of_each() {
+    let server = TestServer::start().await;
+    let key = admin_key(&server, "dashboard").await;
+    let now = paywall_server::time::now();
+    let day = 24 * 60 * 60;
+    // The demo's yearly offer (id 2): 80.00 EUR a year, 14 days free first.
+    for (email, began, ended) in [
+        ("past-trial@news.example", now - 20 * day, None),
+        ("left-in-trial@news.example", now - 10 * day, Some(now - 5 * day)),
+        ("in-trial@news.example", now - 2 * day, None),
+    ] {
+        server.exec(&format!("INSERT INTO readers (email, created_at) VALUES ('{email}', {began})")).await;
+        let ended = ended.map_or("NULL".to_owned(), |at: i64| at.to_string());
+        server
+            .exec(&format!(
+                "INSERT INTO subscriptions (reader_id, tier, status, current_period_end, source, offer_id, created_at, ended_at)
+                 SELECT id, 'premium', 'active', {}, 'paywall', 2, {began}, {ended} FROM readers WHERE email = '{email}'",
+                now + 300 * day
+            ))
+            .await;
+    }
+    let stats = admin(&server, Method::GET, "/v1/admin/stats?days=30", &key, None, &[]).await.json();
+    assert_eq!(stats["trials"], json!({"started": 3, "converted": 1, "ended": 1, "running": 1}), "{stats}");
+    let revenue: Vec<i64> = stats["revenue_by_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|day| day["amount"].as_i64().unwrap())
+        .collect();
+    // Only the first, from the end of its trial (six days ago) on: 8000 / 12.
+    assert_eq!(revenue.len(), 30);
+    assert_eq!(&revenue[22..], &[0, 666, 666, 666, 666, 666, 666, 666], "{stats}");
+}

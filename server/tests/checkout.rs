@@ -483,6 +483,9 @@ async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() 
 
     let numbers = stats().await.json();
     assert_eq!(numbers["monthly_recurring_revenue"], json!([{"currency": "eur", "amount": 800}]));
+    let days = numbers["revenue_by_day"].as_array().unwrap();
+    assert_eq!(days.len(), 30, "{numbers}");
+    assert_eq!((&days[29]["amount"], &days[28]["amount"]), (&json!(800), &json!(0)), "{numbers}");
     assert_eq!(numbers["articles"], json!([{"article_id": ARTICLE, "started": 1}]));
     let today = &numbers["days"][numbers["days"].as_array().unwrap().len() - 1];
     assert_eq!((today["started"].as_i64(), today["ended"].as_i64()), (Some(2), Some(1)), "{numbers}");
@@ -508,6 +511,7 @@ async fn the_publishers_numbers_count_what_was_sold_given_and_ended_and_where() 
     .await;
     let numbers = stats().await.json();
     assert_eq!(numbers["monthly_recurring_revenue"], json!([]));
+    assert_eq!(numbers["revenue_by_day"][29]["amount"], 0, "{numbers}");
     assert_eq!(numbers["days"][numbers["days"].as_array().unwrap().len() - 1]["ended"], 2);
     server.get("/v1/admin/stats?days=0", Some(&key)).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
     server.get("/v1/admin/stats", None).await.problem(StatusCode::UNAUTHORIZED);

@@ -427,3 +427,21 @@ async fn a_funnel_stores_counts_and_nothing_that_could_name_the_reader() {
         assert_not_stored(&changed.join("\n"), identifying);
     }
 }
+
+#[tokio::test]
+async fn one_client_reporting_too_often_is_held_back_and_nothing_refused_is_counted() {
+    let server = TestServer::start().await;
+    let body = json!({ "article_id": ARTICLE, "events": ["prompt_shown"] }).to_string();
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..150 {
+        let reply = server.post_json("/v1/events", &body).await;
+        match reply.status {
+            StatusCode::NO_CONTENT => accepted += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            status => panic!("{status}: {}", reply.text),
+        }
+    }
+    assert!(accepted >= 120 && refused > 0, "{accepted} accepted, {refused} refused");
+    let counted = server.text("SELECT CAST(SUM(count) AS TEXT) FROM article_events").await.unwrap();
+    assert_eq!(counted, accepted.to_string());
+}

@@ -80,6 +80,15 @@ fn numbers(stats: &Stats) -> Html {
                         <dd class="definition">{ "Paid subscriptions that are active or past due, a yearly price counted as a twelfth each month. Trials and complimentary subscriptions are not revenue and are left out." }</dd>
                     </div>
                     <div>
+                        <dt>{ format!("Free trials started, last {DAYS} days") }</dt>
+                        <dd class="figure">{ stats.trials.started }</dd>
+                        <dd>{ format!("{} went on paying ({}), {} ended in their trial, {} still in it.",
+                            stats.trials.converted,
+                            rate(stats.trials.converted, stats.trials.converted + stats.trials.ended),
+                            stats.trials.ended, stats.trials.running) }</dd>
+                        <dd class="definition">{ "A trial converts when it is over and the subscription goes on; the rate is of the trials that are over." }</dd>
+                    </div>
+                    <div>
                         <dt>{ "Gift links" }</dt>
                         <dd class="figure">{ format!("{} made, opened in {} browsers", stats.gifts_made, stats.gift_opens) }</dd>
                         <dd class="definition">{ format!("Links subscribers made in the last {DAYS} days, and the browsers they opened an article in.") }</dd>
@@ -95,6 +104,24 @@ fn numbers(stats: &Stats) -> Html {
                     </tbody>
                 </table>
                 <p class="definition">{ "Paying or given: active or past due, complimentary ones included. A subscription in a trial counts here until its first payment moves it to paying." }</p>
+            </section>
+            <section aria-labelledby="revenue">
+                <h2 id="revenue">{ format!("Monthly recurring revenue, last {DAYS} days") }</h2>
+                <p class="definition">{ "At the end of each day: the paid subscriptions that had begun, were past any free trial and had not ended. Only the days it changed are listed." }</p>
+                <table class="compact">
+                    <caption>{ "Monthly recurring revenue on the days it changed" }</caption>
+                    <thead><tr><th scope="col">{ "Day" }</th><th scope="col">{ "Revenue" }</th></tr></thead>
+                    <tbody>
+                        { for stats.revenue_by_day.iter().enumerate()
+                            .filter(|(index, day)| *index == 0 || stats.revenue_by_day.iter().rev()
+                                .skip(stats.revenue_by_day.len() - index)
+                                .find(|earlier| earlier.currency == day.currency)
+                                .is_none_or(|earlier| earlier.amount != day.amount))
+                            .map(|(_, day)| html! {
+                                <tr><th scope="row">{ &day.day }</th><td>{ money(day.amount, &day.currency) }</td></tr>
+                            }) }
+                    </tbody>
+                </table>
             </section>
             <section aria-labelledby="churn">
                 <h2 id="churn">{ format!("Started and ended, last {DAYS} days") }</h2>

@@ -58,7 +58,7 @@ impl<K: LimitKey> Limit<K> {
     }
 
     /// Counts one request for `key` in this process only.
-    fn check_here(&self, key: &K) -> Result<(), AppError> {
+    pub fn check_here(&self, key: &K) -> Result<(), AppError> {
         self.here.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             AppError::RateLimited { retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
@@ -153,6 +153,9 @@ pub struct Limits {
     pub codes_per_email: Limit<EmailKey>,
     /// Password changes by one signed-in reader (each costs an argon2 hash or two).
     pub password_changes_per_reader: Limit<i64>,
+    /// The funnel's event reports from one client (counted in this process only: a page sends
+    /// one or two, and a count lost to a restart costs nothing).
+    pub events_per_client: Limit<Client>,
 }
 
 /// How many requests a limit allows at once, and how often it allows one more after that.
@@ -188,6 +191,8 @@ pub const CODES_PER_CLIENT_AND_EMAIL: Rate = rate(3, 30 * 60);
 pub const CODES_PER_EMAIL: Rate = rate(8, 10 * 60);
 /// Password changes by one reader.
 pub const PASSWORD_CHANGES_PER_READER: Rate = rate(5, 10 * 60);
+/// Event reports from one client: a newsroom behind one address reads many pages.
+pub const EVENTS_PER_CLIENT: Rate = Rate { burst: 120, every: Duration::from_millis(500) };
 
 impl Limits {
     /// The limits this server enforces, shared through `db` with every server on it.
@@ -223,6 +228,7 @@ impl Limits {
                 PASSWORD_CHANGES_PER_READER,
                 db,
             ),
+            events_per_client: Limit::new("events_per_client", EVENTS_PER_CLIENT, db),
         })
     }
 
@@ -233,6 +239,7 @@ impl Limits {
         self.publisher_sign_in_per_client.forget_idle();
         self.password_per_client_and_email.forget_idle();
         self.password_per_email.forget_idle();
+        self.events_per_client.forget_idle();
         self.code_tries_per_client_and_email.forget_idle();
         self.code_tries_per_email.forget_idle();
         self.codes_per_client.forget_idle();

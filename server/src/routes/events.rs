@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{AppError, AppResult};
+use crate::http::client::Client;
 use crate::state::AppState;
 use crate::store::{articles, events};
 
@@ -29,8 +30,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 204, description = "Counted"),
         (status = 403, description = "From a page on a site this server does not allow", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a batch of events", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
-async fn report(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> AppResult<StatusCode> {
+        (status = 422, description = "Not a batch of events", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this client", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
+async fn report(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<StatusCode> {
+    state.limits.events_per_client.check_here(&client)?;
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or_default();
         if !state.return_origins().iter().any(|allowed| allowed == origin) {

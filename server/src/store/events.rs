@@ -42,7 +42,7 @@ pub async fn count(db: &Db, article_id: &str, kinds: &[&str]) -> Result<(), sqlx
 /// Every article's counts from `since_day` on, with the subscriptions each sold in that time
 /// (from the subscriptions themselves: a payment is counted when it is stored, not reported).
 pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx::Error> {
-    let counted = "SELECT article_id, kind, SUM(count) FROM article_events WHERE day >= $1
+    let counted = "SELECT article_id, kind, CAST(SUM(count) AS BIGINT) FROM article_events WHERE day >= $1
                     GROUP BY article_id, kind";
     let sold = "SELECT article_id, COUNT(*) FROM subscriptions
                  WHERE article_id IS NOT NULL AND created_at >= $1 AND source <> 'complimentary'
