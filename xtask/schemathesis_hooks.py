@@ -13,7 +13,8 @@ every operation is reached and not only refused.
 - Every request comes from its own address (`X-Forwarded-For`, believed from 127.0.0.1 with
   `PAYWALL_TRUSTED_PROXIES`): the limits per client address would answer most of them 429.
 - What the admin fuzzing changes that the readers' operations rest on (the tiers, the gift
-  policy, the demo article) is put back after each change.
+  policy, the demo article) is put back after each change; the run's own API key is never the
+  one a case revokes, and staff and keys a case removes are made for it.
 
 Read from the environment, set by xtask: PAYWALL_ST_SERVER (`http://ADDR`), PAYWALL_ST_ADMIN_KEY,
 and PAYWALL_ST_PUBLISHER_KEY (the file of the private half of the publisher key the server trusts);
@@ -109,6 +110,17 @@ def emailed(email: str) -> tuple[str, str]:
     raise RuntimeError(f"no sign-in email to {email} in the dev outbox")
 
 
+def staff_link_token() -> str:
+    """Invites a new member of the staff and reads their sign-in link's token in the dev outbox."""
+    email = fresh_email()
+    admin("POST", "/v1/admin/staff", {"email": email, "role": "viewer"})
+    page = requests.get(SERVER + "/dev/outbox", timeout=30).text
+    for article in page.split("<article>")[1:]:
+        if f"To {html.escape(email)}<" in article:
+            return re.search(r"#token=([A-Za-z0-9_-]+)", article).group(1)
+    raise RuntimeError(f"no invitation to {email} in the dev outbox")
+
+
 def code_sign_in(email: str) -> dict:
     """Signs `email` in with an emailed code (creating the reader): the session's tokens."""
     code, _ = emailed(email)
@@ -182,7 +194,19 @@ class Fixtures:
             self.payer_token = payer["access_token"]
             self.checkout = self.start_checkout(self.payer_token)
             api("POST", f"/demo/checkout/{self.checkout['checkout_id']}/pay", expect=(200, 303))
+            # The run's own key, which no fuzzed revocation may take.
+            keys = admin("GET", "/v1/admin/api-keys").json()["keys"]
+            self.own_key = next(key["id"] for key in keys if ADMIN_KEY.startswith(key["prefix"]))
+            self.staff = self.staff_member()
             self.ready = True
+
+    def staff_member(self) -> int:
+        """A member of the staff of the fixtures' own (a viewer), for the operations on one."""
+        return admin("POST", "/v1/admin/staff", {"email": fresh_email(), "role": "viewer"}).json()["id"]
+
+    def api_key(self) -> int:
+        """A key of its own, for a case that revokes one."""
+        return admin("POST", "/v1/admin/api-keys", {"name": "fuzzed"}).json()["listed"]["id"]
 
     def start_checkout(self, token: str) -> dict:
         return api("POST", "/v1/checkout", token, {"offer_id": self.offer, "return_to": self.page}).json()
@@ -288,6 +312,11 @@ def real_path_parameters(case) -> dict | None:
         return {"id": DEMO_ARTICLE}
     if path == "/v1/gifts/{id}":
         return {"id": fixtures.gift()}
+    if path == "/v1/admin/api-keys/{id}":
+        return {"id": fixtures.api_key()}
+    if path.startswith("/v1/admin/staff/{id}"):
+        # Each removal takes a member of its own: the fixtures' member stays.
+        return {"id": fixtures.staff_member() if method == "DELETE" else fixtures.staff}
     if path == "/v1/checkout/{id}":
         return {"id": fixtures.checkout["checkout_id"]}
     return None
@@ -335,6 +364,21 @@ def real_body(case):
         return fixtures.tiers
     if path == "/v1/admin/gift-policy" and method == "PUT":
         return fixtures.gift_policy
+    if path == "/v1/admin/sign-in":
+        return {"email": fresh_email()}
+    if path == "/v1/admin/session" and method == "POST":
+        return {"token": staff_link_token()}
+    if path == "/v1/admin/staff" and method == "POST":
+        return {"email": fresh_email(), "role": rng.choice(["viewer", "editor", "owner"])}
+    if path == "/v1/admin/api-keys" and method == "POST":
+        return {"name": "fuzzed", "days": rng.randint(1, 3650)}
+    if path == "/v1/admin/article-files":
+        copy = f"fuzzed-file-{next(emails)}"
+        return {"filename": f"{copy}.md", "text": f"# A fuzzed title\n\n<!-- paywall -->\n\n## Locked\n\nText of {copy}.\n"}
+    if path == "/v1/admin/readers/import":
+        return f"email,name\n{fresh_email()},Fuzzed reader\n"
+    if path == "/v1/events":
+        return {"article_id": DEMO_ARTICLE, "events": rng.sample(["prompt_shown", "sign_in_opened", "signed_in"], 2)}
     return None
 
 
@@ -376,6 +420,9 @@ def before_call(context, case, kwargs):
         real = real_path_parameters(case)
         if real is not None:
             case.path_parameters = {**case.path_parameters, **{k: v for k, v in real.items() if k in case.path_parameters}}
+    if path == "/v1/admin/api-keys/{id}" and (case.path_parameters or {}).get("id") == fixtures.own_key:
+        # Revoking the run's own key would leave every later case refused.
+        case.path_parameters = {**case.path_parameters, "id": fixtures.api_key()}
     if valid_at(case, ParameterLocation.BODY) and chance(case, REAL_CREDENTIALS):
         body = real_body(case)
         if body is not None:

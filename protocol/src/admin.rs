@@ -117,6 +117,9 @@ pub struct ReaderDetail {
     pub subscriptions: Vec<Subscription>,
     /// Their sessions that have not ended, newest first.
     pub sessions: Vec<Session>,
+    /// The gift links they made in the last 90 days, newest first.
+    #[serde(default)]
+    pub gifts: Vec<crate::Gift>,
 }
 
 /// A subscription's state.

@@ -136,6 +136,21 @@ async fn a_gift_opens_its_article_in_its_browsers_and_nothing_else() {
 
     let stats = server.admin(Method::GET, "/v1/admin/stats", &key, None).await.json();
     assert_eq!((stats["gifts_made"].as_u64(), stats["gift_opens"].as_u64()), (Some(2), Some(3)));
+    // The publisher sees them on the subscriber's page, and the funnel counted each browser.
+    let reader = server
+        .text("SELECT CAST(id AS TEXT) FROM readers WHERE email = 'subscriber@example.com'")
+        .await
+        .unwrap();
+    let detail = server.admin(Method::GET, &format!("/v1/admin/readers/{reader}"), &key, None).await.json();
+    let gifts: Vec<(bool, u64)> = detail["gifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|gift| (gift["revoked"].as_bool().unwrap(), gift["opened"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(gifts.len(), 2, "{detail}");
+    let funnel = server.admin(Method::GET, "/v1/admin/funnel", &key, None).await.json();
+    assert_eq!(funnel["articles"][0]["gift_opened"], 3, "{funnel}");
 }
 
 #[tokio::test]

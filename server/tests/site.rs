@@ -299,3 +299,40 @@ async fn a_widget_directory_given_for_development_is_served_instead_of_the_built
     let error = paywall_server::start(config).await.err().expect("refused").to_string();
     assert!(error.contains("reading the widget"), "{error}");
 }
+
+#[tokio::test]
+async fn the_dashboard_is_one_page_under_a_strict_policy_and_its_webassembly_goes_compressed() {
+    let server = TestServer::start().await;
+    let moved = server.get("/admin", None).await;
+    assert_eq!((moved.status, moved.header(header::LOCATION)), (StatusCode::PERMANENT_REDIRECT, "/admin/"));
+    for path in ["/admin/", "/admin/readers/12", "/admin/articles/night-trains-second-act"] {
+        let page = server.get(path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.text.contains("<div id=\"app\">"), "{path}: {}", page.text);
+        let policy = page.header(header::CONTENT_SECURITY_POLICY);
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self' 'wasm-unsafe-eval';",
+            "style-src 'self';",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert_eq!(page.header(header::X_FRAME_OPTIONS), "DENY");
+    }
+    // The built files, as they are (no page in their place), the WebAssembly in its brotli copy.
+    let request = Request::get("/admin/pkg/paywall_admin_bg.wasm")
+        .header(header::ACCEPT_ENCODING, "br")
+        .body(Body::empty())
+        .unwrap();
+    let wasm = server.send(request).await;
+    assert_eq!(wasm.status, StatusCode::OK);
+    assert_eq!(
+        (wasm.header(header::CONTENT_TYPE), wasm.header(header::CONTENT_ENCODING)),
+        ("application/wasm", "br")
+    );
+    let style = server.get("/admin/admin.css", None).await;
+    assert_eq!((style.status, style.header(header::CONTENT_TYPE)), (StatusCode::OK, "text/css"));
+    server.get("/admin/pkg/nothing.js", None).await.problem(StatusCode::NOT_FOUND);
+}

@@ -445,3 +445,37 @@ async fn one_client_reporting_too_often_is_held_back_and_nothing_refused_is_coun
     let counted = server.text("SELECT CAST(SUM(count) AS TEXT) FROM article_events").await.unwrap();
     assert_eq!(counted, accepted.to_string());
 }
+
+#[tokio::test]
+async fn the_server_counts_what_it_sees_itself_a_free_article_once_and_a_checkout() {
+    let server = TestServer::start().await;
+    let key = server.admin_key().await;
+    let policy = json!({ "anonymous": 3, "registered": 0, "period_days": 30, "per_address": 10 });
+    assert!(server.admin(Method::PUT, "/v1/admin/meter", &key, Some(policy)).await.status.is_success());
+    let read = |visitor: Option<String>| {
+        let mut request = Request::get(format!("/v1/articles/{ARTICLE}/locked"))
+            .header(header::USER_AGENT, "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0");
+        if let Some(visitor) = visitor {
+            request = request.header("paywall-visitor", visitor);
+        }
+        server.send(request.body(Body::empty()).unwrap())
+    };
+    let first = read(None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let visitor = first.header(header::HeaderName::from_static("paywall-visitor")).to_owned();
+    // The same visitor again: the meter opens it without spending another free article.
+    assert_eq!(read(Some(visitor)).await.status, StatusCode::OK);
+
+    let checkout = json!({ "offer_id": 1, "return_to": format!("{}/", server.state.public_url),
+                           "email": "buyer@news.example", "article_id": ARTICLE });
+    let started = server.post_json("/v1/checkout", &checkout.to_string()).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
+
+    let funnel = server.admin(Method::GET, "/v1/admin/funnel", &key, None).await.json();
+    let article = &funnel["articles"][0];
+    assert_eq!(
+        (article["meter_spent"].as_i64(), article["checkout_started"].as_i64()),
+        (Some(1), Some(1)),
+        "{funnel}"
+    );
+}

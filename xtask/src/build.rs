@@ -191,19 +191,44 @@ pub fn dashboard() -> Result<(), Failed> {
     let stamp = root().join(DASHBOARD_STAMP);
     let made_from = fingerprint(&built);
     if std::fs::read_to_string(&stamp).is_ok_and(|made| made == made_from)
-        && root().join("www/admin/pkg/paywall_admin_bg.wasm").exists()
+        && DASHBOARD_FILES.iter().all(|file| root().join(format!("{file}.br")).exists())
     {
         println!("    ✓ www/admin/pkg is up to date with the dashboard's build");
         return Ok(());
     }
+    let _ = std::fs::remove_file(&stamp);
+    run::step("The dashboard's glue, its size optimised (wasm-bindgen, wasm-opt -Os), compressed");
     command("wasm-bindgen")
         .arg(&built)
         .args(["--out-dir", "www/admin/pkg", "--no-typescript", "--target", "web"])
         .current_dir(root())
         .env("PATH", path_with_tools())
         .status_ok("wasm-bindgen (dashboard)")?;
+    // The widget's passes with -Os for -Oz and without the two slow whole-module rewrites:
+    // about 18 s here for a third off the download (417 KB gzip to 338 KB).
+    let wasm = root().join(DASHBOARD_WASM);
+    let optimised = wasm.with_extension("opt.wasm");
+    let features = wasm_opt_passes()?.into_iter().filter(|pass| pass.starts_with("--enable-"));
+    command("wasm-opt")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&optimised)
+        .arg("-Os")
+        .args(features)
+        .env("PATH", path_with_tools())
+        .status_ok("wasm-opt (dashboard)")?;
+    std::fs::rename(&optimised, &wasm)
+        .map_err(|error| Failed(format!("replacing the dashboard with its optimised copy: {error}")))?;
+    compress::beside(&DASHBOARD_FILES)?;
     std::fs::write(&stamp, made_from).map_err(|error| Failed(format!("writing {DASHBOARD_STAMP}: {error}")))
 }
+
+/// The dashboard's WebAssembly as served.
+const DASHBOARD_WASM: &str = "www/admin/pkg/paywall_admin_bg.wasm";
+
+/// What a staff member's browser fetches for the dashboard (besides its page, style sheet and
+/// the two lines that start it): the glue and the WebAssembly.
+pub const DASHBOARD_FILES: [&str; 2] = ["www/admin/pkg/paywall_admin.js", DASHBOARD_WASM];
 
 /// Where the build notes what `www/admin/pkg` was made from.
 const DASHBOARD_STAMP: &str = "www/admin/pkg/.made-from";

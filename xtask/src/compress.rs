@@ -1,6 +1,6 @@
-//! The widget's compressed copies: brotli at quality 11 and gzip at level 9, made once after
-//! each build and written beside the files (`.br`, `.gz`), where the server's build embeds
-//! them and serves them as they are.
+//! The widget's and the dashboard's compressed copies: brotli at quality 11 and gzip at level
+//! 9, made once after each build and written beside the files (`.br`, `.gz`), where the
+//! server's build embeds the widget's and the server serves the dashboard's as they are.
 
 use std::io::Write;
 
@@ -16,7 +16,12 @@ const COMPRESSED: [&str; 2] = ["www/pkg/paywall.js", "www/pkg/paywall_bg.wasm"];
 
 /// Writes `FILE.br` and `FILE.gz` beside each of the widget's built files.
 pub fn widget() -> Result<(), Failed> {
-    for file in COMPRESSED {
+    beside(&COMPRESSED)
+}
+
+/// Writes `FILE.br` and `FILE.gz` beside each of `files` (paths from the project's root).
+pub fn beside(files: &[&str]) -> Result<(), Failed> {
+    for file in files {
         let path = root().join(file);
         let bytes = std::fs::read(&path).map_err(|error| Failed(format!("reading {file}: {error}")))?;
         for (encoding, compressed) in [("br", brotli(&bytes)), ("gz", gzip(&bytes))] {

@@ -65,7 +65,10 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "demo" => demo(),
         "test" => test(),
-        "size" => setup::for_building().and_then(|()| build::widget()).and_then(|()| size::report()),
+        "size" => setup::for_building()
+            .and_then(|()| build::widget())
+            .and_then(|()| build::dashboard())
+            .and_then(|()| size::report()),
         "setup" => setup::everything(),
         "layers" => no_import_cycles(),
         "bench" if std::env::args().nth(2).as_deref() == Some("overload") => bench_overload(),

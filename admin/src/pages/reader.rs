@@ -128,6 +128,22 @@ pub fn reader_page(props: &ReaderProps) -> Html {
                     </form>
                 }
             </section>
+            <section aria-labelledby="gift-links">
+                <h2 id="gift-links">{ "Gift links" }</h2>
+                if detail.gifts.is_empty() { <p>{ "None in the last 90 days." }</p> } else {
+                    <table>
+                        <caption>{ "Links this reader made, newest first" }</caption>
+                        <thead><tr><th scope="col">{ "Article" }</th><th scope="col">{ "Opened in" }</th><th scope="col">{ "Works until" }</th></tr></thead>
+                        <tbody>{ for detail.gifts.iter().map(|gift| html! {
+                            <tr>
+                                <th scope="row">{ &gift.article_id }</th>
+                                <td>{ format!("{} of {} browsers", gift.opened, gift.reach) }</td>
+                                <td>{ if gift.revoked { "withdrawn".to_owned() } else { view::when(gift.expires_at) } }</td>
+                            </tr>
+                        }) }</tbody>
+                    </table>
+                }
+            </section>
             <section aria-labelledby="sessions">
                 <h2 id="sessions">{ "Sessions" }</h2>
                 <p>{ format!("{} signed-in devices.", detail.sessions.len()) }</p>

@@ -78,6 +78,14 @@ pub async fn count(
         Db::Sqlite(_) => COUNT,
         Db::Postgres(_) => "SELECT counted_at, others, oldest_other FROM meter_count($1, $2, $3, $4, $5)",
     };
+    let before =
+        "SELECT EXISTS (SELECT 1 FROM meter_reads WHERE visitor = $1 AND article_id = $2 AND read_at > $3)";
+    let read_before: bool = with_pool!(db, |pool| sqlx::query_scalar(before)
+        .bind(visitor)
+        .bind(article)
+        .bind(since)
+        .fetch_one(pool)
+        .await)?;
     let row: Option<(i64, i64, Option<i64>)> = with_pool!(db, |pool| {
         sqlx::query_as(sql)
             .bind(visitor)
@@ -90,8 +98,8 @@ pub async fn count(
     })?;
     let read = |count: i64| u32::try_from(count).unwrap_or(u32::MAX);
     if let Some((read_at, others, oldest_other)) = row {
-        // Counted at this very moment: a free article spent now, not one read again.
-        if read_at == now {
+        // A free article spent now, not one read again in the period: for the funnel.
+        if !read_before {
             super::events::count(db, article, &[super::events::METER_SPENT]).await?;
         }
         let oldest = oldest_other.map_or(read_at, |other| other.min(read_at));

@@ -84,7 +84,8 @@ async fn create_reader(
     Ok((status, Json(reader)).into_response())
 }
 
-/// `GET /v1/admin/readers/{id}`: a reader, their subscriptions and their live sessions.
+/// `GET /v1/admin/readers/{id}`: a reader, their subscriptions, their live sessions and their
+/// gift links.
 #[utoipa::path(get, path = "/admin/readers/{id}", tag = "admin",
     params(("id" = i64, Path, description = "The reader's id")), security(("admin_key" = [])),
     responses(
@@ -99,7 +100,8 @@ async fn get_reader(
     let reader = readers::admin_by_id(&state.db, id).await?.ok_or_else(no_reader)?;
     let subscriptions = subscriptions::of_reader(&state.db, id).await?;
     let sessions = sessions::live_of(&state.db, id).await?;
-    Ok(Json(ReaderDetail { reader, subscriptions, sessions }))
+    let gifts = crate::store::gifts::of_reader(&state.db, id, now()).await?;
+    Ok(Json(ReaderDetail { reader, subscriptions, sessions, gifts }))
 }
 
 /// `POST /v1/admin/readers/{id}/subscriptions`: gives the reader a complimentary subscription
