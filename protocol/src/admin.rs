@@ -846,6 +846,9 @@ pub struct ArticleFile {
     pub filename: String,
     /// The file's text.
     pub text: String,
+    /// Whether to replace the article if one has its id already (else the answer is `409`).
+    #[serde(default)]
+    pub replace: bool,
 }
 
 /// What importing an article file did.

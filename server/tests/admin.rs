@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 /// A live key named `name`, stored as `paywall-server api-key create` stores it.
 async fn admin_key(server: &TestServer, name: &str) -> String {
     let key = NewKey::generate();
-    api_keys::create(&server.state.db, name, &key.prefix, &key.hash, None, &by_hand()).await.unwrap();
+    api_keys::create(&server.state.db, name, &key.prefix, &key.hash, None, None, &by_hand()).await.unwrap();
     key.key
 }
 
@@ -63,7 +63,7 @@ async fn only_a_live_admin_key_opens_the_admin_api_and_a_key_never_reads_as_a_re
     let reader_token = reader["access_token"].as_str().unwrap();
 
     let expired = NewKey::generate();
-    api_keys::create(&server.state.db, "old", &expired.prefix, &expired.hash, Some(1), &by_hand())
+    api_keys::create(&server.state.db, "old", &expired.prefix, &expired.hash, Some(1), None, &by_hand())
         .await
         .unwrap();
     let revoked = admin_key(&server, "gone").await;
@@ -659,7 +659,12 @@ async fn an_article_file_is_imported_with_the_sanitisers_report_and_a_bad_one_ch
     assert_eq!((report["id"].as_str(), report["outcome"].as_str()), (Some("harbour-lights"), Some("added")));
     assert_eq!(report["locked_sections"], 1);
     assert!(report["removed"].as_str().unwrap().contains("onerror"), "{report}");
-    let again = admin(&server, Method::POST, "/v1/admin/article-files", &key, Some(body), &[]).await;
+    let before = server.snapshot().await;
+    let again = admin(&server, Method::POST, "/v1/admin/article-files", &key, Some(body.clone()), &[]).await;
+    assert!(again.problem(StatusCode::CONFLICT)["detail"].as_str().unwrap().contains("harbour-lights"));
+    assert_eq!(server.snapshot().await, before, "a file for an article that exists replaced it unasked");
+    let replace = json!({ "replace": true, "filename": body["filename"], "text": body["text"] });
+    let again = admin(&server, Method::POST, "/v1/admin/article-files", &key, Some(replace), &[]).await;
     assert_eq!(again.json()["outcome"], "unchanged");
     let stored =
         admin(&server, Method::GET, "/v1/admin/articles/harbour-lights", &key, None, &[]).await.json();

@@ -305,7 +305,9 @@ async fn the_dashboard_is_one_page_under_a_strict_policy_and_its_webassembly_goe
     let server = TestServer::start().await;
     let moved = server.get("/admin", None).await;
     assert_eq!((moved.status, moved.header(header::LOCATION)), (StatusCode::PERMANENT_REDIRECT, "/admin/"));
-    for path in ["/admin/", "/admin/readers/12", "/admin/articles/night-trains-second-act"] {
+    for path in
+        ["/admin/", "/admin/readers/12", "/admin/articles/night-trains-second-act", "/admin/index.html"]
+    {
         let page = server.get(path, None).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(page.text.contains("<div id=\"app\">"), "{path}: {}", page.text);
@@ -335,4 +337,14 @@ async fn the_dashboard_is_one_page_under_a_strict_policy_and_its_webassembly_goe
     let style = server.get("/admin/admin.css", None).await;
     assert_eq!((style.status, style.header(header::CONTENT_TYPE)), (StatusCode::OK, "text/css"));
     server.get("/admin/pkg/nothing.js", None).await.problem(StatusCode::NOT_FOUND);
+    for outside in
+        ["/admin/pkg/..%2f..%2fCargo.toml", "/admin/..%2fCargo.toml", "/admin/pkg/%2e%2e/%2e%2e/Cargo.toml"]
+    {
+        let reply = server.get(outside, None).await;
+        assert!(
+            !reply.text.contains("[workspace]"),
+            "{outside} served a file outside the site: {}",
+            reply.status
+        );
+    }
 }

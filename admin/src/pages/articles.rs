@@ -16,8 +16,32 @@ pub fn articles(props: &PageProps) -> Html {
     let search = use_state(String::new);
     let said = use_state(Said::default);
     let report = use_state(|| None::<ArticleImported>);
+    // A file whose article exists already, held until the staff member says to replace it.
+    let held = use_state(|| None::<ArticleFile>);
+    let send = {
+        let (said, report, reload, held) = (said.clone(), report.clone(), reload.clone(), held.clone());
+        Callback::from(move |body: ArticleFile| {
+            let (report, reload, held) = (report.clone(), reload.clone(), held.clone());
+            view::run(&said, async move {
+                match api::send::<_, ArticleImported>("POST", "/v1/admin/article-files", &body, None).await {
+                    Ok((imported, _)) => {
+                        let words =
+                            format!("{}: {} article {:?}.", body.filename, imported.outcome, imported.id);
+                        held.set(None);
+                        report.set(Some(imported));
+                        reload.emit(());
+                        Said::Done(words)
+                    }
+                    Err(error) => {
+                        held.set((error.status == 409).then(|| ArticleFile { replace: true, ..body }));
+                        Said::Failed(error.message)
+                    }
+                }
+            });
+        })
+    };
     let upload = {
-        let (said, report, reload) = (said.clone(), report.clone(), reload.clone());
+        let (said, send) = (said.clone(), send.clone());
         Callback::from(move |event: Event| {
             let Some(input) = event.target().and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
             else {
@@ -25,24 +49,21 @@ pub fn articles(props: &PageProps) -> Html {
             };
             let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
             input.set_value("");
-            let (report, reload) = (report.clone(), reload.clone());
-            view::run(&said, async move {
-                let text = match JsFuture::from(file.text()).await.ok().and_then(|text| text.as_string()) {
-                    Some(text) => text,
-                    None => return Said::Failed(format!("{} could not be read.", file.name())),
-                };
-                let body = ArticleFile { filename: file.name(), text };
-                match api::send::<_, ArticleImported>("POST", "/v1/admin/article-files", &body, None).await {
-                    Ok((imported, _)) => {
-                        let words =
-                            format!("{}: {} article {:?}.", body.filename, imported.outcome, imported.id);
-                        report.set(Some(imported));
-                        reload.emit(());
-                        Said::Done(words)
-                    }
-                    Err(error) => Said::Failed(error.message),
+            let (said, send) = (said.clone(), send.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match JsFuture::from(file.text()).await.ok().and_then(|text| text.as_string()) {
+                    Some(text) => send.emit(ArticleFile { filename: file.name(), text, replace: false }),
+                    None => said.set(Said::Failed(format!("{} could not be read.", file.name()))),
                 }
             });
+        })
+    };
+    let replace = {
+        let (send, held) = (send.clone(), held.clone());
+        Callback::from(move |_| {
+            if let Some(file) = (*held).clone() {
+                send.emit(file);
+            }
         })
     };
     let needle = search.to_lowercase();
@@ -59,6 +80,9 @@ pub fn articles(props: &PageProps) -> Html {
                         <p class="hint" id="file-hint">{ "Everything after a line <!-- paywall --> is locked; each second-level heading starts a locked section. The id is the file's name unless its front matter names one." }</p>
                     </div>
                     { view::said(&said) }
+                    if let Some(file) = &*held {
+                        <button type="button" onclick={replace}>{ format!("Replace it with {}", file.filename) }</button>
+                    }
                     if let Some(report) = &*report {
                         <dl class="report">
                             <dt>{ "Title" }</dt><dd>{ &report.title }</dd>

@@ -27,6 +27,10 @@ CREATE TABLE staff_sessions (
 );
 CREATE INDEX staff_sessions_by_staff ON staff_sessions (staff_id);
 
+-- The staff member who made an API key in the dashboard (NULL: the command line): a key acts
+-- as an owner, so it is revoked when they stop being one.
+ALTER TABLE api_keys ADD COLUMN staff_id BIGINT REFERENCES staff (id) ON DELETE SET NULL;
+
 -- What the widget and the server saw of each article, counted per day: no reader, browser
 -- or address, only how many times.
 CREATE TABLE article_events (

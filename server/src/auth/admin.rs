@@ -153,16 +153,20 @@ async fn by_session(db: &Db, headers: &HeaderMap) -> Result<Admin<Viewer>, AppEr
     Ok(Admin { actor, role: session.member.role, session: Some(session), needed: PhantomData })
 }
 
-/// The staff session cookie's value, if the request carries one. (Parsed here rather than with
-/// a cookie crate: one name, and the value is URL-safe base64.)
+/// The staff session cookie's value, if the request carries exactly one. (Parsed here rather
+/// than with a cookie crate: one name, and the value is URL-safe base64.) Two are refused: a
+/// page on another port of the same host, or a sibling subdomain, can set a cookie of this name
+/// with a longer path, which the browser would send first, signing the dashboard in as someone
+/// else.
 pub fn staff_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
+    let mut values = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == STAFF_COOKIE)
-        .map(|(_, value)| value.trim())
-        .filter(|value| !value.is_empty())
+        .filter(|(name, _)| *name == STAFF_COOKIE)
+        .map(|(_, value)| value.trim());
+    let value = values.next().filter(|value| !value.is_empty())?;
+    values.next().is_none().then_some(value)
 }

@@ -106,7 +106,7 @@ pub async fn api_key(command: &ApiKeyCommand) -> Result<(), String> {
                 detail: name.to_owned(),
             };
             let created =
-                store::api_keys::create(&db, name, &key.prefix, &key.hash, expires_at, &audit).await;
+                store::api_keys::create(&db, name, &key.prefix, &key.hash, expires_at, None, &audit).await;
             db.close().await;
             created.map_err(|error| with_causes(&error))?;
             eprintln!(
@@ -278,9 +278,21 @@ pub async fn staff(command: &StaffCommand) -> Result<(), String> {
             let email = valid(email)?;
             let db = open(config).await?;
             let link = match store::staff::by_email(&db, &email).await {
-                Ok(Some(member)) => new_link(&db, &public_url(config), &member, INVITATION_SECONDS)
-                    .await
-                    .map_err(|error| with_causes(&error)),
+                Ok(Some(member)) => {
+                    let actor = Actor::command_line();
+                    let audit = Entry {
+                        actor: &actor,
+                        action: "staff.link",
+                        target: format!("staff:{email}"),
+                        detail: "a sign-in link".into(),
+                    };
+                    match store::audit::insert(&db, &audit).await {
+                        Ok(()) => new_link(&db, &public_url(config), &member, INVITATION_SECONDS)
+                            .await
+                            .map_err(|error| with_causes(&error)),
+                        Err(error) => Err(with_causes(&error)),
+                    }
+                }
                 Ok(None) => Err(format!("{email} is not on the staff: `paywall-server staff add` adds them")),
                 Err(error) => Err(with_causes(&error)),
             };

@@ -125,7 +125,7 @@ async fn start(
     };
     payments::start_checkout(&state.db, &row).await?;
     if let Some(article) = article {
-        crate::store::events::count(&state.db, article, &[crate::store::events::CHECKOUT_STARTED]).await?;
+        crate::store::events::count_after(&state.db, article, crate::store::events::CHECKOUT_STARTED).await;
     }
     let url = on_this_server(&state, checkout.url);
     let started = CheckoutStarted { url, checkout_id: checkout.id, checkout_token: token.token };

@@ -35,7 +35,9 @@ pub fn router() -> Router<AppState> {
 /// A file of the app's (anything with an extension, or under `pkg/`), else the page.
 async fn file_or_page(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().trim_start_matches("/admin/");
-    let is_file = path.starts_with("pkg/") || path.rsplit('/').next().is_some_and(|name| name.contains('.'));
+    // The page's own file is the page, with its headers.
+    let is_file = path != "index.html"
+        && (path.starts_with("pkg/") || path.rsplit('/').next().is_some_and(|name| name.contains('.')));
     if !is_file {
         return page(State(state)).await;
     }

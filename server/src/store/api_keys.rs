@@ -23,16 +23,18 @@ pub struct KeyRow {
     pub last_used_at: Option<i64>,
 }
 
-/// Stores a new key's hash, recording `audit` with it; returns its id.
+/// Stores a new key's hash (made by staff member `staff_id`, or on the command line), recording
+/// `audit` with it; returns its id.
 pub async fn create(
     db: &Db,
     name: &str,
     prefix: &str,
     hash: &[u8],
     expires_at: Option<i64>,
+    staff_id: Option<i64>,
     audit: &Entry<'_>,
 ) -> Result<i64, sqlx::Error> {
-    let sql = "INSERT INTO api_keys (name, prefix, hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+    let sql = "INSERT INTO api_keys (name, prefix, hash, created_at, expires_at, staff_id) VALUES ($1, $2, $3, $4, $5, $6)
                RETURNING id";
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
@@ -42,6 +44,7 @@ pub async fn create(
             .bind(hash)
             .bind(now())
             .bind(expires_at)
+            .bind(staff_id)
             .fetch_one(&mut *tx)
             .await?;
         record!(&mut *tx, audit)?;

@@ -39,6 +39,14 @@ pub async fn count(db: &Db, article_id: &str, kinds: &[&str]) -> Result<(), sqlx
     })
 }
 
+/// [`count`] for a write that is already done (a checkout, a gift opened, the meter): a count
+/// that fails is logged and lost, never the write's answer.
+pub async fn count_after(db: &Db, article_id: &str, kind: &'static str) {
+    if let Err(error) = count(db, article_id, &[kind]).await {
+        tracing::warn!(%error, article_id, kind, "a funnel count was lost");
+    }
+}
+
 /// Every article's counts from `since_day` on, with the subscriptions each sold in that time
 /// (from the subscriptions themselves: a payment is counted when it is stored, not reported).
 pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx::Error> {

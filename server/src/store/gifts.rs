@@ -159,7 +159,7 @@ pub async fn open(
             .map(|done| done.rows_affected())
     })?;
     if opened == 1 {
-        super::events::count(db, article, &[super::events::GIFT_OPENED]).await?;
+        super::events::count_after(db, article, super::events::GIFT_OPENED).await;
         return Ok(true);
     }
     with_pool!(db, |pool| {

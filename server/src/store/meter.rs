@@ -100,7 +100,7 @@ pub async fn count(
     if let Some((read_at, others, oldest_other)) = row {
         // A free article spent now, not one read again in the period: for the funnel.
         if !read_before {
-            super::events::count(db, article, &[super::events::METER_SPENT]).await?;
+            super::events::count_after(db, article, super::events::METER_SPENT).await;
         }
         let oldest = oldest_other.map_or(read_at, |other| other.min(read_at));
         return Ok(Count { opened: true, read: read(others).saturating_add(1), oldest: Some(oldest) });

@@ -67,12 +67,25 @@ pub async fn by_email(db: &Db, email: &str) -> Result<Option<StaffMember>, sqlx:
 /// removing each other at once cannot both pass the last-owner check.
 fn owners_locked(db: &Db) -> &'static str {
     match db {
-        Db::Sqlite(_) => "SELECT id FROM staff WHERE role = 'owner'",
-        Db::Postgres(_) => "SELECT id FROM staff WHERE role = 'owner' FOR UPDATE",
+        Db::Sqlite(_) => "SELECT id FROM staff WHERE role = 'owner' ORDER BY id",
+        // In one order, so that two such transactions never each hold a lock the other waits for.
+        Db::Postgres(_) => "SELECT id FROM staff WHERE role = 'owner' ORDER BY id FOR UPDATE",
     }
 }
 
-/// Gives member `id` another role, unless that leaves no owner; records `audit` if done.
+/// Revokes the live API keys member `$1` made, at `$2`: a key acts as an owner, and outlives
+/// nobody's time as one.
+const REVOKE_KEYS: &str = "UPDATE api_keys SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL";
+
+/// The member with this id.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<StaffMember>, sqlx::Error> {
+    let sql = "SELECT id, email, role, created_at FROM staff WHERE id = $1";
+    let row: Option<Row> = with_pool!(db, |pool| sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+    Ok(row.map(member))
+}
+
+/// Gives member `id` another role, unless that leaves no owner; records `audit` if done. One
+/// who is no longer an owner loses the API keys they made.
 pub async fn set_role(
     db: &Db,
     id: i64,
@@ -95,14 +108,17 @@ pub async fn set_role(
         if changed == 0 {
             return Ok(StaffChange::Unknown);
         }
+        if role != StaffRole::Owner {
+            sqlx::query(REVOKE_KEYS).bind(id).bind(now()).execute(&mut *tx).await?;
+        }
         record!(&mut *tx, audit)?;
         tx.commit().await?;
         Ok(StaffChange::Done)
     })
 }
 
-/// Removes member `id` (their links and sessions with them), unless that leaves no owner;
-/// records `audit` if done.
+/// Removes member `id` (their links and sessions with them, and the API keys they made
+/// revoked), unless that leaves no owner; records `audit` if done.
 pub async fn remove(db: &Db, id: i64, audit: &Entry<'_>) -> Result<StaffChange, sqlx::Error> {
     let lock = owners_locked(db);
     with_pool!(db, |pool| {
@@ -111,6 +127,7 @@ pub async fn remove(db: &Db, id: i64, audit: &Entry<'_>) -> Result<StaffChange, 
         if owners == [id] {
             return Ok(StaffChange::LastOwner);
         }
+        sqlx::query(REVOKE_KEYS).bind(id).bind(now()).execute(&mut *tx).await?;
         let removed =
             sqlx::query("DELETE FROM staff WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
         if removed == 0 {
@@ -122,7 +139,8 @@ pub async fn remove(db: &Db, id: i64, audit: &Entry<'_>) -> Result<StaffChange, 
     })
 }
 
-/// Stores a one-time sign-in link for member `staff_id`, working until `expires_at`.
+/// Stores a one-time sign-in link for member `staff_id`, working until `expires_at`: their
+/// only one (a link sent earlier stops working).
 pub async fn create_link(
     db: &Db,
     staff_id: i64,
@@ -131,9 +149,15 @@ pub async fn create_link(
 ) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO staff_links (token_hash, staff_id, expires_at) VALUES ($1, $2, $3)";
     with_pool!(db, |pool| {
-        sqlx::query(sql).bind(token_hash).bind(staff_id).bind(expires_at).execute(pool).await.map(drop)
+        let mut tx = pool.begin_write().await?;
+        sqlx::query(FORGET_LINKS).bind(staff_id).execute(&mut *tx).await?;
+        sqlx::query(sql).bind(token_hash).bind(staff_id).bind(expires_at).execute(&mut *tx).await?;
+        tx.commit().await
     })
 }
+
+/// Deletes every sign-in link of member `$1`.
+const FORGET_LINKS: &str = "DELETE FROM staff_links WHERE staff_id = $1";
 
 /// A staff member's live session, as a request's cookie finds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,11 +220,13 @@ pub async fn end_session(db: &Db, session_id: i64) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| sqlx::query(sql).bind(session_id).bind(now()).execute(pool).await.map(drop))
 }
 
-/// Ends every session of member `staff_id`, recording `audit`; returns how many.
+/// Ends every session of member `staff_id`, and any sign-in link of theirs not yet used,
+/// recording `audit`; returns how many sessions.
 pub async fn end_sessions(db: &Db, staff_id: i64, audit: &Entry<'_>) -> Result<u64, sqlx::Error> {
     let sql = "UPDATE staff_sessions SET revoked_at = $2 WHERE staff_id = $1 AND revoked_at IS NULL";
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
+        sqlx::query(FORGET_LINKS).bind(staff_id).execute(&mut *tx).await?;
         let ended = sqlx::query(sql).bind(staff_id).bind(now()).execute(&mut *tx).await?.rows_affected();
         record!(&mut *tx, audit)?;
         tx.commit().await?;

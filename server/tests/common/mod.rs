@@ -231,7 +231,9 @@ pub async fn admin_key_in(db: &Db) -> String {
         target: String::new(),
         detail: String::new(),
     };
-    paywall_server::store::api_keys::create(db, "cms", &key.prefix, &key.hash, None, &audit).await.unwrap();
+    paywall_server::store::api_keys::create(db, "cms", &key.prefix, &key.hash, None, None, &audit)
+        .await
+        .unwrap();
     key.key
 }
 

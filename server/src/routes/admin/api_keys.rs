@@ -54,7 +54,16 @@ async fn create(
         target: format!("api_key:{}", key.prefix),
         detail: name.to_owned(),
     };
-    let id = api_keys::create(&state.db, name, &key.prefix, &key.hash, expires_at, &audit).await?;
+    let id = api_keys::create(
+        &state.db,
+        name,
+        &key.prefix,
+        &key.hash,
+        expires_at,
+        admin.session.as_ref().map(|session| session.member.id),
+        &audit,
+    )
+    .await?;
     let listed = ApiKey {
         id,
         name: name.to_owned(),

@@ -36,6 +36,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("admin_key" = [])),
     responses(
         (status = 200, description = "Stored (or unchanged)", body = ArticleImported),
+        (status = 409, description = "An article has this id already, and `replace` was not asked for", body = paywall_protocol::Problem,
+            content_type = "application/problem+json"),
         (status = 422, description = "Not an article: no divider, no title, a bad id or an unknown tier", body = paywall_protocol::Problem,
             content_type = "application/problem+json")))]
 async fn import_article(
@@ -47,6 +49,12 @@ async fn import_article(
         import::parse(std::path::Path::new(&file.filename), &file.text, &import::Overrides::default())
             .map_err(|error| AppError::InvalidInput(format!("{}: {error}", file.filename)))?;
     let article = checked_article(parsed.stored())?;
+    if !file.replace && articles::tier(&state.db, &parsed.id).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "An article with the id {:?} exists already: replace it, or give the file another name.",
+            parsed.id
+        )));
+    }
     let audit = Entry {
         actor: &admin.actor,
         action: "article.put",

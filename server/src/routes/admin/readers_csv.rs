@@ -88,8 +88,16 @@ async fn import_readers(
 /// file `import` takes back).
 #[utoipa::path(get, path = "/admin/readers/export", tag = "admin", security(("admin_key" = [])),
     responses((status = 200, description = "The readers", content_type = "text/csv", body = String)))]
-async fn export_readers(State(state): State<AppState>, _admin: Admin<Owner>) -> AppResult<Response> {
+async fn export_readers(State(state): State<AppState>, admin: Admin<Owner>) -> AppResult<Response> {
     let rows = crate::store::readers_csv::export(&state.db).await?;
+    // A copy of every reader's email leaves the server: the log says who took it.
+    let entry = Entry {
+        actor: &admin.actor,
+        action: "readers.export",
+        target: "readers".to_owned(),
+        detail: format!("{} rows", rows.len()),
+    };
+    crate::store::audit::insert(&state.db, &entry).await?;
     let mut csv = Vec::new();
     readers_csv::write(&rows, &mut csv)
         .map_err(|error| AppError::internal("writing the readers' CSV", error))?;

@@ -19,7 +19,7 @@ use crate::http::limits::EmailKey;
 use crate::mail::{self, Mailer};
 use crate::random::{self, NewToken};
 use crate::state::AppState;
-use crate::store::audit::Entry;
+use crate::store::audit::{self, Actor, Entry};
 use crate::store::staff::{self, StaffChange};
 use crate::store::{Db, readers};
 use crate::time::now;
@@ -74,7 +74,14 @@ async fn ask_for_link(
     if let Some(member) = staff::by_email(&state.db, &email).await? {
         let link = new_link(&state.db, &state.public_url, &member, SIGN_IN_LINK_SECONDS).await?;
         let message = mail::staff_sign_in(&state.config.publication, &email, &link, SIGN_IN_LINK_SECONDS);
-        state.mailer.send(&state.db, message).await?;
+        // Sent after the answer: how long the mail server takes, or that it failed, must not
+        // tell an asker which addresses are on the staff.
+        let (db, mailer) = (state.db.clone(), state.mailer.clone());
+        tokio::spawn(async move {
+            if let Err(error) = mailer.send(&db, message).await {
+                tracing::warn!(%error, "a staff sign-in link could not be mailed");
+            }
+        });
     }
     Ok(StatusCode::ACCEPTED)
 }
@@ -95,6 +102,13 @@ async fn sign_in(State(state): State<AppState>, Json(body): Json<StaffLinkToken>
     )
     .await?
     .ok_or(AppError::LinkExpired)?;
+    let actor = Actor { key_id: None, name: format!("staff:{}", session.member.email) };
+    let target = format!("staff:{}", session.member.email);
+    audit::insert(
+        &state.db,
+        &Entry { actor: &actor, action: "staff.sign_in", target, detail: String::new() },
+    )
+    .await?;
     let me = Me {
         name: format!("staff:{}", session.member.email),
         email: Some(session.member.email),
@@ -121,6 +135,13 @@ fn session_cookie(state: &AppState, token: &str, seconds: i64) -> HeaderValue {
 async fn sign_out(State(state): State<AppState>, admin: Admin) -> AppResult<Response> {
     if let Some(session) = &admin.session {
         staff::end_session(&state.db, session.session_id).await?;
+        let entry = Entry {
+            actor: &admin.actor,
+            action: "staff.sign_out",
+            target: format!("staff:{}", session.member.email),
+            detail: "this browser".into(),
+        };
+        audit::insert(&state.db, &entry).await?;
     }
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(&state, "", 0))]).into_response())
 }
@@ -145,7 +166,7 @@ async fn sign_out_everywhere(State(state): State<AppState>, admin: Admin) -> App
     let audit = Entry {
         actor: &admin.actor,
         action: "staff.sign_out",
-        target: format!("staff:{}", session.member.id),
+        target: format!("staff:{}", session.member.email),
         detail: "every session".into(),
     };
     let ended = staff::end_sessions(&state.db, session.member.id, &audit).await?;
@@ -204,7 +225,7 @@ async fn change_role(
     let audit = Entry {
         actor: &admin.actor,
         action: "staff.role",
-        target: format!("staff:{id}"),
+        target: target(&state, id).await?,
         detail: format!("role {}", body.role.as_str()),
     };
     done(staff::set_role(&state.db, id, body.role, &audit).await?)
@@ -226,7 +247,7 @@ async fn remove(
     let audit = Entry {
         actor: &admin.actor,
         action: "staff.remove",
-        target: format!("staff:{id}"),
+        target: target(&state, id).await?,
         detail: String::new(),
     };
     done(staff::remove(&state.db, id, &audit).await?)
@@ -244,16 +265,24 @@ async fn sign_member_out(
     let audit = Entry {
         actor: &admin.actor,
         action: "staff.sign_out",
-        target: format!("staff:{id}"),
+        target: target(&state, id).await?,
         detail: "every session".into(),
     };
     Ok(Json(SignedOut { sessions_ended: staff::end_sessions(&state.db, id, &audit).await? }))
 }
 
+/// How the audit log names member `id` (by email, as it does everywhere): a 404 if nobody.
+async fn target(state: &AppState, id: i64) -> AppResult<String> {
+    let member = staff::by_id(&state.db, id).await?;
+    member.map(|member| format!("staff:{}", member.email)).ok_or_else(|| AppError::NotFound(NOBODY.into()))
+}
+
+const NOBODY: &str = "Nobody on the staff has this id.";
+
 fn done(change: StaffChange) -> AppResult<StatusCode> {
     match change {
         StaffChange::Done => Ok(StatusCode::NO_CONTENT),
-        StaffChange::Unknown => Err(AppError::NotFound("Nobody on the staff has this id.".into())),
+        StaffChange::Unknown => Err(AppError::NotFound(NOBODY.into())),
         StaffChange::LastOwner => Err(AppError::Conflict("The staff must keep at least one owner.".into())),
     }
 }
