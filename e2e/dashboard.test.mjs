@@ -237,6 +237,8 @@ describe("a publisher", () => {
         if (width === 360 || link !== "Overview") await open(page, link, heading);
         await page.waitForFunction(() => !document.querySelector("p.loading"));
         await axe(page, `${heading} at ${width} px`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.equal(overflow, 0, `${heading} at ${width} px is wider than the window`);
         const name = heading.toLowerCase().replace(/[^a-z]+/g, "-");
         await page.screenshot({ path: join(screenshots, `dashboard-${name}-${width}.png`), fullPage: true, caret: "initial" });
       }

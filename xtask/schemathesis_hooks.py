@@ -202,6 +202,11 @@ class Fixtures:
             keys = admin("GET", "/v1/admin/api-keys").json()["keys"]
             self.own_key = next(key["id"] for key in keys if ADMIN_KEY.startswith(key["prefix"]))
             self.staff = self.staff_member()
+            # A reader of the fixtures' own to start checkouts as: a subscription given to one
+            # of the demo readers by a generated id would make every later checkout a 409.
+            buyer = fresh_email()
+            self.buyer_token = code_sign_in(buyer)["access_token"]
+            self.buyer = admin("GET", f"/v1/admin/readers?email={buyer}").json()["readers"][0]["id"]
             self.ready = True
 
     def staff_member(self) -> int:
@@ -256,7 +261,7 @@ sessions = Sessions()
 
 # Operations whose success ends the session they are sent with.
 ENDS_SESSION = {("DELETE", "/v1/sessions"), ("PUT", "/v1/readers/me/password")}
-# Operations for a reader without a subscription.
+# Operations for a reader without a subscription (the fixtures' buyer).
 AS_READER = {("POST", "/v1/checkout")}
 # The email of each fresh reader's token, for the password change's proof.
 fresh_readers: dict[str, str] = {}
@@ -287,7 +292,10 @@ class ReaderToken:
             token = code_sign_in(email)["access_token"]
             fresh_readers[token] = email
             return token
-        return sessions.token(READER if key(case) in AS_READER else SUBSCRIBER)
+        if key(case) in AS_READER:
+            fixtures.make()
+            return fixtures.buyer_token
+        return sessions.token(SUBSCRIBER)
 
     def set(self, case, data, context):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
@@ -424,6 +432,8 @@ def before_call(context, case, kwargs):
         real = real_path_parameters(case)
         if real is not None:
             case.path_parameters = {**case.path_parameters, **{k: v for k, v in real.items() if k in case.path_parameters}}
+    if path.startswith("/v1/admin/readers/{id}") and (case.path_parameters or {}).get("id") == fixtures.buyer:
+        case.path_parameters = {**case.path_parameters, "id": fixtures.reader}
     if path == "/v1/admin/api-keys/{id}" and (case.path_parameters or {}).get("id") == fixtures.own_key:
         # Revoking the run's own key would leave every later case refused.
         case.path_parameters = {**case.path_parameters, "id": fixtures.api_key()}
