@@ -99,7 +99,7 @@ pub fn articles(props: &PageProps) -> Html {
             </div>
             { view::not_ready(&page) }
             if let Load::Ready(page) = &page {
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="The articles"><table>
                     <caption>{ format!("{} articles", page.articles.len()) }</caption>
                     <thead><tr><th scope="col">{ "Title" }</th><th scope="col">{ "Id" }</th><th scope="col">{ "Tier" }</th><th scope="col">{ "Locked sections" }</th></tr></thead>
                     <tbody>
@@ -120,7 +120,7 @@ pub fn articles(props: &PageProps) -> Html {
                                 }
                             }) }
                     </tbody>
-                </table>
+                </table></div>
             }
         </>
     }

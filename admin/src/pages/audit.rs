@@ -42,7 +42,7 @@ pub fn audit(_props: &PageProps) -> Html {
     html! {
         <>
             <h1 tabindex="-1">{ "Audit log" }</h1>
-            <table>
+            <div class="scroll" tabindex="0" role="region" aria-label="The audit log"><table>
                 <caption>{ "Every change, newest first, and who made it" }</caption>
                 <thead><tr><th scope="col">{ "When" }</th><th scope="col">{ "Who" }</th><th scope="col">{ "What" }</th><th scope="col">{ "To" }</th><th scope="col">{ "Detail" }</th></tr></thead>
                 <tbody>{ for shown.iter().map(|entry| html! {
@@ -54,7 +54,7 @@ pub fn audit(_props: &PageProps) -> Html {
                         <td>{ &entry.detail }</td>
                     </tr>
                 }) }</tbody>
-            </table>
+            </table></div>
             { view::not_ready(&page) }
             if next.is_some() { <button type="button" onclick={older}>{ "Older entries" }</button> }
         </>

@@ -60,7 +60,7 @@ fn key_list() -> Html {
             if let Some(key) = &*made { <p class="secret">{ "New key: " }<code>{ key }</code></p> }
             { view::not_ready(&keys) }
             if let Load::Ready(keys) = &keys {
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="The keys"><table>
                     <caption>{ "Keys, newest first" }</caption>
                     <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Starts with" }</th><th scope="col">{ "Made" }</th><th scope="col">{ "Last used" }</th><th scope="col">{ "State" }</th></tr></thead>
                     <tbody>{ for keys.keys.iter().map(|key| html! {
@@ -76,7 +76,7 @@ fn key_list() -> Html {
                             </td>
                         </tr>
                     }) }</tbody>
-                </table>
+                </table></div>
             }
             <section aria-labelledby="new-key" class="panel">
                 <h2 id="new-key">{ "Make a key" }</h2>

@@ -97,7 +97,7 @@ pub fn offers(props: &PageProps) -> Html {
             { view::said(&said) }
             { view::not_ready(&offers) }
             if let Load::Ready(offers) = &offers {
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="The offers"><table>
                     <caption>{ "Offers, in the prompt's order" }</caption>
                     <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Tier" }</th><th scope="col">{ "Price" }</th><th scope="col">{ "Trial" }</th><th scope="col">{ "Offered" }</th></tr></thead>
                     <tbody>{ for offers.offers.iter().map(|offer| html! {
@@ -117,7 +117,7 @@ pub fn offers(props: &PageProps) -> Html {
                             </td>
                         </tr>
                     }) }</tbody>
-                </table>
+                </table></div>
             }
             if editor {
                 <section aria-labelledby="new-offer" class="panel">

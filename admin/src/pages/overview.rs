@@ -94,7 +94,7 @@ fn numbers(stats: &Stats) -> Html {
                         <dd class="definition">{ format!("Links subscribers made in the last {DAYS} days, and the browsers they opened an article in.") }</dd>
                     </div>
                 </dl>
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="Subscriptions by tier"><table>
                     <caption>{ "Subscriptions by tier" }</caption>
                     <thead><tr><th scope="col">{ "Tier" }</th><th scope="col">{ "Paying or given" }</th><th scope="col">{ "In a trial" }</th></tr></thead>
                     <tbody>
@@ -102,7 +102,7 @@ fn numbers(stats: &Stats) -> Html {
                             <tr><th scope="row">{ tier }</th><td>{ paying }</td><td>{ trialing }</td></tr>
                         }) }
                     </tbody>
-                </table>
+                </table></div>
                 <p class="definition">{ "Paying or given: active or past due, complimentary ones included. A subscription in a trial counts here until its first payment moves it to paying." }</p>
             </section>
             <section aria-labelledby="revenue">
@@ -152,7 +152,7 @@ fn funnel_table(funnel: &Funnel) -> Html {
             if funnel.articles.is_empty() {
                 <p>{ "Nothing counted yet." }</p>
             } else {
-                <div class="scroll" tabindex="0" role="region" aria-label="Funnel per article">
+                <div class="scroll wide" tabindex="0" role="region" aria-label="Funnel per article">
                 <table>
                     <caption>{ "Funnel per article, most subscriptions first" }</caption>
                     <thead><tr>

@@ -102,7 +102,7 @@ pub fn reader_page(props: &ReaderProps) -> Html {
             <section aria-labelledby="subscriptions">
                 <h2 id="subscriptions">{ "Subscriptions" }</h2>
                 if detail.subscriptions.is_empty() { <p>{ "None." }</p> } else {
-                    <table>
+                    <div class="scroll" tabindex="0" role="region" aria-label="Table of subscriptions"><table>
                         <caption>{ "Every subscription, newest first" }</caption>
                         <thead><tr><th scope="col">{ "Tier" }</th><th scope="col">{ "State" }</th><th scope="col">{ "Until" }</th><th scope="col">{ "From" }</th><th scope="col"><span class="visually-hidden">{ "Actions" }</span></th></tr></thead>
                         <tbody>{ for detail.subscriptions.iter().map(|subscription| html! {
@@ -117,7 +117,7 @@ pub fn reader_page(props: &ReaderProps) -> Html {
                                 }</td>
                             </tr>
                         }) }</tbody>
-                    </table>
+                    </table></div>
                 }
                 if owner {
                     <form class="inline" onsubmit={comp}>
@@ -131,7 +131,7 @@ pub fn reader_page(props: &ReaderProps) -> Html {
             <section aria-labelledby="gift-links">
                 <h2 id="gift-links">{ "Gift links" }</h2>
                 if detail.gifts.is_empty() { <p>{ "None in the last 90 days." }</p> } else {
-                    <table>
+                    <div class="scroll" tabindex="0" role="region" aria-label="Table of gift links"><table>
                         <caption>{ "Links this reader made, newest first" }</caption>
                         <thead><tr><th scope="col">{ "Article" }</th><th scope="col">{ "Opened in" }</th><th scope="col">{ "Works until" }</th></tr></thead>
                         <tbody>{ for detail.gifts.iter().map(|gift| html! {
@@ -141,7 +141,7 @@ pub fn reader_page(props: &ReaderProps) -> Html {
                                 <td>{ if gift.revoked { "withdrawn".to_owned() } else { view::when(gift.expires_at) } }</td>
                             </tr>
                         }) }</tbody>
-                    </table>
+                    </table></div>
                 }
             </section>
             <section aria-labelledby="sessions">

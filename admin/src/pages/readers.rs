@@ -155,7 +155,7 @@ pub fn readers(props: &PageProps) -> Html {
             { view::said(&said) }
             { view::not_ready(&page) }
             if let Load::Ready(page) = &page {
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="The readers"><table>
                     <caption>{ if searched.is_empty() { "The first hundred readers".to_owned() } else { format!("Readers with the email {}", *searched) } }</caption>
                     <thead><tr><th scope="col">{ "Email" }</th><th scope="col">{ "Name" }</th><th scope="col">{ "Joined" }</th></tr></thead>
                     <tbody>
@@ -172,7 +172,7 @@ pub fn readers(props: &PageProps) -> Html {
                             }
                         }) }
                     </tbody>
-                </table>
+                </table></div>
                 if page.readers.is_empty() { <p>{ "No reader has this email." }</p> }
             }
             if owner {
@@ -193,13 +193,13 @@ pub fn readers(props: &PageProps) -> Html {
                     </div>
                     if let Some(report) = &*checked {
                         if !report.problems.is_empty() {
-                            <table>
+                            <div class="scroll" tabindex="0" role="region" aria-label="Problems in the file"><table>
                                 <caption>{ "Problems found: mend them and choose the file again" }</caption>
                                 <thead><tr><th scope="col">{ "Line" }</th><th scope="col">{ "Problem" }</th></tr></thead>
                                 <tbody>{ for report.problems.iter().map(|problem| html! {
                                     <tr><th scope="row">{ problem.line }</th><td>{ &problem.message }</td></tr>
                                 }) }</tbody>
-                            </table>
+                            </table></div>
                         } else {
                             <button type="button" onclick={import}>{ format!("Import {} readers", report.rows) }</button>
                         }

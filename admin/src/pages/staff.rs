@@ -90,7 +90,7 @@ pub fn staff(props: &PageProps) -> Html {
             { view::said(&said) }
             { view::not_ready(&staff) }
             if let Load::Ready(staff) = &staff {
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="The staff"><table>
                     <caption>{ "Everyone who signs in to this dashboard" }</caption>
                     <thead><tr><th scope="col">{ "Email" }</th><th scope="col">{ "Role" }</th><th scope="col">{ "Added" }</th><th scope="col"><span class="visually-hidden">{ "Actions" }</span></th></tr></thead>
                     <tbody>{ for staff.staff.iter().map(|member| html! {
@@ -113,7 +113,7 @@ pub fn staff(props: &PageProps) -> Html {
                             }</td>
                         </tr>
                     }) }</tbody>
-                </table>
+                </table></div>
             }
             if owner {
                 <section aria-labelledby="invite" class="panel">

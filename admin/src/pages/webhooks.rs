@@ -160,7 +160,7 @@ fn deliveries(props: &DeliveriesProps) -> Html {
             { view::said(&said) }
             { view::not_ready(&deliveries) }
             if let Load::Ready(deliveries) = &deliveries {
-                <table>
+                <div class="scroll" tabindex="0" role="region" aria-label="Deliveries"><table>
                     <caption>{ "Deliveries, newest first" }</caption>
                     <thead><tr><th scope="col">{ "Event" }</th><th scope="col">{ "State" }</th><th scope="col">{ "Tries" }</th><th scope="col">{ "Last answer" }</th><th scope="col"><span class="visually-hidden">{ "Actions" }</span></th></tr></thead>
                     <tbody>{ for deliveries.deliveries.iter().map(|delivery| html! {
@@ -174,7 +174,7 @@ fn deliveries(props: &DeliveriesProps) -> Html {
                             }</td>
                         </tr>
                     }) }</tbody>
-                </table>
+                </table></div>
             }
         </>
     }
