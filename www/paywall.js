@@ -115,15 +115,21 @@
   const FUNNEL = { locked: "prompt_shown", "dialog-open": "sign_in_opened", "signed-in": "signed_in" };
   const counted = new Map(); // article id → what happened on it, not sent yet
   const asked = new WeakSet(); // containers whose sign-in dialog opened: a sign-in there came from the prompt
+  const drawn = new WeakSet(); // containers whose prompt the loader drew and counted: the widget's first is the same one
   let due;
   for (const name in FUNNEL) {
     document.addEventListener(`paywall:${name}`, (event) => {
       const id = event.detail?.articleId;
-      if (!api || !id || (name === "signed-in" && !asked.delete(event.target))) return;
+      if (name === "locked" && drawn.delete(event.target)) return;
+      if (!id || (name === "signed-in" && !asked.delete(event.target))) return;
       if (name === "dialog-open") asked.add(event.target);
-      counted.set(id, [...(counted.get(id) ?? []), FUNNEL[name]]);
-      due ??= setTimeout(report, 2000);
+      count(id, FUNNEL[name]);
     });
+  }
+  function count(id, what) {
+    if (!api) return;
+    counted.set(id, [...(counted.get(id) ?? []), what]);
+    due ??= setTimeout(report, 2000);
   }
   addEventListener("pagehide", report);
   document.addEventListener("visibilitychange", () => document.hidden && report());
@@ -276,6 +282,9 @@
         load();
       });
       container.append(host);
+      // Shown now: a reader who leaves before the widget starts has still seen it.
+      drawn.add(container);
+      count(article, "prompt_shown");
     } catch {
       facades.delete(container);
       load();
