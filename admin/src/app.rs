@@ -78,16 +78,13 @@ pub fn app() -> Html {
     // A new page: its heading takes the focus, so a screen reader says where the reader is,
     // and the document's title names it.
     use_effect_with((*route).clone(), |_| {
-        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-            if let Some(heading) = document.query_selector("main h1").ok().flatten()
-                && let Ok(heading) = heading.dyn_into::<web_sys::HtmlElement>()
-            {
-                let _ = heading.focus();
-                document.set_title(&format!(
-                    "{} · Paywall dashboard",
-                    heading.text_content().unwrap_or_default()
-                ));
-            }
+        if let Some(document) = web_sys::window().and_then(|window| window.document())
+            && let Some(heading) = document.query_selector("main h1").ok().flatten()
+            && let Ok(heading) = heading.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = heading.focus();
+            document
+                .set_title(&format!("{} · Paywall dashboard", heading.text_content().unwrap_or_default()));
         }
     });
 

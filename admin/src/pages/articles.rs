@@ -33,7 +33,7 @@ pub fn articles(props: &PageProps) -> Html {
                         Said::Done(words)
                     }
                     Err(error) => {
-                        held.set((error.status == 409).then(|| ArticleFile { replace: true, ..body }));
+                        held.set((error.status == 409).then_some(ArticleFile { replace: true, ..body }));
                         Said::Failed(error.message)
                     }
                 }

@@ -47,6 +47,9 @@ pub async fn count_after(db: &Db, article_id: &str, kind: &'static str) {
     }
 }
 
+/// A counter's total: the article, the kind, how many.
+type Counted = (String, String, i64);
+
 /// Every article's counts from `since_day` on, with the subscriptions each sold in that time
 /// (from the subscriptions themselves: a payment is counted when it is stored, not reported).
 pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx::Error> {
@@ -55,7 +58,7 @@ pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx:
     let sold = "SELECT article_id, COUNT(*) FROM subscriptions
                  WHERE article_id IS NOT NULL AND created_at >= $1 AND source <> 'complimentary'
                  GROUP BY article_id";
-    let (counts, sales): (Vec<(String, String, i64)>, Vec<(String, i64)>) = with_pool!(db, |pool| {
+    let (counts, sales): (Vec<Counted>, Vec<(String, i64)>) = with_pool!(db, |pool| {
         let counts = sqlx::query_as(counted).bind(since_day).fetch_all(pool).await?;
         let sales = sqlx::query_as(sold).bind(since_day * SECONDS_PER_DAY).fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((counts, sales))
