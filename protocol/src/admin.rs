@@ -664,8 +664,8 @@ pub enum StaffRole {
 }
 
 impl StaffRole {
-    /// Every role, the most powerful first.
-    pub const ALL: [StaffRole; 3] = [StaffRole::Owner, StaffRole::Editor, StaffRole::Viewer];
+    /// Every role, the least first.
+    pub const ALL: [StaffRole; 3] = [StaffRole::Viewer, StaffRole::Editor, StaffRole::Owner];
 
     /// Its name on the wire and in the database.
     pub fn as_str(self) -> &'static str {

@@ -584,6 +584,9 @@ pub enum PageEvent {
 }
 
 impl PageEvent {
+    /// Every event, in the funnel's order.
+    pub const ALL: [PageEvent; 3] = [PageEvent::PromptShown, PageEvent::SignInOpened, PageEvent::SignedIn];
+
     /// Its name on the wire and in the counters.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,8 +5,10 @@
 
 use std::fmt::{self, Debug, Display};
 
-use paywall_protocol::admin::{DeliveryStatus, SubscriptionSource, SubscriptionStatus, WebhookEventType};
-use paywall_protocol::{BillingInterval, GrantReason, Reason, fragments, headers, paths, tiers};
+use paywall_protocol::admin::{
+    DeliveryStatus, StaffRole, SubscriptionSource, SubscriptionStatus, WebhookEventType,
+};
+use paywall_protocol::{BillingInterval, GrantReason, PageEvent, Reason, fragments, headers, paths, tiers};
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::{Deserializer, Serialize};
 use serde_json::Value;
@@ -91,6 +93,8 @@ fn every_enum_that_travels_by_name_lists_its_variants_under_the_names_serde_uses
     named_as_serde_names_them(&SubscriptionSource::ALL, SubscriptionSource::as_str);
     named_as_serde_names_them(&DeliveryStatus::ALL, DeliveryStatus::as_str);
     named_as_serde_names_them(&WebhookEventType::ALL, WebhookEventType::as_str);
+    named_as_serde_names_them(&StaffRole::ALL, |role| role.as_str());
+    named_as_serde_names_them(&PageEvent::ALL, |event| event.as_str());
 }
 
 #[test]

@@ -28,3 +28,16 @@ pub fn format(seconds: i64) -> String {
         .and_then(|time| time.format(&Rfc3339).ok())
         .unwrap_or_else(|| seconds.to_string())
 }
+
+/// Seconds in a day (UTC days: no leap seconds in Unix time).
+pub const DAY: i64 = 24 * 60 * 60;
+
+/// The day (UTC) of a Unix time, as days since 1970-01-01.
+pub fn day_of(seconds: i64) -> i64 {
+    seconds.div_euclid(DAY)
+}
+
+/// A day (counted from 1970-01-01, UTC) as `YYYY-MM-DD`.
+pub fn date_of_day(day: i64) -> String {
+    format(day * DAY).split('T').next().unwrap_or_default().to_owned()
+}

@@ -70,6 +70,16 @@ async fn as_staff(
     server.send(request.unwrap()).await
 }
 
+/// Sends `request` from 127.0.0.1 through the router in a task of its own (beside others,
+/// which `TestServer::send` cannot); the answer's status.
+fn spawn_send(app: axum::Router, mut request: Request<Body>) -> tokio::task::JoinHandle<StatusCode> {
+    use tower::ServiceExt;
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+    tokio::spawn(async move { app.oneshot(request).await.unwrap().status() })
+}
+
 /// The least role each admin operation needs, as `METHOD /path` in the OpenAPI description.
 /// `None`: no role (signing in). The test below fails on an operation missing here, so a new
 /// route cannot be added without deciding who may use it.
@@ -344,17 +354,11 @@ async fn concurrent_event_reports_are_each_counted_exactly_once() {
         let events =
             if i % 2 == 0 { json!(["prompt_shown"]) } else { json!(["prompt_shown", "sign_in_opened"]) };
         let body = json!({ "article_id": ARTICLE, "events": events }).to_string();
-        tasks.push(tokio::spawn(async move {
-            use tower::ServiceExt;
-            let mut request = Request::post("/v1/events")
-                .header(header::CONTENT_TYPE, "text/plain")
-                .body(Body::from(body))
-                .unwrap();
-            request
-                .extensions_mut()
-                .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
-            app.oneshot(request).await.unwrap().status()
-        }));
+        let request = Request::post("/v1/events")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(body))
+            .unwrap();
+        tasks.push(spawn_send(app, request));
     }
     for task in tasks {
         assert_eq!(task.await.unwrap(), StatusCode::NO_CONTENT);
@@ -585,14 +589,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(json!({ "role": "viewer" }).to_string()))
                 .unwrap();
-            tasks.push(tokio::spawn(async move {
-                use tower::ServiceExt;
-                let mut request = request;
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
-                app.oneshot(request).await.unwrap().status()
-            }));
+            tasks.push(spawn_send(app, request));
         }
         let mut statuses = Vec::new();
         for task in tasks {

@@ -4,24 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use paywall_protocol::PageEvent;
 use paywall_protocol::admin::ArticleFunnel;
 
 use super::db::{BeginWrite, Db, with_pool};
-use crate::time::now;
+use crate::time::{DAY, day_of, now};
 
-/// What a counter counts, beside the widget's own events (`PageEvent`).
+/// What a counter counts, beside the page's own events ([`PageEvent`], by their names).
 pub const CHECKOUT_STARTED: &str = "checkout_started";
 /// A browser opened the article with a gift link (once per browser and link).
 pub const GIFT_OPENED: &str = "gift_opened";
 /// The meter let a visitor in (once per visitor and article in a period).
 pub const METER_SPENT: &str = "meter_spent";
-
-const SECONDS_PER_DAY: i64 = 24 * 60 * 60;
-
-/// The day (UTC) of a Unix time, as days since 1970-01-01.
-pub fn day_of(unix: i64) -> i64 {
-    unix.div_euclid(SECONDS_PER_DAY)
-}
 
 /// Adds one to today's counter of each `(article, kind)`, in one transaction: a batch is
 /// counted whole or not at all. Concurrent counts of the same counter all land (the upsert
@@ -60,7 +54,7 @@ pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx:
                  GROUP BY article_id";
     let (counts, sales): (Vec<Counted>, Vec<(String, i64)>) = with_pool!(db, |pool| {
         let counts = sqlx::query_as(counted).bind(since_day).fetch_all(pool).await?;
-        let sales = sqlx::query_as(sold).bind(since_day * SECONDS_PER_DAY).fetch_all(pool).await?;
+        let sales = sqlx::query_as(sold).bind(since_day * DAY).fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((counts, sales))
     })?;
     let mut articles: BTreeMap<String, ArticleFunnel> = BTreeMap::new();
@@ -71,14 +65,15 @@ pub async fn funnel(db: &Db, since_day: i64) -> Result<Vec<ArticleFunnel>, sqlx:
     }
     for (id, kind, count) in counts {
         let funnel = article(&mut articles, id);
-        let field = match kind.as_str() {
-            "prompt_shown" => &mut funnel.prompt_shown,
-            "sign_in_opened" => &mut funnel.sign_in_opened,
-            "signed_in" => &mut funnel.signed_in,
-            CHECKOUT_STARTED => &mut funnel.checkout_started,
-            GIFT_OPENED => &mut funnel.gift_opened,
-            METER_SPENT => &mut funnel.meter_spent,
-            _ => continue,
+        let page = PageEvent::ALL.into_iter().find(|event| event.as_str() == kind);
+        let field = match (page, kind.as_str()) {
+            (Some(PageEvent::PromptShown), _) => &mut funnel.prompt_shown,
+            (Some(PageEvent::SignInOpened), _) => &mut funnel.sign_in_opened,
+            (Some(PageEvent::SignedIn), _) => &mut funnel.signed_in,
+            (None, CHECKOUT_STARTED) => &mut funnel.checkout_started,
+            (None, GIFT_OPENED) => &mut funnel.gift_opened,
+            (None, METER_SPENT) => &mut funnel.meter_spent,
+            (None, _) => continue,
         };
         *field += count;
     }

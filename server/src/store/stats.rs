@@ -3,10 +3,8 @@
 use paywall_protocol::admin::{ArticleCount, DayCount, DayMoney, Money, Stats, TierStatusCount, TrialCounts};
 
 use super::db::{Db, with_pool};
-use crate::time::now;
+use crate::time::{DAY, date_of_day, now};
 use paywall_protocol::admin::SubscriptionStatus;
-
-const DAY: i64 = 24 * 60 * 60;
 
 /// The numbers, with starts and ends over the last `days` days.
 pub async fn stats(db: &Db, days: u32) -> Result<Stats, sqlx::Error> {
@@ -110,9 +108,4 @@ async fn revenue_and_trials(
         }
     }
     Ok((revenue, trials))
-}
-
-/// A day (counted from 1970-01-01, UTC) as `YYYY-MM-DD`.
-pub fn date_of_day(day: i64) -> String {
-    crate::time::format(day * DAY).split('T').next().unwrap_or_default().to_owned()
 }

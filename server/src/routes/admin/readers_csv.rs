@@ -101,7 +101,7 @@ async fn export_readers(State(state): State<AppState>, admin: Admin<Owner>) -> A
     let mut csv = Vec::new();
     readers_csv::write(&rows, &mut csv)
         .map_err(|error| AppError::internal("writing the readers' CSV", error))?;
-    let day = crate::store::stats::date_of_day(crate::store::events::day_of(crate::time::now()));
+    let day = crate::time::date_of_day(crate::time::day_of(crate::time::now()));
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"readers-{day}.csv\""))
         .expect("a date is a valid header");
     Ok((

@@ -53,7 +53,7 @@ async fn get_funnel(
     if !(1..=366).contains(&days) {
         return Err(AppError::InvalidInput("days must be from 1 to 366.".to_owned()));
     }
-    let since = crate::store::events::day_of(crate::time::now()) - i64::from(days) + 1;
+    let since = crate::time::day_of(crate::time::now()) - i64::from(days) + 1;
     let articles = crate::store::events::funnel(&state.db, since).await?;
-    Ok(Json(paywall_protocol::admin::Funnel { since: crate::store::stats::date_of_day(since), articles }))
+    Ok(Json(paywall_protocol::admin::Funnel { since: crate::time::date_of_day(since), articles }))
 }
