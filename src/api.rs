@@ -7,8 +7,9 @@
 use gloo_timers::future::TimeoutFuture;
 use paywall_protocol::{
     ArticleSummary, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn, GiftLink,
-    GiftRequest, LinkSignIn, LockedSections, Offers, PasswordSignIn, Portal, PortalRequest, Problem,
-    PublisherSignIn, RefreshRequest, SessionTokens, headers, paths,
+    GiftRequest, LinkSignIn, LockedSections, Offers, PasskeyInfo, PasswordSignIn, Portal, PortalRequest,
+    Problem, ProviderSignIn, ProviderSignInRequest, ProviderSignInStarted, PublisherSignIn, RefreshRequest,
+    SessionTokens, SignInMethods, headers, paths,
 };
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -171,6 +172,56 @@ impl Api {
         self.send("POST", paths::GIFTS, Some(body(request)?), Auth::Bearer(access_token))
             .await?
             .ok_or_else(empty)
+    }
+
+    /// `GET /v1/sign-in-methods`: the passkeys' site and the identity providers.
+    pub async fn sign_in_methods(&self) -> Result<SignInMethods, Error> {
+        self.send("GET", paths::SIGN_IN_METHODS, None, Auth::None).await?.ok_or_else(empty)
+    }
+
+    /// `POST /v1/passkeys/challenges` (to sign in) or, with an access token,
+    /// `POST /v1/passkeys/registrations` (to add a passkey): the challenge as it came.
+    pub async fn passkey_challenge(&self, access_token: Option<&str>) -> Result<JsValue, Error> {
+        let path =
+            if access_token.is_some() { paths::PASSKEY_REGISTRATIONS } else { paths::PASSKEY_CHALLENGES };
+        self.send("POST", path, None, access_token.into()).await?.ok_or_else(empty)
+    }
+
+    /// `POST /v1/sessions/passkey` (sign in) or, with an access token, `POST /v1/passkeys`
+    /// (add it): the challenge's token and the browser's answer.
+    pub async fn passkey_answer<T: FromJs>(
+        &self,
+        access_token: Option<&str>,
+        answer: JsValue,
+    ) -> Result<T, Error> {
+        let path = if access_token.is_some() { paths::PASSKEYS } else { paths::SESSIONS_PASSKEY };
+        self.send("POST", path, Some(answer), access_token.into()).await?.ok_or_else(empty)
+    }
+
+    /// `GET /v1/passkeys`: the reader's passkeys.
+    pub async fn passkeys(&self, access_token: &str) -> Result<Vec<PasskeyInfo>, Error> {
+        self.send("GET", paths::PASSKEYS, None, Auth::Bearer(access_token)).await?.ok_or_else(empty)
+    }
+
+    /// `DELETE /v1/passkeys/{id}`.
+    pub async fn remove_passkey(&self, access_token: &str, id: i64) -> Result<(), Error> {
+        let path = format!("{}/{id}", paths::PASSKEYS);
+        self.send::<()>("DELETE", &path, None, Auth::Bearer(access_token)).await.map(drop)
+    }
+
+    /// `POST /v1/providers/{id}/sign-ins`: where to send the reader to sign in with a provider.
+    pub async fn provider_sign_in(
+        &self,
+        id: &str,
+        return_to: String,
+    ) -> Result<ProviderSignInStarted, Error> {
+        let path = format!("{}{}{}", paths::PROVIDERS, encode(id), paths::SIGN_INS);
+        self.post(&path, &ProviderSignInRequest { return_to }).await
+    }
+
+    /// `POST /v1/sessions/provider`: sign in with the token a provider's sign-in brought back.
+    pub async fn sign_in_with_provider(&self, token: String) -> Result<SessionTokens, Error> {
+        self.post(paths::SESSIONS_PROVIDER, &ProviderSignIn { token }).await
     }
 
     async fn post<T: FromJs>(&self, path: &str, request: &impl Serialize) -> Result<T, Error> {

@@ -23,6 +23,12 @@ pub enum Error {
     /// The embed's configuration cannot be used.
     #[error("paywall configuration: {0}")]
     Config(String),
+    /// The reader closed the browser's passkey prompt, or it timed out.
+    #[error("no passkey was used")]
+    PasskeyCancelled,
+    /// The authenticator already holds a passkey for the reader.
+    #[error("this authenticator already has a passkey for the reader")]
+    PasskeyExists,
     /// A browser API the widget needs failed or is missing.
     #[error("{0}")]
     Browser(String),

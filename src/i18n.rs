@@ -17,6 +17,8 @@ impl Say for Texts {
         let problem = match error {
             Error::Network => return self.offline.into(),
             Error::TimedOut => return self.timed_out.into(),
+            Error::PasskeyCancelled => return self.passkey_cancelled.into(),
+            Error::PasskeyExists => return self.passkey_exists.into(),
             Error::Problem(problem) => problem,
             _ => return self.server_error.into(),
         };
@@ -38,6 +40,11 @@ impl Say for Texts {
             Some(Reason::AccountExists) => self.account_exists_error.into(),
             Some(Reason::OfferUnavailable) => self.offer_unavailable.into(),
             Some(Reason::GiftAllowanceSpent) => self.gift_allowance_spent.into(),
+            Some(Reason::PasskeyRefused) => self.passkey_refused.into(),
+            Some(Reason::PasskeyWrongSite) => self.passkey_wrong_site.into(),
+            Some(Reason::ProviderRefused) => self.provider_refused.into(),
+            Some(Reason::ProviderUnavailable) => self.provider_unavailable.into(),
+            Some(Reason::UnverifiedEmail) => self.unverified_email.into(),
             Some(Reason::RateLimited) => {
                 let seconds = problem.retry_after.unwrap_or(60).max(1);
                 let wait = if seconds <= 90 {

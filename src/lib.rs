@@ -15,6 +15,7 @@ mod hooks;
 mod i18n;
 pub mod loader;
 pub mod mount;
+mod passkey;
 mod sanitize;
 pub mod session;
 mod state;
@@ -214,7 +215,9 @@ pub fn mount_all(
     let publisher_token =
         containers.iter().find_map(|container| container.get_attribute("data-paywall-token"));
     let spent_tokens = RefCell::new(publisher_token.iter().cloned().collect());
-    let link_token = take_from_address(fragments::SIGN_IN_LINK);
+    let link_token = take_from_address(fragments::SIGN_IN_LINK)
+        .map(SignInToken::Link)
+        .or_else(|| take_from_address(fragments::PROVIDER_SIGN_IN).map(SignInToken::Provider));
     let checkout = take_from_address(fragments::CHECKOUT);
     // A gift link is made on its article's own page: kept for that article. A page of several
     // articles cannot say which one it is for, so it is not kept there; a page that has none
@@ -258,12 +261,28 @@ pub fn mount_all(
     Ok(Paywall(page))
 }
 
-/// Signs in with what the page carries, if anything. A bad link is kept for the first widget
-/// to show; a bad publisher token is the publisher's to fix, so it goes to the console.
-async fn sign_in_from_page(session: &Session, link_token: Option<String>, publisher_token: Option<String>) {
-    if let Some(token) = link_token
-        && let Err(error) = session.sign_in_with_link(token).await
-    {
+/// A token the address brought back to the page.
+enum SignInToken {
+    /// An emailed link's.
+    Link(String),
+    /// An identity provider's sign-in's.
+    Provider(String),
+}
+
+/// Signs in with what the page carries, if anything. A bad link (or a provider's sign-in that
+/// did not end in one) is kept for the first widget to show; a bad publisher token is the
+/// publisher's to fix, so it goes to the console.
+async fn sign_in_from_page(
+    session: &Session,
+    link_token: Option<SignInToken>,
+    publisher_token: Option<String>,
+) {
+    let from_address = match link_token {
+        Some(SignInToken::Link(token)) => Some(session.sign_in_with_link(token).await),
+        Some(SignInToken::Provider(token)) => Some(session.sign_in_with_provider(token).await),
+        None => None,
+    };
+    if let Some(Err(error)) = from_address {
         session.set_notice(error);
     } else if let Some(token) = publisher_token.filter(|token| !token.trim().is_empty())
         && let Err(error) = session.sign_in_with_publisher_token(token).await

@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use paywall_protocol::{ArticleSummary, GrantReason, LockedSection, Meter, Offer, Reader};
+use paywall_protocol::{
+    ArticleSummary, GrantReason, LockedSection, Meter, Offer, PasskeyInfo, Reader, SignInMethods,
+};
 use yew::{AttrValue, Reducible};
 
 use crate::access::Access;
@@ -52,6 +54,19 @@ pub enum Step {
     Password,
     /// Subscribe with this offer: the email, unless someone is signed in, then the provider.
     Checkout { offer: Rc<Offer> },
+    /// The signed-in reader's passkeys (`None` while they load).
+    Passkeys { list: Option<Rc<Vec<PasskeyInfo>>> },
+}
+
+/// The offer of a passkey to a reader who just signed in with an emailed code or link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasskeyOffer {
+    /// Not shown.
+    Hidden,
+    /// Shown: Add a passkey, or Not now.
+    Shown,
+    /// A passkey was added: said so once.
+    Added,
 }
 
 /// A gift link the subscriber asked for.
@@ -96,11 +111,21 @@ pub struct State {
     pub dialog: Dialog,
     /// The gift link asked for on this article.
     pub gifting: Gifting,
+    /// What the server offers besides codes and passwords (nothing until asked).
+    pub methods: Rc<SignInMethods>,
+    /// The offer of a passkey.
+    pub offer: PasskeyOffer,
 }
 
 impl Default for State {
     fn default() -> Self {
-        State { phase: Phase::Loading, dialog: Dialog::Closed, gifting: Gifting::Idle }
+        State {
+            phase: Phase::Loading,
+            dialog: Dialog::Closed,
+            gifting: Gifting::Idle,
+            methods: Rc::default(),
+            offer: PasskeyOffer::Hidden,
+        }
     }
 }
 
@@ -124,6 +149,10 @@ pub enum Action {
     SignedOut,
     /// Loading again after a failure.
     Retry,
+    /// The server said what it offers besides codes and passwords.
+    Methods(Rc<SignInMethods>),
+    /// The passkey offer is shown, answered or gone.
+    Offer(PasskeyOffer),
 }
 
 impl Reducible for State {
@@ -157,6 +186,7 @@ impl Reducible for State {
             }
             Action::SignedOut => {
                 next.dialog = Dialog::Closed;
+                next.offer = PasskeyOffer::Hidden;
                 next.phase = match next.phase {
                     Phase::Locked { summary, offers, .. } => Phase::Locked {
                         summary,
@@ -170,7 +200,9 @@ impl Reducible for State {
                 };
             }
             Action::Gifting(gifting) => next.gifting = gifting,
-            Action::Retry => next = State::default(),
+            Action::Retry => next = State { methods: next.methods, ..State::default() },
+            Action::Methods(methods) => next.methods = methods,
+            Action::Offer(offer) => next.offer = offer,
         }
         if next == *self { self } else { Rc::new(next) }
     }
@@ -210,7 +242,7 @@ mod tests {
                 gift_refused: false,
             },
             dialog: Dialog::Open { step, status: Status::Busy },
-            gifting: Gifting::Idle,
+            ..State::default()
         }
     }
 

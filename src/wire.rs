@@ -13,8 +13,9 @@
 
 use js_sys::{Array, Reflect};
 use paywall_protocol::{
-    ArticleSummary, BillingInterval, CheckoutStarted, CodeSent, GiftLink, GrantReason, LockedSection,
-    LockedSections, Meter, Offer, Offers, Portal, Problem, Reader, Reason, SessionTokens,
+    ArticleSummary, BillingInterval, CheckoutStarted, CodeSent, GiftLink, GrantReason, IdentityProvider,
+    LockedSection, LockedSections, Meter, Offer, Offers, PasskeyInfo, Portal, Problem, ProviderSignInStarted,
+    Reader, Reason, SessionTokens, SignInMethods,
 };
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -112,6 +113,44 @@ impl<T: FromJs> FromJs for Vec<T> {
             return Err("");
         }
         Array::from(value).iter().map(|item| T::from_js(&item)).collect()
+    }
+}
+
+/// An answer passed on to the browser as it came (a passkey challenge).
+impl FromJs for JsValue {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        Ok(value.clone())
+    }
+}
+
+impl FromJs for SignInMethods {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "sign-in methods")?;
+        Ok(SignInMethods { passkeys: fields.optional("passkeys")?, providers: fields.read("providers")? })
+    }
+}
+
+impl FromJs for IdentityProvider {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "provider")?;
+        Ok(IdentityProvider { id: fields.read("id")?, name: fields.read("name")? })
+    }
+}
+
+impl FromJs for PasskeyInfo {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        let fields = Fields::of(value, "passkey")?;
+        Ok(PasskeyInfo {
+            id: fields.integer("id")?,
+            created_at: fields.integer("created_at")?,
+            last_used_at: fields.optional_integer("last_used_at")?,
+        })
+    }
+}
+
+impl FromJs for ProviderSignInStarted {
+    fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
+        Ok(ProviderSignInStarted { url: Fields::of(value, "provider sign-in")?.read("url")? })
     }
 }
 

@@ -9,3 +9,7 @@ pub const CHECKOUT: &str = "#paywall-checkout=";
 
 /// A gift link's token: the link a subscriber sends opens the article with it.
 pub const GIFT: &str = "#paywall-gift=";
+
+/// An identity provider's sign-in: the server's callback sends the reader back with a token
+/// for `POST /v1/sessions/provider`, which signs them in or says why not.
+pub const PROVIDER_SIGN_IN: &str = "#paywall-provider=";

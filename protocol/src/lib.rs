@@ -213,6 +213,68 @@ pub struct LinkSignIn {
     pub token: String,
 }
 
+/// `POST /v1/sessions/provider`: sign in with the token an identity provider's sign-in
+/// brought back to the article page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSignIn {
+    /// The token the server's callback put in the page's address.
+    pub token: String,
+}
+
+/// `GET /v1/sign-in-methods`: the ways to sign in this server offers besides an emailed code
+/// and a password.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInMethods {
+    /// The site passkeys are for (the WebAuthn relying party id, like `news.example`): pages
+    /// on it, or on its subdomains the server allows, can use them. Absent: no passkeys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkeys: Option<String>,
+    /// The identity providers a reader can continue with, in the order to show them.
+    pub providers: Vec<IdentityProvider>,
+}
+
+/// An OpenID Connect provider a reader can sign in with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentityProvider {
+    /// Its id in this server's paths (`/v1/providers/{id}/sign-ins`).
+    pub id: String,
+    /// Its name, as readers know it ("Continue with {name}").
+    pub name: String,
+}
+
+/// `POST /v1/providers/{id}/sign-ins`: where the reader goes to sign in, and comes back to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSignInRequest {
+    /// The article page to come back to, signed in (a page on one of the publisher's sites).
+    pub return_to: String,
+}
+
+/// Where to send the reader: the provider's sign-in page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderSignInStarted {
+    /// The provider's authorization URL, with this sign-in's `state`, `nonce` and PKCE
+    /// challenge.
+    pub url: String,
+}
+
+/// One of the signed-in reader's passkeys (`GET /v1/passkeys`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyInfo {
+    /// Its id, to remove it (`DELETE /v1/passkeys/{id}`).
+    pub id: i64,
+    /// When it was added (Unix seconds).
+    pub created_at: i64,
+    /// When it last signed the reader in (Unix seconds), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+}
+
 /// `POST /v1/sessions/publisher`: trade a JWT the publisher signed for a session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -310,11 +372,24 @@ pub enum Reason {
     GiftUnavailable,
     /// 429: the subscriber has made as many gift links as a month allows.
     GiftAllowanceSpent,
+    /// 401: the passkey is not one this server knows (it was removed), or its answer failed a
+    /// check (a replayed signature counter, a changed backup flag, a wrong signature).
+    PasskeyRefused,
+    /// 403: passkeys on this server are for another site than the page's.
+    PasskeyWrongSite,
+    /// 401: the identity provider's sign-in did not complete (the reader said no, or the
+    /// answer failed a check).
+    ProviderRefused,
+    /// 502: the identity provider could not be reached, or answered wrongly.
+    ProviderUnavailable,
+    /// 409: an identity provider's sign-in names an email that has an account here, and the
+    /// provider did not confirm the address: nothing was joined.
+    UnverifiedEmail,
 }
 
 impl Reason {
     /// Every variant, in the order above.
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 20] = [
         Reason::NoSubscription,
         Reason::HigherTierRequired,
         Reason::WrongCode,
@@ -330,6 +405,11 @@ impl Reason {
         Reason::CheckoutConfirmed,
         Reason::GiftUnavailable,
         Reason::GiftAllowanceSpent,
+        Reason::PasskeyRefused,
+        Reason::PasskeyWrongSite,
+        Reason::ProviderRefused,
+        Reason::ProviderUnavailable,
+        Reason::UnverifiedEmail,
     ];
 
     /// The name, exactly as `serde` writes it.
@@ -350,6 +430,11 @@ impl Reason {
             Reason::CheckoutConfirmed => "checkout_confirmed",
             Reason::GiftUnavailable => "gift_unavailable",
             Reason::GiftAllowanceSpent => "gift_allowance_spent",
+            Reason::PasskeyRefused => "passkey_refused",
+            Reason::PasskeyWrongSite => "passkey_wrong_site",
+            Reason::ProviderRefused => "provider_refused",
+            Reason::ProviderUnavailable => "provider_unavailable",
+            Reason::UnverifiedEmail => "unverified_email",
         }
     }
 }

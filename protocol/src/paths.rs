@@ -58,3 +58,29 @@ pub const GIFTS: &str = "/v1/gifts";
 
 /// `POST /v1/events`: what happened on an article's prompt, for the publisher's funnel.
 pub const EVENTS: &str = "/v1/events";
+
+/// `GET /v1/sign-in-methods`: passkeys and identity providers, if the server offers them.
+pub const SIGN_IN_METHODS: &str = "/v1/sign-in-methods";
+
+/// `POST /v1/passkeys/challenges`: a challenge to sign in with a passkey.
+pub const PASSKEY_CHALLENGES: &str = "/v1/passkeys/challenges";
+
+/// `POST /v1/passkeys/registrations`: a challenge to add a passkey to the signed-in reader.
+pub const PASSKEY_REGISTRATIONS: &str = "/v1/passkeys/registrations";
+
+/// `GET /v1/passkeys` (the reader's passkeys), `POST` (add one); `/v1/passkeys/{id}`:
+/// `DELETE` removes one.
+pub const PASSKEYS: &str = "/v1/passkeys";
+
+/// `POST /v1/sessions/passkey`: sign in with a passkey's answer to a challenge.
+pub const SESSIONS_PASSKEY: &str = "/v1/sessions/passkey";
+
+/// `POST /v1/sessions/provider`: sign in with the token an identity provider's sign-in
+/// brought back.
+pub const SESSIONS_PROVIDER: &str = "/v1/sessions/provider";
+
+/// `POST /v1/providers/{id}/sign-ins`: followed by a provider's id and [`SIGN_INS`].
+pub const PROVIDERS: &str = "/v1/providers/";
+
+/// See [`PROVIDERS`].
+pub const SIGN_INS: &str = "/sign-ins";

@@ -132,12 +132,20 @@ fn every_address_is_under_the_api() {
         paths::CHECKOUT_CONFIRMATION,
         paths::BILLING_PORTAL,
         paths::GIFTS,
+        paths::SIGN_IN_METHODS,
+        paths::PASSKEY_CHALLENGES,
+        paths::PASSKEY_REGISTRATIONS,
+        paths::PASSKEYS,
+        paths::SESSIONS_PASSKEY,
+        paths::SESSIONS_PROVIDER,
+        paths::PROVIDERS,
     ] {
         let rest = path.strip_prefix(paths::API).unwrap_or_else(|| panic!("{path}"));
         assert!(rest.starts_with('/') && !rest.contains("//"), "{path}");
     }
     // An id follows these.
     assert!(paths::ARTICLE.ends_with('/') && paths::CHECKOUT_CONFIRMATION.ends_with('/'));
+    assert!(paths::PROVIDERS.ends_with('/') && paths::SIGN_INS.starts_with('/'));
     assert!(paths::OFFERS_FOR_ARTICLE.ends_with('='));
     assert!(paths::LOCKED.starts_with('/') && !paths::LOCKED.ends_with('/'));
     assert_eq!(paths::SESSIONS_EVERYWHERE.split_once('?').map(|(path, _)| path), Some(paths::SESSIONS));
@@ -145,7 +153,9 @@ fn every_address_is_under_the_api() {
 
 #[test]
 fn fragments_are_the_widget_s_and_end_where_their_value_begins() {
-    for fragment in [fragments::SIGN_IN_LINK, fragments::CHECKOUT, fragments::GIFT] {
+    for fragment in
+        [fragments::SIGN_IN_LINK, fragments::CHECKOUT, fragments::GIFT, fragments::PROVIDER_SIGN_IN]
+    {
         assert!(fragment.starts_with("#paywall-") && fragment.ends_with('='), "{fragment}");
     }
 }

@@ -91,6 +91,10 @@ pub struct Config {
     #[command(flatten, next_help_heading = "Publisher tokens")]
     pub publisher: PublisherTokens,
 
+    /// Passkeys, and sign-in with OpenID Connect providers.
+    #[command(flatten, next_help_heading = "Passkeys and identity providers")]
+    pub sign_in: SignInMethods,
+
     /// Selling through Stripe.
     #[command(flatten, next_help_heading = "Payments (Stripe)")]
     pub stripe: Stripe,
@@ -98,6 +102,40 @@ pub struct Config {
     /// Connections: deadlines, how many, and whose `X-Forwarded-For` is believed.
     #[command(flatten, next_help_heading = "Connections")]
     pub connections: Connections,
+}
+
+/// Passkeys, and sign-in with OpenID Connect providers.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SignInMethods {
+    /// The site readers' passkeys are for: the WebAuthn relying party id, the publisher's
+    /// registrable domain or a host under it (`news.example`), never the paywall server's
+    /// own unless the articles are on it. A passkey made on a page of this site works on every
+    /// page the server allows on it. Unset: no passkeys.
+    #[arg(long = "passkey-rp-id", value_name = "PASSKEY_RP_ID", env = "PAYWALL_PASSKEY_RP_ID")]
+    pub passkey_rp_id: Option<String>,
+
+    /// The pages' origins passkeys may be used from, comma-separated (e.g.
+    /// `https://news.example,https://www.news.example`); each must be on the relying party's
+    /// site. Default: the allowed publisher origins (`PAYWALL_CORS_ORIGINS`) that are on it.
+    #[arg(
+        long = "passkey-origins",
+        value_name = "PASSKEY_ORIGINS",
+        env = "PAYWALL_PASSKEY_ORIGINS",
+        value_delimiter = ',',
+        requires = "passkey_rp_id"
+    )]
+    pub passkey_origins: Vec<String>,
+
+    /// A JSON file listing the OpenID Connect providers readers may sign in with: an array of
+    /// `{"id": "google", "name": "Google", "issuer": "https://accounts.google.com",
+    /// "client_id": "…", "client_secret": "…"}`. Register
+    /// `<PUBLIC_URL>/v1/providers/<id>/callback` as the redirect URI with each provider.
+    #[arg(
+        long = "oidc-providers-file",
+        value_name = "OIDC_PROVIDERS_FILE",
+        env = "PAYWALL_OIDC_PROVIDERS_FILE"
+    )]
+    pub oidc_providers_file: Option<PathBuf>,
 }
 
 /// The key that signs access tokens and keys sign-in codes: given, or generated and kept in the data directory (or the database, on PostgreSQL).

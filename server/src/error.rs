@@ -51,6 +51,23 @@ pub enum AppError {
     /// A publisher token names an email that has an account here, without saying it verified it.
     #[error("account exists")]
     AccountExists,
+    /// An identity provider's verified sign-in names an email that has an account here, and the
+    /// provider does not say it verified the email.
+    #[error("account exists (identity provider)")]
+    ProviderAccountExists,
+    /// A passkey's answer was refused: the passkey is unknown (removed), or the answer failed
+    /// a check.
+    #[error("passkey refused: {0}")]
+    PasskeyRefused(&'static str),
+    /// A page on a site passkeys are not for asked for a passkey ceremony.
+    #[error("passkey asked for from another site: {0}")]
+    PasskeyWrongSite(String),
+    /// An identity provider's sign-in did not complete, or its answer failed a check.
+    #[error("identity provider sign-in refused: {0}")]
+    ProviderRefused(String),
+    /// An identity provider could not be reached, or answered wrongly.
+    #[error("identity provider unavailable: {0}")]
+    ProviderUnavailable(String),
     /// The bearer token or refresh token is missing, malformed, forged, expired or revoked.
     #[error("invalid token: {0}")]
     InvalidToken(&'static str),
@@ -324,6 +341,45 @@ impl AppError {
                 let (reason, detail) = code_refusal(*refused);
                 parts(StatusCode::FORBIDDEN, "urn:paywall:code-refused", "Code not accepted", Some(detail), Some(reason))
             }
+            AppError::ProviderAccountExists => parts(
+                StatusCode::CONFLICT,
+                "urn:paywall:unverified-email",
+                "Account exists",
+                Some(
+                    "An account with this email already exists here, and the provider did not confirm the \
+                     address. Sign in with an emailed code instead."
+                        .to_owned(),
+                ),
+                Some(Reason::UnverifiedEmail),
+            ),
+            AppError::PasskeyRefused(why) => parts(
+                StatusCode::UNAUTHORIZED,
+                "urn:paywall:passkey-refused",
+                "Passkey not accepted",
+                Some((*why).to_owned()),
+                Some(Reason::PasskeyRefused),
+            ),
+            AppError::PasskeyWrongSite(why) => parts(
+                StatusCode::FORBIDDEN,
+                "urn:paywall:passkey-wrong-site",
+                "Passkeys are for another site",
+                Some(why.clone()),
+                Some(Reason::PasskeyWrongSite),
+            ),
+            AppError::ProviderRefused(why) => parts(
+                StatusCode::UNAUTHORIZED,
+                "urn:paywall:provider-refused",
+                "Sign-in not completed",
+                Some(why.clone()),
+                Some(Reason::ProviderRefused),
+            ),
+            AppError::ProviderUnavailable(why) => parts(
+                StatusCode::BAD_GATEWAY,
+                "urn:paywall:provider-unavailable",
+                "Identity provider unavailable",
+                Some(why.clone()),
+                Some(Reason::ProviderUnavailable),
+            ),
             AppError::AccountExists => parts(
                 StatusCode::CONFLICT,
                 "urn:paywall:account-exists",

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::access::{catalog, meter};
+use crate::auth::passkeys::Passkeys;
+use crate::auth::providers::Providers;
 use crate::auth::publisher::PublisherVerifier;
 use crate::auth::{AccessKeys, PasswordHasher, SignInCodes};
 use crate::config::Config;
@@ -32,6 +34,10 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The publisher-token checker, when one is configured.
     pub publisher: Option<Arc<PublisherVerifier>>,
+    /// The WebAuthn relying party, when passkeys are set up.
+    pub passkeys: Option<Arc<Passkeys>>,
+    /// The OpenID Connect providers readers may sign in with, when there are any.
+    pub providers: Option<Arc<Providers>>,
     /// The payment provider and its webhook secrets, when selling is set up.
     pub payments: Option<Arc<Payments>>,
     /// The server's public URL, for links in emails (no trailing slash).

@@ -19,8 +19,9 @@ use super::unlocked_sections::UnlockedSections;
 use crate::hooks::use_paywall;
 use crate::i18n::{Say, Texts};
 use crate::loader::Loader;
+use crate::passkey;
 use crate::session::Session;
-use crate::state::{Dialog, Gifting, Phase, Step};
+use crate::state::{Dialog, Gifting, PasskeyOffer, Phase, Step};
 
 /// What the root needs from `mount`.
 #[derive(Properties, PartialEq)]
@@ -80,10 +81,28 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
         });
     }
 
+    // To a reader who just signed in with an emailed code or link: a passkey, once.
+    let offer = match state.offer {
+        PasskeyOffer::Shown => html! {
+            <p class="offer" part="passkey-offer">
+                {texts.passkey_offer}{" "}
+                <button type="button" class="link" part="add-passkey"
+                    onclick={paywall.more.add_passkey.reform(|_| ())}>{texts.add_passkey}</button>
+                {" · "}
+                <button type="button" class="link" part="not-now"
+                    onclick={paywall.dismiss_offer.reform(|_| ())}>{texts.not_now}</button>
+            </p>
+        },
+        PasskeyOffer::Added => {
+            html! { <p class="offer" part="passkey-offer" role="status">{texts.passkey_added}</p> }
+        }
+        PasskeyOffer::Hidden => html! {},
+    };
     let (body, announcement) = match &state.phase {
         Phase::Loading => (html! {}, ""),
         Phase::Locked { summary, reader, higher_tier, offers, meter, gift_refused } => (
             html! {
+                <>
                 <Prompt
                     titles={Rc::new(summary.locked_section_titles.clone())}
                     tier={AttrValue::from(summary.tier.clone())}
@@ -100,6 +119,10 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     on_subscribe={paywall.subscribe_click.clone()}
                     on_sign_out={paywall.sign_out.clone()}
                 />
+                if reader.is_some() {
+                    {offer}
+                }
+                </>
             },
             "",
         ),
@@ -112,6 +135,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                 _ => None,
             };
             let subscriber = *grant == GrantReason::Subscription;
+            let passkeys = passkey::usable(&state.methods);
             (
                 html! {
                     <>
@@ -129,7 +153,11 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                         if let Some(reader) = reader {
                             <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()}
                                 on_manage={subscriber.then(|| paywall.manage_subscription.clone())}
-                                on_gift={subscriber.then(|| paywall.make_gift.clone())} />
+                                on_gift={subscriber.then(|| paywall.make_gift.clone())}
+                                on_passkeys={passkeys.then(|| paywall.show_passkeys.clone())} />
+                        }
+                        if reader.is_some() {
+                            {offer.clone()}
                         }
                         if let Gifting::Made(url) = &state.gifting {
                             <p class="gift" part="gift">
@@ -182,6 +210,8 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                     on_checkout={paywall.checkout.clone()}
                     signed_in_as={props.session.reader().map(|reader| AttrValue::from(reader.email))}
                     on_close={paywall.close_dialog.clone()}
+                    methods={state.methods.clone()}
+                    more={paywall.more.clone()}
                 />
             }
         </ContextProvider<&'static Texts>>

@@ -12,11 +12,13 @@ use yew::{
 };
 
 use crate::access::{self, Access};
+use crate::components::MoreWays;
 use crate::error::Error;
 use crate::events::{self, PaywallEvent};
 use crate::loader::Loader;
+use crate::passkey;
 use crate::session::{Change, Session};
-use crate::state::{Action, Dialog, Gifting, Phase, State, Step};
+use crate::state::{Action, Dialog, Gifting, PasskeyOffer, Phase, State, Step};
 
 /// The widget's state and what the reader can do.
 pub struct PaywallHandle {
@@ -46,6 +48,12 @@ pub struct PaywallHandle {
     pub manage_subscription: Callback<()>,
     /// Makes a gift link for this article.
     pub make_gift: Callback<()>,
+    /// Passkeys and identity providers.
+    pub more: MoreWays,
+    /// Opens the reader's passkeys.
+    pub show_passkeys: Callback<()>,
+    /// The reader answered "Not now" to the passkey offer.
+    pub dismiss_offer: Callback<()>,
 }
 
 /// Runs one article's paywall: on mount, restores a stored session (showing the locked sections
@@ -97,6 +105,9 @@ pub fn use_paywall(
         use_effect_with(state.dialog != Dialog::Closed, move |open| {
             if *open {
                 controller.emit(PaywallEvent::DialogOpen);
+                spawn_local(async move { controller.load_methods().await });
+            } else {
+                controller.session.stop_autofill();
             }
         });
     }
@@ -170,6 +181,64 @@ pub fn use_paywall(
             });
         })
     };
+    let passkey = controller.action(|controller, ()| async move {
+        let result = controller.session.sign_in_with_passkey().await;
+        controller.after_sign_in(result);
+    });
+    let autofill = {
+        let controller = controller.clone();
+        Callback::from(move |()| {
+            let controller = controller.clone();
+            spawn_local(async move {
+                // Stopped or unavailable, the autofill says nothing; a refusal is the reader's to see.
+                match controller.session.sign_in_with_autofill().await {
+                    Ok(_) | Err(Error::PasskeyCancelled) => {}
+                    Err(error) => controller.fail(&error),
+                }
+            });
+        })
+    };
+    let provider = controller.action(|controller, id: String| async move {
+        let page = return_to().unwrap_or_default();
+        match controller.session.provider_sign_in(&id, page).await {
+            Ok(url) => leave_for(&url),
+            Err(error) => controller.fail(&error),
+        }
+    });
+    let add_passkey = controller.action(|controller, ()| async move {
+        // Made from the offer as from the list, it is made with the list open, which shows
+        // it (or what went wrong).
+        controller.list_passkeys().await;
+        controller.dispatch.dispatch(Action::Busy);
+        match controller.session.add_passkey().await {
+            Ok(_) => {
+                controller.dispatch.dispatch(Action::Offer(PasskeyOffer::Added));
+                controller.list_passkeys().await;
+            }
+            Err(error) => controller.fail(&error),
+        }
+    });
+    let remove_passkey = controller.action(|controller, id: i64| async move {
+        match controller.session.remove_passkey(id).await {
+            Ok(()) => controller.list_passkeys().await,
+            Err(error) => controller.fail(&error),
+        }
+    });
+    let show_passkeys = {
+        let controller = controller.clone();
+        Callback::from(move |()| {
+            controller.dispatch.dispatch(Action::Show(Step::Passkeys { list: None }));
+            let controller = controller.clone();
+            spawn_local(async move { controller.list_passkeys().await });
+        })
+    };
+    let dismiss_offer = {
+        let controller = controller.clone();
+        Callback::from(move |()| {
+            controller.session.passkey_offer_done();
+            controller.dispatch.dispatch(Action::Offer(PasskeyOffer::Hidden));
+        })
+    };
     let choose_offer = {
         let (controller, dispatch) = (controller.clone(), state.dispatcher());
         Callback::from(move |offer| {
@@ -179,6 +248,9 @@ pub fn use_paywall(
     };
     PaywallHandle {
         state,
+        more: MoreWays { passkey, autofill, provider, add_passkey, remove_passkey },
+        show_passkeys,
+        dismiss_offer,
         checkout,
         choose_offer,
         manage_subscription,
@@ -318,6 +390,27 @@ impl ArticleController {
         }
     }
 
+    /// What the server offers besides codes and passwords, asked once per page; and, to a
+    /// reader who just signed in with an emailed code or link here, the offer of a passkey.
+    async fn load_methods(&self) {
+        let methods = self.session.sign_in_methods().await;
+        let offer = passkey::usable(&methods) && self.session.offers_passkey();
+        if self.mounted.get() {
+            self.dispatch.dispatch(Action::Methods(methods));
+            if offer {
+                self.dispatch.dispatch(Action::Offer(PasskeyOffer::Shown));
+            }
+        }
+    }
+
+    /// Shows the reader's passkeys in the dialog.
+    async fn list_passkeys(&self) {
+        match self.session.passkeys().await {
+            Ok(list) => self.dispatch.dispatch(Action::Show(Step::Passkeys { list: Some(Rc::new(list)) })),
+            Err(error) => self.fail(&error),
+        }
+    }
+
     /// A successful sign-in needs nothing here: the session tells every widget, which loads.
     fn after_sign_in<T>(&self, result: Result<T, Error>) {
         if let Err(error) = result {
@@ -342,8 +435,13 @@ impl ArticleController {
         }
     }
 
-    /// Reports the phases a publisher's scripts care about.
-    fn report(&self, phase: &Phase) {
+    /// Reports the phases a publisher's scripts care about (and, once a reader is signed in,
+    /// asks what the server offers them).
+    fn report(self: &Rc<Self>, phase: &Phase) {
+        if let Phase::Unlocked { reader: Some(_), .. } | Phase::Locked { reader: Some(_), .. } = phase {
+            let controller = self.clone();
+            spawn_local(async move { controller.load_methods().await });
+        }
         match phase {
             Phase::Locked { summary, reader, .. } => self.emit(PaywallEvent::Locked {
                 locked_sections: summary.locked_section_titles.clone(),

@@ -10,6 +10,7 @@
 mod checkout;
 mod gifts;
 mod page_lock;
+mod passkeys;
 mod refresh;
 mod tabs;
 
@@ -18,7 +19,7 @@ use std::rc::{Rc, Weak};
 
 use paywall_protocol::{
     CodeRequest, CodeSent, CodeSignIn, LinkSignIn, LockedSections, PasswordSignIn, PublisherSignIn, Reader,
-    SessionTokens,
+    SessionTokens, SignInMethods,
 };
 use yew::Callback;
 
@@ -63,6 +64,12 @@ pub struct Session {
     minting: PageLock,
     /// Whether this page stored the refresh token it holds (storage may be blocked or full).
     stored: Cell<bool>,
+    /// What the server offers besides codes and passwords, once asked.
+    methods: RefCell<Option<Rc<SignInMethods>>>,
+    /// Stops the passkey request waiting on the email field's autofill.
+    autofill: RefCell<Option<web_sys::AbortController>>,
+    /// Whether the reader signed in here with an emailed code or link: a passkey is offered.
+    offer_passkey: Cell<bool>,
     /// Hears the other tabs as long as the session lives (and no longer: dropped, it is removed).
     _storage_listener: Option<gloo_events::EventListener>,
 }
@@ -96,6 +103,9 @@ impl Session {
             refreshing: PageLock::default(),
             minting: PageLock::default(),
             stored: Cell::new(false),
+            methods: RefCell::new(None),
+            autofill: RefCell::new(None),
+            offer_passkey: Cell::new(false),
             _storage_listener: {
                 let session = session.clone();
                 dom::on_storage(move |event| {
@@ -179,12 +189,16 @@ impl Session {
     pub async fn sign_in_with_code(&self, email: &str, code: &str) -> Result<Reader, Error> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let code = CodeSignIn { email: email.trim().to_owned(), code };
-        self.signed_in(self.api.sign_in_with_code(&code).await?)
+        let tokens = self.api.sign_in_with_code(&code).await?;
+        self.offer_passkey.set(true);
+        self.signed_in(tokens)
     }
 
     /// Signs in with the token an emailed link brought back to the page.
     pub async fn sign_in_with_link(&self, token: String) -> Result<Reader, Error> {
-        self.signed_in(self.api.sign_in_with_link(&LinkSignIn { token }).await?)
+        let tokens = self.api.sign_in_with_link(&LinkSignIn { token }).await?;
+        self.offer_passkey.set(true);
+        self.signed_in(tokens)
     }
 
     /// Signs in with a token the publisher signed for its reader.
@@ -239,7 +253,7 @@ impl Session {
         }
     }
 
-    fn signed_in(&self, tokens: SessionTokens) -> Result<Reader, Error> {
+    pub(crate) fn signed_in(&self, tokens: SessionTokens) -> Result<Reader, Error> {
         let reader = self.keep(tokens);
         self.notify(Change::SignedIn);
         Ok(reader)

@@ -18,6 +18,9 @@ pub struct AccountBarProps {
     /// The reader asked for a gift link, where their subscription opens the article.
     #[prop_or_default]
     pub on_gift: Option<Callback<()>>,
+    /// The reader asked to see their passkeys, where the site has them.
+    #[prop_or_default]
+    pub on_passkeys: Option<Callback<()>>,
 }
 
 /// "Signed in as ... Sign out · Sign out on all devices".
@@ -39,6 +42,12 @@ pub fn AccountBar(props: &AccountBarProps) -> Html {
                 if let Some(on_manage) = &props.on_manage {
                     <button type="button" class="link" part="manage" onclick={on_manage.reform(|_| ())}>
                         {texts.manage_subscription}
+                    </button>
+                    {" · "}
+                }
+                if let Some(on_passkeys) = &props.on_passkeys {
+                    <button type="button" class="link" part="passkeys" onclick={on_passkeys.reform(|_| ())}>
+                        {texts.passkeys}
                     </button>
                     {" · "}
                 }

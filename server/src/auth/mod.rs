@@ -5,7 +5,9 @@ pub mod access;
 pub mod admin;
 pub mod code;
 mod extract;
+pub mod passkeys;
 mod password;
+pub mod providers;
 pub mod publisher;
 
 pub use crate::error::CodeRefused;

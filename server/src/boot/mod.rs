@@ -7,6 +7,8 @@ pub mod signing_key;
 use std::sync::Arc;
 
 use crate::access::meter;
+use crate::auth::passkeys::Passkeys;
+use crate::auth::providers::Providers;
 use crate::auth::publisher::{self, PublisherVerifier};
 use crate::auth::{AccessKeys, PasswordHasher, SignInCodes};
 use crate::config::Config;
@@ -80,6 +82,8 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
     let limits = Limits::new(&db);
     let widget = widget_files(&config)?;
     let payments = payments_from(&config)?;
+    let passkeys = Passkeys::from_config(&config)?.map(Arc::new);
+    let providers = Providers::from_config(config.sign_in.oidc_providers_file.as_deref())?.map(Arc::new);
     Ok(AppState {
         db,
         keys,
@@ -90,6 +94,8 @@ pub async fn start(config: Config) -> Result<AppState, StartError> {
         widget: widget.map(Arc::new),
         key_fingerprint: fingerprint.map(Arc::from),
         publisher,
+        passkeys,
+        providers,
         payments,
         public_url: public_url(&config, config.addr).into(),
         meter,

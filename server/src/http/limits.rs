@@ -135,6 +135,9 @@ pub struct Limits {
     /// Publisher-token sign-ins from one client: signed tokens, not guesses, so more are
     /// allowed (a newsroom behind one address signs in on every page view).
     pub publisher_sign_in_per_client: Limit<Client>,
+    /// Passkey challenges and identity-provider sign-ins started by one client: each keeps a
+    /// row for a few minutes (a dialog opened starts one, for passkey autofill).
+    pub ceremonies_per_client: Limit<Client>,
     /// Password tries for one email from one client.
     pub password_per_client_and_email: Limit<(Client, EmailKey)>,
     /// Password tries for one email from every client together: against guessing spread over
@@ -175,6 +178,8 @@ const fn rate(burst: u32, every_seconds: u64) -> Rate {
 pub const SIGN_IN_PER_CLIENT: Rate = rate(20, 6);
 /// Publisher-token sign-ins from one client.
 pub const PUBLISHER_SIGN_IN_PER_CLIENT: Rate = rate(60, 1);
+/// Passkey challenges and provider sign-ins started by one client.
+pub const CEREMONIES_PER_CLIENT: Rate = rate(30, 2);
 /// Password tries for one email from one client.
 pub const PASSWORD_PER_CLIENT_AND_EMAIL: Rate = rate(5, 10 * 60);
 /// Password tries for one email from every client together.
@@ -204,6 +209,7 @@ impl Limits {
                 PUBLISHER_SIGN_IN_PER_CLIENT,
                 db,
             ),
+            ceremonies_per_client: Limit::new("ceremonies_per_client", CEREMONIES_PER_CLIENT, db),
             password_per_client_and_email: Limit::new(
                 "password_per_client_and_email",
                 PASSWORD_PER_CLIENT_AND_EMAIL,
@@ -237,6 +243,7 @@ impl Limits {
     pub fn forget_idle(&self) {
         self.sign_in_per_client.forget_idle();
         self.publisher_sign_in_per_client.forget_idle();
+        self.ceremonies_per_client.forget_idle();
         self.password_per_client_and_email.forget_idle();
         self.password_per_email.forget_idle();
         self.events_per_client.forget_idle();

@@ -13,7 +13,9 @@ mod offers;
 mod openapi;
 mod origins;
 mod pages;
+mod passkeys;
 mod prompt;
+mod providers;
 mod readers;
 mod sessions;
 mod stripe_events;
@@ -50,6 +52,8 @@ pub fn app(state: AppState) -> Router {
             .merge(prompt::router())
             .merge(origins::router())
             .merge(sessions::router())
+            .merge(passkeys::router())
+            .merge(providers::router())
             .merge(codes::router())
             .merge(readers::router())
             .merge(offers::router())

@@ -13,14 +13,17 @@
 pub mod api_keys;
 pub mod articles;
 pub mod audit;
+pub mod ceremonies;
 pub mod codes;
 pub mod db;
 pub mod events;
 pub mod gifts;
+pub mod identities;
 pub mod jobs;
 pub mod meter;
 pub mod offers;
 pub mod outbox;
+pub mod passkeys;
 pub mod payments;
 pub mod prune;
 pub mod publisher;

@@ -1,7 +1,9 @@
 //! What every step of the sign-in dialog shares: its props, the form it fills, and the small
 //! pieces of that form.
 
-use paywall_protocol::{CodeSignIn, PasswordSignIn};
+use std::rc::Rc;
+
+use paywall_protocol::{CodeSignIn, PasswordSignIn, SignInMethods};
 use web_sys::{HtmlInputElement, InputEvent, MouseEvent, SubmitEvent};
 use yew::{
     AttrValue, Callback, Children, Html, NodeRef, Properties, TargetCast, UseStateHandle, function_component,
@@ -28,6 +30,25 @@ pub(super) struct StepProps {
     pub(super) on_request_code: Callback<String>,
     pub(super) on_code: Callback<CodeSignIn>,
     pub(super) on_password: Callback<PasswordSignIn>,
+    /// What the server offers besides codes and passwords.
+    pub(super) methods: Rc<SignInMethods>,
+    /// The passkey and provider sign-ins, and the reader's passkeys.
+    pub(super) more: MoreWays,
+}
+
+/// The ways to sign in besides a code and a password, and the reader's passkeys.
+#[derive(PartialEq, Clone)]
+pub(crate) struct MoreWays {
+    /// Sign in with a passkey picked in the browser's dialog.
+    pub(crate) passkey: Callback<()>,
+    /// Offer the site's passkeys in the email field's autofill.
+    pub(crate) autofill: Callback<()>,
+    /// Go to an identity provider (its id).
+    pub(crate) provider: Callback<String>,
+    /// Add a passkey to the signed-in reader.
+    pub(crate) add_passkey: Callback<()>,
+    /// Remove one of the reader's passkeys.
+    pub(crate) remove_passkey: Callback<i64>,
 }
 
 /// What a step's form shows.
@@ -102,11 +123,22 @@ pub(super) fn show(on_show: &Callback<Step>, step: Step) -> Callback<MouseEvent>
 }
 
 pub(super) fn email_field(texts: &Texts, email: &UseStateHandle<String>, input: &NodeRef) -> Html {
+    email_input(texts, email, input, "email")
+}
+
+/// The email field; `autocomplete` says what the browser may fill it with (`username webauthn`:
+/// the site's passkeys too).
+pub(super) fn email_input(
+    texts: &Texts,
+    email: &UseStateHandle<String>,
+    input: &NodeRef,
+    autocomplete: &'static str,
+) -> Html {
     html! {
         <>
             <label for="paywall-email">{texts.email}</label>
             <input ref={input.clone()} id="paywall-email" part="input" name="email" type="email" autofocus=true
-                autocomplete="email" required=true value={(**email).clone()} oninput={keep(email)} />
+                {autocomplete} required=true value={(**email).clone()} oninput={keep(email)} />
         </>
     }
 }

@@ -7,9 +7,12 @@ mod checkout;
 mod code;
 mod email;
 mod form;
+mod passkeys;
 mod password;
 
-use paywall_protocol::{CodeSignIn, PasswordSignIn};
+use std::rc::Rc;
+
+use paywall_protocol::{CodeSignIn, PasswordSignIn, SignInMethods};
 use web_sys::HtmlDialogElement;
 use yew::{
     AttrValue, Callback, Html, Properties, function_component, html, use_context, use_effect_with,
@@ -19,7 +22,9 @@ use yew::{
 use self::checkout::CheckoutStep;
 use self::code::CodeStep;
 use self::email::EmailStep;
+pub(crate) use self::form::MoreWays;
 use self::form::{StepProps, Typed};
+use self::passkeys::PasskeysStep;
 use self::password::PasswordStep;
 use crate::i18n::Texts;
 use crate::state::{Status, Step};
@@ -45,6 +50,10 @@ pub struct SignInDialogProps {
     pub signed_in_as: Option<AttrValue>,
     /// The reader closed the dialog.
     pub on_close: Callback<()>,
+    /// What the server offers besides codes and passwords.
+    pub methods: Rc<SignInMethods>,
+    /// Passkeys and identity providers.
+    pub more: MoreWays,
 }
 
 /// The sign-in dialog.
@@ -74,6 +83,8 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
         on_request_code: props.on_request_code.clone(),
         on_code: props.on_code.clone(),
         on_password: props.on_password.clone(),
+        methods: props.methods.clone(),
+        more: props.more.clone(),
     };
     html! {
         <dialog ref={dialog} class="dialog" part="dialog" aria-labelledby="paywall-dialog-heading"
@@ -84,6 +95,7 @@ pub fn SignInDialog(props: &SignInDialogProps) -> Html {
                     <CodeStep sent_to={email.clone()} minutes={*minutes} common={step} />
                 },
                 Step::Password => html! { <PasswordStep ..step /> },
+                Step::Passkeys { list } => html! { <PasskeysStep list={list.clone()} common={step} /> },
                 Step::Checkout { offer } => html! {
                     <CheckoutStep offer={offer.clone()} signed_in_as={props.signed_in_as.clone()}
                         on_checkout={props.on_checkout.clone()} common={step} />

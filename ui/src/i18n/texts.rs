@@ -154,6 +154,46 @@ pub struct Texts {
     pub gift_refused: &'static str,
     /// When the subscriber has made the month's gift links.
     pub gift_allowance_spent: &'static str,
+    /// Sign in with a passkey
+    pub passkey_sign_in: &'static str,
+    /// Continue with {name}
+    pub continue_with: &'static str,
+    /// Add a passkey
+    pub add_passkey: &'static str,
+    /// Passkeys
+    pub passkeys: &'static str,
+    /// Your passkeys
+    pub passkeys_heading: &'static str,
+    /// A passkey signs you in with your fingerprint, face or screen lock: nothing to type, nothing to steal.
+    pub passkeys_hint: &'static str,
+    /// You have no passkeys yet.
+    pub no_passkeys: &'static str,
+    /// Added {date}
+    pub passkey_added_on: &'static str,
+    /// last used {date}
+    pub passkey_last_used: &'static str,
+    /// Remove
+    pub remove: &'static str,
+    /// Sign in faster next time with a passkey.
+    pub passkey_offer: &'static str,
+    /// Not now
+    pub not_now: &'static str,
+    /// Passkey added. Next time, pick it when you sign in.
+    pub passkey_added: &'static str,
+    /// No passkey was used. Try again, or sign in another way.
+    pub passkey_cancelled: &'static str,
+    /// This device already has a passkey for your account.
+    pub passkey_exists: &'static str,
+    /// This passkey was not accepted (it may have been removed). Sign in another way.
+    pub passkey_refused: &'static str,
+    /// Passkeys cannot be used on this site.
+    pub passkey_wrong_site: &'static str,
+    /// The sign-in was not completed. Try again, or sign in another way.
+    pub provider_refused: &'static str,
+    /// That sign-in service is not answering. Try again in a moment, or sign in another way.
+    pub provider_unavailable: &'static str,
+    /// An account with this email already exists here, and the service did not confirm the address. Sign in with an emailed code instead.
+    pub unverified_email: &'static str,
     /// Whether a count of zero takes the singular (French).
     pub zero_is_one: bool,
 }
@@ -261,6 +301,11 @@ mod tests {
                 "{lang}"
             );
             assert!(texts.days_free.contains("{}"), "{lang}");
+            assert!(texts.continue_with.contains("{name}"), "{lang}");
+            assert!(
+                texts.passkey_added_on.contains("{date}") && texts.passkey_last_used.contains("{date}"),
+                "{lang}"
+            );
             assert!(texts.wait_seconds.contains("{}") && texts.wait_minutes.contains("{}"), "{lang}");
         }
     }
