@@ -6,4 +6,3 @@ mod sign_in_dialog;
 mod unlocked_sections;
 
 pub use article_paywall::{ArticlePaywall, ArticlePaywallProps};
-pub(crate) use sign_in_dialog::MoreWays;

@@ -12,13 +12,27 @@ use yew::{
 };
 
 use crate::access::{self, Access};
-use crate::components::MoreWays;
 use crate::error::Error;
 use crate::events::{self, PaywallEvent};
 use crate::loader::Loader;
 use crate::passkey;
 use crate::session::{Change, Session};
 use crate::state::{Action, Dialog, Gifting, PasskeyOffer, Phase, State, Step};
+
+/// The ways to sign in besides a code and a password, and the reader's passkeys.
+#[derive(PartialEq, Clone)]
+pub struct MoreWays {
+    /// Sign in with a passkey picked in the browser's dialog.
+    pub passkey: Callback<()>,
+    /// Offer the site's passkeys in the email field's autofill.
+    pub autofill: Callback<()>,
+    /// Go to an identity provider (its id).
+    pub provider: Callback<String>,
+    /// Add a passkey to the signed-in reader.
+    pub add_passkey: Callback<()>,
+    /// Remove one of the reader's passkeys.
+    pub remove_passkey: Callback<i64>,
+}
 
 /// The widget's state and what the reader can do.
 pub struct PaywallHandle {

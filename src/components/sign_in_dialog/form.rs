@@ -10,6 +10,7 @@ use yew::{
     html, use_context, use_effect_with,
 };
 
+use crate::hooks::MoreWays;
 use crate::i18n::{Say, Texts};
 use crate::state::{Status, Step};
 
@@ -34,21 +35,6 @@ pub(super) struct StepProps {
     pub(super) methods: Rc<SignInMethods>,
     /// The passkey and provider sign-ins, and the reader's passkeys.
     pub(super) more: MoreWays,
-}
-
-/// The ways to sign in besides a code and a password, and the reader's passkeys.
-#[derive(PartialEq, Clone)]
-pub(crate) struct MoreWays {
-    /// Sign in with a passkey picked in the browser's dialog.
-    pub(crate) passkey: Callback<()>,
-    /// Offer the site's passkeys in the email field's autofill.
-    pub(crate) autofill: Callback<()>,
-    /// Go to an identity provider (its id).
-    pub(crate) provider: Callback<String>,
-    /// Add a passkey to the signed-in reader.
-    pub(crate) add_passkey: Callback<()>,
-    /// Remove one of the reader's passkeys.
-    pub(crate) remove_passkey: Callback<i64>,
 }
 
 /// What a step's form shows.

@@ -22,10 +22,10 @@ use yew::{
 use self::checkout::CheckoutStep;
 use self::code::CodeStep;
 use self::email::EmailStep;
-pub(crate) use self::form::MoreWays;
 use self::form::{StepProps, Typed};
 use self::passkeys::PasskeysStep;
 use self::password::PasswordStep;
+use crate::hooks::MoreWays;
 use crate::i18n::Texts;
 use crate::state::{Status, Step};
 
