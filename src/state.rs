@@ -298,6 +298,17 @@ mod tests {
     }
 
     #[test]
+    fn loading_again_keeps_what_the_server_offers_and_signing_out_withdraws_the_passkey_offer() {
+        let methods = Rc::new(SignInMethods { passkeys: Some("news.example".into()), providers: vec![] });
+        let offered = State { methods: methods.clone(), offer: PasskeyOffer::Shown, ..busy_at(Step::Email) };
+        let failed = reduce(offered.clone(), Action::Failed(Error::Network));
+        assert_eq!(reduce(failed, Action::Retry).methods, methods);
+        let signed_out = reduce(offered, Action::SignedOut);
+        assert_eq!(signed_out.offer, PasskeyOffer::Hidden);
+        assert_eq!(signed_out.methods, methods);
+    }
+
+    #[test]
     fn signing_out_hides_locked_sections_at_once_and_keeps_the_prompt_steady() {
         let unlocked = State {
             phase: Phase::Unlocked {
@@ -307,8 +318,7 @@ mod tests {
                 grant: GrantReason::Subscription,
                 meter: None,
             },
-            dialog: Dialog::Closed,
-            gifting: Gifting::Idle,
+            ..State::default()
         };
         assert_eq!(reduce(unlocked, Action::SignedOut).phase, Phase::Loading);
 
@@ -321,8 +331,7 @@ mod tests {
                 meter: None,
                 gift_refused: false,
             },
-            dialog: Dialog::Closed,
-            gifting: Gifting::Idle,
+            ..State::default()
         };
         assert_eq!(
             reduce(prompt, Action::SignedOut).phase,

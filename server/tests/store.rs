@@ -142,3 +142,33 @@ async fn a_publisher_reader_signing_in_on_several_servers_at_once_is_one_reader(
     assert_eq!(readers.len(), 1, "{outcomes:?}");
     assert_eq!(server.count_where("subscriptions", "source = 'publisher'").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sign_in_ceremony_answered_by_several_requests_at_once_is_taken_once() {
+    use paywall_server::store::ceremonies::{self, Kind};
+    let server = TestServer::start().await;
+    ceremonies::start(&server.state.db, b"race", Kind::PasskeySignIn, None, "{}", 60).await.unwrap();
+    let taken = at_once(8, |_| {
+        let db = server.state.db.clone();
+        async move { ceremonies::take(&db, b"race", Kind::PasskeySignIn).await.unwrap().is_some() }
+    })
+    .await;
+    assert_eq!(taken.iter().filter(|taken| **taken).count(), 1, "{taken:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_provider_s_new_reader_signing_in_on_several_servers_at_once_is_one_reader() {
+    use paywall_server::store::identities::{self, Linked};
+    let server = TestServer::start().await;
+    let linked =
+        at_once(6, |_| {
+            let db = server.state.db.clone();
+            async move {
+                identities::sign_in(&db, "https://idp", "sub-race", "race@idp.example", true).await.unwrap()
+            }
+        })
+        .await;
+    assert!(matches!(linked[0], Linked::Reader(_)), "{linked:?}");
+    assert!(linked.iter().all(|one| *one == linked[0]), "one reader: {linked:?}");
+    assert_eq!(server.count("reader_identities").await, 1);
+}
