@@ -210,7 +210,7 @@ describe("passkeys", () => {
     }, server.url);
     assert.equal(answer.status, 403);
     assert.equal(answer.body.reason, "passkey_wrong_site");
-    assert.match(answer.body.detail, /for localhost .*this page is on http:\/\/127\.0\.0\.1:/);
+    assert.match(answer.body.detail, /^Passkeys here are for localhost; this page is on http:\/\/127\.0\.0\.1:\d+\.$/);
     await other.session.context.close();
   });
 

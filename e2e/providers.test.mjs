@@ -83,9 +83,36 @@ async function signInAtProvider(page, login, decision = "Allow") {
   await page.waitForURL((url) => url.origin === new URL(server.page).origin);
 }
 
-describe("OpenID Connect providers", () => {
-  let callback;
+/** The callback address the provider sends `page` back to, once it has. */
+function callbackOf(page) {
+  return new Promise((resolve) => {
+    page.on("request", (request) => {
+      if (request.url().includes("/v1/providers/test-idp/callback")) resolve(request.url());
+    });
+  });
+}
 
+/** Starts a sign-in as the widget does; what the server answers (`url`, `binding`). */
+async function startSignIn(returnTo = server.page) {
+  const response = await fetch(`${server.url}/v1/providers/test-idp/sign-ins`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ return_to: returnTo }),
+  });
+  assert.equal(response.status, 201);
+  return response.json();
+}
+
+/** Takes a finished sign-in's token as the widget does, with a binding. */
+function takeSignIn(token, binding) {
+  return fetch(`${server.url}/v1/sessions/provider`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, binding }),
+  });
+}
+
+describe("OpenID Connect providers", () => {
   it("sign the reader in, back on the article, unlocked in every tab", async () => {
     const session = await openContext(browser);
     const other = await openDemo(server, session);
@@ -94,18 +121,22 @@ describe("OpenID Connect providers", () => {
     await dialog(page).getByRole("button", { name: "Continue with Test IdP" }).waitFor();
     await axe(page, "the email step with a provider");
     await dialog(page).getByRole("button", { name: "Close" }).click();
-    page.on("request", (request) => {
-      if (request.url().includes("/v1/providers/test-idp/callback")) callback = request.url();
-    });
+    const callback = callbackOf(page);
     await signInAtProvider(page, "subscriber");
     await waitUnlocked(page);
     assert.ok(!page.url().includes("#paywall-provider="), "the token is taken out of the address");
     await waitUnlocked(other);
-    assert.ok(callback?.includes("code="), "the provider came back through the callback");
+    assert.ok((await callback).includes("code="), "the provider came back through the callback");
     await session.context.close();
   });
 
   it("refuse a spent state and a replayed code, writing nothing", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(server, session);
+    const captured = callbackOf(page);
+    await signInAtProvider(page, "subscriber");
+    const callback = await captured;
+    await session.context.close();
     const before = await readers();
     // The callback again, as it was: its sign-in is spent.
     let answer = await fetch(callback, { redirect: "manual" });
@@ -117,24 +148,45 @@ describe("OpenID Connect providers", () => {
     answer = await fetch(forged, { redirect: "manual" });
     assert.equal(answer.status, 400);
     // The old code with a new sign-in's state: the provider refuses it, and so does the server.
-    const started = await fetch(`${server.url}/v1/providers/test-idp/sign-ins`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ return_to: server.page }),
-    }).then((response) => response.json());
+    const started = await startSignIn();
     const replay = new URL(callback);
     replay.searchParams.set("state", new URL(started.url).searchParams.get("state"));
     answer = await fetch(replay, { redirect: "manual" });
     assert.equal(answer.status, 303);
+    assert.equal(answer.headers.get("referrer-policy"), "no-referrer");
     const token = new URL(answer.headers.get("location")).hash.replace("#paywall-provider=", "");
-    const refused = await fetch(`${server.url}/v1/sessions/provider`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token }),
-    });
+    const refused = await takeSignIn(token, started.binding);
     assert.equal(refused.status, 401);
-    assert.equal((await refused.json()).reason, "provider_refused");
+    const problem = await refused.json();
+    assert.equal(problem.reason, "provider_refused");
+    assert.match(problem.detail, /Test IdP did not accept this sign-in/);
     assert.deepEqual(await readers(), before);
+  });
+
+  it("sign nobody into an account someone else's sign-in ended in (login CSRF)", async () => {
+    // The attacker finishes a sign-in of their own, and sends the article's address with its
+    // token to a reader, whose tab never started it.
+    const attacker = await openContext(browser);
+    const theirs = await attacker.context.newPage();
+    // A page of the site without the widget, so that the token stays in its address.
+    const quiet = server.site.serve("/quiet.html", "<!doctype html><title>Quiet</title><p>Nothing here.</p>");
+    const started = await startSignIn(quiet);
+    await theirs.goto(started.url);
+    await theirs.getByLabel("Login").fill("newcomer");
+    await theirs.getByRole("button", { name: "Sign in" }).click();
+    await theirs.getByRole("button", { name: "Allow" }).click();
+    await theirs.waitForURL((url) => url.pathname === "/quiet.html");
+    const token = new URL(theirs.url()).hash;
+    assert.match(token, /^#paywall-provider=/);
+    const link = `${server.page}${token}`;
+    await attacker.context.close();
+
+    const victim = await openContext(browser);
+    const page = await victim.context.newPage();
+    await page.goto(link);
+    await dialog(page).getByRole("alert").getByText("The sign-in was not completed.").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Sign out", exact: true }).count(), 0);
+    await victim.context.close();
   });
 
   it("say so when the reader refuses consent", async () => {
@@ -153,7 +205,7 @@ describe("OpenID Connect providers", () => {
     const session = await openContext(browser);
     const page = await openDemo(server, session);
     await signInAtProvider(page, "stranger");
-    await dialog(page).getByRole("alert").getByText("the service did not confirm the address").waitFor();
+    await dialog(page).getByRole("alert").getByText("The service did not confirm your email address").waitFor();
     assert.equal(await page.getByRole("button", { name: "Sign out", exact: true }).count(), 0);
     assert.deepEqual(await readers(), before);
     await session.context.close();

@@ -220,8 +220,12 @@ impl Api {
     }
 
     /// `POST /v1/sessions/provider`: sign in with the token a provider's sign-in brought back.
-    pub async fn sign_in_with_provider(&self, token: String) -> Result<SessionTokens, Error> {
-        self.post(paths::SESSIONS_PROVIDER, &ProviderSignIn { token }).await
+    pub async fn sign_in_with_provider(
+        &self,
+        token: String,
+        binding: String,
+    ) -> Result<SessionTokens, Error> {
+        self.post(paths::SESSIONS_PROVIDER, &ProviderSignIn { token, binding }).await
     }
 
     async fn post<T: FromJs>(&self, path: &str, request: &impl Serialize) -> Result<T, Error> {

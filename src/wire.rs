@@ -150,7 +150,8 @@ impl FromJs for PasskeyInfo {
 
 impl FromJs for ProviderSignInStarted {
     fn from_js(value: &JsValue) -> Result<Self, Mismatch> {
-        Ok(ProviderSignInStarted { url: Fields::of(value, "provider sign-in")?.read("url")? })
+        let fields = Fields::of(value, "provider sign-in")?;
+        Ok(ProviderSignInStarted { url: fields.read("url")?, binding: fields.read("binding")? })
     }
 }
 

@@ -220,6 +220,9 @@ pub struct LinkSignIn {
 pub struct ProviderSignIn {
     /// The token the server's callback put in the page's address.
     pub token: String,
+    /// The `binding` the sign-in was started with, kept by the tab that started it: a
+    /// sign-in someone else started (and sent this browser back from) is refused.
+    pub binding: String,
 }
 
 /// `GET /v1/sign-in-methods`: the ways to sign in this server offers besides an emailed code
@@ -260,6 +263,9 @@ pub struct ProviderSignInStarted {
     /// The provider's authorization URL, with this sign-in's `state`, `nonce` and PKCE
     /// challenge.
     pub url: String,
+    /// A secret for this tab to keep (`sessionStorage`) and send back with the token the
+    /// sign-in returns: it proves the sign-in is the one this tab started.
+    pub binding: String,
 }
 
 /// One of the signed-in reader's passkeys (`GET /v1/passkeys`).
@@ -382,8 +388,8 @@ pub enum Reason {
     ProviderRefused,
     /// 502: the identity provider could not be reached, or answered wrongly.
     ProviderUnavailable,
-    /// 409: an identity provider's sign-in names an email that has an account here, and the
-    /// provider did not confirm the address: nothing was joined.
+    /// 409 (the email has an account here) or 403 (it has none): an identity provider's
+    /// sign-in names an email the provider did not confirm; nothing was joined or made.
     UnverifiedEmail,
 }
 

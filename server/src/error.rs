@@ -55,6 +55,10 @@ pub enum AppError {
     /// provider does not say it verified the email.
     #[error("account exists (identity provider)")]
     ProviderAccountExists,
+    /// An identity provider's sign-in names an email the provider did not verify, which nobody
+    /// here has: no account is made from it.
+    #[error("unverified email (identity provider)")]
+    ProviderUnverified,
     /// A passkey's answer was refused: the passkey is unknown (removed), or the answer failed
     /// a check.
     #[error("passkey refused: {0}")]
@@ -348,6 +352,17 @@ impl AppError {
                 Some(
                     "An account with this email already exists here, and the provider did not confirm the \
                      address. Sign in with an emailed code instead."
+                        .to_owned(),
+                ),
+                Some(Reason::UnverifiedEmail),
+            ),
+            AppError::ProviderUnverified => parts(
+                StatusCode::FORBIDDEN,
+                "urn:paywall:unverified-email",
+                "Email not verified",
+                Some(
+                    "The provider did not confirm your email address, so it cannot sign you in here. Sign in \
+                     with an emailed code instead."
                         .to_owned(),
                 ),
                 Some(Reason::UnverifiedEmail),

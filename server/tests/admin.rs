@@ -558,6 +558,14 @@ async fn every_address_the_widget_writes_is_one_the_server_describes() {
         format!("{}{{id}}", paths::CHECKOUT_CONFIRMATION),
         paths::BILLING_PORTAL.to_owned(),
         paths::GIFTS.to_owned(),
+        paths::SIGN_IN_METHODS.to_owned(),
+        paths::PASSKEY_CHALLENGES.to_owned(),
+        paths::PASSKEY_REGISTRATIONS.to_owned(),
+        paths::PASSKEYS.to_owned(),
+        format!("{}/{{id}}", paths::PASSKEYS),
+        paths::SESSIONS_PASSKEY.to_owned(),
+        paths::SESSIONS_PROVIDER.to_owned(),
+        format!("{}{{id}}{}", paths::PROVIDERS, paths::SIGN_INS),
     ];
     for address in addresses {
         let path = address.split('?').next().unwrap();
@@ -626,6 +634,15 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
         ("/v1/admin/article-files", &["post"]),
         ("/v1/admin/readers/import", &["post"]),
         ("/v1/admin/readers/export", &["get"]),
+        ("/v1/sign-in-methods", &["get"]),
+        ("/v1/passkeys/challenges", &["post"]),
+        ("/v1/passkeys/registrations", &["post"]),
+        ("/v1/passkeys", &["get", "post"]),
+        ("/v1/passkeys/{id}", &["delete"]),
+        ("/v1/sessions/passkey", &["post"]),
+        ("/v1/providers/{id}/sign-ins", &["post"]),
+        ("/v1/providers/{id}/callback", &["get"]),
+        ("/v1/sessions/provider", &["post"]),
     ] {
         for method in methods {
             let operation = &paths[path][method];
@@ -639,7 +656,7 @@ async fn the_description_covers_every_route_with_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(paths.len(), 51, "a described path is not in this list: {:?}", paths.keys());
+    assert_eq!(paths.len(), 60, "a described path is not in this list: {:?}", paths.keys());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(
         (schemes["admin_key"]["scheme"].as_str(), schemes["reader_token"]["scheme"].as_str()),

@@ -81,10 +81,7 @@ async fn a_page_on_another_site_is_told_which_site_passkeys_are_for() {
             .await
             .problem(StatusCode::FORBIDDEN);
         assert_eq!(problem["reason"], "passkey_wrong_site");
-        assert_eq!(
-            problem["detail"],
-            format!("Passkeys here are for localhost (pages on {PAGE}); this page is on {origin}.")
-        );
+        assert_eq!(problem["detail"], format!("Passkeys here are for localhost; this page is on {origin}."));
     }
     assert_eq!(server.count("sign_in_ceremonies").await, 0, "a refused page starts nothing");
 }
@@ -215,10 +212,64 @@ async fn a_passkey_s_counter_moves_on_only_from_the_value_it_was_checked_against
     passkeys::add(db, &new).await.unwrap();
     let checked = passkeys::by_credential_id(db, "c").await.unwrap().unwrap();
     assert!(passkeys::used(db, &checked, "{\"n\":6}", 6).await.unwrap());
-    // A second answer checked against the same counter (a copied authenticator, or two at once).
+    // Another answer with the same counter, or one behind it: a copied authenticator's.
     assert!(!passkeys::used(db, &checked, "{\"n\":6}", 6).await.unwrap());
+    assert!(!passkeys::used(db, &checked, "{\"n\":5}", 5).await.unwrap());
     let now = passkeys::by_credential_id(db, "c").await.unwrap().unwrap();
     assert_eq!((now.sign_count, now.credential.as_str()), (6, "{\"n\":6}"));
+    // One that keeps no counter (0 every time) is used as often as it likes.
+    let new = passkeys::New {
+        reader_id,
+        credential_id: "synced",
+        user_handle: "h",
+        credential: "{}",
+        sign_count: 0,
+    };
+    passkeys::add(db, &new).await.unwrap();
+    let synced = passkeys::by_credential_id(db, "synced").await.unwrap().unwrap();
+    assert!(passkeys::used(db, &synced, "{}", 0).await.unwrap());
+    assert!(passkeys::used(db, &synced, "{}", 0).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_owner_of_an_email_taking_the_account_back_removes_the_passkeys_added_without_it() {
+    let server = with_passkeys().await;
+    let db = &server.state.db;
+    // A publisher's reader holds the email unverified, and added a passkey.
+    server
+        .exec("INSERT INTO readers (email, created_at, email_verified) VALUES ('held@example.com', 1, FALSE)")
+        .await;
+    let held = readers::by_email(db, "held@example.com").await.unwrap().unwrap().id;
+    let new = passkeys::New {
+        reader_id: held,
+        credential_id: "squat",
+        user_handle: "h",
+        credential: "{}",
+        sign_count: 1,
+    };
+    passkeys::add(db, &new).await.unwrap();
+    ceremonies::start(db, b"pending", ceremonies::Kind::PasskeyRegistration, Some(held), "{}", 60)
+        .await
+        .unwrap();
+    assert_eq!(readers::proven_owner(db, "held@example.com").await.unwrap(), held);
+    assert!(passkeys::by_credential_id(db, "squat").await.unwrap().is_none());
+    assert_eq!(server.count("sign_in_ceremonies").await, 0);
+    // A verified account keeps its passkeys when its owner proves the email again.
+    passkeys::add(db, &passkeys::New { credential_id: "own", ..new }).await.unwrap();
+    readers::proven_owner(db, "held@example.com").await.unwrap();
+    assert!(passkeys::by_credential_id(db, "own").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn ceremonies_never_finished_are_pruned() {
+    let server = TestServer::start().await;
+    let db = &server.state.db;
+    // One a dialog opened and closed ten seconds ago, one under way.
+    ceremonies::start(db, b"old", ceremonies::Kind::PasskeySignIn, None, "{}", -10).await.unwrap();
+    ceremonies::start(db, b"new", ceremonies::Kind::PasskeySignIn, None, "{}", 60).await.unwrap();
+    let pruned = paywall_server::store::prune::run(db, paywall_server::time::now()).await.unwrap();
+    assert_eq!(pruned.ceremonies, 1);
+    assert_eq!(server.count("sign_in_ceremonies").await, 1);
 }
 
 #[tokio::test]
@@ -305,7 +356,7 @@ mod providers {
         }
         assert_eq!(server.snapshot().await, before);
         let problem = server
-            .post_json("/v1/sessions/provider", r#"{"token":"made-up"}"#)
+            .post_json("/v1/sessions/provider", r#"{"token":"made-up","binding":"b"}"#)
             .await
             .problem(StatusCode::UNAUTHORIZED);
         assert_eq!(problem["reason"], "provider_refused");
@@ -333,30 +384,79 @@ mod providers {
     }
 
     #[tokio::test]
-    async fn an_unverified_email_joins_nobody_and_its_owner_takes_it_back() {
+    async fn an_unverified_email_joins_nobody_and_makes_nobody() {
         let server = TestServer::start().await;
         let db = &server.state.db;
         let before = server.snapshot().await;
         let taken = identities::sign_in(db, "https://idp", "sub-9", READER, false).await.unwrap();
         assert_eq!(taken, identities::Linked::EmailTaken);
+        let new =
+            identities::sign_in(db, "https://idp", "sub-9", "claimed@example.com", false).await.unwrap();
+        assert_eq!(new, identities::Linked::Unverified);
         assert_eq!(server.snapshot().await, before, "nothing written");
-        // Nobody's email: a reader is made, not verified, and the identity is theirs...
-        let identities::Linked::Reader(made) =
-            identities::sign_in(db, "https://idp", "sub-9", "claimed@example.com", false).await.unwrap()
-        else {
-            panic!("no reader")
-        };
-        assert_eq!(server.count_where("readers", &format!("id = {made} AND NOT email_verified")).await, 1);
-        // ...until the email's owner proves it: the identity leaves with the account.
-        assert_eq!(readers::proven_owner(db, "claimed@example.com").await.unwrap(), made);
-        assert_eq!(server.count("reader_identities").await, 0);
-        let identities::Linked::Reader(fresh) =
-            identities::sign_in(db, "https://idp", "sub-9", "claimed@example.com", false)
-                .await
-                .unwrap_or(identities::Linked::EmailTaken)
-        else {
-            return;
-        };
-        panic!("the unverified identity came back into the proven account as reader {fresh}");
+    }
+
+    /// A provider's finished sign-in waiting for the tab that started it, as the callback
+    /// leaves it; its token.
+    async fn returned(server: &TestServer, ended: &str, reader: Option<i64>, binding: &str) -> String {
+        use base64::Engine;
+        let token = format!("token-{ended}-{binding}");
+        let kept = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(paywall_server::random::token_hash(binding));
+        let state = json!({ "ended": ended, "binding": kept }).to_string();
+        let hash = paywall_server::random::token_hash(&token);
+        ceremonies::start(&server.state.db, &hash, ceremonies::Kind::ProviderReturn, reader, &state, 60)
+            .await
+            .unwrap();
+        token
+    }
+
+    #[tokio::test]
+    async fn a_finished_sign_in_is_taken_only_by_the_tab_that_started_it() {
+        let server = with_provider("http://127.0.0.1:9").await;
+        let reader = readers::by_email(&server.state.db, SUBSCRIBER).await.unwrap().unwrap().id;
+        let sessions = server.count("sessions").await;
+        // Someone else's finished sign-in, sent to this browser (whose tab has no binding, or
+        // another): refused, and spent.
+        let token = returned(&server, "SignedIn", Some(reader), "the starting tab's").await;
+        for binding in ["", "another tab's"] {
+            let body = json!({ "token": token, "binding": binding }).to_string();
+            let problem =
+                server.post_json("/v1/sessions/provider", &body).await.problem(StatusCode::UNAUTHORIZED);
+            assert_eq!(problem["reason"], "provider_refused");
+        }
+        assert_eq!(server.count("sessions").await, sessions);
+        // The tab that started it signs in, once.
+        let token = returned(&server, "SignedIn", Some(reader), "mine").await;
+        let body = json!({ "token": token, "binding": "mine" }).to_string();
+        let signed_in = server.post_json("/v1/sessions/provider", &body).await;
+        assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.text);
+        assert_eq!(signed_in.json()["reader"]["email"], SUBSCRIBER);
+        assert_eq!(server.post_json("/v1/sessions/provider", &body).await.status, StatusCode::UNAUTHORIZED);
+        // How the others end, as the widget hears it.
+        for (ended, status, reason) in [
+            ("AccountExists", StatusCode::CONFLICT, "unverified_email"),
+            ("Unverified", StatusCode::FORBIDDEN, "unverified_email"),
+        ] {
+            let token = returned(&server, ended, None, "mine").await;
+            let body = json!({ "token": token, "binding": "mine" }).to_string();
+            assert_eq!(
+                server.post_json("/v1/sessions/provider", &body).await.problem(status)["reason"],
+                reason
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_returns_only_to_a_page_of_the_site_that_asked() {
+        let server = with_provider("http://127.0.0.1:9").await;
+        let body = start_body(&format!("{PAGE}/story")).to_string();
+        let request = Request::post("/v1/providers/idp/sign-ins")
+            .header(header::ORIGIN, "http://localhost:9999")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let problem = server.send(request).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem["detail"], "return_to must be a page of the site that asks.");
     }
 }

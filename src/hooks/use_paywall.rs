@@ -26,6 +26,8 @@ pub struct MoreWays {
     pub passkey: Callback<()>,
     /// Offer the site's passkeys in the email field's autofill.
     pub autofill: Callback<()>,
+    /// Stop offering them there.
+    pub stop_autofill: Callback<()>,
     /// Go to an identity provider (its id).
     pub provider: Callback<String>,
     /// Add a passkey to the signed-in reader.
@@ -212,6 +214,10 @@ pub fn use_paywall(
             });
         })
     };
+    let stop_autofill = {
+        let session = controller.session.clone();
+        Callback::from(move |()| session.stop_autofill())
+    };
     let provider = controller.action(|controller, id: String| async move {
         let page = return_to().unwrap_or_default();
         match controller.session.provider_sign_in(&id, page).await {
@@ -262,7 +268,7 @@ pub fn use_paywall(
     };
     PaywallHandle {
         state,
-        more: MoreWays { passkey, autofill, provider, add_passkey, remove_passkey },
+        more: MoreWays { passkey, autofill, stop_autofill, provider, add_passkey, remove_passkey },
         show_passkeys,
         dismiss_offer,
         checkout,

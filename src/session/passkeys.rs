@@ -43,7 +43,8 @@ impl Session {
         let controller = AbortController::new().map_err(|_| Error::Browser("no AbortController".into()))?;
         let signal = controller.signal();
         self.autofill.replace(Some(controller));
-        let challenge = self.api.passkey_challenge(None).await?;
+        // Until the reader picks a passkey, nothing went wrong that they should hear of.
+        let challenge = self.api.passkey_challenge(None).await.map_err(|_| Error::PasskeyCancelled)?;
         if signal.aborted() {
             return Err(Error::PasskeyCancelled);
         }
@@ -81,14 +82,37 @@ impl Session {
         self.api.remove_passkey(&self.access_token().await?, id).await
     }
 
-    /// The provider's sign-in page, to come back to `return_to` signed in.
+    /// The provider's sign-in page, to come back to `return_to` signed in. The sign-in's
+    /// binding stays with this tab (`sessionStorage`), which alone may take what it returns.
     pub async fn provider_sign_in(&self, id: &str, return_to: String) -> Result<String, Error> {
-        Ok(self.api.provider_sign_in(id, return_to).await?.url)
+        let started = self.api.provider_sign_in(id, return_to).await?;
+        let kept = dom::window()?
+            .session_storage()
+            .ok()
+            .flatten()
+            .is_some_and(|storage| storage.set_item(&self.binding_key(), &started.binding).is_ok());
+        if !kept {
+            return Err(Error::Browser(
+                "this page cannot keep the sign-in (sessionStorage is blocked)".into(),
+            ));
+        }
+        Ok(started.url)
     }
 
-    /// Signs in with the token a provider's sign-in brought back to the page.
+    /// Signs in with the token a provider's sign-in brought back to the page, and the binding
+    /// this tab kept when it started it (none: the server refuses it, as it should).
     pub async fn sign_in_with_provider(&self, token: String) -> Result<Reader, Error> {
-        self.signed_in(self.api.sign_in_with_provider(token).await?)
+        let storage = dom::window()?.session_storage().ok().flatten();
+        let binding =
+            storage.as_ref().and_then(|storage| storage.get_item(&self.binding_key()).ok().flatten());
+        if let Some(storage) = storage {
+            let _ = storage.remove_item(&self.binding_key());
+        }
+        self.signed_in(self.api.sign_in_with_provider(token, binding.unwrap_or_default()).await?)
+    }
+
+    fn binding_key(&self) -> String {
+        format!("paywall:provider-binding:{}", self.api.base())
     }
 
     /// Whether to offer the reader a passkey: they just signed in with an emailed code or

@@ -120,6 +120,11 @@ fn demo() -> Result<(), Failed> {
         // The demo's readers have a public password: the server runs it on loopback only.
         .env("PAYWALL_DEMO", "true")
         .env("PAYWALL_CORS_ORIGINS", origins)
+        // Passkeys belong to the publisher's site: the demo's is `localhost`.
+        .env(
+            "PAYWALL_PASSKEY_RP_ID",
+            std::env::var("PAYWALL_PASSKEY_RP_ID").unwrap_or_else(|_| "localhost".into()),
+        )
         .status_ok("the paywall server");
     let _ = publisher.kill();
     let _ = publisher.wait();

@@ -26,6 +26,9 @@ CREATE TABLE sign_in_ceremonies (
     state      TEXT    NOT NULL,
     expires_at INTEGER NOT NULL
 );
+-- Pruned by expiry; a reader's go with them.
+CREATE INDEX sign_in_ceremonies_by_expiry ON sign_in_ceremonies (expires_at);
+CREATE INDEX sign_in_ceremonies_by_reader ON sign_in_ceremonies (reader_id);
 
 -- Who a reader is at an OpenID Connect provider: the provider's issuer and its id for them.
 CREATE TABLE reader_identities (

@@ -83,9 +83,8 @@ impl Passkeys {
         match origin {
             Some(origin) if !self.origins.iter().any(|allowed| allowed == origin) => {
                 Err(AppError::PasskeyWrongSite(format!(
-                    "Passkeys here are for {} (pages on {}); this page is on {origin}.",
-                    self.rp_id,
-                    self.origins.join(", ")
+                    "Passkeys here are for {}; this page is on {origin}.",
+                    self.rp_id
                 )))
             }
             _ => Ok(()),

@@ -36,6 +36,15 @@ pub struct Provider {
     pub client_id: String,
     /// The client secret the provider gave the publisher.
     pub client_secret: String,
+    /// Whether the provider's `email_verified` is to be believed (default yes). Say `false`
+    /// for a provider whose users set their own unchecked addresses (a multi-tenant directory,
+    /// say): its emails then join no account.
+    #[serde(default = "believed")]
+    pub trust_email_verified: bool,
+}
+
+fn believed() -> bool {
+    true
 }
 
 /// What a sign-in keeps while the reader is at the provider.
@@ -49,6 +58,8 @@ pub struct Away {
     nonce: String,
     /// The article page to come back to.
     pub return_to: String,
+    /// The hash of the secret the starting tab keeps: only that tab may take the sign-in.
+    pub binding: String,
 }
 
 /// Who the provider says the reader is.
@@ -118,6 +129,7 @@ impl Providers {
         redirect_uri: &str,
         state: &str,
         return_to: String,
+        binding: String,
     ) -> Result<(String, Away), AppError> {
         let metadata = self.discover(provider).await?;
         let client = CoreClient::from_provider_metadata(
@@ -143,6 +155,7 @@ impl Providers {
             verifier: verifier.into_secret(),
             nonce: nonce.secret().clone(),
             return_to,
+            binding,
         };
         Ok((url.to_string(), away))
     }
@@ -191,7 +204,7 @@ impl Providers {
             issuer,
             subject: claims.subject().to_string(),
             email: claims.email().map(|email| email.to_string()),
-            email_verified: claims.email_verified().unwrap_or(false),
+            email_verified: provider.trust_email_verified && claims.email_verified().unwrap_or(false),
         })
     }
 

@@ -29,6 +29,9 @@ use crate::state::AppState;
 use crate::store::ceremonies::{self, Kind};
 use crate::store::{passkeys, readers};
 
+/// The most passkeys one reader may have.
+const MAX_PASSKEYS: usize = 20;
+
 /// The passkey routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -79,6 +82,7 @@ struct PasskeySignIn {
         (status = 201, description = "The challenge", body = PasskeyChallenge),
         (status = 401, description = "Not signed in", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`passkey_wrong_site`: passkeys here are for another site than the page's", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reader has as many passkeys as an account may", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Passkeys are not set up on this server", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn start_registration(
@@ -99,6 +103,11 @@ async fn start_registration(
         None => uuid::Builder::from_random_bytes(random::bytes()).into_uuid(),
     };
     let existing = passkeys::credentials_of(&state.db, reader.id).await?;
+    if existing.len() >= MAX_PASSKEYS {
+        return Err(AppError::Conflict(format!(
+            "You have {MAX_PASSKEYS} passkeys, as many as an account may. Remove one to add another."
+        )));
+    }
     let exclude = existing
         .iter()
         .filter_map(|json| serde_json::from_str::<Passkey>(json).ok())

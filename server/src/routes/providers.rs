@@ -7,8 +7,10 @@
 //! `GET /v1/sign-in-methods`: the passkeys and providers the widget may offer.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use maud::html;
 use paywall_protocol::{
     ProviderSignIn, ProviderSignInRequest, ProviderSignInStarted, SignInMethods, fragments,
@@ -61,26 +63,36 @@ async fn methods(State(state): State<AppState>) -> Response {
     responses(
         (status = 201, description = "Where to send the reader", body = ProviderSignInStarted),
         (status = 404, description = "No provider has this id", body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A return_to on no allowed site", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A return_to on no allowed site, or not on the asking page's", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 502, description = "`provider_unavailable`: the provider is not answering", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn start(
     State(state): State<AppState>,
     client: Client,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Json(body): Json<ProviderSignInRequest>,
 ) -> AppResult<(StatusCode, Json<ProviderSignInStarted>)> {
     let (providers, provider) = provider(&state, &id)?;
     let return_to = state.page_on_allowed_site(&body.return_to)?;
     let return_to = return_to.split('#').next().unwrap_or_default().to_owned();
+    // The reader comes back to the tab that started the sign-in, which keeps the binding: on
+    // another site's page it could not be read.
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|origin| origin.to_str().ok())
+        && !return_to.strip_prefix(origin).is_some_and(|path| path.is_empty() || path.starts_with('/'))
+    {
+        return Err(AppError::InvalidInput("return_to must be a page of the site that asks.".to_owned()));
+    }
     state.limits.ceremonies_per_client.check(&client).await?;
     let token = NewToken::generate();
-    let (url, away) =
-        providers.start(provider, &callback_url(&state, provider), &token.token, return_to).await?;
+    let binding = NewToken::generate();
+    let callback = callback_url(&state, provider);
+    let kept_binding = URL_SAFE_NO_PAD.encode(&binding.hash);
+    let (url, away) = providers.start(provider, &callback, &token.token, return_to, kept_binding).await?;
     let away =
         serde_json::to_string(&away).map_err(|error| AppError::internal("keeping a sign-in", error))?;
     ceremonies::start(&state.db, &token.hash, Kind::ProviderSignIn, None, &away, SIGN_IN_SECONDS).await?;
-    Ok((StatusCode::CREATED, Json(ProviderSignInStarted { url })))
+    Ok((StatusCode::CREATED, Json(ProviderSignInStarted { url, binding: binding.token })))
 }
 
 /// What the provider sends the reader back with.
@@ -100,8 +112,16 @@ struct ProviderAnswer {
 enum Ended {
     SignedIn,
     AccountExists,
+    Unverified,
     Refused(String),
     Unavailable(String),
+}
+
+/// What the widget's token takes: how it ended, for the tab with the binding.
+#[derive(Serialize, Deserialize)]
+struct Returned {
+    ended: Ended,
+    binding: String,
 }
 
 /// `GET /v1/providers/{id}/callback`: where the provider sends the reader back. The sign-in
@@ -137,7 +157,7 @@ async fn callback(
             },
         ));
     };
-    let return_to = away.return_to.clone();
+    let (return_to, binding) = (away.return_to.clone(), away.binding.clone());
     let (ended, reader_id) = match (answer.error, answer.code) {
         (Some(error), _) => {
             let why = if error == "access_denied" {
@@ -151,17 +171,23 @@ async fn callback(
         (None, Some(code)) => match finish(&state, providers, provider, code, away).await {
             Ok(Linked::Reader(reader_id)) => (Ended::SignedIn, Some(reader_id)),
             Ok(Linked::EmailTaken) => (Ended::AccountExists, None),
+            Ok(Linked::Unverified) => (Ended::Unverified, None),
             Err(AppError::ProviderRefused(why)) => (Ended::Refused(why), None),
             Err(AppError::ProviderUnavailable(why)) => (Ended::Unavailable(why), None),
             Err(other) => return Err(other),
         },
     };
     let token = NewToken::generate();
-    let ended =
-        serde_json::to_string(&ended).map_err(|error| AppError::internal("keeping a sign-in", error))?;
-    ceremonies::start(&state.db, &token.hash, Kind::ProviderReturn, reader_id, &ended, RETURN_SECONDS)
+    let returned = serde_json::to_string(&Returned { ended, binding })
+        .map_err(|error| AppError::internal("keeping a sign-in", error))?;
+    ceremonies::start(&state.db, &token.hash, Kind::ProviderReturn, reader_id, &returned, RETURN_SECONDS)
         .await?;
-    Ok(Redirect::to(&format!("{return_to}{}{}", fragments::PROVIDER_SIGN_IN, token.token)).into_response())
+    let mut response =
+        Redirect::to(&format!("{return_to}{}{}", fragments::PROVIDER_SIGN_IN, token.token)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
 }
 
 /// Trades the code and finds the reader the identity is.
@@ -186,7 +212,8 @@ async fn finish(
     responses(
         (status = 201, description = "Signed in", body = paywall_protocol::SessionTokens),
         (status = 401, description = "`provider_refused`: the reader said no at the provider, or its answer failed a check; or the token is unknown, used or expired", body = paywall_protocol::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`account_exists`: the email has an account here, and the provider did not verify it", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`unverified_email`: the provider did not verify the email, which has no account here", body = paywall_protocol::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`unverified_email`: the email has an account here, and the provider did not verify it", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many tries; `retry_after` says when to try again", body = paywall_protocol::Problem, content_type = "application/problem+json"),
         (status = 502, description = "`provider_unavailable`: the provider did not answer", body = paywall_protocol::Problem, content_type = "application/problem+json")))]
 async fn sign_in(
@@ -199,9 +226,15 @@ async fn sign_in(
         ceremonies::take(&state.db, &token_hash(&body.token), Kind::ProviderReturn).await?.ok_or_else(
             || AppError::ProviderRefused("This sign-in expired or was used already. Sign in again.".into()),
         )?;
-    let ended: Ended =
+    let returned: Returned =
         serde_json::from_str(&taken.state).map_err(|error| AppError::internal("reading a sign-in", error))?;
-    match (ended, taken.reader_id) {
+    if URL_SAFE_NO_PAD.encode(token_hash(&body.binding)) != returned.binding {
+        tracing::warn!("a provider's sign-in was brought to a tab that did not start it");
+        return Err(AppError::ProviderRefused(
+            "This sign-in was started in another browser or tab. Sign in again here.".into(),
+        ));
+    }
+    match (returned.ended, taken.reader_id) {
         (Ended::SignedIn, Some(reader_id)) => {
             let email = readers::email(&state.db, reader_id)
                 .await?
@@ -209,6 +242,7 @@ async fn sign_in(
             start_session(&state, reader_id, email).await
         }
         (Ended::AccountExists, _) => Err(AppError::ProviderAccountExists),
+        (Ended::Unverified, _) => Err(AppError::ProviderUnverified),
         (Ended::Refused(why), _) => Err(AppError::ProviderRefused(why)),
         (Ended::Unavailable(why), _) => Err(AppError::ProviderUnavailable(why)),
         (Ended::SignedIn, None) => Err(AppError::bug("a finished sign-in without its reader")),

@@ -1,10 +1,11 @@
 //! SQL for readers' identities at OpenID Connect providers, and the rules that join one to a
-//! reader: those of the publisher's tokens (`store::publisher`). An identity seen before is
-//! its reader. Else a verified email is proof of owning it (as an emailed code is); an
-//! unverified one makes a new reader only if nobody here has the email, and joins nobody.
+//! reader. An identity seen before is its reader. Else only a verified email joins it to one:
+//! it is proof of owning the email (as an emailed code is), so the reader with it, or a new
+//! one, is theirs. An unverified email joins nobody and makes nobody: a reader made from it
+//! would be an account that someone else's address signs into.
 
-use super::db::{BeginWrite, Db, with_pool};
-use super::readers::{self, reader_created};
+use super::db::{Db, with_pool};
+use super::readers;
 use crate::time::now;
 
 /// Whom a provider's identity signs in.
@@ -15,6 +16,9 @@ pub enum Linked {
     /// Nobody: someone here has the email, and the provider did not verify it. Nothing was
     /// written.
     EmailTaken,
+    /// Nobody: the provider did not verify the email, which nobody here has. Nothing was
+    /// written.
+    Unverified,
 }
 
 /// The reader the provider's identity (`issuer`, `subject`, with its email) signs in.
@@ -55,28 +59,6 @@ pub async fn sign_in(
             .await)?;
         return Ok(Linked::Reader(linked));
     }
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let created: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO readers (email, created_at, email_verified) VALUES ($1, $2, FALSE)
-             ON CONFLICT (email) DO NOTHING RETURNING id",
-        )
-        .bind(email)
-        .bind(now())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(reader_id) = created else {
-            return Ok(Linked::EmailTaken);
-        };
-        reader_created!(tx, reader_id)?;
-        sqlx::query(link_sql)
-            .bind(issuer)
-            .bind(subject)
-            .bind(reader_id)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Linked::Reader(reader_id))
-    })
+    let taken = readers::by_email(db, email).await?.is_some();
+    Ok(if taken { Linked::EmailTaken } else { Linked::Unverified })
 }

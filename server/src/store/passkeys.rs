@@ -72,18 +72,18 @@ pub async fn by_credential_id(db: &Db, credential_id: &str) -> Result<Option<Sto
     with_pool!(db, |pool| sqlx::query_as(sql).bind(credential_id).fetch_optional(pool).await)
 }
 
-/// Records a sign-in with the passkey: its updated credential and counter, if the counter is
-/// still the one the sign-in was checked against. `false` if another sign-in with the same
-/// counter came first: two answers with one counter are a copied authenticator's.
+/// Records a sign-in with the passkey: its updated credential and counter, if the stored
+/// counter is still behind the new one (or both are 0: a passkey that keeps no counter).
+/// `false` if a sign-in with this counter or a later one came first: an answer whose counter
+/// does not move on is a copied authenticator's.
 pub async fn used(db: &Db, passkey: &Stored, credential: &str, sign_count: i64) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE passkeys SET credential = $1, sign_count = $2, last_used_at = $3
-                WHERE id = $4 AND sign_count = $5";
+                WHERE id = $4 AND (sign_count < $2 OR (sign_count = 0 AND $2 = 0))";
     let updated = with_pool!(db, |pool| sqlx::query(sql)
         .bind(credential)
         .bind(sign_count)
         .bind(now())
         .bind(passkey.id)
-        .bind(passkey.sign_count)
         .execute(pool)
         .await
         .map(|done| done.rows_affected()))?;

@@ -1,8 +1,8 @@
 //! Forgetting what is no longer needed: spent and expired sign-in codes, ended sessions and
 //! the refresh tokens they spent, kept mail, the ids of expired publisher tokens, emptied
-//! rate-limit buckets, webhook events long done, meter reads older than any period, and staff links and sessions
-//! long over. Without this every table that records an
-//! attempt would only grow.
+//! rate-limit buckets, webhook events long done, meter reads older than any period, staff
+//! links and sessions long over, and passkey challenges and provider sign-ins never finished.
+//! Without this every table that records an attempt would only grow.
 
 use super::db::{BeginWrite, Db, with_pool};
 use crate::store::sessions::REFRESH_TOKEN_SECONDS;
@@ -41,6 +41,8 @@ pub struct Pruned {
     pub gifts: u64,
     /// Staff sign-in links expired and staff sessions ended.
     pub staff: u64,
+    /// Passkey challenges and provider sign-ins never finished.
+    pub ceremonies: u64,
 }
 
 impl Pruned {
@@ -56,6 +58,7 @@ impl Pruned {
             + self.meter
             + self.gifts
             + self.staff
+            + self.ceremonies
     }
 }
 
@@ -86,6 +89,12 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
         // replay of it is refused as unknown, which is all a replay needs.
         let spent_refresh_tokens = sqlx::query("DELETE FROM spent_refresh_tokens WHERE spent_at < $1")
             .bind(now - REFRESH_TOKEN_SECONDS)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        // A ceremony is taken once; one left is one abandoned (a dialog opened and closed).
+        let ceremonies = sqlx::query("DELETE FROM sign_in_ceremonies WHERE expires_at < $1")
+            .bind(now)
             .execute(pool)
             .await?
             .rows_affected();
@@ -147,6 +156,7 @@ pub async fn run(db: &Db, now: i64) -> Result<Pruned, sqlx::Error> {
             meter: 0,
             gifts: 0,
             staff: 0,
+            ceremonies,
         })
     });
     let meter = super::meter::prune(db, now - super::meter::MAX_PERIOD_DAYS * 24 * 60 * 60).await?;

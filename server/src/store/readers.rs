@@ -48,9 +48,8 @@ pub async fn email(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
 
 /// The reader who has just proved they own `email` (with an emailed code or link): created if
 /// there is none. If a publisher's reader holds the email without anyone having vouched for it,
-/// the email's owner takes the account back: the publisher identity (and any identity
-/// provider's) is unlinked, its sessions
-/// end, its publisher-asserted subscription goes, and the email is marked verified. Otherwise
+/// the email's owner takes the account back: the publisher identity is unlinked, its sessions
+/// and passkeys end, its publisher-asserted subscription goes, and the email is marked verified. Otherwise
 /// whoever signed up at the publisher with someone else's address would be in the account
 /// its owner signs into.
 pub async fn proven_owner(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
@@ -85,8 +84,9 @@ pub async fn proven_owner(db: &Db, email: &str) -> Result<i64, sqlx::Error> {
         .await?;
         if released.is_some() {
             sqlx::query(REVOKE_ALL).bind(now).bind(id).bind(None::<i64>).execute(&mut *tx).await?;
-            // An identity provider that did not verify the email leaves with the account.
-            sqlx::query("DELETE FROM reader_identities WHERE reader_id = $1")
+            // So do the passkeys whoever held the email added, and their ceremonies under way.
+            sqlx::query("DELETE FROM passkeys WHERE reader_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sign_in_ceremonies WHERE reader_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;

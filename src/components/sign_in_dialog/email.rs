@@ -21,11 +21,13 @@ pub(super) fn EmailStep(props: &StepProps) -> Html {
     let passkeys = passkey::usable(&props.methods);
     {
         // The site's passkeys wait in the email field's autofill while the step shows.
-        let autofill = props.more.autofill.clone();
+        let (autofill, stop) = (props.more.autofill.clone(), props.more.stop_autofill.clone());
         use_effect_with(passkeys, move |passkeys| {
             if *passkeys {
                 autofill.emit(());
             }
+            // Another step, or the dialog closed: the request stops waiting.
+            move || stop.emit(())
         });
     }
     let others = html! {

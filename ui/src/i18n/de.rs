@@ -97,6 +97,6 @@ pub static TEXTS: Texts = Texts {
     passkey_wrong_site: "Passkeys funktionieren auf dieser Website nicht.",
     provider_refused: "Die Anmeldung wurde nicht abgeschlossen. Versuchen Sie es erneut oder melden Sie sich anders an.",
     provider_unavailable: "Dieser Anmeldedienst antwortet nicht. Versuchen Sie es gleich noch einmal oder melden Sie sich anders an.",
-    unverified_email: "Zu dieser E-Mail-Adresse gibt es hier schon ein Konto, und der Dienst hat die Adresse nicht bestätigt. Melden Sie sich stattdessen mit einem Code per E-Mail an.",
+    unverified_email: "Der Dienst hat Ihre E-Mail-Adresse nicht bestätigt und kann Sie hier daher nicht anmelden. Melden Sie sich stattdessen mit einem Code per E-Mail an.",
     zero_is_one: false,
 };

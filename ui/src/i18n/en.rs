@@ -97,6 +97,6 @@ pub static TEXTS: Texts = Texts {
     passkey_wrong_site: "Passkeys cannot be used on this site.",
     provider_refused: "The sign-in was not completed. Try again, or sign in another way.",
     provider_unavailable: "That sign-in service is not answering. Try again in a moment, or sign in another way.",
-    unverified_email: "An account with this email already exists here, and the service did not confirm the address. Sign in with an emailed code instead.",
+    unverified_email: "The service did not confirm your email address, so it cannot sign you in here. Sign in with an emailed code instead.",
     zero_is_one: false,
 };

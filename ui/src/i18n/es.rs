@@ -97,6 +97,6 @@ pub static TEXTS: Texts = Texts {
     passkey_wrong_site: "Las llaves de acceso no funcionan en este sitio.",
     provider_refused: "El inicio de sesión no se completó. Inténtalo de nuevo o entra de otra forma.",
     provider_unavailable: "Ese servicio de inicio de sesión no responde. Inténtalo en un momento o entra de otra forma.",
-    unverified_email: "Ya existe aquí una cuenta con este correo y el servicio no confirmó la dirección. Entra con un código por correo.",
+    unverified_email: "El servicio no confirmó tu dirección de correo, así que no puede iniciar tu sesión aquí. Entra con un código por correo.",
     zero_is_one: false,
 };

@@ -97,6 +97,6 @@ pub static TEXTS: Texts = Texts {
     passkey_wrong_site: "Les clés d’accès ne fonctionnent pas sur ce site.",
     provider_refused: "La connexion n’a pas abouti. Réessayez, ou connectez-vous autrement.",
     provider_unavailable: "Ce service de connexion ne répond pas. Réessayez dans un instant, ou connectez-vous autrement.",
-    unverified_email: "Un compte existe déjà ici avec cet e-mail, et le service n’a pas confirmé l’adresse. Connectez-vous plutôt avec un code par e-mail.",
+    unverified_email: "Le service n’a pas confirmé votre adresse e-mail : il ne peut pas vous connecter ici. Connectez-vous plutôt avec un code par e-mail.",
     zero_is_one: true,
 };

@@ -192,7 +192,8 @@ pub struct Texts {
     pub provider_refused: &'static str,
     /// That sign-in service is not answering. Try again in a moment, or sign in another way.
     pub provider_unavailable: &'static str,
-    /// An account with this email already exists here, and the service did not confirm the address. Sign in with an emailed code instead.
+    /// The service did not confirm your email address, so it cannot sign you in here. Sign in
+    /// with an emailed code instead.
     pub unverified_email: &'static str,
     /// Whether a count of zero takes the singular (French).
     pub zero_is_one: bool,
