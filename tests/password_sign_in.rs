@@ -58,7 +58,15 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
     assert!(page.find("dialog").is_none(), "the dialog closed");
 
     // The locked request carried the access token; the refresh token was kept for a reload.
-    let last = requests.get(requests.length() - 1);
+    // (The signed-in widget also asks what else the server offers: passkeys, providers.)
+    let last = requests
+        .iter()
+        .filter(|request| {
+            let path = js_sys::Reflect::get(request, &"path".into()).ok().and_then(|path| path.as_string());
+            path.is_some_and(|path| path.ends_with("/locked"))
+        })
+        .last()
+        .expect("the locked sections were asked for");
     assert_eq!(
         js_sys::Reflect::get(&last, &"authorization".into()).unwrap(),
         "Bearer access-for-member@example.com"

@@ -11,9 +11,10 @@ use std::fmt::Debug;
 use paywall::wire::{self, FromJs};
 use paywall_protocol::{
     ArticleSummary, BillingInterval, CheckoutRequest, CheckoutStarted, CodeRequest, CodeSent, CodeSignIn,
-    GiftLink, GiftRequest, GrantReason, LinkSignIn, LockedSection, LockedSections, Meter, Offer, Offers,
-    PasswordSignIn, Portal, PortalRequest, Problem, PublisherSignIn, Reader, Reason, RefreshRequest,
-    SessionTokens, tiers,
+    GiftLink, GiftRequest, GrantReason, IdentityProvider, LinkSignIn, LockedSection, LockedSections, Meter,
+    Offer, Offers, PasskeyInfo, PasswordSignIn, Portal, PortalRequest, Problem, ProviderSignIn,
+    ProviderSignInRequest, ProviderSignInStarted, PublisherSignIn, Reader, Reason, RefreshRequest,
+    SessionTokens, SignInMethods, tiers,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -122,6 +123,14 @@ fn every_answer_the_widget_reads_is_read_as_serde_writes_it() {
         expires_at: 1_900_000_000,
     });
     read_back(Problem::new(500, "Something went wrong"));
+    read_back(SignInMethods { passkeys: None, providers: vec![] });
+    read_back(SignInMethods {
+        passkeys: Some("news.test".into()),
+        providers: vec![IdentityProvider { id: "google".into(), name: "Google".into() }],
+    });
+    read_back(PasskeyInfo { id: 3, created_at: 1_800_000_000, last_used_at: None });
+    read_back(PasskeyInfo { id: 4, created_at: 1_800_000_000, last_used_at: Some(1_800_000_100) });
+    read_back(ProviderSignInStarted { url: "https://idp.test/auth?state=s".into(), binding: "b".into() });
     // Every reason the protocol has, so a new one is read as soon as it is declared.
     for reason in Reason::ALL {
         read_back(problem(Some(reason)));
@@ -153,6 +162,8 @@ fn every_body_the_widget_sends_is_the_one_serde_reads() {
     });
     written(PortalRequest { return_to: "https://news.test/a".into() });
     written(GiftRequest { article_id: "harbour-notes".into(), page: "https://news.test/a".into() });
+    written(ProviderSignInRequest { return_to: "https://news.test/a".into() });
+    written(ProviderSignIn { token: "t".into(), binding: "b".into() });
 }
 
 #[wasm_bindgen_test]
