@@ -246,3 +246,19 @@ export async function startIdp({ port = 0, clients }) {
     },
   };
 }
+
+// Run as a program (`node e2e/oidc-idp.mjs PORT REDIRECT_URI CLIENT_SECRET`, what the API's
+// schemathesis runs start): one client `paywall`, one user `fuzzer` with a verified email,
+// until killed. It prints "oidc-idp listening on ISSUER" once it listens.
+if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {
+  const [port, redirect, secret] = process.argv.slice(2);
+  const idp = await startIdp({
+    port: Number(port),
+    clients: [{ client_id: "paywall", client_secret: secret, redirect_uris: [redirect] }],
+  });
+  idp.users.set("fuzzer", { sub: "fuzzer", email: "fuzzer@idp.example", email_verified: true, name: "Fuzzer" });
+  console.log(`oidc-idp listening on ${idp.issuer}`);
+  const stop = () => idp.close().then(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -9,7 +9,8 @@ every operation is reached and not only refused.
 - Path parameters are real ids most of the time: a reader, an offer, a webhook endpoint and
   its delivery, a gift link and a checkout, made through the API at the start.
 - The sign-in operations get a real password, code, link, refresh token or publisher token in
-  some cases, so that the part behind the check runs too.
+  some cases, so that the part behind the check runs too; an identity provider's sign-in is
+  done through a real provider on loopback (e2e/oidc-idp.mjs, started by xtask).
 - Every request comes from its own address (`X-Forwarded-For`, believed from 127.0.0.1 with
   `PAYWALL_TRUSTED_PROXIES`): the limits per client address would answer most of them 429.
 - What the admin fuzzing changes that the readers' operations rest on (the tiers, the gift
@@ -35,6 +36,8 @@ import subprocess
 import tempfile
 import threading
 import time
+
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import requests
 
@@ -301,6 +304,33 @@ class ReaderToken:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
+def provider_sign_in() -> dict:
+    """A sign-in with the test provider (e2e/oidc-idp.mjs), started as the widget starts one."""
+    return api("POST", "/v1/providers/test-idp/sign-ins", body={"return_to": fixtures.page}).json()
+
+
+def provider_return() -> dict:
+    """A provider's sign-in done as a reader does it (the login form, then Allow), back at the
+    server's callback: the token it put in the page's address, and the starting tab's binding."""
+    started = provider_sign_in()
+    browser = requests.Session()
+    response = browser.get(started["url"], allow_redirects=False, timeout=30)
+    for _ in range(12):
+        location = response.headers.get("location")
+        if location is None:
+            # A page of the provider's: the login form, or the consent.
+            action = html.unescape(re.search(r'action="([^"]+)"', response.text).group(1))
+            answer = {"login": "fuzzer"} if 'name="login"' in response.text else {"decision": "allow"}
+            response = browser.post(urljoin(response.url, action), data=answer, allow_redirects=False, timeout=30)
+            continue
+        target = urljoin(response.url, location)
+        if target.startswith(SERVER):
+            back = api("GET", target.removeprefix(SERVER), expect=(303,))
+            return {"token": back.headers["location"].split("#paywall-provider=")[1], "binding": started["binding"]}
+        response = browser.get(target, allow_redirects=False, timeout=30)
+    raise RuntimeError("the provider's sign-in did not come back to the server")
+
+
 def real_path_parameters(case) -> dict | None:
     """Real values for the operation's path parameters, or None where it has none to take."""
     method, path = key(case)
@@ -331,6 +361,8 @@ def real_path_parameters(case) -> dict | None:
         return {"id": fixtures.staff_member() if method == "DELETE" else fixtures.staff}
     if path == "/v1/checkout/{id}":
         return {"id": fixtures.checkout["checkout_id"]}
+    if path.startswith("/v1/providers/{id}"):
+        return {"id": "test-idp"}
     return None
 
 
@@ -389,6 +421,10 @@ def real_body(case):
         return {"filename": f"{copy}.md", "text": f"# A fuzzed title\n\n<!-- paywall -->\n\n## Locked\n\nText of {copy}.\n"}
     if path == "/v1/admin/readers/import":
         return f"email,name\n{fresh_email()},Fuzzed reader\n"
+    if path == "/v1/providers/{id}/sign-ins":
+        return {"return_to": fixtures.page}
+    if path == "/v1/sessions/provider":
+        return provider_return()
     if path == "/v1/events":
         return {"article_id": DEMO_ARTICLE, "events": rng.sample(["prompt_shown", "sign_in_opened", "signed_in"], 2)}
     return None
@@ -428,6 +464,11 @@ def before_call(context, case, kwargs):
     case.headers = headers
     if path == "/v1/offers" and valid_at(case, ParameterLocation.QUERY) and rng.random() < REAL_IDS:
         case.query = {**(case.query or {}), "article": DEMO_ARTICLE}
+    if path == "/v1/providers/{id}/callback" and valid_at(case, ParameterLocation.QUERY) and rng.random() < REAL_IDS:
+        # A sign-in's real state, with a code the provider never gave: back to the page, refused.
+        state = parse_qs(urlparse(provider_sign_in()["url"]).query)["state"][0]
+        case.query = {**(case.query or {}), "state": state, "code": "fuzzed", "error": None}
+        case.query = {name: value for name, value in case.query.items() if value is not None}
     if case.path_parameters and valid_at(case, ParameterLocation.PATH) and rng.random() < REAL_IDS:
         real = real_path_parameters(case)
         if real is not None:

@@ -78,6 +78,19 @@ fn run(
         .arg("-out")
         .arg(&publisher_key)
         .status_ok("openssl pkey")?;
+    // The provider's port is chosen first, for the server to know its issuer; it starts once
+    // the server's callback address is known (discovery happens only at a sign-in).
+    let idp_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|probe| probe.local_addr())
+        .map_err(|error| Failed(format!("finding a port for the test provider: {error}")))?
+        .port();
+    let providers = scratch.join("providers.json");
+    let list = format!(
+        r#"[{{"id": "test-idp", "name": "Test IdP", "issuer": "http://127.0.0.1:{idp_port}",
+              "client_id": "paywall", "client_secret": "{IDP_SECRET}"}}]"#
+    );
+    std::fs::write(&providers, list)
+        .map_err(|error| Failed(format!("writing {}: {error}", providers.display())))?;
     let settings = [
         ("PAYWALL_PUBLISHER_KEY_FILE", publisher_key.as_os_str()),
         ("PAYWALL_PUBLISHER_ISSUER", OsStr::new("https://publisher.example")),
@@ -87,8 +100,14 @@ fn run(
         ("PAYWALL_TRUSTED_PROXIES", OsStr::new("127.0.0.1")),
         ("PAYWALL_DEMO_PUBLIC", OsStr::new("true")),
         (crate::CHEAP_HASHES, OsStr::new("1")),
+        // Passkeys for the publisher's site, and a real OpenID Connect provider on loopback.
+        ("PAYWALL_CORS_ORIGINS", OsStr::new("http://localhost:8081")),
+        ("PAYWALL_PASSKEY_RP_ID", OsStr::new("localhost")),
+        ("PAYWALL_OIDC_PROVIDERS_FILE", providers.as_os_str()),
     ];
     let server = Server::start(&binary, &data, database, &settings)?;
+    let callback = format!("http://{}/v1/providers/test-idp/callback", server.addr);
+    let _idp = Idp::start(idp_port, &callback)?;
     let schemathesis = |mode: &str, checks: &str, examples: u32| {
         let mut st = command(venv().join("bin/st"));
         st.arg("--config-file")
@@ -124,6 +143,43 @@ fn run(
             // without its key, and is refused with 401 every time).
             .args(["--warnings", "off"])
             .status_ok("schemathesis, invalid requests to the admin API"),
+    }
+}
+
+/// The test provider's client secret (loopback only).
+const IDP_SECRET: &str = "schemathesis-client-secret";
+
+/// The test OpenID Connect provider (`e2e/oidc-idp.mjs`), stopped when dropped.
+struct Idp(std::process::Child);
+
+impl Idp {
+    /// Starts it on `port`, sending readers back to `callback`, and waits until it listens.
+    fn start(port: u16, callback: &str) -> Result<Self, Failed> {
+        use std::io::BufRead;
+        let mut child = command("node")
+            .arg(root().join("e2e/oidc-idp.mjs"))
+            .args([&port.to_string(), callback, IDP_SECRET])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|error| Failed(format!("starting the test provider (node): {error}")))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let listening =
+            lines.by_ref().map_while(Result::ok).any(|line| line.starts_with("oidc-idp listening on"));
+        // The rest is read and dropped, so that the provider never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        if !listening {
+            let _ = child.kill();
+            return Err(Failed("the test provider (e2e/oidc-idp.mjs) did not start".into()));
+        }
+        Ok(Idp(child))
+    }
+}
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
