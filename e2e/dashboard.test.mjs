@@ -6,16 +6,13 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
 import {
-  demoArticle, dialog, launchBrowser, openContext, openDemo, screenshots, startServer, waitUnlocked,
+  axe, demoArticle, dialog, launchBrowser, openContext, openDemo, screenshots, startServer, waitUnlocked,
 } from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 /** The pages in the dashboard's navigation, with the heading each opens on. */
 const PAGES = [
@@ -68,13 +65,6 @@ async function signedIn(link, viewport) {
   await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
   assert.ok(!page.url().includes("token="), "the link's token is taken out of the address");
   return { session, page };
-}
-
-async function axe(page, what) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const summary = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  assert.deepEqual(summary, [], `axe-core violations on ${what}`);
 }
 
 /** Goes to a page from the navigation and waits for its heading. */

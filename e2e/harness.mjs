@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -299,4 +300,18 @@ export function snippet(name, paywall = "https://PAYWALL-HOST") {
   const block = readme.slice(at + marker.length).match(/^```\w*\n([\s\S]*?)\n```/);
   assert.ok(block, `the snippet ${name} is a code block`);
   return block[1].replaceAll("https://PAYWALL-HOST", paywall);
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Asserts axe-core finds nothing on the page (its open shadow roots included). `settle`: how
+ * long to wait first, for a dialog that rises into view (0.18 s) to reach its colours.
+ */
+export async function axe(page, what, { settle = 0 } = {}) {
+  if (settle) await page.waitForTimeout(settle);
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const summary = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  assert.deepEqual(summary, [], `axe-core violations on ${what}`);
 }

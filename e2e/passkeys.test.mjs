@@ -5,14 +5,9 @@
 // removed one refused), a cloned authenticator's replayed counter refused, a page on another
 // site refused; axe-core finds nothing on each new state, in English and French.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
-import { dialog, launchBrowser, openContext, openDemo, startServer, waitUnlocked } from "./harness.mjs";
+import { axe, dialog, launchBrowser, openContext, openDemo, startServer, waitUnlocked } from "./harness.mjs";
 import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
-
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 let server;
 let browser;
@@ -62,15 +57,6 @@ async function device({ autofill = true, lang } = {}) {
   return { session, page, cdp, authenticatorId };
 }
 
-async function axe(page, what) {
-  // A dialog rises into view for 0.18 s: its colours are measured once it has.
-  await page.waitForTimeout(300);
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const summary = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  assert.deepEqual(summary, [], `axe-core violations on ${what}`);
-}
-
 /** Signs the demo subscriber in with an emailed code. */
 async function signInWithCode(page, email = "subscriber@example.com") {
   const seen = smtp.count(email);
@@ -102,13 +88,13 @@ describe("passkeys", () => {
     await waitUnlocked(page);
     const offer = page.locator("[part=passkey-offer]");
     await offer.getByText("Sign in faster next time with a passkey.").waitFor();
-    await axe(page, "the passkey offer");
+    await axe(page, "the passkey offer", { settle: 300 });
     await offer.getByRole("button", { name: "Add a passkey" }).click();
     const list = page.getByRole("dialog", { name: "Your passkeys" });
     await list.getByRole("listitem").first().waitFor();
     assert.equal(await list.getByRole("listitem").count(), 1);
     assert.match(await list.getByRole("listitem").first().textContent(), /Added /);
-    await axe(page, "the reader's passkeys");
+    await axe(page, "the reader's passkeys", { settle: 300 });
     assert.equal((await credentials(phone.cdp, phone.authenticatorId)).length, 1, "the authenticator keeps one passkey");
     await page.getByRole("status").getByText("Passkey added.").waitFor();
     // Answered, the offer is not made again in this browser. (The reader lets the autofill's
@@ -132,7 +118,7 @@ describe("passkeys", () => {
     await phone.cdp.send("WebAuthn.setAutomaticPresenceSimulation", { ...presence, enabled: false });
     await page.getByRole("button", { name: "Sign in →" }).click();
     await dialog(page).locator('input[autocomplete="username webauthn"]').waitFor();
-    await axe(page, "the email step with passkeys");
+    await axe(page, "the email step with passkeys", { settle: 300 });
     await dialog(page).getByRole("button", { name: "Close" }).click();
     // The virtual authenticator answers the autofill's request as a reader picking the passkey
     // from the field's suggestions would: nothing is typed.
@@ -163,7 +149,7 @@ describe("passkeys", () => {
     await page.getByRole("button", { name: "Sign in →" }).click();
     await dialog(page).getByRole("button", { name: "Sign in with a passkey" }).click();
     await dialog(page).getByRole("alert").getByText("This passkey was not accepted").waitFor();
-    await axe(page, "a refused passkey");
+    await axe(page, "a refused passkey", { settle: 300 });
     await laptop.session.context.close();
   });
 
@@ -219,7 +205,7 @@ describe("passkeys", () => {
     const { page } = session;
     await page.getByRole("button", { name: "Se connecter →" }).click();
     await dialog(page).getByRole("button", { name: "Se connecter avec une clé d’accès" }).waitFor();
-    await axe(page, "the email step in French");
+    await axe(page, "the email step in French", { settle: 300 });
     await session.session.context.close();
   });
 });

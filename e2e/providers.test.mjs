@@ -5,17 +5,13 @@
 // matching a reader (409, nothing written) and a provider that is down each end with a clear
 // message and change nothing. axe-core finds nothing on the new dialog states.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { dialog, launchBrowser, openContext, openDemo, startServer, waitUnlocked } from "./harness.mjs";
+import { axe, dialog, launchBrowser, openContext, openDemo, startServer, waitUnlocked } from "./harness.mjs";
 import { startIdp } from "./oidc-idp.mjs";
-
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 let server;
 let browser;
@@ -58,14 +54,6 @@ after(async () => {
   server?.stop();
   await idp?.close();
 });
-
-async function axe(page, what) {
-  await page.waitForTimeout(300);
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const summary = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-  assert.deepEqual(summary, [], `axe-core violations on ${what}`);
-}
 
 /** The readers the server has, by email. */
 async function readers() {
@@ -119,7 +107,7 @@ describe("OpenID Connect providers", () => {
     const page = await openDemo(server, session);
     await page.getByRole("button", { name: "Sign in →" }).click();
     await dialog(page).getByRole("button", { name: "Continue with Test IdP" }).waitFor();
-    await axe(page, "the email step with a provider");
+    await axe(page, "the email step with a provider", { settle: 300 });
     await dialog(page).getByRole("button", { name: "Close" }).click();
     const callback = callbackOf(page);
     await signInAtProvider(page, "subscriber");
@@ -194,7 +182,7 @@ describe("OpenID Connect providers", () => {
     const page = await openDemo(server, session);
     await signInAtProvider(page, "newcomer", "Deny");
     await dialog(page).getByRole("alert").getByText("The sign-in was not completed.").waitFor();
-    await axe(page, "a refused provider sign-in");
+    await axe(page, "a refused provider sign-in", { settle: 300 });
     assert.equal(await page.getByRole("button", { name: "Sign out", exact: true }).count(), 0);
     await session.context.close();
   });
@@ -221,7 +209,7 @@ describe("OpenID Connect providers", () => {
       await page.getByRole("button", { name: "Anmelden →" }).click();
       await dialog(page).getByRole("button", { name: "Weiter mit Test IdP" }).click();
       await dialog(page).getByRole("alert").getByText("Dieser Anmeldedienst antwortet nicht.").waitFor();
-      await axe(page, "a provider that is down, in German");
+      await axe(page, "a provider that is down, in German", { settle: 300 });
     } finally {
       await idp.start();
     }
