@@ -177,7 +177,16 @@ impl Reducible for State {
                 Dialog::Open { status, .. } => *status = Status::Failed(error),
                 Dialog::Closed => next.phase = Phase::Failed(error),
             },
-            Action::Show(step) => next.dialog = Dialog::Open { step, status: Status::Ready },
+            Action::Show(step) => {
+                // The list stays in sight while it is being changed and loaded again.
+                let step = match (step, &self.dialog) {
+                    (Step::Passkeys { list: None }, Dialog::Open { step: Step::Passkeys { list }, .. }) => {
+                        Step::Passkeys { list: list.clone() }
+                    }
+                    (step, _) => step,
+                };
+                next.dialog = Dialog::Open { step, status: Status::Ready }
+            }
             Action::CloseDialog => next.dialog = Dialog::Closed,
             Action::Busy => {
                 if let Dialog::Open { status, .. } = &mut next.dialog {
@@ -259,6 +268,22 @@ mod tests {
         let next = reduce(State::default(), Action::Failed(Error::Network));
         assert_eq!(next.phase, Phase::Failed(Error::Network));
         assert_eq!(reduce(next, Action::Retry), State::default());
+    }
+
+    #[test]
+    fn the_passkeys_stay_in_sight_while_they_are_changed() {
+        let list = Rc::new(vec![PasskeyInfo { id: 1, created_at: 1, last_used_at: None }]);
+        let shown = reduce(busy_at(Step::Email), Action::Show(Step::Passkeys { list: Some(list.clone()) }));
+        let changing = reduce(shown, Action::Show(Step::Passkeys { list: None }));
+        assert_eq!(
+            changing.dialog,
+            Dialog::Open { step: Step::Passkeys { list: Some(list) }, status: Status::Ready }
+        );
+        let opened = reduce(busy_at(Step::Email), Action::Show(Step::Passkeys { list: None }));
+        assert_eq!(
+            opened.dialog,
+            Dialog::Open { step: Step::Passkeys { list: None }, status: Status::Ready }
+        );
     }
 
     #[test]

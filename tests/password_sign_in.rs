@@ -61,11 +61,10 @@ async fn signing_in_shows_the_locked_sections_in_order_in_the_light_dom() {
     // (The signed-in widget also asks what else the server offers: passkeys, providers.)
     let last = requests
         .iter()
-        .filter(|request| {
+        .rfind(|request| {
             let path = js_sys::Reflect::get(request, &"path".into()).ok().and_then(|path| path.as_string());
             path.is_some_and(|path| path.ends_with("/locked"))
         })
-        .last()
         .expect("the locked sections were asked for");
     assert_eq!(
         js_sys::Reflect::get(&last, &"authorization".into()).unwrap(),

@@ -16,7 +16,7 @@ use paywall_ui::{AccountBar, Prompt};
 
 use super::sign_in_dialog::SignInDialog;
 use super::unlocked_sections::UnlockedSections;
-use crate::hooks::use_paywall;
+use crate::hooks::{PasskeyChange, use_paywall};
 use crate::i18n::{Say, Texts};
 use crate::loader::Loader;
 use crate::passkey;
@@ -87,7 +87,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
             <p class="offer" part="passkey-offer">
                 {texts.passkey_offer}{" "}
                 <button type="button" class="link" part="add-passkey"
-                    onclick={paywall.more.add_passkey.reform(|_| ())}>{texts.add_passkey}</button>
+                    onclick={paywall.more.passkeys.reform(|_| PasskeyChange::Add)}>{texts.add_passkey}</button>
                 {" · "}
                 <button type="button" class="link" part="not-now"
                     onclick={paywall.dismiss_offer.reform(|_| ())}>{texts.not_now}</button>
@@ -154,7 +154,7 @@ pub fn ArticlePaywall(props: &ArticlePaywallProps) -> Html {
                             <AccountBar email={AttrValue::from(reader.email.clone())} on_sign_out={paywall.sign_out.clone()}
                                 on_manage={subscriber.then(|| paywall.manage_subscription.clone())}
                                 on_gift={subscriber.then(|| paywall.make_gift.clone())}
-                                on_passkeys={passkeys.then(|| paywall.show_passkeys.clone())} />
+                                on_passkeys={passkeys.then(|| paywall.more.passkeys.reform(|()| PasskeyChange::Show))} />
                         }
                         if reader.is_some() {
                             {offer.clone()}

@@ -2,4 +2,4 @@
 
 mod use_paywall;
 
-pub use use_paywall::{MoreWays, use_paywall};
+pub use use_paywall::{MoreWays, PasskeyChange, use_paywall};

@@ -22,18 +22,26 @@ use crate::state::{Action, Dialog, Gifting, PasskeyOffer, Phase, State, Step};
 /// The ways to sign in besides a code and a password, and the reader's passkeys.
 #[derive(PartialEq, Clone)]
 pub struct MoreWays {
-    /// Sign in with a passkey picked in the browser's dialog.
-    pub passkey: Callback<()>,
-    /// Offer the site's passkeys in the email field's autofill.
-    pub autofill: Callback<()>,
-    /// Stop offering them there.
+    /// Sign in with a passkey: from the email field's autofill (`true`), or picked in the
+    /// browser's own dialog.
+    pub passkey: Callback<bool>,
+    /// Stop offering passkeys in the autofill.
     pub stop_autofill: Callback<()>,
     /// Go to an identity provider (its id).
     pub provider: Callback<String>,
-    /// Add a passkey to the signed-in reader.
-    pub add_passkey: Callback<()>,
-    /// Remove one of the reader's passkeys.
-    pub remove_passkey: Callback<i64>,
+    /// Show, add to or remove from the reader's passkeys.
+    pub passkeys: Callback<PasskeyChange>,
+}
+
+/// What the reader does with their passkeys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasskeyChange {
+    /// Shows them.
+    Show,
+    /// Adds one.
+    Add,
+    /// Removes this one.
+    Remove(i64),
 }
 
 /// The widget's state and what the reader can do.
@@ -66,8 +74,6 @@ pub struct PaywallHandle {
     pub make_gift: Callback<()>,
     /// Passkeys and identity providers.
     pub more: MoreWays,
-    /// Opens the reader's passkeys.
-    pub show_passkeys: Callback<()>,
     /// The reader answered "Not now" to the passkey offer.
     pub dismiss_offer: Callback<()>,
 }
@@ -197,19 +203,24 @@ pub fn use_paywall(
             });
         })
     };
-    let passkey = controller.action(|controller, ()| async move {
-        let result = controller.session.sign_in_with_passkey().await;
-        controller.after_sign_in(result);
-    });
-    let autofill = {
+    let passkey = {
         let controller = controller.clone();
-        Callback::from(move |()| {
+        Callback::from(move |autofill: bool| {
+            if !autofill {
+                controller.dispatch.dispatch(Action::Busy);
+            }
             let controller = controller.clone();
             spawn_local(async move {
-                // Stopped or unavailable, the autofill says nothing; a refusal is the reader's to see.
-                match controller.session.sign_in_with_autofill().await {
-                    Ok(_) | Err(Error::PasskeyCancelled) => {}
-                    Err(error) => controller.fail(&error),
+                let session = &controller.session;
+                let result = if autofill {
+                    session.sign_in_with_autofill().await
+                } else {
+                    session.sign_in_with_passkey().await
+                };
+                match result {
+                    // Stopped or unavailable, the autofill says nothing; a refusal is the reader's to see.
+                    Err(Error::PasskeyCancelled) if autofill => {}
+                    other => controller.after_sign_in(other),
                 }
             });
         })
@@ -225,31 +236,14 @@ pub fn use_paywall(
             Err(error) => controller.fail(&error),
         }
     });
-    let add_passkey = controller.action(|controller, ()| async move {
-        // Made from the offer as from the list, it is made with the list open, which shows
-        // it (or what went wrong).
-        controller.list_passkeys().await;
-        controller.dispatch.dispatch(Action::Busy);
-        match controller.session.add_passkey().await {
-            Ok(_) => {
-                controller.dispatch.dispatch(Action::Offer(PasskeyOffer::Added));
-                controller.list_passkeys().await;
-            }
-            Err(error) => controller.fail(&error),
-        }
-    });
-    let remove_passkey = controller.action(|controller, id: i64| async move {
-        match controller.session.remove_passkey(id).await {
-            Ok(()) => controller.list_passkeys().await,
-            Err(error) => controller.fail(&error),
-        }
-    });
-    let show_passkeys = {
+    let passkeys = {
         let controller = controller.clone();
-        Callback::from(move |()| {
+        Callback::from(move |change| {
+            // Added from the offer as from the list, a passkey is made with the list open,
+            // which shows it (or what went wrong).
             controller.dispatch.dispatch(Action::Show(Step::Passkeys { list: None }));
             let controller = controller.clone();
-            spawn_local(async move { controller.list_passkeys().await });
+            spawn_local(async move { controller.change_passkeys(change).await });
         })
     };
     let dismiss_offer = {
@@ -268,8 +262,7 @@ pub fn use_paywall(
     };
     PaywallHandle {
         state,
-        more: MoreWays { passkey, autofill, stop_autofill, provider, add_passkey, remove_passkey },
-        show_passkeys,
+        more: MoreWays { passkey, stop_autofill, provider, passkeys },
         dismiss_offer,
         checkout,
         choose_offer,
@@ -423,11 +416,35 @@ impl ArticleController {
         }
     }
 
-    /// Shows the reader's passkeys in the dialog.
-    async fn list_passkeys(&self) {
-        match self.session.passkeys().await {
-            Ok(list) => self.dispatch.dispatch(Action::Show(Step::Passkeys { list: Some(Rc::new(list)) })),
-            Err(error) => self.fail(&error),
+    /// Does what the reader asked of their passkeys, then shows them in the dialog (or what
+    /// went wrong).
+    async fn change_passkeys(&self, change: PasskeyChange) {
+        let done = match change {
+            PasskeyChange::Show => Ok(()),
+            PasskeyChange::Add => {
+                self.dispatch.dispatch(Action::Busy);
+                let added = self.session.add_passkey().await;
+                if added.is_ok() {
+                    self.dispatch.dispatch(Action::Offer(PasskeyOffer::Added));
+                }
+                added.map(drop)
+            }
+            PasskeyChange::Remove(id) => {
+                self.dispatch.dispatch(Action::Busy);
+                self.session.remove_passkey(id).await
+            }
+        };
+        let list = self.session.passkeys().await;
+        match (done, list) {
+            (Ok(()), Ok(list)) => {
+                self.dispatch.dispatch(Action::Show(Step::Passkeys { list: Some(Rc::new(list)) }))
+            }
+            (Err(error), list) => {
+                let list = list.ok().map(Rc::new);
+                self.dispatch.dispatch(Action::Show(Step::Passkeys { list }));
+                self.fail(&error);
+            }
+            (Ok(()), Err(error)) => self.fail(&error),
         }
     }
 

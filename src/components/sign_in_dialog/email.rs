@@ -21,10 +21,10 @@ pub(super) fn EmailStep(props: &StepProps) -> Html {
     let passkeys = passkey::usable(&props.methods);
     {
         // The site's passkeys wait in the email field's autofill while the step shows.
-        let (autofill, stop) = (props.more.autofill.clone(), props.more.stop_autofill.clone());
+        let (passkey, stop) = (props.more.passkey.clone(), props.more.stop_autofill.clone());
         use_effect_with(passkeys, move |passkeys| {
             if *passkeys {
-                autofill.emit(());
+                passkey.emit(true);
             }
             // Another step, or the dialog closed: the request stops waiting.
             move || stop.emit(())
@@ -35,7 +35,7 @@ pub(super) fn EmailStep(props: &StepProps) -> Html {
             {link(texts.use_password, busy, show(&props.on_show, Step::Password))}
             if passkeys {
                 <button type="button" class="button secondary" part="passkey" disabled={busy}
-                    onclick={props.more.passkey.reform(|_| ())}>{texts.passkey_sign_in}</button>
+                    onclick={props.more.passkey.reform(|_| false)}>{texts.passkey_sign_in}</button>
             }
             { for props.methods.providers.iter().map(|provider| {
                 let id = provider.id.clone();

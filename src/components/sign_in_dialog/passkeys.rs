@@ -6,6 +6,7 @@ use paywall_protocol::PasskeyInfo;
 use yew::{AttrValue, Callback, Html, Properties, function_component, html, use_context, use_node_ref};
 
 use super::form::{StepForm, StepProps};
+use crate::hooks::PasskeyChange;
 use crate::i18n::Texts;
 use crate::state::Status;
 
@@ -24,12 +25,12 @@ pub(super) fn PasskeysStep(props: &PasskeysStepProps) -> Html {
     let first_input = use_node_ref();
     let common = &props.common;
     let busy = common.status == Status::Busy;
-    let add = common.more.add_passkey.clone();
+    let add = common.more.passkeys.clone();
     let list = props.list.clone().unwrap_or_default();
     html! {
         <StepForm heading={AttrValue::from(texts.passkeys_heading)} hint={AttrValue::from(texts.passkeys_hint)}
             primary={texts.add_passkey} status={common.status.clone()} first_input={first_input}
-            on_submit={Callback::from(move |()| add.emit(()))} others={html! {}}>
+            on_submit={Callback::from(move |()| add.emit(PasskeyChange::Add))} others={html! {}}>
             if props.list.is_none() {
                 <p>{texts.working}</p>
             } else if list.is_empty() {
@@ -47,7 +48,7 @@ pub(super) fn PasskeysStep(props: &PasskeysStepProps) -> Html {
                                 <span>{when.clone()}</span>{" "}
                                 <button type="button" class="link" part="remove-passkey" disabled={busy}
                                     aria-label={format!("{} ({when})", texts.remove)}
-                                    onclick={common.more.remove_passkey.reform(move |_| id)}>{texts.remove}</button>
+                                    onclick={common.more.passkeys.reform(move |_| PasskeyChange::Remove(id))}>{texts.remove}</button>
                             </li>
                         }
                     }) }
