@@ -102,12 +102,18 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(config.connections.request_timeout),
             time_limit,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         // Outermost, so a shed request costs next to nothing.
         .layer(middleware::from_fn_with_state(Admission::from_config(&config, body_limit), admission::admit))
         // Added after the layers: probes every few seconds stay out of the request log.
         .merge(health::router())
         .with_state(state)
+}
+
+/// A request's span in the log: its method and path, never its query, where a provider's
+/// callback carries its code and `state` (and a careless client a token).
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// The largest body a path takes: the admin API's (imports), Stripe's events, or the rest of

@@ -174,7 +174,17 @@ async fn callback(
             Ok(Linked::Unverified) => (Ended::Unverified, None),
             Err(AppError::ProviderRefused(why)) => (Ended::Refused(why), None),
             Err(AppError::ProviderUnavailable(why)) => (Ended::Unavailable(why), None),
-            Err(other) => return Err(other),
+            // The sign-in is spent: the reader is sent back to the article all the same, to
+            // hear it there rather than on an error page of ours.
+            Err(other) => {
+                tracing::error!(error = %crate::error::with_causes(&other), "a provider's sign-in could not be finished");
+                (
+                    Ended::Unavailable(
+                        "The sign-in could not be finished. Try again in a moment.".to_owned(),
+                    ),
+                    None,
+                )
+            }
         },
     };
     let token = NewToken::generate();
