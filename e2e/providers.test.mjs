@@ -199,6 +199,17 @@ describe("OpenID Connect providers", () => {
     await session.context.close();
   });
 
+  it("are offered in Spanish", async () => {
+    const session = await openContext(browser);
+    const page = await openDemo(server, session, {
+      edit: (html) => html.replace('<html lang="en">', '<html lang="es">'),
+    });
+    await page.getByRole("button", { name: "Iniciar sesión →" }).click();
+    await dialog(page).getByRole("button", { name: "Continuar con Test IdP" }).waitFor();
+    await axe(page, "the email step with a provider, in Spanish", { settle: 300 });
+    await session.context.close();
+  });
+
   it("say so when the provider is down, and work again once it is back", async () => {
     const session = await openContext(browser);
     const page = await openDemo(server, session, {
