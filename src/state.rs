@@ -162,10 +162,15 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Checked(Access::Locked { summary, reader, higher_tier, offers, meter, gift_refused }) => {
+                // A sign-in that ends at the prompt closes the dialog; with nobody signed in, a
+                // dialog the reader opened meanwhile (just after signing out, or while
+                // `Paywall.refresh()` loaded) is theirs to close.
+                if reader.is_some() {
+                    next.dialog = Dialog::Closed;
+                }
                 let (summary, offers) = (Rc::new(summary), Rc::new(offers));
                 next.phase = Phase::Locked { summary, reader, higher_tier, offers, meter, gift_refused };
                 next.gifting = Gifting::Idle;
-                next.dialog = Dialog::Closed;
             }
             Action::Checked(Access::Unlocked { reader, sections, grant, meter }) => {
                 let announce = matches!(self.phase, Phase::Locked { .. });
@@ -268,6 +273,26 @@ mod tests {
         let next = reduce(State::default(), Action::Failed(Error::Network));
         assert_eq!(next.phase, Phase::Failed(Error::Network));
         assert_eq!(reduce(next, Action::Retry), State::default());
+    }
+
+    #[test]
+    fn the_prompt_loaded_again_leaves_a_dialog_open_until_someone_signs_in() {
+        let locked = |reader: Option<Reader>| Access::Locked {
+            summary: (*summary()).clone(),
+            reader,
+            higher_tier: false,
+            offers: vec![],
+            meter: None,
+            gift_refused: false,
+        };
+        let open = State {
+            dialog: Dialog::Open { step: Step::Email, status: Status::Ready },
+            ..busy_at(Step::Email)
+        };
+        let reloaded = reduce(open.clone(), Action::Checked(locked(None)));
+        assert_eq!(reloaded.dialog, open.dialog);
+        let signed_in = reduce(open, Action::Checked(locked(Some(reader()))));
+        assert_eq!(signed_in.dialog, Dialog::Closed);
     }
 
     #[test]
