@@ -218,10 +218,12 @@ fn js_tools() -> Result<(), Failed> {
         .status_ok("npm install binaryen terser")
 }
 
-/// Debian's packages the tests use, each known by a file it installs: Chromium and
-/// chromedriver (the browser tests), fiu-utils (disk errors injected under the server).
-const DEBIAN_PACKAGES: [(&str, &str); 3] = [
+/// Debian's packages the tests use, each known by a file it installs: Chromium, its headless
+/// shell (most end-to-end tests: a third of the processor time) and chromedriver (the browser
+/// tests), fiu-utils (disk errors injected under the server).
+const DEBIAN_PACKAGES: [(&str, &str); 4] = [
     ("chromium", "/usr/bin/chromium"),
+    ("chromium-headless-shell", "/usr/bin/chromium-headless-shell"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("fiu-utils", "/usr/bin/fiu-run"),
 ];
