@@ -29,11 +29,24 @@ const NEGATIVE_CHECKS: &str = "not_a_server_error,status_code_conformance,conten
 /// Which requests a run sends, and how many per operation and phase.
 #[derive(Clone, Copy)]
 enum Requests {
-    /// Valid requests to every operation: each answer one the description allows.
-    Valid(u32),
+    /// Valid requests to the operations of `Part`: each answer one the description allows.
+    Valid(u32, Part),
     /// Invalid requests to the admin API: each refused as the description says.
     InvalidToAdmin(u32),
 }
+
+/// Which of the API's operations a run of valid requests sends to.
+#[derive(Clone, Copy)]
+enum Part {
+    Everything,
+    /// The admin API (`/v1/admin/`).
+    Admin,
+    /// Everything but the admin API: the readers' operations and the publisher's sign-in.
+    Readers,
+}
+
+/// The admin API's operations, as schemathesis picks them by path.
+const ADMIN_PATHS: &str = "^/v1/admin/";
 
 /// Installs schemathesis if missing.
 pub fn setup() -> Result<(), Failed> {
@@ -132,12 +145,18 @@ fn run(
         st
     };
     match requests {
-        Requests::Valid(examples) => {
-            schemathesis("positive", POSITIVE_CHECKS, examples).status_ok("schemathesis")
+        Requests::Valid(examples, part) => {
+            let mut valid = schemathesis("positive", POSITIVE_CHECKS, examples);
+            match part {
+                Part::Everything => &mut valid,
+                Part::Admin => valid.args(["--include-path-regex", ADMIN_PATHS]),
+                Part::Readers => valid.args(["--exclude-path-regex", ADMIN_PATHS]),
+            }
+            .status_ok("schemathesis")
         }
         Requests::InvalidToAdmin(examples) => schemathesis("negative", NEGATIVE_CHECKS, examples)
             // The admin API: what a publisher's scripts send, typos and all.
-            .args(["--include-path-regex", "^/v1/admin/"])
+            .args(["--include-path-regex", ADMIN_PATHS])
             // Its warnings are about reaching the logic behind the checks, which invalid
             // requests are not meant to (an operation with no parameters can only be sent
             // without its key, and is refused with 401 every time).
@@ -188,25 +207,37 @@ fn venv() -> PathBuf {
 }
 
 /// The runs of `cargo xtask test`, side by side, each against a server of its own (each is one
-/// Python process, about one core's work with the server it drives): valid requests on SQLite,
-/// invalid ones to the admin API on SQLite, and valid ones on PostgreSQL at `postgres`. Each
-/// run's output is printed whole when all are done.
+/// Python process, up to a core's work with the server it drives): valid requests on SQLite,
+/// in two runs (the admin API, and the rest: of about equal length, so that both cores stay
+/// busy to the end), invalid ones to the admin API on SQLite, and valid ones on PostgreSQL at
+/// `postgres`. Each run's output is printed whole when all are done.
 pub fn on_both_databases(scratch: &Path, postgres: &str) -> Result<(), Failed> {
-    let valid = Side::new(scratch, "sqlite")?;
+    let readers = Side::new(scratch, "sqlite-readers")?;
+    let admin = Side::new(scratch, "sqlite-admin")?;
     let invalid = Side::new(scratch, "sqlite-invalid")?;
     let on_postgres = Side::new(scratch, "postgres")?;
     let database = format!("{postgres}/schemathesis");
     let results = std::thread::scope(|scope| {
         let runs = [
-            scope.spawn(|| run(&valid.dir, None, Requests::Valid(50), &valid.log)),
+            scope.spawn(|| run(&readers.dir, None, Requests::Valid(50, Part::Readers), &readers.log)),
+            scope.spawn(|| run(&admin.dir, None, Requests::Valid(50, Part::Admin), &admin.log)),
             scope.spawn(|| run(&invalid.dir, None, Requests::InvalidToAdmin(50), &invalid.log)),
-            // The same valid requests: what differs between the databases is under them, not
-            // in what the server refuses.
-            scope.spawn(|| run(&on_postgres.dir, Some(&database), Requests::Valid(50), &on_postgres.log)),
+            // The same valid requests, half as many of each: what differs between the
+            // databases is under them, not in what the server refuses, and every operation's
+            // coverage phase (its boundaries and each documented value) runs whole on both.
+            scope.spawn(|| {
+                run(
+                    &on_postgres.dir,
+                    Some(&database),
+                    Requests::Valid(25, Part::Everything),
+                    &on_postgres.log,
+                )
+            }),
         ];
         runs.map(|run| run.join().unwrap_or_else(|_| Err(Failed("a schemathesis run panicked".into()))))
     });
-    valid.print("on SQLite");
+    readers.print("on SQLite, the readers' operations");
+    admin.print("on SQLite, the admin API");
     invalid.print("on SQLite, invalid requests to the admin API");
     on_postgres.print("on PostgreSQL");
     results.into_iter().collect()

@@ -197,8 +197,8 @@ fn test() -> Result<(), Failed> {
 
     // The native tests above built the server binary, with the widget in it, for their
     // integration tests; building it again here with other features would only cost time.
-    // The end-to-end tests keep both cores busy (Chromium drawing pages): nothing runs beside
-    // them.
+    // The end-to-end tests keep both cores busy (Chromium drawing pages, three test files at a
+    // time: `e2e/package.json`): nothing runs beside them.
     run::step("End-to-end tests in headless Chromium against the real server");
     run::command("npm")
         .args(["test", "--silent"])
