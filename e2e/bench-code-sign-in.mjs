@@ -9,7 +9,7 @@ import { codeAndLink, startSmtpSink } from "./smtp-sink.mjs";
 
 const runs = Number(process.argv[2] ?? 9);
 const smtp = await startSmtpSink();
-const browser = await launchBrowser();
+const browser = await launchBrowser({ full: true });
 const times = [];
 try {
   for (let run = 1; run <= runs; run++) {

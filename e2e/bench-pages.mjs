@@ -380,7 +380,7 @@ const median = (values) => {
 
 const server = await startServer();
 const pages = await startPageServer();
-const browser = await launchBrowser();
+const browser = await launchBrowser({ full: true });
 const columns = [
   { key: "bare", title: "bare", url: `${pages.origin}/bare.html` },
   { key: "ours", title: "ours", url: server.page },

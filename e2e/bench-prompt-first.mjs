@@ -18,7 +18,7 @@ if (!Number.isInteger(loads) || loads < 1) throw new Error(`loads must be a whol
 const FAST_4G = { offline: false, latency: 165, downloadThroughput: (9e6 / 8) * 0.9, uploadThroughput: (1.5e6 / 8) * 0.9 };
 
 const server = await startServer();
-const browser = await launchBrowser();
+const browser = await launchBrowser({ full: true });
 const intentPage = server.site.serve(
   "/intent.html",
   articlePage(server.url).replace("data-paywall-api=", 'data-paywall-load="intent" data-paywall-api='),

@@ -98,13 +98,14 @@ export const onLoopback = (url) => ["127.0.0.1", "localhost", "[::1]"].includes(
  *
  * Chromium's headless shell (Blink and V8 without the browser's own layer, and Playwright's
  * own choice for headless runs) loads a page with a third of the full browser's processor
- * time, which is most of what these tests spend. It has no back/forward cache: a browser that
- * needs one is the full Chromium. `CHROMIUM` names another browser for every test.
+ * time, which is most of what the tests spend. The full Chromium is launched when `full`: for
+ * the benchmarks, which measure what readers' browsers do, and for the back/forward cache,
+ * which the shell lacks. `CHROMIUM` names another browser for every launch.
  */
-export function launchBrowser({ backForwardCache = false } = {}) {
-  const shell = backForwardCache ? "/usr/bin/chromium" : "/usr/bin/chromium-headless-shell";
+export function launchBrowser({ backForwardCache = false, full = backForwardCache } = {}) {
+  const build = full ? "/usr/bin/chromium" : "/usr/bin/chromium-headless-shell";
   return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? shell,
+    executablePath: process.env.CHROMIUM ?? build,
     ignoreDefaultArgs: backForwardCache ? ["--disable-back-forward-cache"] : [],
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -311,7 +311,7 @@ const median = (values) => {
 const fmt = (value) => (value === undefined ? "—" : value.toFixed(1));
 
 const server = await startServer();
-const browser = await launchBrowser();
+const browser = await launchBrowser({ full: true });
 const results = [];
 let samples;
 try {
